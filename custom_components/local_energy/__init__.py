@@ -1,0 +1,59 @@
+"""Local Energy: local access to grid meters, readers, plugs, chargers and batteries."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+
+from .const import CONF_FAMILY, DOMAIN
+from .coordinator import LocalEnergyCoordinator
+from .devices.families import FAMILIES
+from .devices.model import AuthenticationFailed, DeviceError
+from .transports import connection_config, release_transports, shared_transports
+
+PLATFORMS = [Platform.SENSOR, Platform.SWITCH]
+
+type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
+    """Identify the device, fetch its first snapshot, then set up the platforms."""
+    family = FAMILIES[entry.data[CONF_FAMILY]]
+    client = family.client(connection_config(entry.data), shared_transports(hass))
+    try:
+        identity = await client.identify()
+    except AuthenticationFailed as err:
+        await client.close()
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except DeviceError as err:
+        await client.close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    coordinator = LocalEnergyCoordinator(hass, entry, family, client, identity)
+    entry.async_on_unload(coordinator.async_shutdown)
+    await coordinator.async_start_push()
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
+    """Unload the platforms; the coordinator's shutdown releases the client's sockets."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded and not any(
+        other.state is ConfigEntryState.LOADED
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ):
+        release_transports(hass)
+    return unloaded

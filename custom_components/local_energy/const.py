@@ -1,0 +1,16 @@
+"""Constants of the Local Energy integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "local_energy"
+LOGGER = logging.getLogger(__package__)
+
+CONF_FAMILY: Final = "family"
+CONF_UNIT_ID: Final = "unit_id"
+CONF_SERIAL: Final = "serial"
+CONF_COMMAND_PORT: Final = "command_port"
+CONF_UPDATE_INTERVAL: Final = "update_interval"
+CONF_INVERT: Final = "invert"

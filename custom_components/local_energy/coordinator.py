@@ -1,0 +1,104 @@
+"""One coordinator for every family: it polls, or it receives pushed data and writes it at the entry's rate."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
+from .devices.client import DeviceClient
+from .devices.families import Family
+from .devices.model import AuthenticationFailed, DeviceError, DeviceIdentity, Snapshot, invert_snapshot
+
+if TYPE_CHECKING:
+    from . import LocalEnergyConfigEntry
+
+
+class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
+    """Keeps the snapshot of one device fresh.
+
+    Polled devices are asked every interval. Push devices hand over their data as it arrives; the first
+    arrival after a quiet interval is written at once, later ones are coalesced to one write per interval.
+    The timer still runs for push devices, so a device that falls silent becomes unavailable.
+    """
+
+    config_entry: LocalEnergyConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LocalEnergyConfigEntry,
+        family: Family,
+        client: DeviceClient,
+        identity: DeviceIdentity,
+    ) -> None:
+        self.family = family
+        self.client = client
+        self.identity = identity
+        self.invert = bool(entry.options.get(CONF_INVERT, False))
+        interval = float(entry.options.get(CONF_UPDATE_INTERVAL, client.timing.default_interval))
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {family.id} {identity.serial}",
+            update_interval=timedelta(seconds=interval),
+            always_update=False,
+        )
+        self._interval_seconds = interval
+        self._last_push_write = -interval
+        self._pending_push: asyncio.TimerHandle | None = None
+
+    async def async_start_push(self) -> None:
+        """Subscribe a push client to its data; no-op for polled devices."""
+        if self.client.timing.push:
+            await self.client.start(self._on_push)
+
+    async def async_shutdown(self) -> None:
+        """Stop timers and release the client's sockets."""
+        if self._pending_push is not None:
+            self._pending_push.cancel()
+            self._pending_push = None
+        await super().async_shutdown()
+        await self.client.close()
+
+    async def _async_update_data(self) -> Snapshot:
+        try:
+            snapshot = await self.client.fetch()
+        except AuthenticationFailed as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="authentication_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except DeviceError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        return invert_snapshot(snapshot) if self.invert else snapshot
+
+    @callback
+    def _on_push(self) -> None:
+        if self._pending_push is not None:
+            return
+        loop = self.hass.loop
+        delay = self._last_push_write + self._interval_seconds - loop.time()
+        if delay <= 0:
+            self._write_push()
+        else:
+            self._pending_push = loop.call_later(delay, self._write_push)
+
+    @callback
+    def _write_push(self) -> None:
+        self._pending_push = None
+        self._last_push_write = self.hass.loop.time()
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{self.name} push", eager_start=True
+        )

@@ -1,0 +1,1 @@
+"""Protocol layer of Local Energy: device clients and their transports. Knows nothing of Home Assistant."""

@@ -1,0 +1,57 @@
+"""The shape every device client has, and the transports Home Assistant lends them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import aiohttp
+
+from .modbus import ModbusPool
+from .model import CommandRejected, ConnectionConfig, DeviceIdentity, Key, Snapshot, Timing, Value
+from .udp import UdpHub
+
+type PushListener = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Transports:
+    """Shared I/O: the HTTP session, the Modbus connection pool and the UDP hub."""
+
+    http: aiohttp.ClientSession
+    modbus: ModbusPool
+    udp: UdpHub
+
+
+class DeviceClient(ABC):
+    """Talks to one device (or one gateway and what stands behind it)."""
+
+    timing: ClassVar[Timing]
+
+    def __init__(self, config: ConnectionConfig, transports: Transports) -> None:
+        self.config = config
+        self.transports = transports
+
+    @abstractmethod
+    async def identify(self) -> DeviceIdentity:
+        """Ask the device who it is; raises a DeviceError when it cannot tell."""
+
+    @abstractmethod
+    async def fetch(self) -> Snapshot:
+        """Return the current values: one request for polled devices, the fresh pushed ones otherwise."""
+
+    async def start(self, on_push: PushListener) -> None:  # noqa: B027 - polled devices need no start
+        """Begin receiving pushed data; on_push is called whenever new values arrived."""
+
+    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+        """Write a control; raises CommandRejected before sending when the value is not allowed."""
+        raise CommandRejected(f"{key} on channel {channel_id!r} cannot be written")
+
+    async def close(self) -> None:  # noqa: B027 - clients holding nothing need no close
+        """Release sockets and subscriptions."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Counters worth showing in diagnostics (never secrets)."""
+        return {}

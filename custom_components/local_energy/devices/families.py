@@ -1,0 +1,48 @@
+"""Every supported family, declared once: what the user enters, which client talks to it, how often."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from . import acuvim, enistic, homewizard
+from .client import DeviceClient
+
+
+class Field(StrEnum):
+    """What a family's form asks for, beyond the host."""
+
+    PORT = "port"
+    USERNAME = "username"
+    PASSWORD = "password"
+    UNIT_ID = "unit_id"
+    SERIAL = "serial"
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One family of devices, as the config flow and the coordinator see it."""
+
+    id: str
+    name: str
+    client: type[DeviceClient]
+    default_port: int
+    fields: tuple[Field, ...] = (Field.PORT,)
+    default_unit_id: int | None = None
+
+
+FAMILIES: dict[str, Family] = {
+    family.id: family
+    for family in (
+        Family("homewizard", "HomeWizard", homewizard.HomeWizardClient, homewizard.DEFAULT_PORT),
+        Family("enistic", "Enistic", enistic.EnisticClient, enistic.DEFAULT_PORT),
+        Family(
+            "acuvim",
+            "Accuenergy Acuvim II",
+            acuvim.AcuvimClient,
+            acuvim.DEFAULT_PORT,
+            fields=(Field.PORT, Field.UNIT_ID, Field.SERIAL),
+            default_unit_id=acuvim.DEFAULT_UNIT_ID,
+        ),
+    )
+}

@@ -1,0 +1,85 @@
+"""HTTP transport: JSON requests over a shared aiohttp session, errors mapped to the contract's types."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from .model import ApiDisabled, AuthenticationFailed, CannotConnect, InvalidResponse
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class HttpEndpoint:
+    """Where a device answers HTTP."""
+
+    host: str
+    port: int
+    scheme: str = "http"
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of a path on the device."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}{path}"
+
+
+class HttpTransport:
+    """Requests to one device through a session the caller owns (Home Assistant's shared one)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        endpoint: HttpEndpoint,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        auth: aiohttp.BasicAuth | None = None,
+    ) -> None:
+        self._session = session
+        self.endpoint = endpoint
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._auth = auth
+        self.requests = 0
+
+    async def get_json(self, path: str) -> Any:
+        """GET a path and return its decoded JSON body."""
+        return await self.request_json("GET", path)
+
+    async def request_json(self, method: str, path: str, payload: Any = None) -> Any:
+        """Send a request and return the decoded JSON body of a 2xx answer."""
+        url = self.endpoint.url(path)
+        self.requests += 1
+        try:
+            async with self._session.request(
+                method, url, json=payload, timeout=self._timeout, auth=self._auth
+            ) as response:
+                body = await response.read()
+                _raise_for_status(response.status, body, url)
+        except (aiohttp.ClientError, TimeoutError, OSError) as err:
+            raise CannotConnect(f"{method} {url} failed: {err or type(err).__name__}") from err
+        return _decode_json(body, url)
+
+
+def _raise_for_status(status: int, body: bytes, url: str) -> None:
+    if status == 401:
+        raise AuthenticationFailed(f"{url} refused the credentials (HTTP 401)")
+    if status == 403:
+        raise ApiDisabled(f"{url} answered 403 Forbidden: {body[:200]!r}")
+    if status >= 500:
+        raise CannotConnect(f"{url} answered HTTP {status}")
+    if not 200 <= status < 300:
+        raise InvalidResponse(f"{url} answered HTTP {status}")
+
+
+def _decode_json(body: bytes, url: str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidResponse(f"{url} answered with a body that is not JSON: {body[:80]!r}") from err
+

@@ -1,0 +1,304 @@
+"""The data contract between device clients and Home Assistant.
+
+Nothing here knows Home Assistant: a device client identifies itself, declares its timing and controls,
+and yields snapshots of normalized measurements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+type Value = float | int | str | bool
+
+
+class Unit(StrEnum):
+    """The fixed unit of every measurement key."""
+
+    WATT = "W"
+    KILOWATT_HOUR = "kWh"
+    VOLT = "V"
+    AMPERE = "A"
+    HERTZ = "Hz"
+    PERCENT = "%"
+    VAR = "var"
+    VOLT_AMPERE = "VA"
+    KILOVAR_HOUR = "kvarh"
+    CUBIC_METER = "m³"
+    NONE = ""
+
+
+class Key(StrEnum):
+    """Normalized measurement keys. Power is signed: > 0 drawn from the grid, < 0 fed in."""
+
+    POWER = "power"
+    POWER_L1 = "power_l1"
+    POWER_L2 = "power_l2"
+    POWER_L3 = "power_l3"
+    REACTIVE_POWER = "reactive_power"
+    REACTIVE_POWER_L1 = "reactive_power_l1"
+    REACTIVE_POWER_L2 = "reactive_power_l2"
+    REACTIVE_POWER_L3 = "reactive_power_l3"
+    APPARENT_POWER = "apparent_power"
+    APPARENT_POWER_L1 = "apparent_power_l1"
+    APPARENT_POWER_L2 = "apparent_power_l2"
+    APPARENT_POWER_L3 = "apparent_power_l3"
+    POWER_FACTOR = "power_factor"
+    POWER_FACTOR_L1 = "power_factor_l1"
+    POWER_FACTOR_L2 = "power_factor_l2"
+    POWER_FACTOR_L3 = "power_factor_l3"
+    VOLTAGE_L1 = "voltage_l1"
+    VOLTAGE_L2 = "voltage_l2"
+    VOLTAGE_L3 = "voltage_l3"
+    VOLTAGE_L1_L2 = "voltage_l1_l2"
+    VOLTAGE_L2_L3 = "voltage_l2_l3"
+    VOLTAGE_L3_L1 = "voltage_l3_l1"
+    CURRENT_L1 = "current_l1"
+    CURRENT_L2 = "current_l2"
+    CURRENT_L3 = "current_l3"
+    CURRENT_N = "current_n"
+    FREQUENCY = "frequency"
+    ENERGY_IMPORT = "energy_import"
+    ENERGY_IMPORT_T1 = "energy_import_t1"
+    ENERGY_IMPORT_T2 = "energy_import_t2"
+    ENERGY_IMPORT_T3 = "energy_import_t3"
+    ENERGY_IMPORT_T4 = "energy_import_t4"
+    ENERGY_EXPORT = "energy_export"
+    ENERGY_EXPORT_T1 = "energy_export_t1"
+    ENERGY_EXPORT_T2 = "energy_export_t2"
+    ENERGY_EXPORT_T3 = "energy_export_t3"
+    ENERGY_EXPORT_T4 = "energy_export_t4"
+    REACTIVE_ENERGY_IMPORT = "reactive_energy_import"
+    REACTIVE_ENERGY_EXPORT = "reactive_energy_export"
+    ACTIVE_TARIFF = "active_tariff"
+    GAS = "gas"
+    STATE_OF_ENERGY = "state_of_energy"
+    WIFI_STRENGTH = "wifi_strength"
+    RELAY = "relay"
+    METER_CHANNEL = "meter_channel"
+
+
+UNITS: Mapping[Key, Unit] = {
+    **dict.fromkeys(
+        (Key.POWER, Key.POWER_L1, Key.POWER_L2, Key.POWER_L3), Unit.WATT
+    ),
+    **dict.fromkeys(
+        (Key.REACTIVE_POWER, Key.REACTIVE_POWER_L1, Key.REACTIVE_POWER_L2, Key.REACTIVE_POWER_L3),
+        Unit.VAR,
+    ),
+    **dict.fromkeys(
+        (Key.APPARENT_POWER, Key.APPARENT_POWER_L1, Key.APPARENT_POWER_L2, Key.APPARENT_POWER_L3),
+        Unit.VOLT_AMPERE,
+    ),
+    **dict.fromkeys(
+        (Key.POWER_FACTOR, Key.POWER_FACTOR_L1, Key.POWER_FACTOR_L2, Key.POWER_FACTOR_L3), Unit.NONE
+    ),
+    **dict.fromkeys(
+        (
+            Key.VOLTAGE_L1,
+            Key.VOLTAGE_L2,
+            Key.VOLTAGE_L3,
+            Key.VOLTAGE_L1_L2,
+            Key.VOLTAGE_L2_L3,
+            Key.VOLTAGE_L3_L1,
+        ),
+        Unit.VOLT,
+    ),
+    **dict.fromkeys(
+        (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3, Key.CURRENT_N), Unit.AMPERE
+    ),
+    Key.FREQUENCY: Unit.HERTZ,
+    **dict.fromkeys(
+        (
+            Key.ENERGY_IMPORT,
+            Key.ENERGY_IMPORT_T1,
+            Key.ENERGY_IMPORT_T2,
+            Key.ENERGY_IMPORT_T3,
+            Key.ENERGY_IMPORT_T4,
+            Key.ENERGY_EXPORT,
+            Key.ENERGY_EXPORT_T1,
+            Key.ENERGY_EXPORT_T2,
+            Key.ENERGY_EXPORT_T3,
+            Key.ENERGY_EXPORT_T4,
+        ),
+        Unit.KILOWATT_HOUR,
+    ),
+    **dict.fromkeys((Key.REACTIVE_ENERGY_IMPORT, Key.REACTIVE_ENERGY_EXPORT), Unit.KILOVAR_HOUR),
+    Key.ACTIVE_TARIFF: Unit.NONE,
+    Key.GAS: Unit.CUBIC_METER,
+    Key.STATE_OF_ENERGY: Unit.PERCENT,
+    Key.WIFI_STRENGTH: Unit.PERCENT,
+    Key.RELAY: Unit.NONE,
+    Key.METER_CHANNEL: Unit.NONE,
+}
+
+SIGNED_POWER_KEYS = frozenset(
+    {
+        Key.POWER,
+        Key.POWER_L1,
+        Key.POWER_L2,
+        Key.POWER_L3,
+        Key.REACTIVE_POWER,
+        Key.REACTIVE_POWER_L1,
+        Key.REACTIVE_POWER_L2,
+        Key.REACTIVE_POWER_L3,
+    }
+)
+"""Keys whose sign follows the grid direction; the invert option flips them."""
+
+SWAPPED_ON_INVERT: Mapping[Key, Key] = {
+    Key.ENERGY_IMPORT: Key.ENERGY_EXPORT,
+    Key.ENERGY_EXPORT: Key.ENERGY_IMPORT,
+    Key.REACTIVE_ENERGY_IMPORT: Key.REACTIVE_ENERGY_EXPORT,
+    Key.REACTIVE_ENERGY_EXPORT: Key.REACTIVE_ENERGY_IMPORT,
+}
+"""Counters that trade places when a clamp is mounted the wrong way round."""
+
+
+class ChannelKind(StrEnum):
+    """What a channel is: the device itself or something behind it."""
+
+    DEVICE = "device"
+    METER = "meter"
+    SOCKET = "socket"
+    RELAY = "relay"
+
+
+MAIN_CHANNEL = ""
+"""The channel id of the device itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """Who a device is. The unique id comes from the serial (or MAC), never from the address."""
+
+    vendor: str
+    model: str
+    serial: str
+    firmware: str | None = None
+    name: str | None = None
+    mac: str | None = None
+
+
+class ControlKind(StrEnum):
+    """How a control is driven."""
+
+    SWITCH = "switch"
+    NUMBER = "number"
+    SELECT = "select"
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A writable value a device declares, with the bounds checked before anything is sent."""
+
+    key: Key
+    kind: ControlKind
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """Values measured on one channel: the device itself or a meter, relay or socket behind it."""
+
+    kind: ChannelKind
+    values: Mapping[Key, Value]
+    model: str | None = None
+    serial: str | None = None
+    name: str | None = None
+    controls: tuple[Control, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a device reported at one moment, by channel id (MAIN_CHANNEL for the device)."""
+
+    channels: Mapping[str, Channel]
+
+    def value(self, channel_id: str, key: Key) -> Value | None:
+        """Return a value, or None when the channel or the key is absent."""
+        channel = self.channels.get(channel_id)
+        return None if channel is None else channel.values.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How often a device may be asked, in seconds, and whether it pushes on its own."""
+
+    default_interval: float
+    minimum_interval: float
+    maximum_interval: float = 300.0
+    push: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionConfig:
+    """What a user enters to reach a device."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    unit_id: int | None = None
+    serial: str | None = None
+    """The serial learned when the entry was created, for devices that cannot be asked again."""
+    command_port: int | None = None
+
+
+def invert_snapshot(snapshot: Snapshot) -> Snapshot:
+    """Flip signed power and swap import/export counters on every channel."""
+    return Snapshot(
+        channels={
+            channel_id: Channel(
+                kind=channel.kind,
+                values=_invert_values(channel.values),
+                model=channel.model,
+                serial=channel.serial,
+                name=channel.name,
+                controls=channel.controls,
+            )
+            for channel_id, channel in snapshot.channels.items()
+        }
+    )
+
+
+def _invert_values(values: Mapping[Key, Value]) -> dict[Key, Value]:
+    inverted: dict[Key, Value] = {}
+    for key, value in values.items():
+        target = SWAPPED_ON_INVERT.get(key, key)
+        if key in SIGNED_POWER_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = -value
+        inverted[target] = value
+    return inverted
+
+
+class DeviceError(Exception):
+    """Base of every error a device client raises."""
+
+
+class CannotConnect(DeviceError):
+    """The device could not be reached, timed out, or has gone silent."""
+
+
+class AuthenticationFailed(DeviceError):
+    """The device refused the credentials, or its API is disabled."""
+
+
+class ApiDisabled(AuthenticationFailed):
+    """The device's local API is switched off (in its app)."""
+
+
+class InvalidResponse(DeviceError):
+    """The device answered with something that could not be parsed."""
+
+
+class UnsupportedModel(DeviceError):
+    """The device is reachable but not a model this family supports."""
+
+
+class CommandRejected(DeviceError):
+    """A write was refused, before sending (bounds, rate limit) or by the device."""

@@ -1,0 +1,154 @@
+"""UDP transport: one listener per port shared by every entry, datagrams routed by a key in their payload."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_LOGGER = logging.getLogger(__name__)
+
+type Address = tuple[str, int]
+type DatagramHandler = Callable[[bytes, Address], None]
+type Router = Callable[[bytes], str | None]
+"""Returns the routing key of a datagram (a controller's serial), or None when it has none."""
+
+
+@dataclass
+class ListenerStats:
+    """Counters of one listener, for diagnostics and benchmarks."""
+
+    received: int = 0
+    routed: int = 0
+    unrouted: int = 0
+
+
+@dataclass
+class _Listener:
+    transport: asyncio.DatagramTransport
+    router: Router
+    handlers: dict[str, DatagramHandler] = field(default_factory=dict)
+    unrouted_handlers: list[DatagramHandler] = field(default_factory=list)
+    stats: ListenerStats = field(default_factory=ListenerStats)
+
+    def dispatch(self, data: bytes, address: Address) -> None:
+        self.stats.received += 1
+        key = self.router(data)
+        handler = self.handlers.get(key) if key is not None else None
+        if handler is not None:
+            self.stats.routed += 1
+            handler(data, address)
+            return
+        self.stats.unrouted += 1
+        for unrouted in tuple(self.unrouted_handlers):
+            unrouted(data, address)
+
+    @property
+    def idle(self) -> bool:
+        return not self.handlers and not self.unrouted_handlers
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, on_datagram: DatagramHandler) -> None:
+        self._on_datagram = on_datagram
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        self._on_datagram(data, (str(addr[0]), int(str(addr[1]))))
+
+    def error_received(self, exc: Exception) -> None:
+        _LOGGER.debug("UDP socket error: %s", exc)
+
+
+class Subscription:
+    """A handler's place on a shared listener; cancel it to leave."""
+
+    def __init__(self, cancel: Callable[[], None]) -> None:
+        self._cancel: Callable[[], None] | None = cancel
+
+    def cancel(self) -> None:
+        """Leave the listener; the socket closes when its last subscriber leaves."""
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+
+class UdpHub:
+    """Owns the UDP sockets of the process: a listener per port and one socket to send from."""
+
+    def __init__(self, bind_host: str = "0.0.0.0") -> None:
+        self._bind_host = bind_host
+        self._listeners: dict[int, _Listener] = {}
+        self._lock = asyncio.Lock()
+        self._sender: asyncio.DatagramTransport | None = None
+
+    async def subscribe(
+        self, port: int, router: Router, key: str | None, handler: DatagramHandler
+    ) -> Subscription:
+        """Receive the datagrams on a port whose routing key is key (None: those no one else claims)."""
+        async with self._lock:
+            listener = self._listeners.get(port) or await self._open(port, router)
+            if key is None:
+                listener.unrouted_handlers.append(handler)
+            elif key in listener.handlers:
+                raise ValueError(f"UDP port {port} already routes {key!r} to another handler")
+            else:
+                listener.handlers[key] = handler
+        return Subscription(lambda: self._unsubscribe(port, key, handler))
+
+    def stats(self, port: int) -> ListenerStats | None:
+        """Return the counters of the listener on a port, if one is open."""
+        listener = self._listeners.get(port)
+        return None if listener is None else listener.stats
+
+    def listening(self, port: int) -> bool:
+        """Tell whether a listener is open on a port."""
+        return port in self._listeners
+
+    async def send(self, host: str, port: int, payload: bytes) -> None:
+        """Send one datagram (broadcast addresses allowed)."""
+        if self._sender is None or self._sender.is_closing():
+            loop = asyncio.get_running_loop()
+            self._sender, _ = await loop.create_datagram_endpoint(
+                asyncio.DatagramProtocol, family=socket.AF_INET, allow_broadcast=True
+            )
+        self._sender.sendto(payload, (host, port))
+
+    def close(self) -> None:
+        """Close every socket."""
+        for listener in self._listeners.values():
+            listener.transport.close()
+        self._listeners.clear()
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None
+
+    async def _open(self, port: int, router: Router) -> _Listener:
+        loop = asyncio.get_running_loop()
+        holder: list[_Listener] = []
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Protocol(lambda data, address: holder[0].dispatch(data, address)),
+            local_addr=(self._bind_host, port),
+            family=socket.AF_INET,
+            reuse_port=True,
+            allow_broadcast=True,
+        )
+        listener = _Listener(transport=transport, router=router)
+        holder.append(listener)
+        self._listeners[port] = listener
+        _LOGGER.debug("Listening for UDP datagrams on %s:%s", self._bind_host, port)
+        return listener
+
+    def _unsubscribe(self, port: int, key: str | None, handler: DatagramHandler) -> None:
+        listener = self._listeners.get(port)
+        if listener is None:
+            return
+        if key is None:
+            listener.unrouted_handlers.remove(handler)
+        elif listener.handlers.get(key) is handler:
+            del listener.handlers[key]
+        if listener.idle:
+            listener.transport.close()
+            del self._listeners[port]
+            _LOGGER.debug("Closed the UDP listener on port %s", port)

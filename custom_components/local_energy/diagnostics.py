@@ -1,0 +1,39 @@
+"""Diagnostics: the entry, the device identity, counters and the latest snapshot; secrets redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from . import LocalEnergyConfigEntry
+
+TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: LocalEnergyConfigEntry
+) -> dict[str, Any]:
+    """Return what helps to understand a report, without credentials."""
+    coordinator = entry.runtime_data
+    snapshot = coordinator.data
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "identity": asdict(coordinator.identity),
+        "client": coordinator.client.diagnostics(),
+        "snapshot": {
+            channel_id or "device": {
+                "kind": channel.kind.value,
+                "model": channel.model,
+                "serial": channel.serial,
+                "values": {key.value: value for key, value in channel.values.items()},
+            }
+            for channel_id, channel in snapshot.channels.items()
+        },
+    }

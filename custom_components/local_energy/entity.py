@@ -1,0 +1,101 @@
+"""Base entity: device info per channel (children via the main device), unique ids, availability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import LocalEnergyCoordinator
+from .devices.model import MAIN_CHANNEL, Channel, Key, Value
+
+type EntityFactory = Callable[[LocalEnergyCoordinator, str, Channel], Iterable[Entity]]
+
+
+class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
+    """An entity bound to one key of one channel of a device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: LocalEnergyCoordinator,
+        channel_id: str,
+        description: EntityDescription,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.channel_id = channel_id
+        self.value_key = Key(description.key)
+        serial = coordinator.identity.serial
+        self._attr_unique_id = "_".join(part for part in (serial, channel_id, description.key) if part)
+        self._attr_device_info = device_info(coordinator, channel_id)
+
+    @property
+    def available(self) -> bool:
+        """Available while the device answers and this channel still reports this key."""
+        return super().available and self.raw_value is not None
+
+    @property
+    def raw_value(self) -> Value | None:
+        """The value of this entity's key in the latest snapshot."""
+        return self.coordinator.data.value(self.channel_id, self.value_key)
+
+
+def device_info(coordinator: LocalEnergyCoordinator, channel_id: str) -> DeviceInfo:
+    """The device of a channel: the device itself, or a child linked to it by via_device."""
+    identity = coordinator.identity
+    if channel_id == MAIN_CHANNEL:
+        info = DeviceInfo(
+            identifiers={(DOMAIN, identity.serial)},
+            manufacturer=identity.vendor,
+            model=identity.model,
+            name=identity.name or f"{identity.vendor} {identity.model}",
+            serial_number=identity.serial,
+            sw_version=identity.firmware,
+        )
+        if identity.mac:
+            info["connections"] = {(CONNECTION_NETWORK_MAC, format_mac(identity.mac))}
+        return info
+    channel = coordinator.data.channels[channel_id]
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{identity.serial}_{channel_id}")},
+        manufacturer=identity.vendor,
+        model=channel.model,
+        name=channel.name or channel_id,
+        serial_number=channel.serial,
+        via_device=(DOMAIN, identity.serial),
+    )
+
+
+def add_channel_entities(
+    coordinator: LocalEnergyCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: EntityFactory,
+) -> None:
+    """Add entities for every channel now, and for channels or keys when they first appear."""
+    seen_keys: dict[str, frozenset[Key]] = {}
+    added: set[str] = set()
+
+    def add_new() -> None:
+        if coordinator.data is None:
+            return
+        entities: list[Entity] = []
+        for channel_id, channel in coordinator.data.channels.items():
+            keys = frozenset(channel.values)
+            if keys <= seen_keys.get(channel_id, frozenset()):
+                continue
+            seen_keys[channel_id] = keys | seen_keys.get(channel_id, frozenset())
+            for entity in factory(coordinator, channel_id, channel):
+                if entity.unique_id not in added:
+                    added.add(str(entity.unique_id))
+                    entities.append(entity)
+        if entities:
+            async_add_entities(entities)
+
+    add_new()
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))

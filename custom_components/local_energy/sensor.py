@@ -1,0 +1,47 @@
+"""Sensors: one per measurement key a channel reports, described by the shared catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import LocalEnergyConfigEntry
+from .coordinator import LocalEnergyCoordinator
+from .descriptions import SENSORS, LocalEnergySensorDescription
+from .devices.model import Channel
+from .entity import LocalEnergyEntity, add_channel_entities
+
+# The coordinator does the I/O; entities only read its snapshot.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LocalEnergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a sensor for every measured key, now and as channels appear."""
+    add_channel_entities(entry.runtime_data, async_add_entities, _sensors)
+
+
+def _sensors(
+    coordinator: LocalEnergyCoordinator, channel_id: str, channel: Channel
+) -> Iterable[LocalEnergySensor]:
+    return [
+        LocalEnergySensor(coordinator, channel_id, SENSORS[key]) for key in channel.values if key in SENSORS
+    ]
+
+
+class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
+    """A measured value."""
+
+    entity_description: LocalEnergySensorDescription
+
+    @property
+    def native_value(self) -> float | int | str | None:
+        """The value in the catalogue's unit."""
+        value = self.raw_value
+        return None if isinstance(value, bool) else value

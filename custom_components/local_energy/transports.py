@@ -1,0 +1,46 @@
+"""The transports every entry shares, kept in hass.data, and entry data turned into a connection config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util.hass_dict import HassKey
+
+from .const import CONF_COMMAND_PORT, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
+from .devices.client import Transports
+from .devices.modbus import ModbusPool
+from .devices.model import ConnectionConfig
+from .devices.udp import UdpHub
+
+DATA_TRANSPORTS: HassKey[Transports] = HassKey(f"{DOMAIN}_transports")
+
+
+def shared_transports(hass: HomeAssistant) -> Transports:
+    """Return the transports of this Home Assistant instance, creating them on first use."""
+    if (transports := hass.data.get(DATA_TRANSPORTS)) is None:
+        transports = Transports(http=async_get_clientsession(hass), modbus=ModbusPool(), udp=UdpHub())
+        hass.data[DATA_TRANSPORTS] = transports
+    return transports
+
+
+def release_transports(hass: HomeAssistant) -> None:
+    """Close what the last entry leaves open (the UDP send socket)."""
+    if (transports := hass.data.pop(DATA_TRANSPORTS, None)) is not None:
+        transports.udp.close()
+
+
+def connection_config(data: Mapping[str, Any]) -> ConnectionConfig:
+    """The connection settings stored in an entry (or entered in a form)."""
+    return ConnectionConfig(
+        host=data[CONF_HOST],
+        port=int(data[CONF_PORT]),
+        username=data.get(CONF_USERNAME),
+        password=data.get(CONF_PASSWORD),
+        unit_id=None if data.get(CONF_UNIT_ID) is None else int(data[CONF_UNIT_ID]),
+        serial=data.get(CONF_SERIAL),
+        command_port=data.get(CONF_COMMAND_PORT),
+    )

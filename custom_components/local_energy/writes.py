@@ -1,0 +1,29 @@
+"""Writing a control from an entity: errors become translated Home Assistant errors."""
+
+from __future__ import annotations
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .const import DOMAIN
+from .coordinator import LocalEnergyCoordinator
+from .devices.model import CommandRejected, DeviceError, Key, Value
+
+
+async def write_control(coordinator: LocalEnergyCoordinator, channel_id: str, key: Key, value: Value) -> None:
+    """Send a write, then ask for fresh data so the state follows within one poll."""
+    try:
+        await coordinator.client.write(channel_id, key, value)
+    except CommandRejected as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="command_rejected",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except DeviceError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="command_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    if not coordinator.client.timing.push:
+        await coordinator.async_request_refresh()

@@ -1,0 +1,1 @@
+"""Device simulators on real sockets, for the tests and for scripts/develop."""

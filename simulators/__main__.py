@@ -1,0 +1,55 @@
+"""Run every simulator on 127.0.0.1 until interrupted: ``python -m simulators``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from .acuvim import AcuvimSimulator
+from .enistic import EnisticSimulator
+from .homewizard import SERIAL as HOMEWIZARD_SERIAL
+from .homewizard import HomeWizardSimulator
+
+HOMEWIZARD_PORT = 18080
+ACUVIM_PORT = 15020
+ENISTIC_READINGS_PORT = 53005
+ENISTIC_COMMAND_PORT = 53004
+
+
+async def run(enistic_interval: float) -> None:
+    """Start the simulators, print how to add them, and serve until cancelled."""
+    homewizard = HomeWizardSimulator(port=HOMEWIZARD_PORT)
+    acuvim = AcuvimSimulator(port=ACUVIM_PORT)
+    enistic = EnisticSimulator(ENISTIC_READINGS_PORT, ENISTIC_COMMAND_PORT)
+    await homewizard.start(changing=True)
+    await acuvim.start(changing=True)
+    await enistic.start(interval=enistic_interval)
+    print("Simulated devices (add them in Home Assistant: Settings > Devices & services > Add integration >")
+    print("Local Energy, then pick the family and enter these values):", flush=True)
+    print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
+    print(f"  Acuvim II meter      host 127.0.0.1  port {acuvim.port}  unit id 1  serial: any text, e.g. AV2-0001")
+    print(
+        f"  Enistic controller   host 127.0.0.1  port {ENISTIC_READINGS_PORT}  "
+        f"(controller {enistic.controller}, readings every {enistic_interval:g} s, commands on {enistic.command_port})",
+        flush=True,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await enistic.stop()
+        await acuvim.stop()
+        await homewizard.stop()
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(description="Local Energy device simulators")
+    parser.add_argument("--enistic-interval", type=float, default=2.0, help="seconds between Enistic readings")
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(args.enistic_interval))
+
+
+if __name__ == "__main__":
+    main()

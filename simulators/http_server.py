@@ -1,0 +1,33 @@
+"""A small aiohttp server wrapper: start on host:port (0 = any free port), stop, and failure modes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+
+class HttpSimulatorServer:
+    """Runs an aiohttp application on a real socket."""
+
+    def __init__(self, app: web.Application, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Listen; after this, port holds the bound port (kept across restarts)."""
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port nowhere else
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Close the listener and open connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

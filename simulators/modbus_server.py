@@ -1,0 +1,90 @@
+"""A Modbus TCP server holding a sparse register map at PDU addresses, recording what is written to it."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Callable
+
+from pymodbus.constants import ExcCodes
+from pymodbus.datastore import ModbusBaseDeviceContext, ModbusServerContext
+from pymodbus.server import ModbusTcpServer
+
+type WriteHook = Callable[[int, list[int]], ExcCodes | None]
+"""Called before a write lands; may refuse it with an exception code."""
+
+
+class RegisterMap(ModbusBaseDeviceContext):
+    """Holding registers by PDU address; reading an address that is not mapped is an illegal address."""
+
+    def __init__(self) -> None:
+        self.registers: dict[int, int] = {}
+        self.writes: list[tuple[int, list[int]]] = []
+        self.reads: list[tuple[int, int]] = []
+        self.write_hook: WriteHook | None = None
+        self.fail_with: ExcCodes | None = None
+
+    def set_words(self, address: int, words: list[int]) -> None:
+        """Store registers from an address on."""
+        for offset, word in enumerate(words):
+            self.registers[address + offset] = word & 0xFFFF
+
+    def set_float(self, address: int, value: float) -> None:
+        """Store an IEEE-754 float, high word first."""
+        self.set_words(address, list(struct.unpack(">HH", struct.pack(">f", value))))
+
+    def set_uint32(self, address: int, value: int) -> None:
+        """Store an unsigned 32-bit integer, high word first."""
+        self.set_words(address, [(value >> 16) & 0xFFFF, value & 0xFFFF])
+
+    def reset(self) -> None:
+        """Required by pymodbus; the map keeps its values."""
+
+    def getValues(self, func_code: int, address: int, count: int = 1) -> list[int] | ExcCodes:  # noqa: N802
+        """Answer a read, or the exception the simulator was told to give."""
+        if self.fail_with is not None:
+            return self.fail_with
+        if func_code not in (3, 6, 16):
+            return ExcCodes.ILLEGAL_FUNCTION
+        span = range(address, address + count)
+        if any(register not in self.registers for register in span):
+            return ExcCodes.ILLEGAL_ADDRESS
+        if func_code == 3:
+            self.reads.append((address, count))
+        return [self.registers[register] for register in span]
+
+    def setValues(self, func_code: int, address: int, values: list[int]) -> ExcCodes | None:  # noqa: N802
+        """Take a write unless the hook refuses it."""
+        words = [int(v) for v in values]
+        if any(register not in self.registers for register in range(address, address + len(words))):
+            return ExcCodes.ILLEGAL_ADDRESS
+        if self.write_hook is not None and (refusal := self.write_hook(address, words)) is not None:
+            return refusal
+        self.writes.append((address, words))
+        self.set_words(address, words)
+        return None
+
+
+class ModbusSimulatorServer:
+    """A pymodbus TCP server on host:port (port 0 picks a free one) serving register maps per unit id."""
+
+    def __init__(self, units: dict[int, RegisterMap], host: str = "127.0.0.1", port: int = 0) -> None:
+        self.units = units
+        self.host = host
+        self.port = port
+        self._server: ModbusTcpServer | None = None
+
+    async def start(self) -> None:
+        """Listen; after this, port holds the bound port."""
+        context = ModbusServerContext(devices=dict(self.units), single=False)
+        self._server = ModbusTcpServer(context, address=(self.host, self.port))
+        await self._server.serve_forever(background=True)
+        listener: asyncio.Server = self._server.transport  # type: ignore[assignment]
+        self.port = listener.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Close the listener and every open connection (as a device that restarts would)."""
+        if self._server is not None:
+            await self._server.shutdown()
+            self._server = None
+            await asyncio.sleep(0)
