@@ -38,6 +38,9 @@ class HomeWizardSimulator:
         self.malformed = False
         self.delay = 0.0
         self.product_type = "HWE-P1"
+        self.serial = SERIAL
+        self.device_status: int | None = None
+        """When set, /api answers with this HTTP status (an error page) instead of the device info."""
         self.requests = 0
         app = web.Application()
         app.router.add_get("/api", self._device)
@@ -122,11 +125,15 @@ class HomeWizardSimulator:
 
     async def _device(self, _request: web.Request) -> web.Response:
         self.requests += 1
+        if self.device_status is not None:
+            return web.Response(status=self.device_status, text="error")
+        if not self.api_enabled:
+            return web.json_response({"error": {"id": 202, "description": "API not enabled"}}, status=403)
         return web.json_response(
             {
                 "product_type": self.product_type,
                 "product_name": "P1 Meter" if self.product_type == "HWE-P1" else "Energy Socket",
-                "serial": SERIAL,
+                "serial": self.serial,
                 "firmware_version": "5.18",
                 "api_version": "v1",
             }

@@ -85,6 +85,9 @@ class ModbusSimulatorServer:
     async def stop(self) -> None:
         """Close the listener and every open connection (as a device that restarts would)."""
         if self._server is not None:
+            for connection in list(self._server.active_connections.values()):
+                if connection.transport is not None:
+                    connection.transport.abort()
             await self._server.shutdown()
             self._server = None
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.05)  # let peers see the connection close, as after a real restart

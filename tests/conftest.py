@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 
 import aiohttp
 import pytest
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.local_energy.const import CONF_COMMAND_PORT, CONF_FAMILY, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
 
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.acuvim import AcuvimSimulator
+from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
 from simulators.enistic import EnisticSimulator
+from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 
 
@@ -67,3 +75,66 @@ async def transports() -> AsyncGenerator[Transports]:
         udp = UdpHub(bind_host="127.0.0.1")
         yield Transports(http=session, modbus=ModbusPool(), udp=udp)
         udp.close()
+
+
+HOST = "127.0.0.1"
+
+
+def homewizard_entry(simulator: HomeWizardSimulator, **options: object) -> MockConfigEntry:
+    """A config entry for the HomeWizard simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="P1 Meter 3c39e7aabbcc",
+        unique_id=HOMEWIZARD_SERIAL,
+        data={CONF_FAMILY: "homewizard", CONF_HOST: HOST, CONF_PORT: simulator.port, CONF_SERIAL: HOMEWIZARD_SERIAL},
+        options=options,
+    )
+
+
+def acuvim_entry(simulator: AcuvimSimulator, **options: object) -> MockConfigEntry:
+    """A config entry for the Acuvim simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Acuvim II AV2-0001",
+        unique_id="AV2-0001",
+        data={
+            CONF_FAMILY: "acuvim",
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.port,
+            CONF_UNIT_ID: 1,
+            CONF_SERIAL: "AV2-0001",
+        },
+        options=options,
+    )
+
+
+def enistic_entry(simulator: EnisticSimulator, **options: object) -> MockConfigEntry:
+    """A config entry for the Enistic simulator (readings port and command port of the simulator)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Smart Energy Controller {ENISTIC_CONTROLLER}",
+        unique_id=ENISTIC_CONTROLLER,
+        data={
+            CONF_FAMILY: "enistic",
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.target[1],
+            CONF_SERIAL: ENISTIC_CONTROLLER,
+            CONF_COMMAND_PORT: simulator.command_port,
+        },
+        options=options,
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add an entry and set it up."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    """Let real sockets deliver (datagrams, connections) until a condition holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+            await hass.async_block_till_done()

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +46,10 @@ SOCKET_OFF = "0"
 IDENTIFY_TIMEOUT = 15.0
 STALE_AFTER = 60.0
 """Seconds without a reading after which a meter or socket is reported unavailable."""
+
+def _now() -> float:
+    return time.monotonic()
+
 
 _SERIAL = re.compile(r"^[0-9A-Fa-f]{8,16}$")
 _SOCKET_STATES = {"0": False, "1": True}
@@ -156,13 +159,13 @@ class EnisticClient(DeviceClient):
 
     timing = Timing(default_interval=1.0, minimum_interval=0.1, push=True)
 
-    def __init__(self, *args: Any, clock: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clock = clock
         self._serial = (self.config.serial or "").upper() or None
         self._channels: dict[str, tuple[Channel, float]] = {}
         self._subscription: Subscription | None = None
         self._listener: PushListener | None = None
+        self._listening_since: float | None = None
         self.datagrams = 0
         self.malformed = 0
 
@@ -188,15 +191,20 @@ class EnisticClient(DeviceClient):
             await self.identify()
         assert self._serial is not None
         self._listener = on_push
+        self._listening_since = _now()
         self._subscription = await self.transports.udp.subscribe(
             self.listen_port, route, self._serial, self._on_datagram
         )
 
     async def fetch(self) -> Snapshot:
-        """The channels heard from within STALE_AFTER; none at all means the controller is silent."""
-        now = self._clock()
+        """The channels heard from within STALE_AFTER.
+
+        Right after start the snapshot may be empty: channels appear as their readings arrive. Silence for
+        STALE_AFTER (or not listening at all) means the controller is gone.
+        """
+        now = _now()
         fresh = {cid: channel for cid, (channel, seen) in self._channels.items() if now - seen <= STALE_AFTER}
-        if not fresh:
+        if not fresh and (self._listening_since is None or now - self._listening_since > STALE_AFTER):
             raise CannotConnect(f"no Enistic reading from {self._serial} for {STALE_AFTER:.0f} s")
         return Snapshot(channels=fresh)
 
@@ -228,7 +236,7 @@ class EnisticClient(DeviceClient):
         self.datagrams += 1
         readings, malformed = parse_datagram(datagram)
         self.malformed += malformed
-        now = self._clock()
+        now = _now()
         for reading in readings:
             if reading.controller == self._serial:
                 self._channels[reading.channel_id] = (_channel(reading), now)

@@ -1,0 +1,66 @@
+"""The shared UDP hub: one listener per port, routing by key, sockets closed with the last subscriber."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from custom_components.local_energy.devices.udp import Address, UdpHub
+from tests.conftest import free_udp_port
+
+
+def router(data: bytes) -> str | None:
+    head = data.split(b":", 1)[0]
+    return head.decode() if head.isalnum() else None
+
+
+async def test_routing_and_sharing() -> None:
+    hub = UdpHub(bind_host="127.0.0.1")
+    port = free_udp_port()
+    got: dict[str, list[bytes]] = {"a": [], "b": [], "other": []}
+
+    def collect(name: str):  # type: ignore[no-untyped-def]
+        return lambda data, _address: got[name].append(data)
+
+    sub_a = await hub.subscribe(port, router, "a", collect("a"))
+    sub_b = await hub.subscribe(port, router, "b", collect("b"))
+    sub_other = await hub.subscribe(port, router, None, collect("other"))
+    with pytest.raises(ValueError, match="already routes"):
+        await hub.subscribe(port, router, "a", collect("a"))
+    for payload in (b"a:1", b"b:2", b"c:3", b"!!"):
+        await hub.send("127.0.0.1", port, payload)
+    async with asyncio.timeout(2):
+        while sum(map(len, got.values())) < 4:
+            await asyncio.sleep(0.005)
+    assert got == {"a": [b"a:1"], "b": [b"b:2"], "other": [b"c:3", b"!!"]}
+    stats = hub.stats(port)
+    assert stats is not None
+    assert (stats.received, stats.routed, stats.unrouted) == (4, 2, 2)
+    sub_a.cancel()
+    sub_a.cancel()  # twice is harmless
+    sub_other.cancel()
+    assert hub.listening(port)
+    sub_b.cancel()
+    assert not hub.listening(port)
+    assert hub.stats(port) is None
+    await asyncio.sleep(0)  # the transport closes its socket on the next loop iteration
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", port))  # free again
+    hub.close()
+
+
+async def test_close_releases_everything() -> None:
+    hub = UdpHub(bind_host="127.0.0.1")
+    port = free_udp_port()
+    seen: list[Address] = []
+    subscription = await hub.subscribe(port, router, "x", lambda _d, address: seen.append(address))
+    await hub.send("127.0.0.1", port, b"x:1")
+    async with asyncio.timeout(2):
+        while not seen:
+            await asyncio.sleep(0.005)
+    assert seen[0][0] == "127.0.0.1"
+    hub.close()
+    assert not hub.listening(port)
+    subscription.cancel()  # after close: nothing left to cancel

@@ -1,0 +1,250 @@
+"""The config flow, every branch, against the simulators."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+
+from custom_components.local_energy.const import (
+    CONF_FAMILY,
+    CONF_INVERT,
+    CONF_SERIAL,
+    CONF_UNIT_ID,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+)
+from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.devices.homewizard import HomeWizardClient
+from simulators.acuvim import AcuvimSimulator
+from simulators.enistic import CONTROLLER, EnisticSimulator
+from simulators.homewizard import SERIAL, HomeWizardSimulator
+from tests.conftest import HOST, acuvim_entry, homewizard_entry, setup_entry
+
+
+async def start_family(hass: HomeAssistant, family: str) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["homewizard", "enistic", "acuvim"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == family
+    return result["flow_id"]
+
+
+async def test_homewizard(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    flow_id = await start_family(hass, "homewizard")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"P1 Meter {SERIAL}"
+    assert result["result"].unique_id == SERIAL
+    assert result["data"] == {
+        CONF_FAMILY: "homewizard",
+        CONF_HOST: HOST,
+        CONF_PORT: homewizard_sim.port,
+        CONF_SERIAL: SERIAL,
+    }
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+async def test_acuvim(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
+    flow_id = await start_family(hass, "acuvim")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: acuvim_sim.port, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Acuvim II AV2-0001"
+    assert result["data"][CONF_UNIT_ID] == 1
+    await hass.async_block_till_done()
+
+
+async def test_enistic_identified_by_its_broadcast(hass: HomeAssistant, enistic_sim: EnisticSimulator) -> None:
+    flow_id = await start_family(hass, "enistic")
+
+    async def broadcast_soon() -> None:
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            enistic_sim.broadcast()
+
+    broadcaster = asyncio.create_task(broadcast_soon())
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: enistic_sim.target[1]}
+    )
+    broadcaster.cancel()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == CONTROLLER
+    assert result["data"][CONF_SERIAL] == CONTROLLER
+    await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+async def test_enistic_silent(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(enistic, "IDENTIFY_TIMEOUT", 0.05)
+    flow_id = await start_family(hass, "enistic")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: enistic_sim.target[1]}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+@pytest.mark.parametrize(
+    ("breakage", "error"),
+    [
+        ({"api_enabled": False}, "api_not_enabled"),
+        ({"product_type": "HWE-SKT"}, "unsupported_model"),
+        ({"device_status": 401}, "invalid_auth"),
+        ({"device_status": 404}, "invalid_response"),
+        ({"device_status": 500}, "cannot_connect"),
+    ],
+)
+async def test_errors_then_recovery(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, breakage: dict[str, object], error: str
+) -> None:
+    for name, value in breakage.items():
+        setattr(homewizard_sim, name, value)
+    flow_id = await start_family(hass, "homewizard")
+    user_input = {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    homewizard_sim.api_enabled = True
+    homewizard_sim.product_type = "HWE-P1"
+    homewizard_sim.device_status = None
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+async def test_unexpected_error(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def explode(self: HomeWizardClient) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(HomeWizardClient, "identify", explode)
+    flow_id = await start_family(hass, "homewizard")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
+    )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_duplicate_updates_host(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "localhost"})
+    flow_id = await start_family(hass, "homewizard")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == HOST
+
+
+async def test_reconfigure(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
+    entry = acuvim_entry(acuvim_sim)
+    await setup_entry(hass, entry)
+    moved = AcuvimSimulator(unit_id=3)
+    await moved.start()
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: moved.port, CONF_UNIT_ID: 1}
+    )
+    assert result["errors"] == {"base": "invalid_response"}  # nothing at unit 1 there
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: moved.port, CONF_UNIT_ID: 3}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PORT] == moved.port
+    assert entry.data[CONF_UNIT_ID] == 3
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    await hass.config_entries.async_unload(entry.entry_id)
+    await moved.stop()
+
+
+async def test_reconfigure_to_another_device(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    other = HomeWizardSimulator()
+    other.serial = "5c2fafaabbcc"
+    await other.start()
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: other.port}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_device"
+    assert entry.data[CONF_PORT] == homewizard_sim.port
+    await other.stop()
+
+
+async def test_reauth_when_api_switched_off(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    homewizard_sim.api_enabled = False
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    flow_id = flows[0]["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["errors"] == {"base": "api_not_enabled"}
+    homewizard_sim.api_enabled = True
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_finds_another_device(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    homewizard_sim.serial = "5c2fafaabbcc"
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_device"
+
+
+async def test_options(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["description_placeholders"] == {"minimum": "0.5", "default": "1"}
+    assert entry.options == {}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: 2.5, CONF_INVERT: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options == {CONF_UPDATE_INTERVAL: 2.5, CONF_INVERT: True}
+    coordinator = entry.runtime_data
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval.total_seconds() == 2.5
+    assert coordinator.invert is True
+
+
+async def test_options_refuse_an_interval_below_the_minimum(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with pytest.raises(InvalidData, match="update_interval"):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_UPDATE_INTERVAL: 0.1, CONF_INVERT: False}
+        )
