@@ -90,4 +90,5 @@ class ModbusSimulatorServer:
                     connection.transport.abort()
             await self._server.shutdown()
             self._server = None
-            await asyncio.sleep(0.05)  # let peers see the connection close, as after a real restart
+            for _ in range(10):  # let peers see the connection close, as after a real restart
+                await asyncio.sleep(0)

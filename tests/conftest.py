@@ -132,9 +132,14 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    """Let real sockets deliver (datagrams, connections) until a condition holds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-            await hass.async_block_till_done()
+async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], iterations: int = 5000) -> None:
+    """Let real sockets deliver (datagrams, connections) until a condition holds.
+
+    Counted in event loop iterations, not seconds: tests that freeze time freeze the loop's clock too.
+    """
+    for _ in range(iterations):
+        if condition():
+            return
+        await asyncio.sleep(0)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    raise AssertionError("condition not met")

@@ -190,11 +190,15 @@ class ModbusConnection:
         async with self._lock:
             self._client.close()
 
+    async def _connect(self) -> bool:
+        # The client's own connect() sleeps a fixed 100 ms after connecting; its protocol does not.
+        return bool(await self._client.ctx.connect())
+
     async def _call(self, what: str, request: _Request) -> ModbusPDU:
         async with self._lock:
             self.requests += 1
             try:
-                if not self._client.connected and not await self._client.connect():
+                if not self._client.connected and not await self._connect():
                     raise CannotConnect(f"{what}: cannot connect")
                 return await request()
             except ModbusException as err:

@@ -1,0 +1,177 @@
+"""Setting up, losing and finding devices again, and unloading without leaving anything behind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.transports import DATA_TRANSPORTS
+from simulators.acuvim import AcuvimSimulator
+from simulators.enistic import EnisticSimulator
+from simulators.homewizard import HomeWizardSimulator
+from tests.conftest import acuvim_entry, enistic_entry, homewizard_entry, setup_entry, wait_for
+
+POWER = "sensor.homewizard_p1_meter_power"
+ACUVIM_POWER = "sensor.accuenergy_acuvim_ii_power"
+SOCKET_POWER = "sensor.socket_041319_power"
+
+
+async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 1.0) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_not_ready_while_the_device_is_away(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await homewizard_sim.stop()
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_not_ready_when_the_first_read_fails(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
+    homewizard_sim.malformed = True
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unavailable_then_back(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    assert hass.states.get(POWER).state == "-543.0"
+    await homewizard_sim.stop()
+    await refresh(hass, freezer)
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    await homewizard_sim.start()
+    homewizard_sim.advance()
+    await refresh(hass, freezer)
+    assert float(hass.states.get(POWER).state) == pytest.approx(round(sum(homewizard_sim.state.powers), 1))
+
+
+async def test_values_follow_each_poll(
+    hass: HomeAssistant, acuvim_sim: AcuvimSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = acuvim_entry(acuvim_sim)
+    await setup_entry(hass, entry)
+    for _ in range(3):
+        acuvim_sim.advance()
+        await refresh(hass, freezer)
+        assert float(hass.states.get(ACUVIM_POWER).state) == pytest.approx(acuvim_sim.state.total_power, abs=0.01)
+
+
+async def test_acuvim_restart_reconnects(
+    hass: HomeAssistant, acuvim_sim: AcuvimSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = acuvim_entry(acuvim_sim)
+    await setup_entry(hass, entry)
+    await acuvim_sim.stop()
+    await refresh(hass, freezer)
+    assert hass.states.get(ACUVIM_POWER).state == STATE_UNAVAILABLE
+    await acuvim_sim.start()
+    await refresh(hass, freezer)
+    assert hass.states.get(ACUVIM_POWER).state != STATE_UNAVAILABLE
+
+
+async def test_invert_option(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
+    entry = homewizard_entry(homewizard_sim, invert=True)
+    await setup_entry(hass, entry)
+    assert hass.states.get(POWER).state == "543.0"
+    assert hass.states.get("sensor.homewizard_p1_meter_energy_import").state == str(
+        round(homewizard_sim.payload()["total_power_export_kwh"], 3)
+    )
+
+
+async def test_api_disabled_while_running_starts_reauth(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    homewizard_sim.api_enabled = False
+    await refresh(hass, freezer)
+    flows = hass.config_entries.flow.async_progress_by_handler("local_energy")
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_enistic_channels_appear_as_they_are_heard(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = enistic_entry(enistic_sim)
+    await setup_entry(hass, entry)
+    client = entry.runtime_data.client
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(SOCKET_POWER) is None
+    enistic_sim.broadcast()
+    await wait_for(hass, lambda: client.datagrams == 5)
+    await refresh(hass, freezer)
+    assert hass.states.get(SOCKET_POWER).state == "60.5"
+    assert hass.states.get("sensor.meter_007001_channel_3_power").state == "-1200.0"
+    assert hass.states.get("switch.socket_041319").state == "on"
+    assert hass.states.get("switch.socket_041320").state == "off"
+    enistic_sim.meters.append(enistic_sim.meters[0].__class__("0021ED0000049999", 5.0, socket=True))
+    enistic_sim.broadcast()
+    await wait_for(hass, lambda: client.datagrams == 11)
+    await refresh(hass, freezer)
+    assert hass.states.get("switch.socket_049999").state == "on"
+
+
+async def test_enistic_push_is_coalesced_and_goes_stale(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [5000.0]
+    monkeypatch.setattr(enistic, "_now", lambda: now[0])
+    entry = enistic_entry(enistic_sim)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    enistic_sim.broadcast()
+    await wait_for(hass, lambda: hass.states.get(SOCKET_POWER) is not None)
+    writes = []
+    coordinator.async_add_listener(lambda: writes.append(1))
+    for power in (1.0, 2.0, 3.0):
+        enistic_sim.meters[0].power = power
+        enistic_sim.broadcast()
+    await wait_for(hass, lambda: coordinator.client.datagrams >= 20)
+    assert writes == []  # three bursts within the interval: held back
+    await refresh(hass, freezer)
+    assert hass.states.get(SOCKET_POWER).state == "3.0"
+    assert len(writes) == 1  # and written once
+    now[0] += enistic.STALE_AFTER + 1
+    await refresh(hass, freezer)
+    assert hass.states.get(SOCKET_POWER).state == STATE_UNAVAILABLE
+    enistic_sim.broadcast()
+    await wait_for(hass, lambda: coordinator.client.datagrams >= 25)
+    await refresh(hass, freezer)
+    assert hass.states.get(SOCKET_POWER).state == "3.0"
+
+
+async def test_unload_leaves_nothing_behind(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator, acuvim_sim: AcuvimSimulator
+) -> None:
+    entries = [enistic_entry(enistic_sim), acuvim_entry(acuvim_sim)]
+    for entry in entries:
+        await setup_entry(hass, entry)
+    transports = hass.data[DATA_TRANSPORTS]
+    assert transports.udp.listening(enistic_sim.target[1])
+    assert len(transports.modbus) == 1
+    await hass.config_entries.async_unload(entries[0].entry_id)
+    assert not transports.udp.listening(enistic_sim.target[1])
+    assert DATA_TRANSPORTS in hass.data  # the Acuvim entry still uses them
+    await hass.config_entries.async_unload(entries[1].entry_id)
+    await hass.async_block_till_done()
+    assert len(transports.modbus) == 0
+    assert DATA_TRANSPORTS not in hass.data
+    assert all(entry.state is ConfigEntryState.NOT_LOADED for entry in entries)
