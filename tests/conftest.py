@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Generator
+from unittest.mock import PropertyMock, patch
 
 import aiohttp
 import pytest
@@ -32,6 +33,17 @@ def _loopback_sockets(socket_enabled: None) -> None:
 @pytest.fixture(autouse=True)
 def _custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/local_energy."""
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create the entities that are disabled by default too (for snapshots)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 def free_udp_port() -> int:
@@ -80,10 +92,13 @@ async def transports() -> AsyncGenerator[Transports]:
 HOST = "127.0.0.1"
 
 
-def homewizard_entry(simulator: HomeWizardSimulator, **options: object) -> MockConfigEntry:
+def homewizard_entry(
+    simulator: HomeWizardSimulator, entry_id: str | None = None, **options: object
+) -> MockConfigEntry:
     """A config entry for the HomeWizard simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title="P1 Meter 3c39e7aabbcc",
         unique_id=HOMEWIZARD_SERIAL,
         data={CONF_FAMILY: "homewizard", CONF_HOST: HOST, CONF_PORT: simulator.port, CONF_SERIAL: HOMEWIZARD_SERIAL},
@@ -91,10 +106,13 @@ def homewizard_entry(simulator: HomeWizardSimulator, **options: object) -> MockC
     )
 
 
-def acuvim_entry(simulator: AcuvimSimulator, **options: object) -> MockConfigEntry:
+def acuvim_entry(
+    simulator: AcuvimSimulator, entry_id: str | None = None, **options: object
+) -> MockConfigEntry:
     """A config entry for the Acuvim simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title="Acuvim II AV2-0001",
         unique_id="AV2-0001",
         data={
@@ -108,10 +126,13 @@ def acuvim_entry(simulator: AcuvimSimulator, **options: object) -> MockConfigEnt
     )
 
 
-def enistic_entry(simulator: EnisticSimulator, **options: object) -> MockConfigEntry:
+def enistic_entry(
+    simulator: EnisticSimulator, entry_id: str | None = None, **options: object
+) -> MockConfigEntry:
     """A config entry for the Enistic simulator (readings port and command port of the simulator)."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title=f"Smart Energy Controller {ENISTIC_CONTROLLER}",
         unique_id=ENISTIC_CONTROLLER,
         data={

@@ -6,11 +6,13 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 
 from .const import CONF_FAMILY, DOMAIN
 from .coordinator import LocalEnergyCoordinator
 from .devices.families import FAMILIES
-from .devices.model import AuthenticationFailed, DeviceError
+from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError
+from .entity import device_info
 from .transports import connection_config, release_transports, shared_transports
 
 PLATFORMS = [Platform.SENSOR, Platform.SWITCH]
@@ -43,6 +45,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     await coordinator.async_start_push()
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    # Registered up front: a controller or gateway may have no entity of its own, only children.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(coordinator, MAIN_CHANNEL)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -8,6 +8,8 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .model import CannotConnect
+
 _LOGGER = logging.getLogger(__name__)
 
 type Address = tuple[str, int]
@@ -108,12 +110,15 @@ class UdpHub:
 
     async def send(self, host: str, port: int, payload: bytes) -> None:
         """Send one datagram (broadcast addresses allowed)."""
-        if self._sender is None or self._sender.is_closing():
-            loop = asyncio.get_running_loop()
-            self._sender, _ = await loop.create_datagram_endpoint(
-                asyncio.DatagramProtocol, family=socket.AF_INET, allow_broadcast=True
-            )
-        self._sender.sendto(payload, (host, port))
+        try:
+            if self._sender is None or self._sender.is_closing():
+                loop = asyncio.get_running_loop()
+                self._sender, _ = await loop.create_datagram_endpoint(
+                    asyncio.DatagramProtocol, family=socket.AF_INET, allow_broadcast=True
+                )
+            self._sender.sendto(payload, (host, port))
+        except OSError as err:
+            raise CannotConnect(f"cannot send to {host}:{port}: {err}") from err
 
     def close(self) -> None:
         """Close every socket."""

@@ -1,0 +1,46 @@
+"""Diagnostics show identity, counters and values, never credentials."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from simulators.acuvim import AcuvimSimulator
+from simulators.homewizard import HomeWizardSimulator
+from tests.conftest import acuvim_entry, homewizard_entry, setup_entry
+
+
+async def test_homewizard(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    homewizard_sim: HomeWizardSimulator,
+    snapshot: SnapshotAssertion,
+) -> None:
+    template = homewizard_entry(homewizard_sim)
+    entry = MockConfigEntry(
+        domain=template.domain,
+        title=template.title,
+        unique_id=template.unique_id,
+        data={**template.data, "password": "s3cret", "username": "admin"},
+        entry_id="homewizard_entry",
+    )
+    await setup_entry(hass, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
+    assert "s3cret" not in str(diagnostics)
+    diagnostics["entry"]["data"]["port"] = "<port>"
+    assert diagnostics == snapshot
+
+
+async def test_acuvim_counts_requests(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, acuvim_sim: AcuvimSimulator
+) -> None:
+    entry = acuvim_entry(acuvim_sim)
+    await setup_entry(hass, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["client"]["modbus_requests"] == 2  # settings once, then one measurement block
+    assert diagnostics["client"]["settings"]["ct_ratio"] == 40.0

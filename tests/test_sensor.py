@@ -1,0 +1,64 @@
+"""Every entity of every family, as Home Assistant shows it (syrupy snapshots)."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from simulators.acuvim import AcuvimSimulator
+from simulators.enistic import EnisticSimulator
+from simulators.homewizard import HomeWizardSimulator
+from tests.conftest import acuvim_entry, enistic_entry, homewizard_entry, setup_entry, wait_for
+from tests.test_init import refresh
+
+pytestmark = [pytest.mark.usefixtures("entity_registry_enabled_by_default")]
+
+
+@pytest.fixture(autouse=True)
+def _only_sensors() -> object:
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
+        yield
+
+
+async def test_homewizard(
+    hass: HomeAssistant,
+    homewizard_sim: HomeWizardSimulator,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    entry = homewizard_entry(homewizard_sim, entry_id="homewizard_entry")
+    await setup_entry(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_acuvim(
+    hass: HomeAssistant,
+    acuvim_sim: AcuvimSimulator,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    entry = acuvim_entry(acuvim_sim, entry_id="acuvim_entry")
+    await setup_entry(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_enistic(
+    hass: HomeAssistant,
+    enistic_sim: EnisticSimulator,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = enistic_entry(enistic_sim, entry_id="enistic_entry")
+    await setup_entry(hass, entry)
+    enistic_sim.broadcast()
+    await wait_for(hass, lambda: entry.runtime_data.client.datagrams == 5)
+    await refresh(hass, freezer)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
