@@ -28,10 +28,11 @@ async def run(enistic_interval: float) -> None:
     print("Simulated devices (add them in Home Assistant: Settings > Devices & services > Add integration >")
     print("Local Energy, then pick the family and enter these values):", flush=True)
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
-    print(f"  Acuvim II meter      host 127.0.0.1  port {acuvim.port}  unit id 1  serial: any text, e.g. AV2-0001")
+    print(f"  Acuvim II meter      host 127.0.0.1  port {acuvim.port}  unit id 1  serial: any, e.g. AV2-0001")
     print(
         f"  Enistic controller   host 127.0.0.1  port {ENISTIC_READINGS_PORT}  "
-        f"(controller {enistic.controller}, readings every {enistic_interval:g} s, commands on {enistic.command_port})",
+        f"(controller {enistic.controller}, readings every {enistic_interval:g} s, "
+        f"commands on {enistic.command_port})",
         flush=True,
     )
     try:
@@ -45,7 +46,9 @@ async def run(enistic_interval: float) -> None:
 def main() -> None:
     """Parse arguments and run."""
     parser = argparse.ArgumentParser(description="Local Energy device simulators")
-    parser.add_argument("--enistic-interval", type=float, default=2.0, help="seconds between Enistic readings")
+    parser.add_argument(
+        "--enistic-interval", type=float, default=2.0, help="seconds between Enistic readings"
+    )
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args.enistic_interval))

@@ -94,7 +94,10 @@ class AcuvimSimulator:
         regs.set_float(0x4018, sum(state.currents) / 3 / ct)
         regs.set_float(0x401A, 0.3 / ct)
         apparent = [v * i for v, i in zip(state.voltages, state.currents, strict=True)]
-        reactive = [math.copysign(math.sqrt(max(s * s - p * p, 0.0)), p) for s, p in zip(apparent, state.powers, strict=True)]
+        reactive = [
+            math.copysign(math.sqrt(max(s * s - p * p, 0.0)), p)
+            for s, p in zip(apparent, state.powers, strict=True)
+        ]
         for base, per_phase in ((0x401C, state.powers), (0x4024, reactive), (0x402C, apparent)):
             for i, value in enumerate(per_phase):
                 regs.set_float(base + 2 * i, value / pt / ct)

@@ -53,7 +53,9 @@ class RegisterMap(ModbusBaseDeviceContext):
             self.reads.append((address, count))
         return [self.registers[register] for register in span]
 
-    def setValues(self, func_code: int, address: int, values: list[int]) -> ExcCodes | None:  # noqa: N802
+    def setValues(  # noqa: N802
+        self, func_code: int, address: int, values: list[int] | list[bool]
+    ) -> ExcCodes | None:
         """Take a write unless the hook refuses it."""
         words = [int(v) for v in values]
         if any(register not in self.registers for register in range(address, address + len(words))):
@@ -76,7 +78,7 @@ class ModbusSimulatorServer:
 
     async def start(self) -> None:
         """Listen; after this, port holds the bound port."""
-        context = ModbusServerContext(devices=dict(self.units), single=False)
+        context = ModbusServerContext(devices=dict(self.units), single=False)  # type: ignore[no-untyped-call]
         self._server = ModbusTcpServer(context, address=(self.host, self.port))
         await self._server.serve_forever(background=True)
         listener: asyncio.Server = self._server.transport  # type: ignore[assignment]
@@ -86,9 +88,9 @@ class ModbusSimulatorServer:
         """Close the listener and every open connection (as a device that restarts would)."""
         if self._server is not None:
             for connection in list(self._server.active_connections.values()):
-                if connection.transport is not None:
+                if isinstance(connection.transport, asyncio.Transport):
                     connection.transport.abort()
-            await self._server.shutdown()
+            await self._server.shutdown()  # type: ignore[no-untyped-call]
             self._server = None
             for _ in range(10):  # let peers see the connection close, as after a real restart
                 await asyncio.sleep(0)

@@ -13,8 +13,13 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.local_energy.const import CONF_COMMAND_PORT, CONF_FAMILY, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
-
+from custom_components.local_energy.const import (
+    CONF_COMMAND_PORT,
+    CONF_FAMILY,
+    CONF_SERIAL,
+    CONF_UNIT_ID,
+    DOMAIN,
+)
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.udp import UdpHub
@@ -101,7 +106,12 @@ def homewizard_entry(
         entry_id=entry_id,
         title="P1 Meter 3c39e7aabbcc",
         unique_id=HOMEWIZARD_SERIAL,
-        data={CONF_FAMILY: "homewizard", CONF_HOST: HOST, CONF_PORT: simulator.port, CONF_SERIAL: HOMEWIZARD_SERIAL},
+        data={
+            CONF_FAMILY: "homewizard",
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.port,
+            CONF_SERIAL: HOMEWIZARD_SERIAL,
+        },
         options=options,
     )
 

@@ -6,10 +6,11 @@ import asyncio
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 
+from custom_components.local_energy.config_flow import _schema
 from custom_components.local_energy.const import (
     CONF_FAMILY,
     CONF_INVERT,
@@ -19,6 +20,7 @@ from custom_components.local_energy.const import (
     DOMAIN,
 )
 from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.devices.families import FAMILIES, Field
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
@@ -65,7 +67,9 @@ async def test_acuvim(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
     await hass.async_block_till_done()
 
 
-async def test_enistic_identified_by_its_broadcast(hass: HomeAssistant, enistic_sim: EnisticSimulator) -> None:
+async def test_enistic_identified_by_its_broadcast(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator
+) -> None:
     flow_id = await start_family(hass, "enistic")
 
     async def broadcast_soon() -> None:
@@ -174,7 +178,9 @@ async def test_reconfigure(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> 
     await moved.stop()
 
 
-async def test_reconfigure_to_another_device(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+async def test_reconfigure_to_another_device(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
     entry = homewizard_entry(homewizard_sim)
     await setup_entry(hass, entry)
     other = HomeWizardSimulator()
@@ -248,3 +254,13 @@ async def test_options_refuse_an_interval_below_the_minimum(
         await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_UPDATE_INTERVAL: 0.1, CONF_INVERT: False}
         )
+
+
+def test_credential_fields_use_home_assistant_keys() -> None:
+    """Families with authentication (Shelly, Iskra, IGEN) ask for username and a masked password."""
+    schema = _schema(FAMILIES["homewizard"], (Field.USERNAME, Field.PASSWORD), with_host=False)
+    assert [str(key) for key in schema.schema] == [CONF_USERNAME, CONF_PASSWORD]
+    assert schema({CONF_USERNAME: "admin", CONF_PASSWORD: "pw"}) == {
+        CONF_USERNAME: "admin",
+        CONF_PASSWORD: "pw",
+    }

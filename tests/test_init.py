@@ -29,7 +29,9 @@ async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def test_not_ready_while_the_device_is_away(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+async def test_not_ready_while_the_device_is_away(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
     entry = homewizard_entry(homewizard_sim)
     await homewizard_sim.stop()
     await setup_entry(hass, entry)
@@ -68,7 +70,9 @@ async def test_values_follow_each_poll(
     for _ in range(3):
         acuvim_sim.advance()
         await refresh(hass, freezer)
-        assert float(hass.states.get(ACUVIM_POWER).state) == pytest.approx(acuvim_sim.state.total_power, abs=0.01)
+        assert float(hass.states.get(ACUVIM_POWER).state) == pytest.approx(
+            acuvim_sim.state.total_power, abs=0.01
+        )
 
 
 async def test_acuvim_restart_reconnects(
@@ -84,9 +88,7 @@ async def test_acuvim_restart_reconnects(
     assert hass.states.get(ACUVIM_POWER).state != STATE_UNAVAILABLE
 
 
-async def test_invert_option(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
+async def test_invert_option(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
     entry = homewizard_entry(homewizard_sim, invert=True)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state == "543.0"
@@ -129,7 +131,9 @@ async def test_enistic_channels_appear_as_they_are_heard(
 
 
 async def test_enistic_push_is_coalesced_and_goes_stale(
-    hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    enistic_sim: EnisticSimulator,
+    freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [5000.0]

@@ -23,7 +23,9 @@ SWITCH = "switch.socket_041319"
 
 
 @pytest.fixture
-async def heard(hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory) -> EnisticClient:
+async def heard(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
+) -> EnisticClient:
     entry = enistic_entry(enistic_sim)
     await setup_entry(hass, entry)
     client = entry.runtime_data.client
@@ -51,7 +53,10 @@ async def test_turn_off_and_on(
 
 
 async def test_socket_is_a_child_of_the_controller(
-    hass: HomeAssistant, heard: EnisticClient, device_registry: dr.DeviceRegistry, entity_registry: er.EntityRegistry
+    hass: HomeAssistant,
+    heard: EnisticClient,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
 ) -> None:
     entity = entity_registry.async_get(SWITCH)
     assert entity is not None
@@ -72,7 +77,9 @@ async def test_rejected_and_failed_commands(
     channel, seen = heard._channels[SOCKET]
     heard._channels[SOCKET] = (type(channel)(kind=ChannelKind.METER, values=channel.values), seen)
     with pytest.raises(ServiceValidationError, match="not a smart socket"):
-        await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        )
     heard._channels[SOCKET] = (channel, seen)
 
     async def unreachable(*_args: object) -> None:
@@ -80,4 +87,6 @@ async def test_rejected_and_failed_commands(
 
     monkeypatch.setattr(heard.transports.udp, "send", unreachable)
     with pytest.raises(HomeAssistantError, match="did not carry out the command"):
-        await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        )

@@ -29,7 +29,7 @@ from .devices.families import FAMILIES, Family, Field
 from .devices.model import (
     ApiDisabled,
     AuthenticationFailed,
-    CannotConnect,
+    DeviceError,
     DeviceIdentity,
     InvalidResponse,
     UnsupportedModel,
@@ -40,6 +40,13 @@ _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelecto
 _UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX))
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _CREDENTIALS = (Field.USERNAME, Field.PASSWORD)
+_FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
+    (ApiDisabled, "api_not_enabled"),
+    (AuthenticationFailed, "invalid_auth"),
+    (UnsupportedModel, "unsupported_model"),
+    (InvalidResponse, "invalid_response"),
+    (DeviceError, "cannot_connect"),
+)
 
 
 def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
@@ -67,16 +74,9 @@ async def _identify(
     client = family.client(connection_config(data), shared_transports(hass))
     try:
         return await client.identify(), None
-    except ApiDisabled:
-        return None, "api_not_enabled"
-    except AuthenticationFailed:
-        return None, "invalid_auth"
-    except UnsupportedModel:
-        return None, "unsupported_model"
-    except InvalidResponse:
-        return None, "invalid_response"
-    except CannotConnect:
-        return None, "cannot_connect"
+    except DeviceError as err:
+        LOGGER.debug("Identifying a %s device at %s failed: %s", family.name, data.get(CONF_HOST), err)
+        return None, next(key for kind, key in _FORM_ERRORS if isinstance(err, kind))
     except Exception:  # noqa: BLE001 - anything else is a bug to report, not a reason to crash the flow
         LOGGER.exception("Unexpected error while identifying a %s device", family.name)
         return None, "unknown"
@@ -95,7 +95,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: LocalEnergyConfigEntry) -> LocalEnergyOptionsFlow:
+    def async_get_options_flow(config_entry: LocalEnergyConfigEntry) -> LocalEnergyOptionsFlow:  # noqa: ARG004
         """The options of an entry: update interval and sign."""
         return LocalEnergyOptionsFlow()
 
@@ -115,9 +115,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """An Acuvim II meter."""
         return await self._async_step_family("acuvim", user_input)
 
-    async def _async_step_family(
-        self, family_id: str, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
+    async def _async_step_family(self, family_id: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         family = FAMILIES[family_id]
         schema = _schema(family, family.fields)
         errors: dict[str, str] = {}
@@ -167,9 +165,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """The device refused us: ask for new credentials, or to enable its API."""
         return await self.async_step_reauth_confirm()
 
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Try again with what the user gives (or just again, when the family has no credentials)."""
         entry = self._get_reauth_entry()
         family = FAMILIES[entry.data[CONF_FAMILY]]

@@ -1,4 +1,4 @@
-"""One coordinator for every family: it polls, or it receives pushed data and writes it at the entry's rate."""
+"""One coordinator for every family: it polls, or takes pushed data and writes it at the entry's rate."""
 
 from __future__ import annotations
 

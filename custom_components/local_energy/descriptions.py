@@ -18,9 +18,9 @@ from homeassistant.const import (
     UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfFrequency,
+    UnitOfPower,
     UnitOfReactiveEnergy,
     UnitOfReactivePower,
-    UnitOfPower,
     UnitOfVolume,
 )
 
@@ -123,4 +123,6 @@ def _description(key: Key) -> LocalEnergySensorDescription:
     )
 
 
-SENSORS: Mapping[Key, LocalEnergySensorDescription] = {key: _description(key) for key in Key if key in SENSOR_KEYS}
+SENSORS: Mapping[Key, LocalEnergySensorDescription] = {
+    key: _description(key) for key in Key if key in SENSOR_KEYS
+}

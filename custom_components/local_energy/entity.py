@@ -82,8 +82,6 @@ def add_channel_entities(
     added: set[str] = set()
 
     def add_new() -> None:
-        if coordinator.data is None:
-            return
         entities: list[Entity] = []
         for channel_id, channel in coordinator.data.channels.items():
             keys = frozenset(channel.values)

@@ -53,8 +53,8 @@ class LocalEnergySwitch(LocalEnergyEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the relay."""
-        await write_control(self.coordinator, self.channel_id, self.value_key, True)
+        await write_control(self.coordinator, self.channel_id, self.value_key, value=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Open the relay."""
-        await write_control(self.coordinator, self.channel_id, self.value_key, False)
+        await write_control(self.coordinator, self.channel_id, self.value_key, value=False)

@@ -9,7 +9,9 @@ from .coordinator import LocalEnergyCoordinator
 from .devices.model import CommandRejected, DeviceError, Key, Value
 
 
-async def write_control(coordinator: LocalEnergyCoordinator, channel_id: str, key: Key, value: Value) -> None:
+async def write_control(
+    coordinator: LocalEnergyCoordinator, channel_id: str, key: Key, *, value: Value
+) -> None:
     """Send a write, then ask for fresh data so the state follows within one poll."""
     try:
         await coordinator.client.write(channel_id, key, value)

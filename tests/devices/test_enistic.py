@@ -29,7 +29,9 @@ SOCKET = "0021ED0000041319"
 METER = "0021EE0000007001"
 
 
-def client_for(simulator: EnisticSimulator, transports: Transports, serial: str | None = None) -> EnisticClient:
+def client_for(
+    simulator: EnisticSimulator, transports: Transports, serial: str | None = None
+) -> EnisticClient:
     config = ConnectionConfig(
         host="127.0.0.1", port=simulator.target[1], serial=serial, command_port=simulator.command_port
     )
@@ -45,7 +47,12 @@ async def until(condition: object, timeout: float = 2.0) -> None:
 def test_parse_reading() -> None:
     reading = parse_event(f"{CONTROLLER}:Reading:{SOCKET}:94031.992:1:1")
     assert reading is not None
-    assert (reading.controller, reading.meter, reading.power, reading.channel) == (CONTROLLER, SOCKET, 94031.992, 1)
+    assert (reading.controller, reading.meter, reading.power, reading.channel) == (
+        CONTROLLER,
+        SOCKET,
+        94031.992,
+        1,
+    )
     assert reading.socket_on is True
     assert parse_event(f"{CONTROLLER}:Status:whatever") is None
 
@@ -103,7 +110,9 @@ async def test_identify_times_out(
         await client_for(enistic_sim, transports).identify()
 
 
-async def test_channels_appear_with_their_readings(enistic_sim: EnisticSimulator, transports: Transports) -> None:
+async def test_channels_appear_with_their_readings(
+    enistic_sim: EnisticSimulator, transports: Transports
+) -> None:
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
     pushes: list[None] = []
     with pytest.raises(CannotConnect):
@@ -124,7 +133,9 @@ async def test_channels_appear_with_their_readings(enistic_sim: EnisticSimulator
     await client.close()
 
 
-async def test_other_controllers_are_not_mixed_in(enistic_sim: EnisticSimulator, transports: Transports) -> None:
+async def test_other_controllers_are_not_mixed_in(
+    enistic_sim: EnisticSimulator, transports: Transports
+) -> None:
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
     await client.start(lambda: None)
     enistic_sim.send_raw(f"0099AABBCC00:Reading:{SOCKET}:5:1:1\r".encode())
@@ -138,7 +149,9 @@ async def test_other_controllers_are_not_mixed_in(enistic_sim: EnisticSimulator,
     await client.close()
 
 
-async def test_switch_socket_reaches_the_controller(enistic_sim: EnisticSimulator, transports: Transports) -> None:
+async def test_switch_socket_reaches_the_controller(
+    enistic_sim: EnisticSimulator, transports: Transports
+) -> None:
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
     await client.start(lambda: None)
     enistic_sim.broadcast()

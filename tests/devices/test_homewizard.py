@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
-from custom_components.local_energy.devices.homewizard import GAS_CHANNEL, HomeWizardClient, decode_hex_id, parse_data
+from custom_components.local_energy.devices.homewizard import (
+    GAS_CHANNEL,
+    HomeWizardClient,
+    decode_hex_id,
+    parse_data,
+)
 from custom_components.local_energy.devices.model import (
     MAIN_CHANNEL,
     ApiDisabled,
@@ -31,7 +36,9 @@ async def test_identity(homewizard_sim: HomeWizardSimulator, transports: Transpo
     assert identity.mac == SERIAL
 
 
-async def test_snapshot_values_units_and_sign(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
+async def test_snapshot_values_units_and_sign(
+    homewizard_sim: HomeWizardSimulator, transports: Transports
+) -> None:
     snapshot = await client_for(homewizard_sim, transports).fetch()
     meter = snapshot.channels[MAIN_CHANNEL].values
     assert meter[Key.POWER] == pytest.approx(-543.0)  # exporting: negative
@@ -69,7 +76,13 @@ def test_totals_summed_from_tariffs_when_absent() -> None:
 
 def test_legacy_gas_field_and_odd_values() -> None:
     snapshot = parse_data(
-        {"total_gas_m3": 5.5, "gas_unique_id": "zz", "active_tariff": 7, "active_power_w": True, "external": "x"}
+        {
+            "total_gas_m3": 5.5,
+            "gas_unique_id": "zz",
+            "active_tariff": 7,
+            "active_power_w": True,
+            "external": "x",
+        }
     )
     assert snapshot.value(GAS_CHANNEL, Key.GAS) == 5.5
     assert snapshot.channels[GAS_CHANNEL].serial == "zz"

@@ -76,9 +76,7 @@ async def test_concurrent_requests_are_serialized() -> None:
     server = ModbusSimulatorServer({1: registers, 2: other})
     await server.start()
     connection = ModbusConnection("127.0.0.1", server.port)
-    results = await asyncio.gather(
-        *(connection.read_holding(1 + i % 2, 0, 1) for i in range(20))
-    )
+    results = await asyncio.gather(*(connection.read_holding(1 + i % 2, 0, 1) for i in range(20)))
     assert {block.words for block in results} == {(0,), (7,)}
     assert connection.requests == 20
     await connection.close()

@@ -6,6 +6,7 @@ real-time + energy block 0x4000..0x404F as one request.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -113,9 +114,7 @@ ENERGY: tuple[RegisterValue, ...] = (
 )
 MEASUREMENTS = REALTIME + ENERGY
 # The registers between the blocks (unbalance, load type, demand) exist, so one read spans them.
-MEASUREMENT_PLAN = plan_reads(
-    ((value.address, value.data_type.width) for value in MEASUREMENTS), max_gap=16
-)
+MEASUREMENT_PLAN = plan_reads(((value.address, value.data_type.width) for value in MEASUREMENTS), max_gap=16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +197,9 @@ class AcuvimClient(DeviceClient):
         """Modbus requests sent on the shared connection, and the scaling in force."""
         return {
             "modbus_requests": self._connection.requests,
-            "settings": None if self._settings is None else {
+            "settings": None
+            if self._settings is None
+            else {
                 "pt_ratio": self._settings.pt_ratio,
                 "ct_ratio": self._settings.ct_ratio,
                 "secondary_values": self._settings.secondary_values,
@@ -216,7 +217,7 @@ def decode_measurements(registers: Registers, settings: MeterSettings) -> Mappin
     values: dict[Key, Value] = {}
     for measurement in REALTIME:
         raw = float(registers.read(measurement.address, measurement.data_type))
-        if raw == raw:  # NaN is the only value not equal to itself
+        if not math.isnan(raw):
             values[measurement.key] = round(raw * settings.factor(measurement.scale), 4)
     for measurement in ENERGY:
         raw_count = registers.read(measurement.address, measurement.data_type)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ SOCKET_OFF = "0"
 IDENTIFY_TIMEOUT = 15.0
 STALE_AFTER = 60.0
 """Seconds without a reading after which a meter or socket is reported unavailable."""
+
 
 def _now() -> float:
     return time.monotonic()
@@ -101,7 +103,7 @@ def parse_event(line: str) -> Reading | None:
         channel_number = int(channel)
     except ValueError as err:
         raise InvalidResponse(f"reading with a malformed number: {line!r}") from err
-    if watts != watts or watts in (float("inf"), float("-inf")):
+    if not math.isfinite(watts):
         raise InvalidResponse(f"reading with a non-finite power: {line!r}")
     return Reading(controller.upper(), meter.upper(), watts, channel_number, state.strip())
 

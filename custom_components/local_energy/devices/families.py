@@ -14,7 +14,7 @@ class Field(StrEnum):
 
     PORT = "port"
     USERNAME = "username"
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 - a field name, not a secret
     UNIT_ID = "unit_id"
     SERIAL = "serial"
 

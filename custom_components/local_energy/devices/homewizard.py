@@ -51,10 +51,26 @@ _NUMBERS: Mapping[str, Key] = {
     "wifi_strength": Key.WIFI_STRENGTH,
 }
 _TARIFF_TOTALS = (
-    ("total_power_import_kwh", ("total_power_import_t1_kwh", "total_power_import_t2_kwh",
-                                "total_power_import_t3_kwh", "total_power_import_t4_kwh"), Key.ENERGY_IMPORT),
-    ("total_power_export_kwh", ("total_power_export_t1_kwh", "total_power_export_t2_kwh",
-                                "total_power_export_t3_kwh", "total_power_export_t4_kwh"), Key.ENERGY_EXPORT),
+    (
+        "total_power_import_kwh",
+        (
+            "total_power_import_t1_kwh",
+            "total_power_import_t2_kwh",
+            "total_power_import_t3_kwh",
+            "total_power_import_t4_kwh",
+        ),
+        Key.ENERGY_IMPORT,
+    ),
+    (
+        "total_power_export_kwh",
+        (
+            "total_power_export_t1_kwh",
+            "total_power_export_t2_kwh",
+            "total_power_export_t3_kwh",
+            "total_power_export_t4_kwh",
+        ),
+        Key.ENERGY_EXPORT,
+    ),
 )
 
 
@@ -65,9 +81,7 @@ class HomeWizardClient(DeviceClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._http = HttpTransport(
-            self.transports.http, HttpEndpoint(self.config.host, self.config.port)
-        )
+        self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
 
     async def identify(self) -> DeviceIdentity:
         """Read /api; only P1 meters are accepted."""
@@ -111,7 +125,9 @@ def parse_data(data: Mapping[str, Any]) -> Snapshot:
     if isinstance(tariff, int) and 1 <= tariff <= 4:
         values[Key.ACTIVE_TARIFF] = tariff
     channels = {
-        MAIN_CHANNEL: Channel(kind=ChannelKind.DEVICE, values=values, model=_optional_str(data.get("meter_model")))
+        MAIN_CHANNEL: Channel(
+            kind=ChannelKind.DEVICE, values=values, model=_optional_str(data.get("meter_model"))
+        )
     }
     if (gas := _gas_channel(data)) is not None:
         channels[GAS_CHANNEL] = gas

@@ -82,4 +82,3 @@ def _decode_json(body: bytes, url: str) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidResponse(f"{url} answered with a body that is not JSON: {body[:80]!r}") from err
-

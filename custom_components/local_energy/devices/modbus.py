@@ -1,4 +1,4 @@
-"""Modbus TCP transport: one client per host:port, requests serialized, registers read as contiguous blocks."""
+"""Modbus TCP transport: one client per host:port, requests serialized, registers read in blocks."""
 
 from __future__ import annotations
 
@@ -103,9 +103,7 @@ class RegisterBlock:
     def read(self, address: int, data_type: DataType, *, low_word_first: bool = False) -> float | int:
         """Decode the value at an address."""
         offset = address - self.start
-        return decode(
-            self.words[offset : offset + data_type.width], data_type, low_word_first=low_word_first
-        )
+        return decode(self.words[offset : offset + data_type.width], data_type, low_word_first=low_word_first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +146,7 @@ class ModbusConnection:
     def __init__(self, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.host = host
         self.port = port
-        self._client = AsyncModbusTcpClient(
-            host, port=port, timeout=timeout, retries=0, reconnect_delay=0
-        )
+        self._client = AsyncModbusTcpClient(host, port=port, timeout=timeout, retries=0, reconnect_delay=0)
         self._lock = asyncio.Lock()
         self.requests = 0
 

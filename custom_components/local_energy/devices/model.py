@@ -80,9 +80,7 @@ class Key(StrEnum):
 
 
 UNITS: Mapping[Key, Unit] = {
-    **dict.fromkeys(
-        (Key.POWER, Key.POWER_L1, Key.POWER_L2, Key.POWER_L3), Unit.WATT
-    ),
+    **dict.fromkeys((Key.POWER, Key.POWER_L1, Key.POWER_L2, Key.POWER_L3), Unit.WATT),
     **dict.fromkeys(
         (Key.REACTIVE_POWER, Key.REACTIVE_POWER_L1, Key.REACTIVE_POWER_L2, Key.REACTIVE_POWER_L3),
         Unit.VAR,
@@ -105,9 +103,7 @@ UNITS: Mapping[Key, Unit] = {
         ),
         Unit.VOLT,
     ),
-    **dict.fromkeys(
-        (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3, Key.CURRENT_N), Unit.AMPERE
-    ),
+    **dict.fromkeys((Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3, Key.CURRENT_N), Unit.AMPERE),
     Key.FREQUENCY: Unit.HERTZ,
     **dict.fromkeys(
         (
@@ -271,8 +267,9 @@ def _invert_values(values: Mapping[Key, Value]) -> dict[Key, Value]:
     for key, value in values.items():
         target = SWAPPED_ON_INVERT.get(key, key)
         if key in SIGNED_POWER_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = -value
-        inverted[target] = value
+            inverted[target] = -value
+        else:
+            inverted[target] = value
     return inverted
 
 
