@@ -22,7 +22,7 @@ DATA_TRANSPORTS: HassKey[Transports] = HassKey(f"{DOMAIN}_transports")
 def shared_transports(hass: HomeAssistant) -> Transports:
     """Return the transports of this Home Assistant instance, creating them on first use."""
     if (transports := hass.data.get(DATA_TRANSPORTS)) is None:
-        transports = Transports(http=async_get_clientsession(hass), modbus=ModbusPool(), udp=UdpHub())
+        transports = Transports(http=lambda: async_get_clientsession(hass), modbus=ModbusPool(), udp=UdpHub())
         hass.data[DATA_TRANSPORTS] = transports
     return transports
 

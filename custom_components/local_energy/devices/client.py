@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import aiohttp
@@ -16,13 +15,25 @@ from .udp import UdpHub
 type PushListener = Callable[[], None]
 
 
-@dataclass(frozen=True, slots=True)
 class Transports:
-    """Shared I/O: the HTTP session, the Modbus connection pool and the UDP hub."""
+    """Shared I/O: the HTTP session (made on first use), the Modbus connection pool and the UDP hub."""
 
-    http: aiohttp.ClientSession
-    modbus: ModbusPool
-    udp: UdpHub
+    def __init__(
+        self,
+        http: aiohttp.ClientSession | Callable[[], aiohttp.ClientSession],
+        modbus: ModbusPool,
+        udp: UdpHub,
+    ) -> None:
+        self._http = http
+        self.modbus = modbus
+        self.udp = udp
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The session; devices that speak only Modbus or UDP never create it."""
+        if not isinstance(self._http, aiohttp.ClientSession):
+            self._http = self._http()
+        return self._http
 
 
 class DeviceClient(ABC):
