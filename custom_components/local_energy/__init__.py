@@ -15,7 +15,7 @@ from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError
 from .entity import device_info
 from .transports import connection_config, release_transports, shared_transports
 
-PLATFORMS = [Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
 type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
 

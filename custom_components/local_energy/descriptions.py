@@ -24,7 +24,7 @@ from homeassistant.const import (
     UnitOfVolume,
 )
 
-from .devices.model import UNITS, Key, Unit
+from .devices.model import CONTROL_KEYS, UNITS, Key, Unit
 
 HA_UNITS: Mapping[Unit, str | None] = {
     Unit.WATT: UnitOfPower.WATT,
@@ -84,7 +84,7 @@ _KIND_OF_TRANSLATION = {
     "reactive_energy_export": "reactive_energy",
     "current_neutral": "current",
 }
-SENSOR_KEYS = frozenset(UNITS) - {Key.RELAY}
+SENSOR_KEYS = frozenset(UNITS) - CONTROL_KEYS
 
 
 def _split(key: Key) -> tuple[str, dict[str, str]]:

@@ -77,6 +77,8 @@ class Key(StrEnum):
     WIFI_STRENGTH = "wifi_strength"
     RELAY = "relay"
     METER_CHANNEL = "meter_channel"
+    TARGET_POWER = "target_power"
+    CHARGE_CURRENT = "charge_current"
 
 
 UNITS: Mapping[Key, Unit] = {
@@ -127,7 +129,12 @@ UNITS: Mapping[Key, Unit] = {
     Key.WIFI_STRENGTH: Unit.PERCENT,
     Key.RELAY: Unit.NONE,
     Key.METER_CHANNEL: Unit.NONE,
+    Key.TARGET_POWER: Unit.WATT,
+    Key.CHARGE_CURRENT: Unit.AMPERE,
 }
+
+CONTROL_KEYS = frozenset({Key.RELAY, Key.TARGET_POWER, Key.CHARGE_CURRENT})
+"""Keys that are written as well as read: they appear as controls, not as sensors."""
 
 SIGNED_POWER_KEYS = frozenset(
     {

@@ -1,0 +1,64 @@
+"""Numbers: setpoints a device declares (charge current, target power), bounded by the declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import LocalEnergyConfigEntry
+from .coordinator import LocalEnergyCoordinator
+from .descriptions import HA_UNITS
+from .devices.model import UNITS, Channel, Control, ControlKind
+from .entity import LocalEnergyEntity, add_channel_entities
+from .writes import write_control
+
+# Commands to one device are sent one at a time.
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LocalEnergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a number for every number control, now and as channels appear."""
+    add_channel_entities(entry.runtime_data, async_add_entities, _numbers)
+
+
+def _description(control: Control) -> NumberEntityDescription:
+    return NumberEntityDescription(
+        key=control.key.value,
+        translation_key=control.key.value,
+        native_min_value=control.minimum if control.minimum is not None else 0.0,
+        native_max_value=control.maximum if control.maximum is not None else 100.0,
+        native_step=control.step if control.step is not None else 1.0,
+        native_unit_of_measurement=HA_UNITS[UNITS[control.key]],
+        mode=NumberMode.BOX,
+    )
+
+
+def _numbers(
+    coordinator: LocalEnergyCoordinator, channel_id: str, channel: Channel
+) -> Iterable[LocalEnergyNumber]:
+    return [
+        LocalEnergyNumber(coordinator, channel_id, _description(control))
+        for control in channel.controls
+        if control.kind is ControlKind.NUMBER
+    ]
+
+
+class LocalEnergyNumber(LocalEnergyEntity, NumberEntity):
+    """A setpoint; its value is what the device last reported."""
+
+    @property
+    def native_value(self) -> float | None:
+        """The setpoint in the control's unit."""
+        value = self.raw_value
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Send a new setpoint; the device's own rules are checked before anything is sent."""
+        await write_control(self.coordinator, self.channel_id, self.value_key, value=value)
