@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncGenerator, Callable, Generator
+from datetime import timedelta
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.local_energy.const import (
     CONF_COMMAND_PORT,
@@ -161,6 +163,37 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 1.0) -> None:
+    """Jump time by an interval and let the coordinators poll (or write what was pushed)."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def setup_heard_enistic(
+    hass: HomeAssistant,
+    simulator: EnisticSimulator,
+    freezer: FrozenDateTimeFactory,
+    entry_id: str | None = None,
+) -> MockConfigEntry:
+    """Set up the Enistic entry and let one broadcast of every meter reach Home Assistant."""
+    entry = enistic_entry(simulator, entry_id=entry_id)
+    await setup_entry(hass, entry)
+    await hear_enistic(hass, entry, simulator, freezer)
+    return entry
+
+
+async def hear_enistic(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: EnisticSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Broadcast one reading of every meter and let it reach Home Assistant's states."""
+    client = entry.runtime_data.client
+    received = client.datagrams
+    simulator.broadcast()
+    await wait_for(hass, lambda: client.datagrams == received + len(simulator.meters))
+    await refresh(hass, freezer)
 
 
 async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], iterations: int = 5000) -> None:

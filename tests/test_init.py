@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import EnisticSimulator
 from simulators.homewizard import HomeWizardSimulator
-from tests.conftest import acuvim_entry, enistic_entry, homewizard_entry, setup_entry, wait_for
+from tests.conftest import (
+    acuvim_entry,
+    enistic_entry,
+    hear_enistic,
+    homewizard_entry,
+    refresh,
+    setup_entry,
+    wait_for,
+)
 
 POWER = "sensor.homewizard_p1_meter_power"
 ACUVIM_POWER = "sensor.accuenergy_acuvim_ii_power"
 SOCKET_POWER = "sensor.socket_041319_power"
-
-
-async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 1.0) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_not_ready_while_the_device_is_away(
@@ -113,20 +112,15 @@ async def test_enistic_channels_appear_as_they_are_heard(
 ) -> None:
     entry = enistic_entry(enistic_sim)
     await setup_entry(hass, entry)
-    client = entry.runtime_data.client
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(SOCKET_POWER) is None
-    enistic_sim.broadcast()
-    await wait_for(hass, lambda: client.datagrams == 5)
-    await refresh(hass, freezer)
+    await hear_enistic(hass, entry, enistic_sim, freezer)
     assert hass.states.get(SOCKET_POWER).state == "60.5"
     assert hass.states.get("sensor.meter_007001_channel_3_power").state == "-1200.0"
     assert hass.states.get("switch.socket_041319").state == "on"
     assert hass.states.get("switch.socket_041320").state == "off"
     enistic_sim.meters.append(enistic_sim.meters[0].__class__("0021ED0000049999", 5.0, socket=True))
-    enistic_sim.broadcast()
-    await wait_for(hass, lambda: client.datagrams == 11)
-    await refresh(hass, freezer)
+    await hear_enistic(hass, entry, enistic_sim, freezer)
     assert hass.states.get("switch.socket_049999").state == "on"
 
 

@@ -37,8 +37,7 @@ from custom_components.local_energy.devices.model import (
     Value,
 )
 from simulators.modbus_server import ModbusSimulatorServer, RegisterMap
-from tests.conftest import setup_entry
-from tests.test_init import refresh
+from tests.conftest import refresh, setup_entry
 
 REGISTER = 100
 TARGET = Control(Key.TARGET_POWER, ControlKind.NUMBER, minimum=-2000, maximum=2000, step=100)

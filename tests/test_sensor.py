@@ -15,8 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import EnisticSimulator
 from simulators.homewizard import HomeWizardSimulator
-from tests.conftest import acuvim_entry, enistic_entry, homewizard_entry, setup_entry, wait_for
-from tests.test_init import refresh
+from tests.conftest import acuvim_entry, homewizard_entry, setup_entry, setup_heard_enistic
 
 pytestmark = [pytest.mark.usefixtures("entity_registry_enabled_by_default")]
 
@@ -56,9 +55,5 @@ async def test_enistic(
     snapshot: SnapshotAssertion,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    entry = enistic_entry(enistic_sim, entry_id="enistic_entry")
-    await setup_entry(hass, entry)
-    enistic_sim.broadcast()
-    await wait_for(hass, lambda: entry.runtime_data.client.datagrams == 5)
-    await refresh(hass, freezer)
+    entry = await setup_heard_enistic(hass, enistic_sim, freezer, entry_id="enistic_entry")
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)

@@ -15,8 +15,7 @@ from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.enistic import EnisticClient
 from custom_components.local_energy.devices.model import CannotConnect, ChannelKind
 from simulators.enistic import CONTROLLER, EnisticSimulator
-from tests.conftest import enistic_entry, setup_entry, wait_for
-from tests.test_init import refresh
+from tests.conftest import refresh, setup_heard_enistic, wait_for
 
 SOCKET = "0021ED0000041319"
 SWITCH = "switch.socket_041319"
@@ -26,13 +25,8 @@ SWITCH = "switch.socket_041319"
 async def heard(
     hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
 ) -> EnisticClient:
-    entry = enistic_entry(enistic_sim)
-    await setup_entry(hass, entry)
-    client = entry.runtime_data.client
-    enistic_sim.broadcast()
-    await wait_for(hass, lambda: client.datagrams == 5)
-    await refresh(hass, freezer)
-    return client
+    entry = await setup_heard_enistic(hass, enistic_sim, freezer)
+    return entry.runtime_data.client
 
 
 async def test_turn_off_and_on(
