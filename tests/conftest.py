@@ -30,6 +30,7 @@ from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
 from simulators.enistic import EnisticSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
+from simulators.shelly import ShellySimulator
 
 
 @pytest.fixture(autouse=True)
@@ -82,6 +83,15 @@ async def acuvim_sim() -> AsyncGenerator[AcuvimSimulator]:
 async def enistic_sim() -> AsyncGenerator[EnisticSimulator]:
     """An Enistic controller sending readings to a free port; commands on another free port."""
     simulator = EnisticSimulator(free_udp_port())
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def shelly_sim() -> AsyncGenerator[ShellySimulator]:
+    """A Shelly Pro 3EM (triphase, no auth) on a free port."""
+    simulator = ShellySimulator()
     await simulator.start()
     yield simulator
     await simulator.stop()

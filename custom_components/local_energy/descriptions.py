@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import (
     PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
     UnitOfApparentPower,
     UnitOfElectricCurrent,
@@ -37,6 +38,7 @@ HA_UNITS: Mapping[Unit, str | None] = {
     Unit.VOLT_AMPERE: UnitOfApparentPower.VOLT_AMPERE,
     Unit.KILOVAR_HOUR: UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
     Unit.CUBIC_METER: UnitOfVolume.CUBIC_METERS,
+    Unit.DECIBEL_MILLIWATT: SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     Unit.NONE: None,
 }
 
@@ -57,6 +59,7 @@ class _Kind:
 
 _MEASURED = SensorStateClass.MEASUREMENT
 _COUNTER = SensorStateClass.TOTAL_INCREASING
+_DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 _KINDS: Mapping[str, _Kind] = {
     "power": _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
     "reactive_power": _Kind(SensorDeviceClass.REACTIVE_POWER, _MEASURED, 0, enabled=False),
@@ -69,15 +72,18 @@ _KINDS: Mapping[str, _Kind] = {
     "reactive_energy": _Kind(SensorDeviceClass.REACTIVE_ENERGY, _COUNTER, 3, enabled=False),
     "gas": _Kind(SensorDeviceClass.GAS, _COUNTER, 3),
     "state_of_energy": _Kind(SensorDeviceClass.BATTERY, _MEASURED, 0),
-    "wifi_strength": _Kind(None, _MEASURED, 0, EntityCategory.DIAGNOSTIC, enabled=False),
+    "wifi_strength": _Kind(None, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
+    "wifi_rssi": _Kind(SensorDeviceClass.SIGNAL_STRENGTH, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
     "active_tariff": _Kind(None, None, None),
-    "meter_channel": _Kind(None, None, None, EntityCategory.DIAGNOSTIC, enabled=False),
+    "meter_channel": _Kind(None, None, None, _DIAGNOSTIC, enabled=False),
 }
 _SUFFIXES = ("_l1_l2", "_l2_l3", "_l3_l1", "_l1", "_l2", "_l3", "_n", "_t1", "_t2", "_t3", "_t4")
 _KIND_OF_TRANSLATION = {
     "voltage_phase_to_phase": "voltage",
     "energy_import": "energy",
     "energy_export": "energy",
+    "net_energy_import": "energy",
+    "net_energy_export": "energy",
     "energy_import_tariff": "energy",
     "energy_export_tariff": "energy",
     "reactive_energy_import": "reactive_energy",
@@ -103,8 +109,10 @@ def _split(key: Key) -> tuple[str, dict[str, str]]:
 
 
 def _kind(translation_key: str) -> _Kind:
-    base = _KIND_OF_TRANSLATION.get(translation_key, translation_key.removesuffix("_phase"))
-    return _KINDS[base]
+    if translation_key in _KIND_OF_TRANSLATION:
+        return _KINDS[_KIND_OF_TRANSLATION[translation_key]]
+    base = translation_key.removesuffix("_phase")
+    return _KINDS[_KIND_OF_TRANSLATION.get(base, base)]
 
 
 def _description(key: Key) -> LocalEnergySensorDescription:

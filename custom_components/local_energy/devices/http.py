@@ -40,11 +40,14 @@ class HttpTransport:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         auth: aiohttp.BasicAuth | None = None,
+        digest: aiohttp.DigestAuthMiddleware | None = None,
     ) -> None:
         self._session = session
         self.endpoint = endpoint
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._auth = auth
+        # One middleware per device keeps its nonce, so later requests authenticate without a 401 first.
+        self._middlewares = (digest,) if digest is not None else ()
         self.requests = 0
 
     async def get_json(self, path: str) -> Any:
@@ -57,7 +60,12 @@ class HttpTransport:
         self.requests += 1
         try:
             async with self._session.request(
-                method, url, json=payload, timeout=self._timeout, auth=self._auth
+                method,
+                url,
+                json=payload,
+                timeout=self._timeout,
+                auth=self._auth,
+                middlewares=self._middlewares,
             ) as response:
                 body = await response.read()
                 _raise_for_status(response.status, body, url)

@@ -26,6 +26,7 @@ class Unit(StrEnum):
     VOLT_AMPERE = "VA"
     KILOVAR_HOUR = "kvarh"
     CUBIC_METER = "m³"
+    DECIBEL_MILLIWATT = "dBm"
     NONE = ""
 
 
@@ -48,12 +49,14 @@ class Key(StrEnum):
     POWER_FACTOR_L1 = "power_factor_l1"
     POWER_FACTOR_L2 = "power_factor_l2"
     POWER_FACTOR_L3 = "power_factor_l3"
+    VOLTAGE = "voltage"
     VOLTAGE_L1 = "voltage_l1"
     VOLTAGE_L2 = "voltage_l2"
     VOLTAGE_L3 = "voltage_l3"
     VOLTAGE_L1_L2 = "voltage_l1_l2"
     VOLTAGE_L2_L3 = "voltage_l2_l3"
     VOLTAGE_L3_L1 = "voltage_l3_l1"
+    CURRENT = "current"
     CURRENT_L1 = "current_l1"
     CURRENT_L2 = "current_l2"
     CURRENT_L3 = "current_l3"
@@ -69,12 +72,23 @@ class Key(StrEnum):
     ENERGY_EXPORT_T2 = "energy_export_t2"
     ENERGY_EXPORT_T3 = "energy_export_t3"
     ENERGY_EXPORT_T4 = "energy_export_t4"
+    ENERGY_IMPORT_L1 = "energy_import_l1"
+    ENERGY_IMPORT_L2 = "energy_import_l2"
+    ENERGY_IMPORT_L3 = "energy_import_l3"
+    ENERGY_EXPORT_L1 = "energy_export_l1"
+    ENERGY_EXPORT_L2 = "energy_export_l2"
+    ENERGY_EXPORT_L3 = "energy_export_l3"
+    NET_ENERGY_IMPORT = "net_energy_import"
+    """kWh drawn from the grid, integrated from signed total power since the client started."""
+    NET_ENERGY_EXPORT = "net_energy_export"
+    """kWh fed in, integrated from signed total power since the client started."""
     REACTIVE_ENERGY_IMPORT = "reactive_energy_import"
     REACTIVE_ENERGY_EXPORT = "reactive_energy_export"
     ACTIVE_TARIFF = "active_tariff"
     GAS = "gas"
     STATE_OF_ENERGY = "state_of_energy"
     WIFI_STRENGTH = "wifi_strength"
+    WIFI_RSSI = "wifi_rssi"
     RELAY = "relay"
     METER_CHANNEL = "meter_channel"
     TARGET_POWER = "target_power"
@@ -96,6 +110,7 @@ UNITS: Mapping[Key, Unit] = {
     ),
     **dict.fromkeys(
         (
+            Key.VOLTAGE,
             Key.VOLTAGE_L1,
             Key.VOLTAGE_L2,
             Key.VOLTAGE_L3,
@@ -105,7 +120,9 @@ UNITS: Mapping[Key, Unit] = {
         ),
         Unit.VOLT,
     ),
-    **dict.fromkeys((Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3, Key.CURRENT_N), Unit.AMPERE),
+    **dict.fromkeys(
+        (Key.CURRENT, Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3, Key.CURRENT_N), Unit.AMPERE
+    ),
     Key.FREQUENCY: Unit.HERTZ,
     **dict.fromkeys(
         (
@@ -119,6 +136,14 @@ UNITS: Mapping[Key, Unit] = {
             Key.ENERGY_EXPORT_T2,
             Key.ENERGY_EXPORT_T3,
             Key.ENERGY_EXPORT_T4,
+            Key.ENERGY_IMPORT_L1,
+            Key.ENERGY_IMPORT_L2,
+            Key.ENERGY_IMPORT_L3,
+            Key.ENERGY_EXPORT_L1,
+            Key.ENERGY_EXPORT_L2,
+            Key.ENERGY_EXPORT_L3,
+            Key.NET_ENERGY_IMPORT,
+            Key.NET_ENERGY_EXPORT,
         ),
         Unit.KILOWATT_HOUR,
     ),
@@ -127,11 +152,15 @@ UNITS: Mapping[Key, Unit] = {
     Key.GAS: Unit.CUBIC_METER,
     Key.STATE_OF_ENERGY: Unit.PERCENT,
     Key.WIFI_STRENGTH: Unit.PERCENT,
+    Key.WIFI_RSSI: Unit.DECIBEL_MILLIWATT,
     Key.RELAY: Unit.NONE,
     Key.METER_CHANNEL: Unit.NONE,
     Key.TARGET_POWER: Unit.WATT,
     Key.CHARGE_CURRENT: Unit.AMPERE,
 }
+
+ACCUMULATED_KEYS = frozenset({Key.NET_ENERGY_IMPORT, Key.NET_ENERGY_EXPORT})
+"""Counters that start at zero with the client; Home Assistant adds them to what it had before."""
 
 CONTROL_KEYS = frozenset({Key.RELAY, Key.TARGET_POWER, Key.CHARGE_CURRENT})
 """Keys that are written as well as read: they appear as controls, not as sensors."""
@@ -153,6 +182,14 @@ SIGNED_POWER_KEYS = frozenset(
 SWAPPED_ON_INVERT: Mapping[Key, Key] = {
     Key.ENERGY_IMPORT: Key.ENERGY_EXPORT,
     Key.ENERGY_EXPORT: Key.ENERGY_IMPORT,
+    Key.NET_ENERGY_IMPORT: Key.NET_ENERGY_EXPORT,
+    Key.NET_ENERGY_EXPORT: Key.NET_ENERGY_IMPORT,
+    Key.ENERGY_IMPORT_L1: Key.ENERGY_EXPORT_L1,
+    Key.ENERGY_EXPORT_L1: Key.ENERGY_IMPORT_L1,
+    Key.ENERGY_IMPORT_L2: Key.ENERGY_EXPORT_L2,
+    Key.ENERGY_EXPORT_L2: Key.ENERGY_IMPORT_L2,
+    Key.ENERGY_IMPORT_L3: Key.ENERGY_EXPORT_L3,
+    Key.ENERGY_EXPORT_L3: Key.ENERGY_IMPORT_L3,
     Key.REACTIVE_ENERGY_IMPORT: Key.REACTIVE_ENERGY_EXPORT,
     Key.REACTIVE_ENERGY_EXPORT: Key.REACTIVE_ENERGY_IMPORT,
 }
@@ -294,6 +331,14 @@ class AuthenticationFailed(DeviceError):
 
 class ApiDisabled(AuthenticationFailed):
     """The device's local API is switched off (in its app)."""
+
+
+class AuthenticationRequired(AuthenticationFailed):
+    """The device has authentication enabled and no credentials were given."""
+
+
+class WrongDevice(DeviceError):
+    """Another device answers at the configured address (for example after a DHCP lease moved)."""
 
 
 class InvalidResponse(DeviceError):

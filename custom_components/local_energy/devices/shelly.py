@@ -1,0 +1,431 @@
+"""Shelly meters and plugs: Gen1 REST (basic auth) and Gen2+ RPC (digest auth, SHA-256).
+
+``GET /shelly`` (never behind auth) tells the generation, model, MAC and whether auth is on. Each poll is
+one request: ``/status`` (Gen1) or ``/rpc/Shelly.GetStatus`` (Gen2+). Power is signed (> 0 drawn from the
+grid) except on Gen1 and Gen2 plugs, which report the load's magnitude. Energy counters are Wh, except the
+Gen1 plugs' watt-minutes; both become kWh here. Three-phase meters count each phase on its own, so their
+totals are not what a utility meter shows for a house with PV: the netted import/export comes from
+integrating the signed total power.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeGuard
+
+import aiohttp
+
+from .client import DeviceClient
+from .http import HttpEndpoint, HttpTransport
+from .integrator import EnergyIntegrator
+from .model import (
+    MAIN_CHANNEL,
+    AuthenticationRequired,
+    Channel,
+    ChannelKind,
+    CommandRejected,
+    Control,
+    ControlKind,
+    DeviceIdentity,
+    InvalidResponse,
+    Key,
+    Snapshot,
+    Timing,
+    UnsupportedModel,
+    Value,
+    WrongDevice,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+VENDOR = "Shelly"
+DEFAULT_PORT = 80
+RPC_USERNAME = "admin"  # Gen2+ digest auth always uses this user
+DEFAULT_GEN1_USERNAME = "admin"
+
+
+class Layout(StrEnum):
+    """Where a model keeps its measurements."""
+
+    GEN1_3EM = "gen1_3em"  # emeters[0..2] + relays[0]
+    GEN1_EM = "gen1_em"  # emeters[0..1] + relays[0]
+    GEN1_PLUG = "gen1_plug"  # meters[0] + relays[0]
+    RPC_3EM = "rpc_3em"  # em:0 + emdata:0 (triphase) or em1:0..2 + em1data:0..2 (monophase)
+    RPC_EM = "rpc_em"  # em1:0..1 + em1data:0..1 + switch:0 (contactor output)
+    RPC_PLUG = "rpc_plug"  # switch:0 with metering
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A supported model."""
+
+    name: str
+    layout: Layout
+    signed_power: bool = True
+
+
+MODELS: Mapping[str, Model] = {
+    "SHEM-3": Model("Shelly 3EM", Layout.GEN1_3EM),
+    "SHEM": Model("Shelly EM", Layout.GEN1_EM),
+    "SHPLG-1": Model("Shelly Plug", Layout.GEN1_PLUG, signed_power=False),
+    "SHPLG-S": Model("Shelly Plug S", Layout.GEN1_PLUG, signed_power=False),
+    "SHPLG2-1": Model("Shelly Plug E", Layout.GEN1_PLUG, signed_power=False),
+    "SHPLG-U1": Model("Shelly Plug US", Layout.GEN1_PLUG, signed_power=False),
+    "SPEM-002CEBEU50": Model("Shelly Pro EM", Layout.RPC_EM),
+    "S3EM-002CXCEU": Model("Shelly EM Gen3", Layout.RPC_EM),
+    "SPEM-003CEBEU": Model("Shelly Pro 3EM", Layout.RPC_3EM),
+    "SPEM-003CEBEU120": Model("Shelly Pro 3EM", Layout.RPC_3EM),
+    "SPEM-003CEBEU400": Model("Shelly Pro 3EM (400)", Layout.RPC_3EM),
+    "SPEM-003CEBEU63": Model("Shelly Pro 3EM 3CT63", Layout.RPC_3EM),
+    "S3EM-003CXCEU63": Model("Shelly 3EM-63 Gen3", Layout.RPC_3EM),
+    "SNPL-00112EU": Model("Shelly Plus Plug S", Layout.RPC_PLUG, signed_power=False),
+    "SNPL-10112EU": Model("Shelly Plus Plug S", Layout.RPC_PLUG, signed_power=False),
+    "S3PL-00112EU": Model("Shelly Plug S Gen3", Layout.RPC_PLUG),
+    "S3PL-20112EU": Model("Shelly Outdoor Plug S Gen3", Layout.RPC_PLUG),
+}
+RELAY_CONTROL = Control(key=Key.RELAY, kind=ControlKind.SWITCH)
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+@dataclass(frozen=True, slots=True)
+class ShellyInfo:
+    """What GET /shelly tells."""
+
+    generation: int
+    model_id: str
+    model: Model
+    mac: str
+    auth_required: bool
+    firmware: str | None
+    name: str | None
+    monophase: bool
+
+
+def parse_info(body: object) -> ShellyInfo:
+    """Read /shelly of any generation; unknown models are unsupported."""
+    if not isinstance(body, dict):
+        raise InvalidResponse("/shelly did not answer a JSON object")
+    generation = int(body.get("gen") or 1)
+    model_id = str(body.get("model" if generation >= 2 else "type") or "")
+    if not model_id:
+        raise UnsupportedModel("/shelly names no model (firmware not fully provisioned?)")
+    model = MODELS.get(model_id)
+    if model is None:
+        raise UnsupportedModel(f"Shelly model {model_id} is not a meter or plug this integration reads")
+    mac = str(body.get("mac") or "")
+    if len(mac) != 12:
+        raise InvalidResponse(f"/shelly has no valid MAC: {mac!r}")
+    return ShellyInfo(
+        generation=generation,
+        model_id=model_id,
+        model=model,
+        mac=mac.lower(),
+        auth_required=bool(body.get("auth_en") if generation >= 2 else body.get("auth")),
+        firmware=_text(body.get("ver") or body.get("fw_id") or body.get("fw")),
+        name=_text(body.get("name")),
+        monophase=body.get("profile") == "monophase",
+    )
+
+
+class ShellyClient(DeviceClient):
+    """One Shelly device, any generation."""
+
+    timing = Timing(default_interval=2.0, minimum_interval=1.0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        endpoint = HttpEndpoint(self.config.host, self.config.port)
+        self._open = HttpTransport(self.transports.http, endpoint)
+        self._authed: HttpTransport | None = None
+        self._info: ShellyInfo | None = None
+        self._integrator = EnergyIntegrator()
+
+    async def identify(self) -> DeviceIdentity:
+        """Read /shelly; when auth is on, prove the credentials with one status request."""
+        info = await self._read_info()
+        if info.auth_required:
+            if not self.config.password:
+                raise AuthenticationRequired(f"{info.model.name} at {self.config.host} has authentication on")
+            await self._read_status()
+        return DeviceIdentity(
+            vendor=VENDOR,
+            model=info.model.name,
+            serial=info.mac,
+            firmware=info.firmware,
+            name=info.name,
+            mac=info.mac,
+        )
+
+    async def fetch(self) -> Snapshot:
+        """One status request, checked against the MAC this entry belongs to."""
+        info = self._info or await self._read_info()
+        status = await self._read_status()
+        reported = _status_mac(status, info.generation)
+        expected = (self.config.serial or info.mac).lower()
+        if reported is not None and reported != expected:
+            self._info = None  # ask /shelly again next time: the address now belongs to another device
+            raise WrongDevice(f"{self.config.host} answers with MAC {reported}, this entry is {expected}")
+        return self._snapshot(info, status)
+
+    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+        """Switch the relay (plug, or the contactor output of an EM)."""
+        info = self._info or await self._read_info()
+        if key is not Key.RELAY or channel_id != MAIN_CHANNEL or info.model.layout in (Layout.RPC_3EM,):
+            raise CommandRejected(f"{info.model.name} has no relay {channel_id!r}")
+        on = bool(value)
+        if info.generation >= 2:
+            await self._transport(info).get_json(f"/rpc/Switch.Set?id=0&on={'true' if on else 'false'}")
+        else:
+            await self._transport(info).get_json(f"/relay/0?turn={'on' if on else 'off'}")
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Requests sent and what /shelly said."""
+        info = self._info
+        return {
+            "http_requests": self._open.requests + (self._authed.requests if self._authed else 0),
+            "generation": info.generation if info else None,
+            "model_id": info.model_id if info else None,
+            "auth_required": info.auth_required if info else None,
+            "monophase": info.monophase if info else None,
+        }
+
+    async def _read_info(self) -> ShellyInfo:
+        self._info = parse_info(await self._open.get_json("/shelly"))
+        return self._info
+
+    async def _read_status(self) -> dict[str, Any]:
+        info = self._info or await self._read_info()
+        path = "/rpc/Shelly.GetStatus" if info.generation >= 2 else "/status"
+        body = await self._transport(info).get_json(path)
+        if not isinstance(body, dict):
+            raise InvalidResponse(f"{path} did not answer a JSON object")
+        return body
+
+    def _transport(self, info: ShellyInfo) -> HttpTransport:
+        if not info.auth_required:
+            return self._open
+        if self._authed is None:
+            password = self.config.password or ""
+            endpoint = self._open.endpoint
+            if info.generation >= 2:
+                digest = aiohttp.DigestAuthMiddleware(RPC_USERNAME, password)
+                self._authed = HttpTransport(self.transports.http, endpoint, digest=digest)
+            else:
+                basic = aiohttp.BasicAuth(self.config.username or DEFAULT_GEN1_USERNAME, password)
+                self._authed = HttpTransport(self.transports.http, endpoint, auth=basic)
+        return self._authed
+
+    def _snapshot(self, info: ShellyInfo, status: Mapping[str, Any]) -> Snapshot:
+        try:
+            channels = _PARSERS[info.model.layout](status, info)
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise InvalidResponse(f"{info.model.name} status is missing or malformed: {err!r}") from err
+        main = channels[MAIN_CHANNEL]
+        if info.model.layout in (Layout.GEN1_3EM, Layout.RPC_3EM) and Key.POWER in main.values:
+            self._integrator.add(float(main.values[Key.POWER]), _now())
+            values = {
+                **main.values,
+                Key.NET_ENERGY_IMPORT: round(self._integrator.import_kwh, 6),
+                Key.NET_ENERGY_EXPORT: round(self._integrator.export_kwh, 6),
+            }
+            channels[MAIN_CHANNEL] = Channel(main.kind, values, controls=main.controls)
+        return Snapshot(channels=channels)
+
+
+# --- parsing -------------------------------------------------------------------------------------------
+
+type _Channels = dict[str, Channel]
+_PHASES = ("a", "b", "c")
+_POWER_PHASES = (Key.POWER_L1, Key.POWER_L2, Key.POWER_L3)
+_VOLTAGE_PHASES = (Key.VOLTAGE_L1, Key.VOLTAGE_L2, Key.VOLTAGE_L3)
+_CURRENT_PHASES = (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3)
+_PF_PHASES = (Key.POWER_FACTOR_L1, Key.POWER_FACTOR_L2, Key.POWER_FACTOR_L3)
+_APPARENT_PHASES = (Key.APPARENT_POWER_L1, Key.APPARENT_POWER_L2, Key.APPARENT_POWER_L3)
+_IMPORT_PHASES = (Key.ENERGY_IMPORT_L1, Key.ENERGY_IMPORT_L2, Key.ENERGY_IMPORT_L3)
+_EXPORT_PHASES = (Key.ENERGY_EXPORT_L1, Key.ENERGY_EXPORT_L2, Key.ENERGY_EXPORT_L3)
+
+
+def _gen1_3em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
+    emeters = status["emeters"][:3]
+    values: dict[Key, Value] = {}
+    for index, meter in enumerate(emeters):
+        power = float(meter["power"])
+        values[_POWER_PHASES[index]] = power
+        values[_VOLTAGE_PHASES[index]] = float(meter["voltage"])
+        values[_CURRENT_PHASES[index]] = _signed(meter.get("current", 0.0), power)
+        _put(values, _PF_PHASES[index], meter.get("pf"))
+        values[_IMPORT_PHASES[index]] = _kwh(meter["total"])
+        values[_EXPORT_PHASES[index]] = _kwh(meter["total_returned"])
+    total = status.get("total_power")
+    values[Key.POWER] = float(total) if _is_number(total) else sum(float(m["power"]) for m in emeters)
+    values[Key.ENERGY_IMPORT] = round(sum(_kwh(m["total"]) for m in emeters), 6)
+    values[Key.ENERGY_EXPORT] = round(sum(_kwh(m["total_returned"]) for m in emeters), 6)
+    return {MAIN_CHANNEL: _main(values, status, relay=_gen1_relay(status))}
+
+
+def _gen1_em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
+    channels: _Channels = {}
+    for index, meter in enumerate(status["emeters"][:2]):
+        values: dict[Key, Value] = {
+            Key.POWER: float(meter["power"]),
+            Key.VOLTAGE: float(meter["voltage"]),
+            Key.ENERGY_IMPORT: _kwh(meter["total"]),
+            Key.ENERGY_EXPORT: _kwh(meter["total_returned"]),
+        }
+        _put(values, Key.REACTIVE_POWER, meter.get("reactive"))
+        _put(values, Key.POWER_FACTOR, meter.get("pf"))
+        channels[f"emeter{index}"] = _child(index, values)
+    channels[MAIN_CHANNEL] = _main({}, status, relay=_gen1_relay(status))
+    return channels
+
+
+def _gen1_plug(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
+    meter = status["meters"][0]
+    values: dict[Key, Value] = {
+        Key.POWER: float(meter["power"]),
+        Key.ENERGY_IMPORT: round(float(meter["total"]) / 60 / 1000, 6),  # watt-minutes
+    }
+    return {MAIN_CHANNEL: _main(values, status, relay=_gen1_relay(status))}
+
+
+def _rpc_3em(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
+    if info.monophase or "em:0" not in status:
+        channels = {f"em1:{i}": _em1_channel(status, i) for i in range(3) if f"em1:{i}" in status}
+        channels[MAIN_CHANNEL] = _main({}, status)
+        return channels
+    meter, data = status["em:0"], status.get("emdata:0", {})
+    values: dict[Key, Value] = {
+        Key.POWER: float(meter["total_act_power"]),
+        Key.APPARENT_POWER: float(meter["total_aprt_power"]),
+    }
+    for index, phase in enumerate(_PHASES):
+        power = float(meter[f"{phase}_act_power"])
+        values[_POWER_PHASES[index]] = power
+        values[_APPARENT_PHASES[index]] = float(meter[f"{phase}_aprt_power"])
+        values[_VOLTAGE_PHASES[index]] = float(meter[f"{phase}_voltage"])
+        values[_CURRENT_PHASES[index]] = _signed(meter[f"{phase}_current"], power)
+        _put(values, _PF_PHASES[index], meter.get(f"{phase}_pf"))
+        _put(values, _IMPORT_PHASES[index], _kwh_or_none(data.get(f"{phase}_total_act_energy")))
+        _put(values, _EXPORT_PHASES[index], _kwh_or_none(data.get(f"{phase}_total_act_ret_energy")))
+    _put(values, Key.FREQUENCY, meter.get("a_freq"))
+    _put(values, Key.CURRENT_N, meter.get("n_current"))
+    _put(values, Key.ENERGY_IMPORT, _kwh_or_none(data.get("total_act")))
+    _put(values, Key.ENERGY_EXPORT, _kwh_or_none(data.get("total_act_ret")))
+    return {MAIN_CHANNEL: _main(values, status)}
+
+
+def _rpc_em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
+    channels = {f"em1:{index}": _em1_channel(status, index) for index in range(2)}
+    switch = status.get("switch:0")
+    relay = bool(switch["output"]) if isinstance(switch, dict) else None
+    channels[MAIN_CHANNEL] = _main({}, status, relay=relay)
+    return channels
+
+
+def _rpc_plug(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
+    switch = status["switch:0"]
+    power = float(switch["apower"])
+    values: dict[Key, Value] = {
+        Key.POWER: power if info.model.signed_power else abs(power),
+        Key.VOLTAGE: float(switch["voltage"]),
+        Key.CURRENT: float(switch["current"]),
+    }
+    _put(values, Key.POWER_FACTOR, switch.get("pf"))
+    _put(values, Key.FREQUENCY, switch.get("freq"))
+    consumed = float(switch["aenergy"]["total"])
+    returned = switch.get("ret_aenergy")
+    if isinstance(returned, dict):
+        # Where the plug meters both directions, aenergy counts both: import is the difference.
+        values[Key.ENERGY_IMPORT] = _kwh(max(0.0, consumed - float(returned["total"])))
+        values[Key.ENERGY_EXPORT] = _kwh(returned["total"])
+    else:
+        values[Key.ENERGY_IMPORT] = _kwh(consumed)
+    return {MAIN_CHANNEL: _main(values, status, relay=bool(switch["output"]))}
+
+
+_PARSERS: Mapping[Layout, Callable[[Mapping[str, Any], ShellyInfo], _Channels]] = {
+    Layout.GEN1_3EM: _gen1_3em,
+    Layout.GEN1_EM: _gen1_em,
+    Layout.GEN1_PLUG: _gen1_plug,
+    Layout.RPC_3EM: _rpc_3em,
+    Layout.RPC_EM: _rpc_em,
+    Layout.RPC_PLUG: _rpc_plug,
+}
+
+
+def _em1_channel(status: Mapping[str, Any], index: int) -> Channel:
+    meter, data = status[f"em1:{index}"], status.get(f"em1data:{index}", {})
+    power = float(meter["act_power"])
+    values: dict[Key, Value] = {
+        Key.POWER: power,
+        Key.VOLTAGE: float(meter["voltage"]),
+        Key.CURRENT: _signed(meter["current"], power),
+    }
+    _put(values, Key.APPARENT_POWER, meter.get("aprt_power"))
+    _put(values, Key.POWER_FACTOR, meter.get("pf"))
+    _put(values, Key.FREQUENCY, meter.get("freq"))
+    _put(values, Key.ENERGY_IMPORT, _kwh_or_none(data.get("total_act_energy")))
+    _put(values, Key.ENERGY_EXPORT, _kwh_or_none(data.get("total_act_ret_energy")))
+    return _child(index, values)
+
+
+def _child(index: int, values: Mapping[Key, Value]) -> Channel:
+    return Channel(ChannelKind.METER, values, name=f"Channel {index + 1}", model="Measuring channel")
+
+
+def _main(values: dict[Key, Value], status: Mapping[str, Any], *, relay: bool | None = None) -> Channel:
+    wifi = status.get("wifi_sta") or status.get("wifi") or {}
+    _put(values, Key.WIFI_RSSI, wifi.get("rssi") if isinstance(wifi, dict) else None)
+    controls: tuple[Control, ...] = ()
+    if relay is not None:
+        values[Key.RELAY] = relay
+        controls = (RELAY_CONTROL,)
+    return Channel(kind=ChannelKind.DEVICE, values=values, controls=controls)
+
+
+def _gen1_relay(status: Mapping[str, Any]) -> bool | None:
+    relays = status.get("relays")
+    if isinstance(relays, list) and relays and isinstance(relays[0], dict):
+        return bool(relays[0].get("ison"))
+    return None
+
+
+def _status_mac(status: Mapping[str, Any], generation: int) -> str | None:
+    raw = status.get("mac") if generation == 1 else (status.get("sys") or {}).get("mac")
+    if not isinstance(raw, str) or len(raw.strip()) != 12:
+        return None  # some firmware leaves it out (or blank)
+    return raw.strip().lower()
+
+
+def _signed(current: object, power: float) -> float:
+    """Shelly meters report current unsigned; it flows the way the power does."""
+    return math.copysign(float(current), power)  # type: ignore[arg-type]
+
+
+def _put(values: dict[Key, Value], key: Key, raw: object) -> None:
+    if _is_number(raw):
+        values[key] = float(raw)
+
+
+def _is_number(raw: object) -> TypeGuard[float | int]:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
+
+
+def _kwh(watt_hours: object) -> float:
+    return round(float(watt_hours) / 1000, 6)  # type: ignore[arg-type]
+
+
+def _kwh_or_none(watt_hours: object) -> float | None:
+    return _kwh(watt_hours) if _is_number(watt_hours) else None
+
+
+def _text(raw: object) -> str | None:
+    return raw if isinstance(raw, str) and raw else None

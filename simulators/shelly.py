@@ -1,0 +1,316 @@
+"""A Shelly device that plays any of the supported models: Gen1 REST or Gen2+ RPC, auth on or off.
+
+Payload shapes follow real devices (the public fixtures of aioshelly and evcc). Authentication is checked as
+the devices do: HTTP basic for Gen1, RFC 7616 digest with SHA-256 (user admin, realm = device id) for Gen2+.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from .http_server import HttpSimulatorServer
+
+# model id -> (generation, app name, layout)
+MODELS: dict[str, tuple[int, str, str]] = {
+    "SHEM-3": (1, "shellyem3", "gen1_3em"),
+    "SHEM": (1, "shellyem", "gen1_em"),
+    "SHPLG-S": (1, "shellyplug-s", "gen1_plug"),
+    "SHPLG-1": (1, "shellyplug", "gen1_plug"),
+    "SPEM-002CEBEU50": (2, "shellyproem50", "rpc_em"),
+    "S3EM-002CXCEU": (3, "shellyemg3", "rpc_em"),
+    "SPEM-003CEBEU": (2, "shellypro3em", "rpc_3em"),
+    "SPEM-003CEBEU400": (2, "shellypro3em400", "rpc_3em"),
+    "SPEM-003CEBEU63": (2, "shellypro3em3ct63", "rpc_3em"),
+    "S3EM-003CXCEU63": (3, "shelly3em63g3", "rpc_3em"),
+    "SNPL-00112EU": (2, "shellyplusplugs", "rpc_plug"),
+    "S3PL-00112EU": (3, "shellyplugsg3", "rpc_plug"),
+    "S3PL-20112EU": (3, "shellyoutdoorsg3", "rpc_plug"),
+}
+ISSUE_MODELS = [
+    "SPEM-002CEBEU50", "SHEM-3", "SPEM-003CEBEU", "SPEM-003CEBEU400", "SPEM-003CEBEU63", "SHPLG-S",
+    "S3PL-00112EU", "SHEM", "S3EM-002CXCEU", "S3EM-003CXCEU63", "SNPL-00112EU", "S3PL-20112EU",
+]  # fmt: skip
+"""The twelve models the project supports, as one simulator each."""
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class ShellyState:
+    """What the device measures (W, V, A, Wh) and its relay."""
+
+    powers: list[float] = field(default_factory=lambda: [1200.0, -2100.0, 350.0])
+    voltages: list[float] = field(default_factory=lambda: [229.0, 231.5, 230.2])
+    imported_wh: list[float] = field(default_factory=lambda: [2034616.71, 185686.89, 369469.8])
+    exported_wh: list[float] = field(default_factory=lambda: [0.0, 940040.7, 985.91])
+    relay: bool = True
+    step: int = 0
+
+
+class ShellySimulator:
+    """One Shelly on a free port."""
+
+    def __init__(
+        self,
+        model: str = "SPEM-003CEBEU",
+        *,
+        password: str | None = None,
+        monophase: bool = False,
+        mac: str = "AABBCCDDEEFF",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.model = model
+        self.generation, app, self.layout = MODELS[model]
+        self.password = password
+        self.monophase = monophase
+        self.mac = mac
+        self.device_id = f"{app}-{mac.lower()}"
+        self.state = ShellyState()
+        self.requests: list[str] = []
+        self.malformed = False
+        self._nonces: set[str] = set()
+        app_ = web.Application()
+        app_.router.add_get("/shelly", self._shelly)
+        app_.router.add_get("/status", self._gen1_status)
+        app_.router.add_get("/relay/0", self._gen1_relay)
+        app_.router.add_get("/rpc/Shelly.GetStatus", self._rpc_status)
+        app_.router.add_get("/rpc/Switch.Set", self._rpc_switch_set)
+        self.server = HttpSimulatorServer(app_, host, port)
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port."""
+        return self.server.port
+
+    async def start(self) -> None:
+        """Listen."""
+        await self.server.start()
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        await self.server.stop()
+
+    def advance(self) -> None:
+        """One second later: PV on phase 2 varies; counters move per phase, as the device counts."""
+        state = self.state
+        state.step += 1
+        state.powers[1] = -2100.0 + 600.0 * math.sin(state.step / 8)
+        for phase, power in enumerate(state.powers):
+            if power >= 0:
+                state.imported_wh[phase] += power / 3600
+            else:
+                state.exported_wh[phase] -= power / 3600
+
+    # --- endpoints --------------------------------------------------------------------------------
+
+    async def _shelly(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
+        if self.generation == 1:
+            return web.json_response(
+                {"type": self.model, "mac": self.mac, "auth": self.password is not None,
+                 "fw": "20230913-114150/v1.14.0-gcb84623", "discoverable": True, "num_outputs": 1}
+            )  # fmt: skip
+        info: dict[str, Any] = {
+            "name": None,
+            "id": self.device_id,
+            "mac": self.mac,
+            "slot": 0,
+            "model": self.model,
+            "gen": self.generation,
+            "fw_id": "20250924-062729/1.7.1-gd336f31",
+            "ver": "1.7.1",
+            "app": self.device_id.split("-")[0],
+            "auth_en": self.password is not None,
+            "auth_domain": self.device_id if self.password is not None else None,
+        }
+        if self.layout == "rpc_3em":
+            info["profile"] = "monophase" if self.monophase else "triphase"
+        return web.json_response(info)
+
+    async def _gen1_status(self, request: web.Request) -> web.Response:
+        if (refusal := self._check_basic(request)) is not None:
+            return refusal
+        if self.malformed:
+            return web.json_response({"emeters": "nope", "meters": None, "relays": [], "mac": self.mac})
+        return web.json_response(self.gen1_status())
+
+    async def _gen1_relay(self, request: web.Request) -> web.Response:
+        if (refusal := self._check_basic(request)) is not None:
+            return refusal
+        turn = request.query.get("turn")
+        if turn in ("on", "off"):
+            self.state.relay = turn == "on"
+        return web.json_response({"ison": self.state.relay, "has_timer": False, "source": "http"})
+
+    async def _rpc_status(self, request: web.Request) -> web.Response:
+        if (refusal := self._check_digest(request)) is not None:
+            return refusal
+        if self.malformed:
+            return web.json_response(
+                {"sys": {"mac": self.mac}, "em:0": {"total_act_power": "x"}, "switch:0": {}}
+            )
+        return web.json_response(self.rpc_status())
+
+    async def _rpc_switch_set(self, request: web.Request) -> web.Response:
+        if (refusal := self._check_digest(request)) is not None:
+            return refusal
+        if self.layout not in ("rpc_plug", "rpc_em"):
+            return web.json_response({"code": 404, "message": "No handler for Switch.Set"}, status=404)
+        was_on = self.state.relay
+        self.state.relay = request.query.get("on") == "true"
+        return web.json_response({"was_on": was_on})
+
+    # --- payloads ---------------------------------------------------------------------------------
+
+    def gen1_status(self) -> dict[str, Any]:
+        """/status of a Gen1 3EM, EM or Plug."""
+        state = self.state
+        body: dict[str, Any] = {
+            "wifi_sta": {"connected": True, "ssid": "Net", "ip": "127.0.0.1", "rssi": -61},
+            "mac": self.mac,
+            "relays": [{"ison": state.relay, "has_timer": False, "overpower": False, "is_valid": True}],
+            "uptime": 930 + state.step,
+        }
+        if self.layout == "gen1_plug":
+            watt_minutes = round(state.imported_wh[0] * 60)
+            body["meters"] = [{"power": abs(state.powers[0]), "is_valid": True, "overpower": 0.0,
+                               "counters": [0.0, 0.0, 0.0], "total": watt_minutes}]  # fmt: skip
+            return body
+        phases = 3 if self.layout == "gen1_3em" else 2
+        body["emeters"] = [self._gen1_emeter(phase) for phase in range(phases)]
+        if phases == 3:
+            body["total_power"] = round(sum(state.powers), 2)
+        return body
+
+    def _gen1_emeter(self, phase: int) -> dict[str, Any]:
+        state = self.state
+        meter: dict[str, Any] = {
+            "power": round(state.powers[phase], 2),
+            "pf": 0.95 if state.powers[phase] >= 0 else -0.93,
+            "voltage": state.voltages[phase],
+            "is_valid": True,
+            "total": round(state.imported_wh[phase], 1),
+            "total_returned": round(state.exported_wh[phase], 1),
+        }
+        if self.layout == "gen1_3em":
+            meter["current"] = round(abs(state.powers[phase]) / state.voltages[phase], 3)  # unsigned
+        else:
+            meter["reactive"] = 120.5
+        return meter
+
+    def rpc_status(self) -> dict[str, Any]:
+        """Shelly.GetStatus of a Gen2+ device."""
+        body: dict[str, Any] = {
+            "sys": {"mac": self.mac, "restart_required": False, "uptime": 28980},
+            "wifi": {"sta_ip": "127.0.0.1", "status": "got ip", "ssid": "Net", "rssi": -60},
+            "cloud": {"connected": False},
+        }
+        if self.layout == "rpc_plug":
+            body["switch:0"] = self._plug_switch()
+        elif self.layout == "rpc_em":
+            for channel in range(2):
+                body[f"em1:{channel}"], body[f"em1data:{channel}"] = self._em1(channel)
+            body["switch:0"] = {"id": 0, "source": "HTTP_in", "output": self.state.relay,
+                                "temperature": {"tC": 29.4, "tF": 85.0}}  # fmt: skip
+        elif self.monophase:
+            for channel in range(3):
+                body[f"em1:{channel}"], body[f"em1data:{channel}"] = self._em1(channel)
+        else:
+            body["em:0"], body["emdata:0"] = self._em(), self._emdata()
+        return body
+
+    def _plug_switch(self) -> dict[str, Any]:
+        state = self.state
+        power = state.powers[0] if self.generation >= 3 else abs(state.powers[0])
+        switch: dict[str, Any] = {
+            "id": 0, "source": "init", "output": state.relay, "apower": round(power, 1), "voltage": 230.4,
+            "current": round(abs(power) / 230.4, 3), "freq": 50.0,
+            "aenergy": {"total": round(state.imported_wh[0], 3), "by_minute": [0, 0, 0], "minute_ts": 17},
+            "temperature": {"tC": 32.1, "tF": 89.7},
+        }  # fmt: skip
+        if self.model == "S3PL-20112EU":  # meters both directions: aenergy holds both
+            switch["ret_aenergy"] = {"total": round(state.exported_wh[0] + 1000.0, 3)}
+            switch["aenergy"]["total"] = round(state.imported_wh[0] + state.exported_wh[0] + 1000.0, 3)
+        return switch
+
+    def _em1(self, channel: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        state = self.state
+        power, volts = state.powers[channel], state.voltages[channel]
+        meter = {
+            "id": channel, "current": round(abs(power) / volts, 3), "voltage": volts,
+            "act_power": round(power, 1), "aprt_power": round(abs(power) * 1.05, 1), "pf": 0.95,
+            "freq": 50.0, "calibration": "factory",
+        }  # fmt: skip
+        data = {"id": channel, "total_act_energy": round(state.imported_wh[channel], 2),
+                "total_act_ret_energy": round(state.exported_wh[channel], 2)}  # fmt: skip
+        return meter, data
+
+    def _em(self) -> dict[str, Any]:
+        state = self.state
+        em: dict[str, Any] = {"id": 0, "n_current": None, "user_calibrated_phase": []}
+        for phase, name in enumerate("abc"):
+            power, volts = state.powers[phase], state.voltages[phase]
+            em |= {
+                f"{name}_act_power": round(power, 1), f"{name}_aprt_power": round(abs(power) * 1.05, 1),
+                f"{name}_current": round(abs(power) / volts, 3), f"{name}_voltage": volts,
+                f"{name}_pf": 0.95, f"{name}_freq": 50.0,
+            }  # fmt: skip
+        em["total_act_power"] = round(sum(state.powers), 3)
+        em["total_aprt_power"] = round(sum(abs(p) for p in state.powers) * 1.05, 3)
+        em["total_current"] = round(
+            sum(abs(p) / v for p, v in zip(state.powers, state.voltages, strict=True)), 3
+        )
+        return em
+
+    def _emdata(self) -> dict[str, Any]:
+        state = self.state
+        data: dict[str, Any] = {"id": 0}
+        for phase, name in enumerate("abc"):
+            data[f"{name}_total_act_energy"] = round(state.imported_wh[phase], 2)
+            data[f"{name}_total_act_ret_energy"] = round(state.exported_wh[phase], 2)
+        data["total_act"] = round(sum(state.imported_wh), 2)
+        data["total_act_ret"] = round(sum(state.exported_wh), 2)
+        return data
+
+    # --- authentication ---------------------------------------------------------------------------
+
+    def _check_basic(self, request: web.Request) -> web.Response | None:
+        self.requests.append(request.path)
+        if self.password is None:
+            return None
+        expected = "Basic " + base64.b64encode(f"admin:{self.password}".encode()).decode()
+        if request.headers.get("Authorization") == expected:
+            return None
+        return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="shelly"'}, text="401")
+
+    def _check_digest(self, request: web.Request) -> web.Response | None:
+        self.requests.append(request.path)
+        if self.password is None or self._digest_valid(request):
+            return None
+        nonce = secrets.token_hex(8)
+        self._nonces.add(nonce)
+        challenge = f'Digest qop="auth", realm="{self.device_id}", nonce="{nonce}", algorithm=SHA-256'
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge}, text="401")
+
+    def _digest_valid(self, request: web.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Digest "):
+            return False
+        pairs = [part.split("=", 1) for part in header[len("Digest ") :].split(",") if "=" in part]
+        fields = {name.strip(): value.strip().strip('"') for name, value in pairs}
+        if fields.get("username") != "admin" or fields.get("nonce") not in self._nonces:
+            return False
+        ha1 = _sha256(f"admin:{self.device_id}:{self.password}")
+        ha2 = _sha256(f"{request.method}:{fields.get('uri', '')}")
+        expected = _sha256(f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+        return secrets.compare_digest(expected, fields.get("response", ""))
