@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.const import Platform
+from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
@@ -40,6 +40,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
             translation_key="communication_error",
             translation_placeholders={"error": str(err)},
         ) from err
+    if entry.unique_id is not None and identity.serial != entry.unique_id:
+        await client.close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="wrong_device",
+            translation_placeholders={"host": entry.data[CONF_HOST], "serial": identity.serial},
+        )
     coordinator = LocalEnergyCoordinator(hass, entry, family, client, identity)
     entry.async_on_unload(coordinator.async_shutdown)
     await coordinator.async_start_push()

@@ -1,8 +1,9 @@
-"""Config flow: a menu of families, each family's form, reconfigure, reauth and options."""
+"""Config flow: a family menu, credentials only when a device asks, zeroconf, reconfigure, reauth, options."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import voluptuous as vol
@@ -22,6 +23,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from . import LocalEnergyConfigEntry
 from .const import CONF_FAMILY, CONF_INVERT, CONF_SERIAL, CONF_UNIT_ID, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
@@ -29,6 +31,7 @@ from .devices.families import FAMILIES, Family, Field
 from .devices.model import (
     ApiDisabled,
     AuthenticationFailed,
+    AuthenticationRequired,
     DeviceError,
     DeviceIdentity,
     InvalidResponse,
@@ -39,7 +42,6 @@ from .transports import connection_config, shared_transports
 _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
 _UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX))
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_CREDENTIALS = (Field.USERNAME, Field.PASSWORD)
 _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (ApiDisabled, "api_not_enabled"),
     (AuthenticationFailed, "invalid_auth"),
@@ -47,6 +49,7 @@ _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (InvalidResponse, "invalid_response"),
     (DeviceError, "cannot_connect"),
 )
+_ZEROCONF_FAMILIES = {"_shelly._tcp.local.": "shelly", "_http._tcp.local.": "shelly"}
 
 
 def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
@@ -67,19 +70,29 @@ def _schema(family: Family, fields: tuple[Field, ...], *, with_host: bool = True
     return vol.Schema(schema)
 
 
-async def _identify(
-    hass: HomeAssistant, family: Family, data: Mapping[str, Any]
-) -> tuple[DeviceIdentity | None, str | None]:
-    """Connect and ask the device who it is: the identity, or the error key to show."""
+@dataclass(frozen=True, slots=True)
+class _Identified:
+    """The outcome of asking a device who it is."""
+
+    identity: DeviceIdentity | None = None
+    """Known when the device answered, even if it then wanted credentials."""
+    error: str | None = None
+    needs_credentials: bool = False
+
+
+async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]) -> _Identified:
+    """Connect and ask the device who it is."""
     client = family.client(connection_config(data), shared_transports(hass))
     try:
-        return await client.identify(), None
+        return _Identified(identity=await client.identify())
+    except AuthenticationRequired as err:
+        return _Identified(identity=err.identity, error="invalid_auth", needs_credentials=True)
     except DeviceError as err:
         LOGGER.debug("Identifying a %s device at %s failed: %s", family.name, data.get(CONF_HOST), err)
-        return None, next(key for kind, key in _FORM_ERRORS if isinstance(err, kind))
+        return _Identified(error=next(key for kind, key in _FORM_ERRORS if isinstance(err, kind)))
     except Exception:  # noqa: BLE001 - anything else is a bug to report, not a reason to crash the flow
         LOGGER.exception("Unexpected error while identifying a %s device", family.name)
-        return None, "unknown"
+        return _Identified(error="unknown")
     finally:
         await client.close()
 
@@ -93,6 +106,12 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        self._family: Family = FAMILIES["homewizard"]
+        self._data: dict[str, Any] = {}
+        self._identity: DeviceIdentity | None = None
+        self._needs_credentials = False
+
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: LocalEnergyConfigEntry) -> LocalEnergyOptionsFlow:  # noqa: ARG004
@@ -102,6 +121,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Offer the families."""
         return self.async_show_menu(step_id="user", menu_options=list(FAMILIES))
+
+    async def async_step_shelly(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A Shelly meter or plug."""
+        return await self._async_step_family("shelly", user_input)
 
     async def async_step_homewizard(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A HomeWizard P1 meter."""
@@ -117,42 +140,104 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_step_family(self, family_id: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         family = FAMILIES[family_id]
-        schema = _schema(family, family.fields)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {CONF_FAMILY: family_id, **user_input}
-            identity, error = await _identify(self.hass, family, data)
-            if identity is None:
-                errors["base"] = str(error)
-            else:
-                await self.async_set_unique_id(identity.serial)
-                self._abort_if_unique_id_configured(updates={CONF_HOST: user_input[CONF_HOST]})
-                return self.async_create_entry(
-                    title=_title(identity), data={**data, CONF_SERIAL: identity.serial}
-                )
+            self._family, self._data = family, {CONF_FAMILY: family_id, **user_input}
+            outcome = await self._async_identify_unique()
+            if outcome.needs_credentials:
+                return await self.async_step_credentials()
+            if outcome.error is None:
+                return self._async_create()
+            errors["base"] = outcome.error
         return self.async_show_form(
             step_id=family_id,
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            data_schema=self.add_suggested_values_to_schema(_schema(family, family.fields), user_input),
             errors=errors,
+        )
+
+    async def async_step_credentials(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The device has authentication on: ask for its credentials."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._data.update(user_input)
+            outcome = await self._async_identify_unique()
+            if outcome.error is None:
+                return self._async_create()
+            errors["base"] = outcome.error
+        identity = self._identity
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(self._family, self._family.credentials, with_host=False),
+                user_input or {CONF_USERNAME: "admin"},
+            ),
+            description_placeholders={"name": _title(identity) if identity else self._data[CONF_HOST]},
+            errors=errors,
+        )
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """A device announced itself: recognise it by what it answers, not by its announced name."""
+        family_id = _ZEROCONF_FAMILIES.get(discovery_info.type)
+        if family_id is None:
+            return self.async_abort(reason="not_supported")
+        family = FAMILIES[family_id]
+        self._family = family
+        self._data = {
+            CONF_FAMILY: family_id,
+            CONF_HOST: discovery_info.host,
+            CONF_PORT: discovery_info.port or family.default_port,
+        }
+        outcome = await self._async_identify_unique()
+        if outcome.identity is None:
+            return self.async_abort(reason=str(outcome.error))
+        self._needs_credentials = outcome.needs_credentials
+        self.context["title_placeholders"] = {"name": _title(outcome.identity)}
+        return await self.async_step_zeroconf_confirm()
+
+    async def async_step_zeroconf_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask before adding a discovered device."""
+        assert self._identity is not None
+        if user_input is not None:
+            return await self.async_step_credentials() if self._needs_credentials else self._async_create()
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="zeroconf_confirm",
+            description_placeholders={"name": _title(self._identity), "host": self._data[CONF_HOST]},
+        )
+
+    async def _async_identify_unique(self) -> _Identified:
+        """Identify the device; abort when it is configured already (and move that entry to this address)."""
+        outcome = await _identify(self.hass, self._family, self._data)
+        if outcome.identity is not None:
+            self._identity = outcome.identity
+            await self.async_set_unique_id(outcome.identity.serial)
+            self._abort_if_unique_id_configured(
+                updates={CONF_HOST: self._data[CONF_HOST], CONF_PORT: self._data[CONF_PORT]}
+            )
+        return outcome
+
+    def _async_create(self) -> ConfigFlowResult:
+        assert self._identity is not None
+        return self.async_create_entry(
+            title=_title(self._identity), data={**self._data, CONF_SERIAL: self._identity.serial}
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change where the device is reached; it must still be the same device."""
         entry = self._get_reconfigure_entry()
         family = FAMILIES[entry.data[CONF_FAMILY]]
-        fields = tuple(f for f in family.fields if f not in (*_CREDENTIALS, Field.SERIAL))
+        fields = tuple(f for f in family.fields if f is not Field.SERIAL)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
             if Field.SERIAL not in family.fields:
                 data.pop(CONF_SERIAL, None)  # ask the device again rather than trust the stored serial
-            identity, error = await _identify(self.hass, family, data)
-            if identity is None:
-                errors["base"] = str(error)
-            else:
-                await self.async_set_unique_id(identity.serial)
+            outcome = await _identify(self.hass, family, data)
+            if outcome.identity is not None and not outcome.needs_credentials:
+                await self.async_set_unique_id(outcome.identity.serial)
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
+            errors["base"] = str(outcome.error)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -169,19 +254,20 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Try again with what the user gives (or just again, when the family has no credentials)."""
         entry = self._get_reauth_entry()
         family = FAMILIES[entry.data[CONF_FAMILY]]
-        fields = tuple(f for f in family.fields if f in _CREDENTIALS)
         errors: dict[str, str] = {}
         if user_input is not None:
-            identity, error = await _identify(self.hass, family, {**entry.data, **user_input})
-            if identity is None:
-                errors["base"] = str(error)
-            else:
-                await self.async_set_unique_id(identity.serial)
+            outcome = await _identify(self.hass, family, {**entry.data, **user_input})
+            if outcome.identity is not None and not outcome.needs_credentials:
+                await self.async_set_unique_id(outcome.identity.serial)
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
+            errors["base"] = str(outcome.error)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_schema(family, fields, with_host=False),
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(family, family.credentials, with_host=False),
+                {CONF_USERNAME: entry.data.get(CONF_USERNAME, "admin")},
+            ),
             description_placeholders={"name": entry.title},
             errors=errors,
         )

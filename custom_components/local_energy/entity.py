@@ -54,7 +54,7 @@ def device_info(coordinator: LocalEnergyCoordinator, channel_id: str) -> DeviceI
             identifiers={(DOMAIN, identity.serial)},
             manufacturer=identity.vendor,
             model=identity.model,
-            name=identity.name or f"{identity.vendor} {identity.model}",
+            name=identity.name or _default_name(identity.vendor, identity.model),
             serial_number=identity.serial,
             sw_version=identity.firmware,
         )
@@ -70,6 +70,10 @@ def device_info(coordinator: LocalEnergyCoordinator, channel_id: str) -> DeviceI
         serial_number=channel.serial,
         via_device=(DOMAIN, identity.serial),
     )
+
+
+def _default_name(vendor: str, model: str) -> str:
+    return model if model.startswith(vendor) else f"{vendor} {model}"
 
 
 def add_channel_entities(

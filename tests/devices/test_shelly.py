@@ -105,7 +105,7 @@ async def test_monophase_profile_gives_three_channels(
     snapshot = await client_for(simulator, transports).fetch()
     assert sorted(snapshot.channels) == ["", "em1:0", "em1:1", "em1:2"]
     channel = snapshot.channels["em1:1"]
-    assert channel.name == "Channel 2"
+    assert channel.name == "Shelly 3EM-63 Gen3 channel 2"
     assert channel.values[Key.POWER] == pytest.approx(-2100.0)
     assert channel.values[Key.ENERGY_EXPORT] == pytest.approx(940.0407, abs=1e-3)
 

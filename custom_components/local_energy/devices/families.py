@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import acuvim, enistic, homewizard
+from . import acuvim, enistic, homewizard, shelly
 from .client import DeviceClient
 
 
@@ -29,11 +29,20 @@ class Family:
     default_port: int
     fields: tuple[Field, ...] = (Field.PORT,)
     default_unit_id: int | None = None
+    credentials: tuple[Field, ...] = ()
+    """Asked only when the device says it needs them, and again in reauth."""
 
 
 FAMILIES: dict[str, Family] = {
     family.id: family
     for family in (
+        Family(
+            "shelly",
+            "Shelly",
+            shelly.ShellyClient,
+            shelly.DEFAULT_PORT,
+            credentials=(Field.USERNAME, Field.PASSWORD),
+        ),
         Family("homewizard", "HomeWizard", homewizard.HomeWizardClient, homewizard.DEFAULT_PORT),
         Family("enistic", "Enistic", enistic.EnisticClient, enistic.DEFAULT_PORT),
         Family(

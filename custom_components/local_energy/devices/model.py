@@ -334,7 +334,14 @@ class ApiDisabled(AuthenticationFailed):
 
 
 class AuthenticationRequired(AuthenticationFailed):
-    """The device has authentication enabled and no credentials were given."""
+    """The device has authentication enabled and no credentials were given.
+
+    It carries what the device told without credentials, so a flow can recognise the device first.
+    """
+
+    def __init__(self, message: str, identity: DeviceIdentity) -> None:
+        super().__init__(message)
+        self.identity = identity
 
 
 class WrongDevice(DeviceError):

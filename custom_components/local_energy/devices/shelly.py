@@ -151,11 +151,7 @@ class ShellyClient(DeviceClient):
     async def identify(self) -> DeviceIdentity:
         """Read /shelly; when auth is on, prove the credentials with one status request."""
         info = await self._read_info()
-        if info.auth_required:
-            if not self.config.password:
-                raise AuthenticationRequired(f"{info.model.name} at {self.config.host} has authentication on")
-            await self._read_status()
-        return DeviceIdentity(
+        identity = DeviceIdentity(
             vendor=VENDOR,
             model=info.model.name,
             serial=info.mac,
@@ -163,6 +159,12 @@ class ShellyClient(DeviceClient):
             name=info.name,
             mac=info.mac,
         )
+        if info.auth_required:
+            if not self.config.password:
+                message = f"{info.model.name} at {self.config.host} has authentication on"
+                raise AuthenticationRequired(message, identity)
+            await self._read_status()
+        return identity
 
     async def fetch(self) -> Snapshot:
         """One status request, checked against the MAC this entry belongs to."""
@@ -271,7 +273,7 @@ def _gen1_3em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
     return {MAIN_CHANNEL: _main(values, status, relay=_gen1_relay(status))}
 
 
-def _gen1_em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
+def _gen1_em(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
     channels: _Channels = {}
     for index, meter in enumerate(status["emeters"][:2]):
         values: dict[Key, Value] = {
@@ -282,7 +284,7 @@ def _gen1_em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
         }
         _put(values, Key.REACTIVE_POWER, meter.get("reactive"))
         _put(values, Key.POWER_FACTOR, meter.get("pf"))
-        channels[f"emeter{index}"] = _child(index, values)
+        channels[f"emeter{index}"] = _child(info, index, values)
     channels[MAIN_CHANNEL] = _main({}, status, relay=_gen1_relay(status))
     return channels
 
@@ -298,7 +300,7 @@ def _gen1_plug(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
 
 def _rpc_3em(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
     if info.monophase or "em:0" not in status:
-        channels = {f"em1:{i}": _em1_channel(status, i) for i in range(3) if f"em1:{i}" in status}
+        channels = {f"em1:{i}": _em1_channel(status, info, i) for i in range(3) if f"em1:{i}" in status}
         channels[MAIN_CHANNEL] = _main({}, status)
         return channels
     meter, data = status["em:0"], status.get("emdata:0", {})
@@ -322,8 +324,8 @@ def _rpc_3em(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
     return {MAIN_CHANNEL: _main(values, status)}
 
 
-def _rpc_em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
-    channels = {f"em1:{index}": _em1_channel(status, index) for index in range(2)}
+def _rpc_em(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
+    channels = {f"em1:{index}": _em1_channel(status, info, index) for index in range(2)}
     switch = status.get("switch:0")
     relay = bool(switch["output"]) if isinstance(switch, dict) else None
     channels[MAIN_CHANNEL] = _main({}, status, relay=relay)
@@ -361,7 +363,7 @@ _PARSERS: Mapping[Layout, Callable[[Mapping[str, Any], ShellyInfo], _Channels]] 
 }
 
 
-def _em1_channel(status: Mapping[str, Any], index: int) -> Channel:
+def _em1_channel(status: Mapping[str, Any], info: ShellyInfo, index: int) -> Channel:
     meter, data = status[f"em1:{index}"], status.get(f"em1data:{index}", {})
     power = float(meter["act_power"])
     values: dict[Key, Value] = {
@@ -374,11 +376,12 @@ def _em1_channel(status: Mapping[str, Any], index: int) -> Channel:
     _put(values, Key.FREQUENCY, meter.get("freq"))
     _put(values, Key.ENERGY_IMPORT, _kwh_or_none(data.get("total_act_energy")))
     _put(values, Key.ENERGY_EXPORT, _kwh_or_none(data.get("total_act_ret_energy")))
-    return _child(index, values)
+    return _child(info, index, values)
 
 
-def _child(index: int, values: Mapping[Key, Value]) -> Channel:
-    return Channel(ChannelKind.METER, values, name=f"Channel {index + 1}", model="Measuring channel")
+def _child(info: ShellyInfo, index: int, values: Mapping[Key, Value]) -> Channel:
+    name = f"{info.name or info.model.name} channel {index + 1}"
+    return Channel(ChannelKind.METER, values, name=name, model="Measuring channel")
 
 
 def _main(values: dict[Key, Value], status: Mapping[str, Any], *, relay: bool | None = None) -> Channel:

@@ -1,0 +1,271 @@
+"""Shelly through Home Assistant: flows with and without a password, zeroconf, reauth, relays, recovery."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from ipaddress import ip_address
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant, State
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.devices import shelly
+from simulators.shelly import ISSUE_MODELS, ShellySimulator
+from tests.conftest import HOST, refresh, setup_entry
+
+MAC = "aabbccddeeff"
+POWER = "sensor.shelly_pro_3em_power"
+
+
+def shelly_entry(simulator: ShellySimulator, entry_id: str | None = None, **data: str) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=entry_id,
+        title=f"Shelly {MAC}",
+        unique_id=MAC,
+        data={CONF_FAMILY: "shelly", CONF_HOST: HOST, CONF_PORT: simulator.port, CONF_SERIAL: MAC, **data},
+    )
+
+
+@pytest.fixture
+async def secured() -> AsyncGenerator[ShellySimulator]:
+    simulator = ShellySimulator("S3PL-00112EU", password="s3cret")
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def discovery(simulator: ShellySimulator, service: str = "_shelly._tcp.local.") -> ZeroconfServiceInfo:
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(HOST),
+        ip_addresses=[ip_address(HOST)],
+        hostname=f"{simulator.device_id}.local.",
+        name=f"{simulator.device_id}.{service}",
+        port=simulator.port,
+        type=service,
+        properties={"gen": str(simulator.generation)},
+    )
+
+
+async def shelly_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "shelly"})
+    return str(result["flow_id"])
+
+
+async def test_user_flow_without_password(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
+    flow_id = await shelly_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: shelly_sim.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Shelly Pro 3EM {MAC}"
+    assert result["result"].unique_id == MAC
+    assert CONF_PASSWORD not in result["data"]
+    await hass.async_block_till_done()
+
+
+async def test_password_asked_only_when_auth_is_on(hass: HomeAssistant, secured: ShellySimulator) -> None:
+    flow_id = await shelly_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, CONF_PORT: secured.port}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
+    assert result["description_placeholders"] == {"name": f"Shelly Plug S Gen3 {MAC}"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "nope"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_USERNAME: "admin"})
+    assert result["errors"] == {"base": "invalid_auth"}  # no password at all
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PASSWORD] == "s3cret"
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert hass.states.get("switch.shelly_plug_s_gen3_relay").state == "on"
+
+
+async def test_zeroconf(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(shelly_sim)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "zeroconf_confirm"
+    assert result["description_placeholders"] == {"name": f"Shelly Pro 3EM {MAC}", "host": HOST}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PORT] == shelly_sim.port
+    await hass.async_block_till_done()
+
+
+async def test_zeroconf_with_password(hass: HomeAssistant, secured: ShellySimulator) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(secured, "_http._tcp.local.")
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "credentials"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+async def test_zeroconf_known_device_moves(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
+    entry = shelly_entry(shelly_sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "localhost", CONF_PORT: 1})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(shelly_sim)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert (entry.data[CONF_HOST], entry.data[CONF_PORT]) == (HOST, shelly_sim.port)
+
+
+async def test_zeroconf_aborts(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
+    info = discovery(shelly_sim)
+    other = discovery(shelly_sim, "_hwenergy._tcp.local.")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=other
+    )
+    assert result["reason"] == "not_supported"
+    await shelly_sim.stop()
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
+    assert result["reason"] == "cannot_connect"
+    await shelly_sim.start()
+
+
+async def test_changed_password_leads_to_reauth(
+    hass: HomeAssistant, secured: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = shelly_entry(secured, **{CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"})
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    secured.password = "changed"
+    await refresh(hass, freezer, 2)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {CONF_PASSWORD: "wrong"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {CONF_PASSWORD: "changed"})
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_PASSWORD] == "changed"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_another_device_at_the_address(
+    hass: HomeAssistant, shelly_sim: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = shelly_entry(shelly_sim)
+    await setup_entry(hass, entry)
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
+    shelly_sim.mac = "112233445566"
+    await refresh(hass, freezer, 2)
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE  # never the other device's values
+    shelly_sim.mac = MAC.upper()
+    await refresh(hass, freezer, 2)
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
+
+
+async def test_setup_refuses_another_device(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
+    shelly_sim.mac = "112233445566"
+    entry = shelly_entry(shelly_sim)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "112233445566" in str(entry.reason)
+
+
+async def test_relay_follows_within_one_poll(hass: HomeAssistant) -> None:
+    simulator = ShellySimulator("SHPLG-S")
+    await simulator.start()
+    entry = shelly_entry(simulator)
+    await setup_entry(hass, entry)
+    switch = "switch.shelly_plug_s_relay"
+    assert hass.states.get(switch).state == "on"
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert simulator.state.relay is False
+    assert hass.states.get(switch).state == "off"
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert hass.states.get(switch).state == "on"
+    await simulator.stop()
+    with pytest.raises(HomeAssistantError, match="did not carry out the command"):
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
+        )
+
+
+async def test_offline_and_back(
+    hass: HomeAssistant, shelly_sim: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_entry(hass, shelly_entry(shelly_sim))
+    await shelly_sim.stop()
+    await refresh(hass, freezer, 2)
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    await shelly_sim.start()
+    await refresh(hass, freezer, 2)
+    assert float(hass.states.get(POWER).state) == pytest.approx(sum(shelly_sim.state.powers), abs=0.01)
+
+
+async def test_netted_energy_continues_after_restart(
+    hass: HomeAssistant,
+    shelly_sim: ShellySimulator,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entity = "sensor.shelly_pro_3em_grid_energy_export_netted"
+    mock_restore_cache_with_extra_data(
+        hass, [(State(entity, "12.5"), {"native_value": 12.5, "native_unit_of_measurement": "kWh"})]
+    )
+    now = [100.0]
+    monkeypatch.setattr(shelly, "_now", lambda: now[0])
+    shelly_sim.state.powers = [0.0, -3600.0, 0.0]
+    await setup_entry(hass, shelly_entry(shelly_sim))
+    assert hass.states.get(entity).state == "12.5"
+    now[0] += 2.0
+    await refresh(hass, freezer, 2)
+    assert float(hass.states.get(entity).state) == pytest.approx(12.502)  # 3.6 kW for 2 s = 2 Wh
+    assert hass.states.get("sensor.shelly_pro_3em_grid_energy_import_netted").state == "0.0"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("model", ISSUE_MODELS)
+async def test_entities_per_model(
+    hass: HomeAssistant, model: str, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    simulator = ShellySimulator(model)
+    await simulator.start()
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
+        await setup_entry(hass, shelly_entry(simulator, entry_id=f"shelly_{model}"))
+    await snapshot_platform(hass, entity_registry, snapshot, f"shelly_{model}")
+    await simulator.stop()
