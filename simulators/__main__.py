@@ -10,11 +10,14 @@ from .acuvim import AcuvimSimulator
 from .enistic import EnisticSimulator
 from .homewizard import SERIAL as HOMEWIZARD_SERIAL
 from .homewizard import HomeWizardSimulator
+from .shelly import ShellySimulator
 
 HOMEWIZARD_PORT = 18080
 ACUVIM_PORT = 15020
 ENISTIC_READINGS_PORT = 53005
 ENISTIC_COMMAND_PORT = 53004
+SHELLY_PORTS = {"SPEM-003CEBEU": 18081, "S3PL-00112EU": 18082, "SHEM-3": 18083}
+SHELLY_PASSWORD = "shelly"  # noqa: S105 - the simulated plug's password, printed for the user
 
 
 async def run(enistic_interval: float) -> None:
@@ -25,6 +28,13 @@ async def run(enistic_interval: float) -> None:
     await homewizard.start(changing=True)
     await acuvim.start(changing=True)
     await enistic.start(interval=enistic_interval)
+    shellies = [
+        ShellySimulator(model, port=port, mac=f"AABBCCDDEE{index:02X}",
+                        password=SHELLY_PASSWORD if model == "S3PL-00112EU" else None)
+        for index, (model, port) in enumerate(SHELLY_PORTS.items())
+    ]  # fmt: skip
+    for shelly in shellies:
+        await shelly.start(changing=True)
     print("Simulated devices (add them in Home Assistant: Settings > Devices & services > Add integration >")
     print("Local Energy, then pick the family and enter these values):", flush=True)
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
@@ -35,9 +45,14 @@ async def run(enistic_interval: float) -> None:
         f"commands on {enistic.command_port})",
         flush=True,
     )
+    for shelly in shellies:
+        secured = f"  (password: {SHELLY_PASSWORD})" if shelly.password else ""
+        print(f"  Shelly {shelly.model:<16} host 127.0.0.1  port {shelly.port}{secured}", flush=True)
     try:
         await asyncio.Event().wait()
     finally:
+        for shelly in shellies:
+            await shelly.stop()
         await enistic.stop()
         await acuvim.stop()
         await homewizard.stop()

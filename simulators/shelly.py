@@ -6,6 +6,7 @@ the devices do: HTTP basic for Gen1, RFC 7616 digest with SHA-256 (user admin, r
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import math
@@ -79,6 +80,7 @@ class ShellySimulator:
         self.requests: list[str] = []
         self.malformed = False
         self._nonces: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
         app_ = web.Application()
         app_.router.add_get("/shelly", self._shelly)
         app_.router.add_get("/status", self._gen1_status)
@@ -92,13 +94,23 @@ class ShellySimulator:
         """The bound TCP port."""
         return self.server.port
 
-    async def start(self) -> None:
-        """Listen."""
+    async def start(self, *, changing: bool = False) -> None:
+        """Listen; with changing=True the values move every second."""
         await self.server.start()
+        if changing and self._task is None:
+            self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening and changing."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
         await self.server.stop()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.advance()
 
     def advance(self) -> None:
         """One second later: PV on phase 2 varies; counters move per phase, as the device counts."""
