@@ -165,7 +165,7 @@ ACCUMULATED_KEYS = frozenset({Key.NET_ENERGY_IMPORT, Key.NET_ENERGY_EXPORT})
 CONTROL_KEYS = frozenset({Key.RELAY, Key.TARGET_POWER, Key.CHARGE_CURRENT})
 """Keys that are written as well as read: they appear as controls, not as sensors."""
 
-SIGNED_POWER_KEYS = frozenset(
+SIGNED_KEYS = frozenset(
     {
         Key.POWER,
         Key.POWER_L1,
@@ -175,9 +175,13 @@ SIGNED_POWER_KEYS = frozenset(
         Key.REACTIVE_POWER_L1,
         Key.REACTIVE_POWER_L2,
         Key.REACTIVE_POWER_L3,
+        Key.CURRENT,
+        Key.CURRENT_L1,
+        Key.CURRENT_L2,
+        Key.CURRENT_L3,
     }
 )
-"""Keys whose sign follows the grid direction; the invert option flips them."""
+"""Keys whose sign follows the grid direction (currents carry their phase's sign); invert flips them."""
 
 SWAPPED_ON_INVERT: Mapping[Key, Key] = {
     Key.ENERGY_IMPORT: Key.ENERGY_EXPORT,
@@ -310,7 +314,7 @@ def _invert_values(values: Mapping[Key, Value]) -> dict[Key, Value]:
     inverted: dict[Key, Value] = {}
     for key, value in values.items():
         target = SWAPPED_ON_INVERT.get(key, key)
-        if key in SIGNED_POWER_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if key in SIGNED_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
             inverted[target] = -value
         else:
             inverted[target] = value
