@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass, field
 
 from .modbus_server import ModbusSimulatorServer, RegisterMap
+from .ticker import Ticker
 
 PT1, PT2 = 400, 400
 CT1, CT2 = 200, 5
@@ -39,7 +39,7 @@ class AcuvimSimulator:
         self.registers = RegisterMap()
         self.unit_id = unit_id
         self.server = ModbusSimulatorServer({unit_id: self.registers}, host, port)
-        self._task: asyncio.Task[None] | None = None
+        self._ticker = Ticker(self.advance, 0.5)
         self._write_settings()
         self.publish()
 
@@ -51,14 +51,12 @@ class AcuvimSimulator:
     async def start(self, *, changing: bool = False) -> None:
         """Listen; with changing=True the values move every half second."""
         await self.server.start()
-        if changing and self._task is None:
-            self._task = asyncio.create_task(self._run())
+        if changing:
+            self._ticker.start()
 
     async def stop(self) -> None:
         """Stop listening and changing."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        await self._ticker.stop()
         await self.server.stop()
 
     def advance(self) -> None:
@@ -123,8 +121,3 @@ class AcuvimSimulator:
         regs.set_words(0x1007, [PT2, CT1, CT2])
         regs.set_words(0x1019, [0])  # energy in primary units: Rx / 10 kWh
         regs.set_words(0x101D, [0])  # real-time values are secondary: the CT/PT ratios apply
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            self.advance()

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .http_server import HttpSimulatorServer
+from .ticker import Ticker
 
 SERIAL = "3c39e7aabbcc"
 
@@ -46,7 +47,7 @@ class HomeWizardSimulator:
         app.router.add_get("/api", self._device)
         app.router.add_get("/api/v1/data", self._data)
         self.server = HttpSimulatorServer(app, host, port)
-        self._task: asyncio.Task[None] | None = None
+        self._ticker = Ticker(self.advance, 1.0)
 
     @property
     def port(self) -> int:
@@ -56,14 +57,12 @@ class HomeWizardSimulator:
     async def start(self, *, changing: bool = False) -> None:
         """Listen; with changing=True the meter moves every second, as a DSMR 5 meter does."""
         await self.server.start()
-        if changing and self._task is None:
-            self._task = asyncio.create_task(self._run())
+        if changing:
+            self._ticker.start()
 
     async def stop(self) -> None:
         """Stop listening and changing."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        await self._ticker.stop()
         await self.server.stop()
 
     def advance(self) -> None:
@@ -148,8 +147,3 @@ class HomeWizardSimulator:
         if self.malformed:
             return web.Response(text='{"active_power_w": 12', content_type="application/json")
         return web.json_response(self.payload())
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            self.advance()

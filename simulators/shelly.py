@@ -6,7 +6,6 @@ the devices do: HTTP basic for Gen1, RFC 7616 digest with SHA-256 (user admin, r
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import math
@@ -17,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from .http_server import HttpSimulatorServer
+from .ticker import Ticker
 
 # model id -> (generation, app name, layout)
 MODELS: dict[str, tuple[int, str, str]] = {
@@ -80,7 +80,7 @@ class ShellySimulator:
         self.requests: list[str] = []
         self.malformed = False
         self._nonces: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._ticker = Ticker(self.advance, 1.0)
         app_ = web.Application()
         app_.router.add_get("/shelly", self._shelly)
         app_.router.add_get("/status", self._gen1_status)
@@ -97,20 +97,13 @@ class ShellySimulator:
     async def start(self, *, changing: bool = False) -> None:
         """Listen; with changing=True the values move every second."""
         await self.server.start()
-        if changing and self._task is None:
-            self._task = asyncio.create_task(self._run())
+        if changing:
+            self._ticker.start()
 
     async def stop(self) -> None:
         """Stop listening and changing."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        await self._ticker.stop()
         await self.server.stop()
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            self.advance()
 
     def advance(self) -> None:
         """One second later: PV on phase 2 varies; counters move per phase, as the device counts."""
