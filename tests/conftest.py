@@ -26,11 +26,13 @@ from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.acuvim import AcuvimSimulator
+from simulators.ecotracker import EcoTrackerSimulator
 from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
 from simulators.enistic import EnisticSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 from simulators.shelly import ShellySimulator
+from simulators.stromleser import StromleserSimulator
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +94,24 @@ async def enistic_sim() -> AsyncGenerator[EnisticSimulator]:
 async def shelly_sim() -> AsyncGenerator[ShellySimulator]:
     """A Shelly Pro 3EM (triphase, no auth) on a free port."""
     simulator = ShellySimulator()
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def ecotracker_sim() -> AsyncGenerator[EcoTrackerSimulator]:
+    """An EcoTracker on a free port."""
+    simulator = EcoTrackerSimulator()
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def stromleser_sim() -> AsyncGenerator[StromleserSimulator]:
+    """A stromleser.one on a free port, rate limit on."""
+    simulator = StromleserSimulator()
     await simulator.start()
     yield simulator
     await simulator.stop()

@@ -80,6 +80,7 @@ _KINDS: Mapping[str, _Kind] = {
 _SUFFIXES = ("_l1_l2", "_l2_l3", "_l3_l1", "_l1", "_l2", "_l3", "_n", "_t1", "_t2", "_t3", "_t4")
 _KIND_OF_TRANSLATION = {
     "voltage_phase_to_phase": "voltage",
+    "power_average": "power",
     "energy_import": "energy",
     "energy_export": "energy",
     "net_energy_import": "energy",

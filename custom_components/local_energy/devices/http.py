@@ -13,6 +13,11 @@ from .model import ApiDisabled, AuthenticationFailed, CannotConnect, InvalidResp
 
 _LOGGER = logging.getLogger(__name__)
 
+
+class RateLimited(CannotConnect):
+    """The device refused the request because it came too soon after the last one."""
+
+
 DEFAULT_TIMEOUT = 5.0
 
 
@@ -79,6 +84,8 @@ def _raise_for_status(status: int, body: bytes, url: str) -> None:
         raise AuthenticationFailed(f"{url} refused the credentials (HTTP 401)")
     if status == 403:
         raise ApiDisabled(f"{url} answered 403 Forbidden: {body[:200]!r}")
+    if status in (429, 503):
+        raise RateLimited(f"{url} answered HTTP {status} (too many requests)")
     if status >= 500:
         raise CannotConnect(f"{url} answered HTTP {status}")
     if not 200 <= status < 300:

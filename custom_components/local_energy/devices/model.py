@@ -34,6 +34,7 @@ class Key(StrEnum):
     """Normalized measurement keys. Power is signed: > 0 drawn from the grid, < 0 fed in."""
 
     POWER = "power"
+    POWER_AVERAGE = "power_average"
     POWER_L1 = "power_l1"
     POWER_L2 = "power_l2"
     POWER_L3 = "power_l3"
@@ -96,7 +97,7 @@ class Key(StrEnum):
 
 
 UNITS: Mapping[Key, Unit] = {
-    **dict.fromkeys((Key.POWER, Key.POWER_L1, Key.POWER_L2, Key.POWER_L3), Unit.WATT),
+    **dict.fromkeys((Key.POWER, Key.POWER_AVERAGE, Key.POWER_L1, Key.POWER_L2, Key.POWER_L3), Unit.WATT),
     **dict.fromkeys(
         (Key.REACTIVE_POWER, Key.REACTIVE_POWER_L1, Key.REACTIVE_POWER_L2, Key.REACTIVE_POWER_L3),
         Unit.VAR,
@@ -168,6 +169,7 @@ CONTROL_KEYS = frozenset({Key.RELAY, Key.TARGET_POWER, Key.CHARGE_CURRENT})
 SIGNED_KEYS = frozenset(
     {
         Key.POWER,
+        Key.POWER_AVERAGE,
         Key.POWER_L1,
         Key.POWER_L2,
         Key.POWER_L3,
