@@ -154,7 +154,7 @@ async def test_zeroconf_known_device_moves(hass: HomeAssistant, shelly_sim: Shel
 
 async def test_zeroconf_aborts(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
     info = discovery(shelly_sim)
-    other = discovery(shelly_sim, "_hwenergy._tcp.local.")
+    other = discovery(shelly_sim, "_unknown._tcp.local.")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=other
     )

@@ -27,7 +27,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from . import LocalEnergyConfigEntry
 from .const import CONF_FAMILY, CONF_INVERT, CONF_SERIAL, CONF_UNIT_ID, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
-from .devices.families import FAMILIES, Family, Field
+from .devices.families import FAMILIES, ZEROCONF_FAMILIES, Family, Field
 from .devices.model import (
     ApiDisabled,
     AuthenticationFailed,
@@ -49,7 +49,6 @@ _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (InvalidResponse, "invalid_response"),
     (DeviceError, "cannot_connect"),
 )
-_ZEROCONF_FAMILIES = {"_shelly._tcp.local.": "shelly", "_http._tcp.local.": "shelly"}
 
 
 def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
@@ -130,6 +129,14 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """A HomeWizard P1 meter."""
         return await self._async_step_family("homewizard", user_input)
 
+    async def async_step_ecotracker(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An everHome EcoTracker IR reader."""
+        return await self._async_step_family("ecotracker", user_input)
+
+    async def async_step_stromleser(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A stromleser.one IR reader."""
+        return await self._async_step_family("stromleser", user_input)
+
     async def async_step_enistic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Enistic controller."""
         return await self._async_step_family("enistic", user_input)
@@ -177,7 +184,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """A device announced itself: recognise it by what it answers, not by its announced name."""
-        family_id = _ZEROCONF_FAMILIES.get(discovery_info.type)
+        family_id = ZEROCONF_FAMILIES.get(discovery_info.type)
         if family_id is None:
             return self.async_abort(reason="not_supported")
         family = FAMILIES[family_id]

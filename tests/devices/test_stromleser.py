@@ -12,6 +12,7 @@ from custom_components.local_energy.devices.model import (
     ConnectionConfig,
     InvalidResponse,
     Key,
+    WrongDevice,
 )
 from custom_components.local_energy.devices.stromleser import StromleserClient, parse, parse_value
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
@@ -29,6 +30,12 @@ async def test_identity_and_first_poll_share_one_request(
     assert (identity.serial, identity.model) == (DEVICE_ID, "stromleser.one")
     values = (await client.fetch()).channels[MAIN_CHANNEL].values  # refused: within 8 s
     assert stromleser_sim.refused == 1
+    known = StromleserClient(
+        ConnectionConfig(host="127.0.0.1", port=stromleser_sim.port, serial=DEVICE_ID), transports
+    )
+    assert (await known.identify()).serial == DEVICE_ID  # no request spent
+    assert (await known.fetch()).channels == {}  # refused right after start: no values yet, not gone
+    assert stromleser_sim.refused == 2
     assert values[Key.POWER] == pytest.approx(-745.0)
     assert values[Key.ENERGY_IMPORT] == pytest.approx(22641.3328)  # Wh -> kWh
     assert values[Key.ENERGY_EXPORT] == pytest.approx(37307.8084)
@@ -93,3 +100,19 @@ def test_power_fallbacks_and_vendor_rssi() -> None:
     assert values[Key.POWER] == -1400.0
     with pytest.raises(InvalidResponse):
         parse({"device_id": "x"})
+
+
+async def test_another_device_at_the_address(
+    stromleser_sim: StromleserSimulator, transports: Transports
+) -> None:
+    client = StromleserClient(
+        ConnectionConfig(host="127.0.0.1", port=stromleser_sim.port, serial="STROM_ONE_1"), transports
+    )
+    with pytest.raises(WrongDevice, match=DEVICE_ID):
+        await client.fetch()
+    stromleser_sim.rate_limited = False
+    await client_for(stromleser_sim, transports).fetch()
+    body = stromleser_sim.payload()
+    del body["device_id"]
+    with pytest.raises(InvalidResponse):
+        stromleser._device_id(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import acuvim, enistic, homewizard, shelly
+from . import acuvim, ecotracker, enistic, homewizard, shelly, stromleser
 from .client import DeviceClient
 
 
@@ -31,6 +31,8 @@ class Family:
     default_unit_id: int | None = None
     credentials: tuple[Field, ...] = ()
     """Asked only when the device says it needs them, and again in reauth."""
+    zeroconf: tuple[str, ...] = ()
+    """Service types the family's devices announce."""
 
 
 FAMILIES: dict[str, Family] = {
@@ -42,8 +44,29 @@ FAMILIES: dict[str, Family] = {
             shelly.ShellyClient,
             shelly.DEFAULT_PORT,
             credentials=(Field.USERNAME, Field.PASSWORD),
+            zeroconf=("_shelly._tcp.local.", "_http._tcp.local."),
         ),
-        Family("homewizard", "HomeWizard", homewizard.HomeWizardClient, homewizard.DEFAULT_PORT),
+        Family(
+            "homewizard",
+            "HomeWizard",
+            homewizard.HomeWizardClient,
+            homewizard.DEFAULT_PORT,
+            zeroconf=("_hwenergy._tcp.local.",),
+        ),
+        Family(
+            "ecotracker",
+            "everHome EcoTracker",
+            ecotracker.EcoTrackerClient,
+            ecotracker.DEFAULT_PORT,
+            zeroconf=("_everhome._tcp.local.",),
+        ),
+        Family(
+            "stromleser",
+            "stromleser.one",
+            stromleser.StromleserClient,
+            stromleser.DEFAULT_PORT,
+            zeroconf=("_stromleser._tcp.local.",),
+        ),
         Family("enistic", "Enistic", enistic.EnisticClient, enistic.DEFAULT_PORT),
         Family(
             "acuvim",
@@ -55,3 +78,8 @@ FAMILIES: dict[str, Family] = {
         ),
     )
 }
+
+ZEROCONF_FAMILIES: dict[str, str] = {
+    service: family.id for family in FAMILIES.values() for service in family.zeroconf
+}
+"""Which family a zeroconf service type belongs to (the manifest lists the same types)."""

@@ -28,6 +28,7 @@ from .model import (
     Snapshot,
     Timing,
     Value,
+    WrongDevice,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,6 +99,13 @@ def parse(body: Mapping[str, Any]) -> Snapshot:
     return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values)})
 
 
+def _device_id(body: Mapping[str, Any]) -> str:
+    device_id = body.get("device_id")
+    if not isinstance(device_id, str) or not device_id:
+        raise InvalidResponse(f"{PATH} has no device_id")
+    return device_id
+
+
 def _rssi(body: Mapping[str, Any]) -> float | None:
     raw = body.get("RSSI", body.get("rssi"))
     match = re.match(r"^\s*(-?\d+)", raw) if isinstance(raw, str) else None
@@ -113,32 +121,45 @@ class StromleserClient(DeviceClient):
         super().__init__(*args, **kwargs)
         self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
         self._last_good: tuple[Snapshot, float] | None = None
+        self._started = _now()
         self.rejected = 0
 
     async def identify(self) -> DeviceIdentity:
-        """The device id comes with the data; the reading is kept for the first poll (rate limit)."""
+        """The device id comes with the data; an entry that knows it spends no request on it (rate limit)."""
+        if self.config.serial:
+            return DeviceIdentity(vendor=VENDOR, model=MODEL, serial=self.config.serial)
         body = await self._read()
-        device_id = body.get("device_id")
-        if not isinstance(device_id, str) or not device_id:
-            raise InvalidResponse(f"{PATH} has no device_id")
+        device_id = _device_id(body)
         self._last_good = (parse(body), _now())
         return DeviceIdentity(vendor=VENDOR, model=MODEL, serial=device_id)
 
     async def fetch(self) -> Snapshot:
-        """One request; a rejection shows the last good reading while it is recent."""
+        """One request; a rejection shows the last good reading while it is recent.
+
+        Right after start, before any reading, a rejection gives an empty snapshot: the entities appear
+        with the first answered request instead of the device being reported as gone.
+        """
         try:
-            snapshot = parse(await self._read())
+            body = await self._read()
         except RateLimited as err:
-            self.rejected += 1
-            if self._last_good is not None and _now() - self._last_good[1] <= KEEP_LAST_GOOD:
-                _LOGGER.debug(
-                    "stromleser at %s rejected a request (rate limit); kept the last reading",
-                    self.config.host,
-                )
-                return self._last_good[0]
-            raise CannotConnect(f"stromleser at {self.config.host} keeps rejecting requests: {err}") from err
+            return self._while_rejected(err)
+        if self.config.serial and (device_id := _device_id(body)) != self.config.serial:
+            raise WrongDevice(f"{self.config.host} is {device_id}, this entry is {self.config.serial}")
+        snapshot = parse(body)
         self._last_good = (snapshot, _now())
         return snapshot
+
+    def _while_rejected(self, err: RateLimited) -> Snapshot:
+        self.rejected += 1
+        now = _now()
+        if self._last_good is not None and now - self._last_good[1] <= KEEP_LAST_GOOD:
+            _LOGGER.debug(
+                "stromleser at %s refused a request (rate limit); last reading kept", self.config.host
+            )
+            return self._last_good[0]
+        if self._last_good is None and now - self._started <= KEEP_LAST_GOOD:
+            return Snapshot({})
+        raise CannotConnect(f"stromleser at {self.config.host} keeps rejecting requests: {err}") from err
 
     def diagnostics(self) -> dict[str, Any]:
         """Requests sent and rejected."""

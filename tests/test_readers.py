@@ -1,0 +1,198 @@
+"""EcoTracker and stromleser.one through Home Assistant; zeroconf for every family that announces itself."""
+
+from __future__ import annotations
+
+import json
+from ipaddress import ip_address
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.local_energy.const import (
+    CONF_FAMILY,
+    CONF_INVERT,
+    CONF_SERIAL,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+)
+from custom_components.local_energy.devices.families import ZEROCONF_FAMILIES
+from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
+from simulators.ecotracker import EcoTrackerSimulator
+from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
+from simulators.homewizard import HomeWizardSimulator
+from simulators.stromleser import DEVICE_ID, StromleserSimulator
+from tests.conftest import HOST, refresh, setup_entry
+
+ECO_POWER = "sensor.everhome_ecotracker_power"
+STROM_POWER = "sensor.nineti_stromleser_one_power"
+
+
+def entry_for(family: str, port: int, serial: str, entry_id: str | None = None) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=entry_id,
+        unique_id=serial,
+        data={CONF_FAMILY: family, CONF_HOST: HOST, CONF_PORT: port, CONF_SERIAL: serial},
+    )
+
+
+def announced(service: str, port: int, name: str) -> ZeroconfServiceInfo:
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(HOST),
+        ip_addresses=[ip_address(HOST)],
+        hostname=f"{name}.local.",
+        name=f"{name}.{service}",
+        port=port,
+        type=service,
+        properties={},
+    )
+
+
+def test_manifest_announces_what_the_families_discover() -> None:
+    manifest = json.loads(
+        (Path(__file__).parents[1] / "custom_components" / "local_energy" / "manifest.json").read_text()
+    )
+    assert {matcher["type"] for matcher in manifest["zeroconf"]} == set(ZEROCONF_FAMILIES)
+
+
+@pytest.mark.parametrize(("family", "serial"), [("ecotracker", ECOTRACKER_SERIAL), ("stromleser", DEVICE_ID)])
+async def test_user_flow(
+    hass: HomeAssistant,
+    ecotracker_sim: EcoTrackerSimulator,
+    stromleser_sim: StromleserSimulator,
+    family: str,
+    serial: str,
+) -> None:
+    port = ecotracker_sim.port if family == "ecotracker" else stromleser_sim.port
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
+    assert result["step_id"] == family
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == serial
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "serial"),
+    [
+        ("_everhome._tcp.local.", "ecotracker-E80690E0F2B4", ECOTRACKER_SERIAL),
+        ("_stromleser._tcp.local.", "strom-one-8529546829", DEVICE_ID),
+        ("_hwenergy._tcp.local.", "p1meter-AABBCC", HOMEWIZARD_SERIAL),
+    ],
+)
+async def test_zeroconf(
+    hass: HomeAssistant,
+    ecotracker_sim: EcoTrackerSimulator,
+    stromleser_sim: StromleserSimulator,
+    homewizard_sim: HomeWizardSimulator,
+    service: str,
+    name: str,
+    serial: str,
+) -> None:
+    port = {"_everhome": ecotracker_sim, "_stromleser": stromleser_sim, "_hwenergy": homewizard_sim}[
+        service.split(".")[0]
+    ].port
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(service, port, name)
+    )
+    assert result["step_id"] == "zeroconf_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == serial
+    await hass.async_block_till_done()
+
+
+async def test_zeroconf_homewizard_with_api_off(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
+    homewizard_sim.api_enabled = False
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=announced("_hwenergy._tcp.local.", homewizard_sim.port, "p1meter-AABBCC"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "api_not_enabled"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    ecotracker_sim: EcoTrackerSimulator,
+    stromleser_sim: StromleserSimulator,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
+        for entry in (
+            entry_for("ecotracker", ecotracker_sim.port, ECOTRACKER_SERIAL, "ecotracker_entry"),
+            entry_for("stromleser", stromleser_sim.port, DEVICE_ID, "stromleser_entry"),
+        ):
+            await setup_entry(hass, entry)
+            await snapshot_platform(hass, entity_registry, snapshot, str(entry.entry_id))
+
+
+async def test_ecotracker_loses_the_meter_and_finds_it_again(
+    hass: HomeAssistant, ecotracker_sim: EcoTrackerSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_entry(hass, entry_for("ecotracker", ecotracker_sim.port, ECOTRACKER_SERIAL))
+    assert hass.states.get(ECO_POWER).state == "-308.55"
+    ecotracker_sim.age_ms = 60_000
+    await refresh(hass, freezer)
+    assert hass.states.get(ECO_POWER).state == STATE_UNAVAILABLE
+    ecotracker_sim.age_ms = 200
+    await ecotracker_sim.stop()
+    await refresh(hass, freezer)
+    assert hass.states.get(ECO_POWER).state == STATE_UNAVAILABLE
+    await ecotracker_sim.start()
+    ecotracker_sim.advance()
+    await refresh(hass, freezer)
+    assert float(hass.states.get(ECO_POWER).state) == pytest.approx(sum(ecotracker_sim.phases), abs=0.01)
+
+
+async def test_stromleser_is_read_every_ten_seconds(
+    hass: HomeAssistant, stromleser_sim: StromleserSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = entry_for("stromleser", stromleser_sim.port, DEVICE_ID)
+    await setup_entry(hass, entry)
+    assert hass.states.get(STROM_POWER).state == "-745.0"
+    assert entry.runtime_data.update_interval.total_seconds() == 10
+    for _ in range(3):
+        stromleser_sim.power_w[0] += 100
+        await refresh(hass, freezer, 10)
+        assert float(hass.states.get(STROM_POWER).state) == pytest.approx(sum(stromleser_sim.power_w))
+    assert stromleser_sim.refused == 0  # the entry knows the device id: setup spends no request on it
+    await stromleser_sim.stop()
+    for _ in range(7):  # the last reading is kept for a minute of refusals, not for a device that is gone
+        await refresh(hass, freezer, 10)
+    assert hass.states.get(STROM_POWER).state == STATE_UNAVAILABLE
+    await stromleser_sim.start()
+    await refresh(hass, freezer, 10)
+    assert hass.states.get(STROM_POWER).state != STATE_UNAVAILABLE
+
+
+async def test_stromleser_options_refuse_faster_polling(
+    hass: HomeAssistant, stromleser_sim: StromleserSimulator
+) -> None:
+    entry = entry_for("stromleser", stromleser_sim.port, DEVICE_ID)
+    await setup_entry(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"] == {"minimum": "10", "default": "10"}
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_UPDATE_INTERVAL: 5, CONF_INVERT: False}
+        )
