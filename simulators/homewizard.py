@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import math
+import secrets
+import ssl
+import tempfile
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -79,7 +85,11 @@ class HomeWizardSimulator:
 
     def payload(self) -> dict[str, Any]:
         """The /api/v1/data body of a three-phase DSMR 5 meter with gas."""
-        state = self.state
+        return self.payload_of(self.state)
+
+    @staticmethod
+    def payload_of(state: P1State) -> dict[str, Any]:
+        """The /api/v1/data body for a meter state."""
         currents = [round(p / v, 3) for p, v in zip(state.powers, state.voltages, strict=True)]
         return {
             "wifi_ssid": "My Wi-Fi",
@@ -147,3 +157,163 @@ class HomeWizardSimulator:
         if self.malformed:
             return web.Response(text='{"active_power_w": 12', content_type="application/json")
         return web.json_response(self.payload())
+
+
+PAIRING_WINDOW = 30.0
+
+
+class HomeWizardV2Simulator:
+    """A P1 meter on API v2: HTTPS with a certificate for ``appliance/p1dongle/<serial>``, Bearer tokens.
+
+    The certificate comes from a test CA made at start (``ca_pem``); a real meter's comes from HomeWizard's.
+    ``POST /api/user`` hands out a token only within 30 s after ``press_button()``.
+    """
+
+    def __init__(self, state: P1State | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state or P1State()
+        self.serial = "5c2fafaabbcc"
+        self.tokens: dict[str, str] = {}
+        self.pairing_requests = 0
+        self._pressed_at: float | None = None
+        self.ca_pem, cert_pem, key_pem = _test_certificates(self.serial)
+        self._tls = _server_context(cert_pem, key_pem)
+        app = web.Application()
+        app.router.add_get("/api", self._device)
+        app.router.add_get("/api/measurement", self._measurement)
+        app.router.add_get("/api/system", self._system)
+        app.router.add_post("/api/user", self._user)
+        self.server = HttpSimulatorServer(app, host, port, tls=self._tls)
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port."""
+        return self.server.port
+
+    async def start(self) -> None:
+        """Listen."""
+        await self.server.start()
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        await self.server.stop()
+
+    def press_button(self) -> None:
+        """The user presses the meter's button: tokens can be requested for 30 s."""
+        self._pressed_at = time.monotonic()
+
+    def revoke_all(self) -> None:
+        """Forget every token (as after a factory reset)."""
+        self.tokens.clear()
+
+    def measurement(self) -> dict[str, Any]:
+        """The /api/measurement body (v2 names, ISO timestamps)."""
+        v1 = HomeWizardSimulator.payload_of(self.state)
+        return {
+            "protocol_version": 50,
+            "meter_model": v1["meter_model"],
+            "unique_id": v1["unique_id"],
+            "timestamp": "2024-06-28T14:12:34",
+            "tariff": v1["active_tariff"],
+            "energy_import_kwh": v1["total_power_import_kwh"],
+            "energy_import_t1_kwh": v1["total_power_import_t1_kwh"],
+            "energy_import_t2_kwh": v1["total_power_import_t2_kwh"],
+            "energy_export_kwh": v1["total_power_export_kwh"],
+            "energy_export_t1_kwh": v1["total_power_export_t1_kwh"],
+            "energy_export_t2_kwh": v1["total_power_export_t2_kwh"],
+            "power_w": v1["active_power_w"],
+            "power_l1_w": v1["active_power_l1_w"],
+            "power_l2_w": v1["active_power_l2_w"],
+            "power_l3_w": v1["active_power_l3_w"],
+            "voltage_l1_v": v1["active_voltage_l1_v"],
+            "voltage_l2_v": v1["active_voltage_l2_v"],
+            "voltage_l3_v": v1["active_voltage_l3_v"],
+            "current_a": round(sum(abs(v1[f"active_current_l{i}_a"]) for i in (1, 2, 3)), 3),
+            "current_l1_a": v1["active_current_l1_a"],
+            "current_l2_a": v1["active_current_l2_a"],
+            "current_l3_a": v1["active_current_l3_a"],
+            "frequency_hz": 50.0,
+            "average_power_15m_w": 123.0,
+            "monthly_power_peak_w": 1111.0,
+            "monthly_power_peak_timestamp": "2024-06-04T10:11:22",
+            "external": [
+                {"unique_id": "4E474C5944", "type": "gas_meter", "timestamp": "2024-06-28T14:00:00",
+                 "value": round(self.state.gas_m3, 3), "unit": "m3"},
+            ],
+        }  # fmt: skip
+
+    def _authorized(self, request: web.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        return header.startswith("Bearer ") and header[len("Bearer ") :] in self.tokens.values()
+
+    async def _device(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"error": "user:unauthorized"}, status=401)
+        return web.json_response(
+            {"product_name": "P1 Meter", "product_type": "HWE-P1", "serial": self.serial,
+             "firmware_version": "6.00", "api_version": "2.0.0"}
+        )  # fmt: skip
+
+    async def _measurement(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"error": "user:unauthorized"}, status=401)
+        return web.json_response(self.measurement())
+
+    async def _system(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"error": "user:unauthorized"}, status=401)
+        return web.json_response(
+            {"wifi_ssid": "My Wi-Fi", "wifi_rssi_db": -77, "cloud_enabled": False, "uptime_s": 356,
+             "status_led_brightness_pct": 100, "api_v1_enabled": False}
+        )  # fmt: skip
+
+    async def _user(self, request: web.Request) -> web.Response:
+        self.pairing_requests += 1
+        try:
+            name = (await request.json())["name"]
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": "request:invalid-json"}, status=400)
+        if not isinstance(name, str) or not name.startswith("local/"):
+            return web.json_response({"error": "user:invalid-prefix"}, status=400)
+        if self._pressed_at is None or time.monotonic() - self._pressed_at > PAIRING_WINDOW:
+            return web.json_response({"error": "user:creation-not-enabled"}, status=403)
+        self.tokens[name] = secrets.token_hex(16).upper()  # a new token replaces the old one of that name
+        return web.json_response({"token": self.tokens[name], "name": name})
+
+
+def _test_certificates(serial: str) -> tuple[str, bytes, bytes]:
+    """A CA and a meter certificate signed by it, named as HomeWizard names its meters."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Simulated Appliance Access CA")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"appliance/p1dongle/{serial}")])
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(ca_name).public_key(key.public_key())
+        .serial_number(2).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return ca.public_bytes(pem).decode(), cert.public_bytes(pem), key_pem
+
+
+def _server_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as folder:  # the ssl module loads chains from files only
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_file.write_bytes(cert_pem)
+        key_file.write_bytes(key_pem)
+        context.load_cert_chain(cert_file, key_file)
+    return context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 from aiohttp import web
 
@@ -10,17 +11,20 @@ from aiohttp import web
 class HttpSimulatorServer:
     """Runs an aiohttp application on a real socket."""
 
-    def __init__(self, app: web.Application, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: web.Application, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.tls = tls
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen; after this, port holds the bound port (kept across restarts)."""
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self.tls)
         await site.start()
         server = site._server  # noqa: SLF001 - aiohttp exposes the bound port nowhere else
         assert isinstance(server, asyncio.Server)

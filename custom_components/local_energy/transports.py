@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_COMMAND_PORT, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
+from .const import CONF_COMMAND_PORT, CONF_SERIAL, CONF_TLS_PORT, CONF_UNIT_ID, DOMAIN
 from .devices.client import Transports
 from .devices.modbus import ModbusPool
 from .devices.model import ConnectionConfig
@@ -43,4 +43,6 @@ def connection_config(data: Mapping[str, Any]) -> ConnectionConfig:
         unit_id=None if data.get(CONF_UNIT_ID) is None else int(data[CONF_UNIT_ID]),
         serial=data.get(CONF_SERIAL),
         command_port=data.get(CONF_COMMAND_PORT),
+        token=data.get(CONF_TOKEN),
+        tls_port=data.get(CONF_TLS_PORT),
     )

@@ -121,7 +121,7 @@ async def test_timeout(
 ) -> None:
     homewizard_sim.delay = 0.5
     client = client_for(homewizard_sim, transports)
-    client._http._timeout = type(client._http._timeout)(total=0.1)
+    client._v1._timeout = type(client._v1._timeout)(total=0.1)
     with pytest.raises(CannotConnect):
         await client.fetch()
 

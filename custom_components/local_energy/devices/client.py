@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import aiohttp
@@ -55,6 +55,14 @@ class DeviceClient(ABC):
 
     async def start(self, on_push: PushListener) -> None:  # noqa: B027 - polled devices need no start
         """Begin receiving pushed data; on_push is called whenever new values arrived."""
+
+    async def pair(self) -> Mapping[str, str] | None:
+        """Ask for access the user grants on the device (a button press).
+
+        Returns what to store to use the access (a token), or None while the user has not granted it yet.
+        Only families that pair implement it.
+        """
+        raise NotImplementedError
 
     async def write(self, channel_id: str, key: Key, value: Value) -> None:
         """Write a control; raises CommandRejected before sending when the value is not allowed."""

@@ -1,15 +1,27 @@
-"""HomeWizard P1 meter (HWE-P1) over the local API v1: GET /api for identity, GET /api/v1/data per poll."""
+"""HomeWizard P1 meter (HWE-P1): local API v2 (HTTPS, Bearer token) where the meter has it, else API v1.
+
+v2 is found by asking ``https://<host>/api`` without a token: a 401 means the meter speaks v2, and the user
+pairs by pressing the meter's button while we ask ``POST /api/user`` for a token. The certificate is checked
+against HomeWizard's CA and against the name ``appliance/p1dongle/<serial>`` once the serial is known.
+v1 (HTTP, ``/api`` and ``/api/v1/data``) needs the local API switched on in the app; 403 says it is off.
+"""
 
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Mapping
-from typing import Any
+from importlib import resources
+from typing import Any, ClassVar
 
 from .client import DeviceClient
 from .http import HttpEndpoint, HttpTransport
 from .model import (
     MAIN_CHANNEL,
+    ApiDisabled,
+    AuthenticationFailed,
+    AuthenticationRequired,
+    CannotConnect,
     Channel,
     ChannelKind,
     DeviceIdentity,
@@ -25,6 +37,11 @@ _LOGGER = logging.getLogger(__name__)
 
 VENDOR = "HomeWizard"
 DEFAULT_PORT = 80
+V2_PORT = 443
+PAIRING_NAME = "local/local_energy"
+SYSTEM_EVERY = 30
+"""v2 keeps Wi-Fi in /api/system: read it once every this many polls, not on every poll."""
+CA_PEM = resources.files(__package__).joinpath("homewizard_ca.pem").read_text(encoding="ascii")
 SUPPORTED_PRODUCTS = {"HWE-P1": "P1 Meter"}
 GAS_CHANNEL = "gas"
 
@@ -75,38 +92,160 @@ _TARIFF_TOTALS = (
 
 
 class HomeWizardClient(DeviceClient):
-    """A P1 meter answering API v1 over plain HTTP."""
+    """A P1 meter: API v2 when the entry holds a token, else API v1."""
 
     timing = Timing(default_interval=1.0, minimum_interval=0.5)
+    ca_pem: ClassVar[str] = CA_PEM
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
+        self._v1 = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
+        self._v2: HttpTransport | None = None
+        self._polls = 0
+        self._wifi_rssi: float | None = None
+
+    @property
+    def uses_v2(self) -> bool:
+        """Whether this entry talks to the meter over API v2."""
+        return bool(self.config.token)
 
     async def identify(self) -> DeviceIdentity:
-        """Read /api; only P1 meters are accepted."""
-        info = _require_object(await self._http.get_json("/api"), "/api")
-        product_type = str(info.get("product_type", ""))
-        if product_type not in SUPPORTED_PRODUCTS:
-            raise UnsupportedModel(f"HomeWizard product {product_type!r} is not a P1 meter")
-        serial = info.get("serial")
-        if not isinstance(serial, str) or not serial:
-            raise InvalidResponse("/api has no serial")
-        return DeviceIdentity(
-            vendor=VENDOR,
-            model=str(info.get("product_name") or SUPPORTED_PRODUCTS[product_type]),
-            serial=serial.lower(),
-            firmware=_optional_str(info.get("firmware_version")),
-            mac=serial.lower(),
-        )
+        """v2 with the token; without one, a meter that speaks v2 must be paired first; else v1."""
+        if self.uses_v2:
+            return _identity(await self._v2_request("GET", "/api"), "/api")
+        # Only when adding a meter: an entry made for v1 stays on v1 until the user pairs it.
+        if self.config.serial is None and await self._speaks_v2():
+            raise AuthenticationRequired(f"the P1 meter at {self.config.host} speaks API v2: pair it")
+        return _identity(await self._v1.get_json("/api"), "/api")
 
     async def fetch(self) -> Snapshot:
-        """Read /api/v1/data, one request."""
-        return parse_data(_require_object(await self._http.get_json("/api/v1/data"), "/api/v1/data"))
+        """One request a poll (v2 adds /api/system once every SYSTEM_EVERY polls, for Wi-Fi)."""
+        if not self.uses_v2:
+            return parse_data(_require_object(await self._v1.get_json("/api/v1/data"), "/api/v1/data"))
+        measurement = _require_object(await self._v2_request("GET", "/api/measurement"), "/api/measurement")
+        if self._polls % SYSTEM_EVERY == 0:
+            system = _require_object(await self._v2_request("GET", "/api/system"), "/api/system")
+            self._wifi_rssi = _number(system.get("wifi_rssi_db"))
+        self._polls += 1
+        return parse_measurement(measurement, self._wifi_rssi)
+
+    async def pair(self) -> Mapping[str, str] | None:
+        """Ask for a token; None until the button on the meter has been pressed."""
+        try:
+            body = await self._v2_request("POST", "/api/user", {"name": PAIRING_NAME}, authorized=False)
+        except ApiDisabled:
+            return None  # 403 user:creation-not-enabled: the button has not been pressed (yet)
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise InvalidResponse("POST /api/user answered without a token")
+        return {"token": token}
 
     def diagnostics(self) -> dict[str, Any]:
-        """Count of HTTP requests sent."""
-        return {"http_requests": self._http.requests}
+        """API version and requests sent (never the token)."""
+        requests = self._v1.requests + (self._v2.requests if self._v2 else 0)
+        return {"api": 2 if self.uses_v2 else 1, "http_requests": requests}
+
+    async def _speaks_v2(self) -> bool:
+        try:
+            await self._v2_request("GET", "/api", authorized=False)
+        except AuthenticationFailed:
+            return True
+        except (CannotConnect, InvalidResponse):
+            return False
+        return False
+
+    async def _v2_request(
+        self, method: str, path: str, payload: Any = None, *, authorized: bool = True
+    ) -> Any:
+        if self._v2 is None:
+            self._v2 = self._v2_transport()
+        if authorized:
+            return await self._v2.request_json(method, path, payload)
+        anonymous = HttpTransport(self.transports.http, self._v2.endpoint, tls=self._v2_tls())
+        return await anonymous.request_json(method, path, payload)
+
+    def _v2_transport(self) -> HttpTransport:
+        endpoint = HttpEndpoint(self.config.host, self.config.tls_port or V2_PORT, scheme="https")
+        serial = self.config.serial
+        return HttpTransport(
+            self.transports.http,
+            endpoint,
+            tls=self._v2_tls(),
+            server_hostname=f"appliance/p1dongle/{serial}" if serial else None,
+            headers={"Authorization": f"Bearer {self.config.token}", "X-Api-Version": "2"},
+        )
+
+    def _v2_tls(self) -> ssl.SSLContext:
+        """Trust only HomeWizard's CA; check the meter's name once its serial is known."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.load_verify_locations(cadata=self.ca_pem)
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+        context.hostname_checks_common_name = True
+        context.check_hostname = self.config.serial is not None
+        return context
+
+
+def _identity(body: object, path: str) -> DeviceIdentity:
+    info = _require_object(body, path)
+    product_type = str(info.get("product_type", ""))
+    if product_type not in SUPPORTED_PRODUCTS:
+        raise UnsupportedModel(f"HomeWizard product {product_type!r} is not a P1 meter")
+    serial = info.get("serial")
+    if not isinstance(serial, str) or not serial:
+        raise InvalidResponse(f"{path} has no serial")
+    return DeviceIdentity(
+        vendor=VENDOR,
+        model=str(info.get("product_name") or SUPPORTED_PRODUCTS[product_type]),
+        serial=serial.lower(),
+        firmware=_optional_str(info.get("firmware_version")),
+        mac=serial.lower(),
+    )
+
+
+_V2_NUMBERS: Mapping[str, Key] = {
+    "power_w": Key.POWER,
+    "power_l1_w": Key.POWER_L1,
+    "power_l2_w": Key.POWER_L2,
+    "power_l3_w": Key.POWER_L3,
+    "voltage_v": Key.VOLTAGE,
+    "voltage_l1_v": Key.VOLTAGE_L1,
+    "voltage_l2_v": Key.VOLTAGE_L2,
+    "voltage_l3_v": Key.VOLTAGE_L3,
+    "current_l1_a": Key.CURRENT_L1,
+    "current_l2_a": Key.CURRENT_L2,
+    "current_l3_a": Key.CURRENT_L3,
+    "frequency_hz": Key.FREQUENCY,
+    "energy_import_kwh": Key.ENERGY_IMPORT,
+    "energy_import_t1_kwh": Key.ENERGY_IMPORT_T1,
+    "energy_import_t2_kwh": Key.ENERGY_IMPORT_T2,
+    "energy_import_t3_kwh": Key.ENERGY_IMPORT_T3,
+    "energy_import_t4_kwh": Key.ENERGY_IMPORT_T4,
+    "energy_export_kwh": Key.ENERGY_EXPORT,
+    "energy_export_t1_kwh": Key.ENERGY_EXPORT_T1,
+    "energy_export_t2_kwh": Key.ENERGY_EXPORT_T2,
+    "energy_export_t3_kwh": Key.ENERGY_EXPORT_T3,
+    "energy_export_t4_kwh": Key.ENERGY_EXPORT_T4,
+}
+
+
+def parse_measurement(data: Mapping[str, Any], wifi_rssi: float | None = None) -> Snapshot:
+    """Turn a v2 /api/measurement body into a snapshot (same channels as v1)."""
+    values: dict[Key, Value] = {
+        key: number for field, key in _V2_NUMBERS.items() if (number := _number(data.get(field))) is not None
+    }
+    tariff = data.get("tariff")
+    if isinstance(tariff, int) and 1 <= tariff <= 4:
+        values[Key.ACTIVE_TARIFF] = tariff
+    if wifi_rssi is not None:
+        values[Key.WIFI_RSSI] = wifi_rssi
+    channels = {
+        MAIN_CHANNEL: Channel(
+            kind=ChannelKind.DEVICE, values=values, model=_optional_str(data.get("meter_model"))
+        )
+    }
+    if (gas := _gas_channel(data)) is not None:
+        channels[GAS_CHANNEL] = gas
+    return Snapshot(channels=channels)
 
 
 def parse_data(data: Mapping[str, Any]) -> Snapshot:

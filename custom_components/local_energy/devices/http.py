@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +48,9 @@ class HttpTransport:
         timeout: float = DEFAULT_TIMEOUT,
         auth: aiohttp.BasicAuth | None = None,
         digest: aiohttp.DigestAuthMiddleware | None = None,
+        tls: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._session = session
         self.endpoint = endpoint
@@ -53,6 +58,11 @@ class HttpTransport:
         self._auth = auth
         # One middleware per device keeps its nonce, so later requests authenticate without a 401 first.
         self._middlewares = (digest,) if digest is not None else ()
+        # A context of its own per device: pooled connections are keyed by it, so a connection verified
+        # for one device's certificate name is never reused for another.
+        self._tls: ssl.SSLContext | bool = tls if tls is not None else True
+        self._server_hostname = server_hostname
+        self._headers = dict(headers or {})
         self.requests = 0
 
     async def get_json(self, path: str) -> Any:
@@ -71,6 +81,9 @@ class HttpTransport:
                 timeout=self._timeout,
                 auth=self._auth,
                 middlewares=self._middlewares,
+                ssl=self._tls,
+                server_hostname=self._server_hostname,
+                headers=self._headers,
             ) as response:
                 body = await response.read()
                 _raise_for_status(response.status, body, url)

@@ -293,6 +293,8 @@ class ConnectionConfig:
     serial: str | None = None
     """The serial learned when the entry was created, for devices that cannot be asked again."""
     command_port: int | None = None
+    token: str | None = field(default=None, repr=False)
+    tls_port: int | None = None
 
 
 def invert_snapshot(snapshot: Snapshot) -> Snapshot:
@@ -345,7 +347,7 @@ class AuthenticationRequired(AuthenticationFailed):
     It carries what the device told without credentials, so a flow can recognise the device first.
     """
 
-    def __init__(self, message: str, identity: DeviceIdentity) -> None:
+    def __init__(self, message: str, identity: DeviceIdentity | None = None) -> None:
         super().__init__(message)
         self.identity = identity
 
