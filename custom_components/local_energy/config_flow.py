@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import voluptuous as vol
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -26,7 +28,16 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from . import LocalEnergyConfigEntry
-from .const import CONF_FAMILY, CONF_INVERT, CONF_SERIAL, CONF_UNIT_ID, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
+from .const import (
+    CONF_FAMILY,
+    CONF_INVERT,
+    CONF_SERIAL,
+    CONF_TLS_PORT,
+    CONF_UNIT_ID,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
 from .devices.families import FAMILIES, ZEROCONF_FAMILIES, Family, Field
 from .devices.model import (
     ApiDisabled,
@@ -39,6 +50,9 @@ from .devices.model import (
 )
 from .transports import connection_config, shared_transports
 
+PAIRING_TIMEOUT = 60.0
+"""Seconds the flow keeps asking the device for access while the user presses its button."""
+PAIRING_INTERVAL = 1.0
 _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
 _UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX))
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -110,6 +124,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._data: dict[str, Any] = {}
         self._identity: DeviceIdentity | None = None
         self._needs_credentials = False
+        self._pairing: asyncio.Task[Mapping[str, str] | None] | None = None
 
     @staticmethod
     @callback
@@ -152,7 +167,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             self._family, self._data = family, {CONF_FAMILY: family_id, **user_input}
             outcome = await self._async_identify_unique()
             if outcome.needs_credentials:
-                return await self.async_step_credentials()
+                return await self._async_step_access()
             if outcome.error is None:
                 return self._async_create()
             errors["base"] = outcome.error
@@ -189,28 +204,92 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="not_supported")
         family = FAMILIES[family_id]
         self._family = family
-        self._data = {
-            CONF_FAMILY: family_id,
-            CONF_HOST: discovery_info.host,
-            CONF_PORT: discovery_info.port or family.default_port,
-        }
+        self._data = {CONF_FAMILY: family_id, CONF_HOST: discovery_info.host}
+        if discovery_info.type in family.zeroconf_tls:
+            self._data |= {CONF_PORT: family.default_port, CONF_TLS_PORT: discovery_info.port}
+        else:
+            self._data[CONF_PORT] = discovery_info.port or family.default_port
+        if serial := discovery_info.properties.get("serial"):
+            # Known before any request: a device already set up is recognised before it is asked anything.
+            await self.async_set_unique_id(str(serial).lower())
+            self._abort_if_unique_id_configured(updates=self._data)
         outcome = await self._async_identify_unique()
-        if outcome.identity is None:
+        if outcome.identity is None and not outcome.needs_credentials:
             return self.async_abort(reason=str(outcome.error))
         self._needs_credentials = outcome.needs_credentials
-        self.context["title_placeholders"] = {"name": _title(outcome.identity)}
+        name = _title(outcome.identity) if outcome.identity else f"{family.name} {discovery_info.host}"
+        self.context["title_placeholders"] = {"name": name}
         return await self.async_step_zeroconf_confirm()
 
     async def async_step_zeroconf_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask before adding a discovered device."""
-        assert self._identity is not None
         if user_input is not None:
-            return await self.async_step_credentials() if self._needs_credentials else self._async_create()
+            return await self._async_step_access() if self._needs_credentials else self._async_create()
         self._set_confirm_only()
         return self.async_show_form(
             step_id="zeroconf_confirm",
-            description_placeholders={"name": _title(self._identity), "host": self._data[CONF_HOST]},
+            description_placeholders={**self.context["title_placeholders"], "host": self._data[CONF_HOST]},
         )
+
+    async def _async_step_access(self) -> ConfigFlowResult:
+        """The device wants access granted: by pressing its button, or with credentials."""
+        return await self.async_step_pair() if self._family.pairing else await self.async_step_credentials()
+
+    async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Keep asking the device for access while the user presses its button."""
+        if self._pairing is None:
+            self._pairing = self.hass.async_create_task(self._async_wait_for_access())
+        if not self._pairing.done():
+            return self.async_show_progress(
+                step_id="pair",
+                progress_action="pair",
+                progress_task=self._pairing,
+                description_placeholders={"host": self._data[CONF_HOST]},
+            )
+        granted, self._pairing = self._pairing.result(), None
+        if granted is None:
+            return self.async_show_progress_done(next_step_id="pair_timeout")
+        self._data.update(granted)
+        return self.async_show_progress_done(next_step_id="pair_finish")
+
+    async def _async_wait_for_access(self) -> Mapping[str, str] | None:
+        client = self._family.client(connection_config(self._data), shared_transports(self.hass))
+        try:
+            async with asyncio.timeout(PAIRING_TIMEOUT):
+                while True:
+                    try:
+                        if (granted := await client.pair()) is not None:
+                            return granted
+                    except DeviceError as err:
+                        LOGGER.debug("Asking %s for access failed: %s", self._data[CONF_HOST], err)
+                    await asyncio.sleep(PAIRING_INTERVAL)
+        except TimeoutError:
+            return None
+        finally:
+            await client.close()
+
+    async def async_step_pair_timeout(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Nobody pressed the button in time: offer to try again."""
+        if user_input is not None:
+            return await self.async_step_pair()
+        return self.async_show_form(
+            step_id="pair_timeout", description_placeholders={"host": self._data[CONF_HOST]}
+        )
+
+    async def async_step_pair_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Access granted: identify with it, then create the entry (or update the re-authenticated one)."""
+        if self.source == SOURCE_REAUTH:
+            entry = self._get_reauth_entry()
+            outcome = await _identify(self.hass, self._family, self._data)
+            if outcome.identity is None:
+                return self.async_abort(reason=str(outcome.error))
+            await self.async_set_unique_id(outcome.identity.serial)
+            self._abort_if_unique_id_mismatch(reason="wrong_device")
+            return self.async_update_reload_and_abort(entry, data=self._data)
+        outcome = await self._async_identify_unique()
+        if outcome.identity is None or outcome.error is not None:
+            return self.async_abort(reason=str(outcome.error))
+        return self._async_create()
 
     async def _async_identify_unique(self) -> _Identified:
         """Identify the device; abort when it is configured already (and move that entry to this address)."""
@@ -262,6 +341,11 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         family = FAMILIES[entry.data[CONF_FAMILY]]
         errors: dict[str, str] = {}
+        if user_input is not None and family.pairing and CONF_TOKEN in entry.data:
+            # The device no longer accepts the token it gave: pair again.
+            self._family = family
+            self._data = {k: v for k, v in entry.data.items() if k != CONF_TOKEN}
+            return await self.async_step_pair()
         if user_input is not None:
             outcome = await _identify(self.hass, family, {**entry.data, **user_input})
             if outcome.identity is not None and not outcome.needs_credentials:

@@ -107,3 +107,12 @@ async def test_revoked_token(meter: HomeWizardV2Simulator, transports: Transport
     meter.revoke_all()
     with pytest.raises(AuthenticationFailed):
         await client.fetch()
+
+
+async def test_pairing_a_known_meter_checks_its_certificate_name(
+    meter: HomeWizardV2Simulator, transports: Transports
+) -> None:
+    meter.press_button()
+    assert await client_for(meter, transports, serial=meter.serial).pair() is not None  # reauth: serial known
+    with pytest.raises(CannotConnect, match="certificate"):
+        await client_for(meter, transports, serial="aabbccddeeff").pair()

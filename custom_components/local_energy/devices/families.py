@@ -33,6 +33,10 @@ class Family:
     """Asked only when the device says it needs them, and again in reauth."""
     zeroconf: tuple[str, ...] = ()
     """Service types the family's devices announce."""
+    zeroconf_tls: tuple[str, ...] = ()
+    """Of those, the ones whose announced port is the TLS port (stored apart from the plain port)."""
+    pairing: bool = False
+    """Access is granted on the device itself (a button), instead of typed credentials."""
 
 
 FAMILIES: dict[str, Family] = {
@@ -51,7 +55,9 @@ FAMILIES: dict[str, Family] = {
             "HomeWizard",
             homewizard.HomeWizardClient,
             homewizard.DEFAULT_PORT,
-            zeroconf=("_hwenergy._tcp.local.",),
+            zeroconf=("_hwenergy._tcp.local.", "_homewizard._tcp.local."),
+            zeroconf_tls=("_homewizard._tcp.local.",),
+            pairing=True,
         ),
         Family(
             "ecotracker",

@@ -157,22 +157,22 @@ class HomeWizardClient(DeviceClient):
     async def _v2_request(
         self, method: str, path: str, payload: Any = None, *, authorized: bool = True
     ) -> Any:
+        if not authorized:
+            return await self._v2_transport(token=None).request_json(method, path, payload)
         if self._v2 is None:
-            self._v2 = self._v2_transport()
-        if authorized:
-            return await self._v2.request_json(method, path, payload)
-        anonymous = HttpTransport(self.transports.http, self._v2.endpoint, tls=self._v2_tls())
-        return await anonymous.request_json(method, path, payload)
+            self._v2 = self._v2_transport(token=self.config.token)
+        return await self._v2.request_json(method, path, payload)
 
-    def _v2_transport(self) -> HttpTransport:
+    def _v2_transport(self, token: str | None) -> HttpTransport:
         endpoint = HttpEndpoint(self.config.host, self.config.tls_port or V2_PORT, scheme="https")
         serial = self.config.serial
+        headers = {"X-Api-Version": "2"} | ({"Authorization": f"Bearer {token}"} if token else {})
         return HttpTransport(
             self.transports.http,
             endpoint,
             tls=self._v2_tls(),
             server_hostname=f"appliance/p1dongle/{serial}" if serial else None,
-            headers={"Authorization": f"Bearer {self.config.token}", "X-Api-Version": "2"},
+            headers=headers,
         )
 
     def _v2_tls(self) -> ssl.SSLContext:
