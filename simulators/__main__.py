@@ -7,12 +7,16 @@ import asyncio
 import contextlib
 
 from .acuvim import AcuvimSimulator
+from .ecotracker import EcoTrackerSimulator
 from .enistic import EnisticSimulator
 from .homewizard import SERIAL as HOMEWIZARD_SERIAL
 from .homewizard import HomeWizardSimulator
 from .shelly import ShellySimulator
+from .stromleser import StromleserSimulator
 
 HOMEWIZARD_PORT = 18080
+ECOTRACKER_PORT = 18084
+STROMLESER_PORT = 18085
 ACUVIM_PORT = 15020
 ENISTIC_READINGS_PORT = 53005
 ENISTIC_COMMAND_PORT = 53004
@@ -35,6 +39,10 @@ async def run(enistic_interval: float) -> None:
     ]  # fmt: skip
     for shelly in shellies:
         await shelly.start(changing=True)
+    ecotracker = EcoTrackerSimulator(port=ECOTRACKER_PORT)
+    stromleser = StromleserSimulator(port=STROMLESER_PORT)
+    await ecotracker.start(changing=True)
+    await stromleser.start()
     print("Simulated devices (add them in Home Assistant: Settings > Devices & services > Add integration >")
     print("Local Energy, then pick the family and enter these values):", flush=True)
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
@@ -48,9 +56,15 @@ async def run(enistic_interval: float) -> None:
     for shelly in shellies:
         secured = f"  (password: {SHELLY_PASSWORD})" if shelly.password else ""
         print(f"  Shelly {shelly.model:<16} host 127.0.0.1  port {shelly.port}{secured}", flush=True)
+    print(f"  EcoTracker           host 127.0.0.1  port {ecotracker.port}")
+    print(
+        f"  stromleser.one       host 127.0.0.1  port {stromleser.port}  (answers once per 8 s)", flush=True
+    )
     try:
         await asyncio.Event().wait()
     finally:
+        await stromleser.stop()
+        await ecotracker.stop()
         for shelly in shellies:
             await shelly.stop()
         await enistic.stop()

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from ipaddress import ip_address
+from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, STATE_UNAVAILABLE
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy import config_flow
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_TLS_PORT, DOMAIN
@@ -217,3 +220,27 @@ async def test_access_withdrawn_before_the_flow_finishes(
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "invalid_auth"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_entities_and_recovery(
+    hass: HomeAssistant,
+    meter: HomeWizardV2Simulator,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    meter.press_button()
+    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    entry = paired_entry(meter, token)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=entry.unique_id, data=entry.data, entry_id="homewizard_v2"
+    )
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
+        await setup_entry(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await meter.stop()
+    await entry.runtime_data.async_refresh()
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    await meter.start()
+    await entry.runtime_data.async_refresh()
+    assert hass.states.get(POWER).state == "-543.0"
