@@ -41,7 +41,7 @@ from tests.conftest import refresh, setup_entry
 
 REGISTER = 100
 TARGET = Control(Key.TARGET_POWER, ControlKind.NUMBER, minimum=-2000, maximum=2000, step=100)
-ENTITY = "number.test_setpoint_device_target_power"
+ENTITY = "number.test_setpoint_device_target_power_charge_discharge"
 
 
 class SetpointClient(DeviceClient):

@@ -15,7 +15,7 @@ from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError
 from .entity import device_info
 from .transports import connection_config, release_transports, shared_transports
 
-PLATFORMS = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
 
@@ -23,7 +23,7 @@ type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
 async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
     """Identify the device, fetch its first snapshot, then set up the platforms."""
     family = FAMILIES[entry.data[CONF_FAMILY]]
-    client = family.client(connection_config(entry.data), shared_transports(hass))
+    client = family.client(connection_config(entry.data, entry.options), shared_transports(hass))
     try:
         identity = await client.identify()
     except AuthenticationFailed as err:

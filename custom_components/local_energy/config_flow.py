@@ -56,6 +56,21 @@ PAIRING_INTERVAL = 1.0
 _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
 _UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX))
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum, max=maximum, step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
+        )
+    )
+
+
+_SETTING_FIELDS: dict[Field, tuple[float, NumberSelector]] = {
+    Field.MAX_CURRENT: (16, _number(6, 80, 1, "A")),
+    Field.RATED_POWER: (100, _number(1, 10000, 1, "kW")),
+    Field.PHASE_CHANGE_MINUTES: (10, _number(1, 120, 1, "min")),
+}
 _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (ApiDisabled, "api_not_enabled"),
     (AuthenticationFailed, "invalid_auth"),
@@ -74,6 +89,9 @@ def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
         return vol.Optional(CONF_USERNAME), str
     if field is Field.PASSWORD:
         return vol.Optional(CONF_PASSWORD), _PASSWORD
+    if field in _SETTING_FIELDS:
+        default, selector = _SETTING_FIELDS[field]
+        return vol.Required(field.value, default=default), selector
     return vol.Required(CONF_SERIAL), str
 
 
@@ -371,7 +389,8 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
         """Show and save the options."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
-        timing = FAMILIES[self.config_entry.data[CONF_FAMILY]].client.timing
+        family = FAMILIES[self.config_entry.data[CONF_FAMILY]]
+        timing = family.client.timing
         schema = vol.Schema(
             {
                 vol.Required(CONF_UPDATE_INTERVAL, default=timing.default_interval): NumberSelector(
@@ -385,7 +404,7 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
                 ),
                 vol.Required(CONF_INVERT, default=False): BooleanSelector(),
             }
-        )
+        ).extend(dict(_field_schema(family, field) for field in family.options))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, dict(self.config_entry.options)),

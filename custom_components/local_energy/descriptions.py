@@ -75,6 +75,8 @@ _KINDS: Mapping[str, _Kind] = {
     "wifi_strength": _Kind(None, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
     "wifi_rssi": _Kind(SensorDeviceClass.SIGNAL_STRENGTH, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
     "active_tariff": _Kind(None, None, None),
+    "system_status": _Kind(None, None, None),
+    "available_blocks": _Kind(None, _MEASURED, 0),
     "meter_channel": _Kind(None, None, None, _DIAGNOSTIC, enabled=False),
 }
 _SUFFIXES = ("_l1_l2", "_l2_l3", "_l3_l1", "_l1", "_l2", "_l3", "_n", "_t1", "_t2", "_t3", "_t4")
@@ -94,7 +96,7 @@ _KIND_OF_TRANSLATION = {
 SENSOR_KEYS = frozenset(UNITS) - CONTROL_KEYS
 
 
-def _split(key: Key) -> tuple[str, dict[str, str]]:
+def split_key(key: Key) -> tuple[str, dict[str, str]]:
     """A key's translation key and placeholders: power_l2 -> ("power_phase", {"phase": "2"})."""
     for suffix in _SUFFIXES:
         if key.endswith(suffix):
@@ -117,7 +119,7 @@ def _kind(translation_key: str) -> _Kind:
 
 
 def _description(key: Key) -> LocalEnergySensorDescription:
-    translation_key, placeholders = _split(key)
+    translation_key, placeholders = split_key(key)
     kind = _kind(translation_key)
     return LocalEnergySensorDescription(
         key=key.value,

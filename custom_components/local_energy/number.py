@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
-from .descriptions import HA_UNITS
+from .descriptions import HA_UNITS, split_key
 from .devices.model import UNITS, Channel, Control, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
@@ -29,9 +29,11 @@ async def async_setup_entry(
 
 
 def _description(control: Control) -> NumberEntityDescription:
+    translation_key, placeholders = split_key(control.key)
     return NumberEntityDescription(
         key=control.key.value,
-        translation_key=control.key.value,
+        translation_key=translation_key,
+        translation_placeholders=placeholders or None,
         native_min_value=control.minimum if control.minimum is not None else 0.0,
         native_max_value=control.maximum if control.maximum is not None else 100.0,
         native_step=control.step if control.step is not None else 1.0,

@@ -33,8 +33,12 @@ def release_transports(hass: HomeAssistant) -> None:
         transports.udp.close()
 
 
-def connection_config(data: Mapping[str, Any]) -> ConnectionConfig:
-    """The connection settings stored in an entry (or entered in a form)."""
+SETTINGS = ("max_current", "rated_power", "phase_change_minutes")
+
+
+def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> ConnectionConfig:
+    """The connection settings stored in an entry (or entered in a form), with its family settings."""
+    merged = {**data, **(options or {})}
     return ConnectionConfig(
         host=data[CONF_HOST],
         port=int(data[CONF_PORT]),
@@ -45,4 +49,5 @@ def connection_config(data: Mapping[str, Any]) -> ConnectionConfig:
         command_port=data.get(CONF_COMMAND_PORT),
         token=data.get(CONF_TOKEN),
         tls_port=data.get(CONF_TLS_PORT),
+        settings={name: float(merged[name]) for name in SETTINGS if merged.get(name) is not None},
     )

@@ -18,8 +18,8 @@ async def write_control(
     except CommandRejected as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="command_rejected",
-            translation_placeholders={"error": str(err)},
+            translation_key=f"rejected_{err.reason}" if err.reason else "command_rejected",
+            translation_placeholders={"error": str(err), **err.placeholders},
         ) from err
     except DeviceError as err:
         raise HomeAssistantError(

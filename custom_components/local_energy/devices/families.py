@@ -17,6 +17,9 @@ class Field(StrEnum):
     PASSWORD = "password"  # noqa: S105 - a field name, not a secret
     UNIT_ID = "unit_id"
     SERIAL = "serial"
+    MAX_CURRENT = "max_current"
+    RATED_POWER = "rated_power"
+    PHASE_CHANGE_MINUTES = "phase_change_minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class Family:
     """Of those, the ones whose announced port is the TLS port (stored apart from the plain port)."""
     pairing: bool = False
     """Access is granted on the device itself (a button), instead of typed credentials."""
+    options: tuple[Field, ...] = ()
+    """Family-specific settings offered in the options flow, next to the interval and the sign."""
 
 
 FAMILIES: dict[str, Family] = {

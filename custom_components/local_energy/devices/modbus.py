@@ -47,7 +47,11 @@ class ModbusWriteRejected(CommandRejected):
     def __init__(self, code: int, request: str) -> None:
         self.code = code
         self.code_name = EXCEPTION_NAMES.get(code, "unknown exception")
-        super().__init__(f"{request}: exception 0x{code:02X} ({self.code_name})")
+        super().__init__(
+            f"{request}: exception 0x{code:02X} ({self.code_name})",
+            reason=f"modbus_exception_{code}" if 1 <= code <= 4 else "modbus_exception",
+            placeholders={"code": f"0x{code:02X}"},
+        )
 
 
 class DataType(StrEnum):

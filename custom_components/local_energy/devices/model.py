@@ -94,6 +94,12 @@ class Key(StrEnum):
     METER_CHANNEL = "meter_channel"
     TARGET_POWER = "target_power"
     CHARGE_CURRENT = "charge_current"
+    CHARGE_CURRENT_L1 = "charge_current_l1"
+    CHARGE_CURRENT_L2 = "charge_current_l2"
+    CHARGE_CURRENT_L3 = "charge_current_l3"
+    COMMAND_SOURCE = "command_source"
+    SYSTEM_STATUS = "system_status"
+    AVAILABLE_BLOCKS = "available_blocks"
 
 
 UNITS: Mapping[Key, Unit] = {
@@ -157,13 +163,28 @@ UNITS: Mapping[Key, Unit] = {
     Key.RELAY: Unit.NONE,
     Key.METER_CHANNEL: Unit.NONE,
     Key.TARGET_POWER: Unit.WATT,
-    Key.CHARGE_CURRENT: Unit.AMPERE,
+    **dict.fromkeys(
+        (Key.CHARGE_CURRENT, Key.CHARGE_CURRENT_L1, Key.CHARGE_CURRENT_L2, Key.CHARGE_CURRENT_L3), Unit.AMPERE
+    ),
+    Key.COMMAND_SOURCE: Unit.NONE,
+    Key.SYSTEM_STATUS: Unit.NONE,
+    Key.AVAILABLE_BLOCKS: Unit.NONE,
 }
 
 ACCUMULATED_KEYS = frozenset({Key.NET_ENERGY_IMPORT, Key.NET_ENERGY_EXPORT})
 """Counters that start at zero with the client; Home Assistant adds them to what it had before."""
 
-CONTROL_KEYS = frozenset({Key.RELAY, Key.TARGET_POWER, Key.CHARGE_CURRENT})
+CONTROL_KEYS = frozenset(
+    {
+        Key.RELAY,
+        Key.TARGET_POWER,
+        Key.CHARGE_CURRENT,
+        Key.CHARGE_CURRENT_L1,
+        Key.CHARGE_CURRENT_L2,
+        Key.CHARGE_CURRENT_L3,
+        Key.COMMAND_SOURCE,
+    }
+)
 """Keys that are written as well as read: they appear as controls, not as sensors."""
 
 SIGNED_KEYS = frozenset(
@@ -295,6 +316,8 @@ class ConnectionConfig:
     command_port: int | None = None
     token: str | None = field(default=None, repr=False)
     tls_port: int | None = None
+    settings: Mapping[str, float] = field(default_factory=dict)
+    """Family-specific numbers the user set: a maximum current, a rated power, a minimum interval."""
 
 
 def invert_snapshot(snapshot: Snapshot) -> Snapshot:
@@ -365,4 +388,15 @@ class UnsupportedModel(DeviceError):
 
 
 class CommandRejected(DeviceError):
-    """A write was refused, before sending (bounds, rate limit) or by the device."""
+    """A write was refused, before sending (bounds, rate limit) or by the device.
+
+    reason names the rule that refused it, so Home Assistant can say so in the user's language;
+    placeholders fill that message.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str | None = None, placeholders: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.placeholders = dict(placeholders or {})
