@@ -62,10 +62,13 @@ class DataType(StrEnum):
     UINT32 = "uint32"
     INT32 = "int32"
     FLOAT32 = "float32"
+    UINT64 = "uint64"
 
     @property
     def width(self) -> int:
         """Number of 16-bit registers a value occupies."""
+        if self is DataType.UINT64:
+            return 4
         return 1 if self in (DataType.UINT16, DataType.INT16) else 2
 
 
@@ -75,6 +78,7 @@ _STRUCT_FORMATS = {
     DataType.UINT32: ">I",
     DataType.INT32: ">i",
     DataType.FLOAT32: ">f",
+    DataType.UINT64: ">Q",
 }
 
 

@@ -1,0 +1,132 @@
+"""smart-me meters and the Pico against the register simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import pytest
+
+from custom_components.local_energy.devices import smartme
+from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.model import (
+    MAIN_CHANNEL,
+    CommandRejected,
+    ConnectionConfig,
+    Key,
+)
+from custom_components.local_energy.devices.smartme import ALL_PHASES, METER_PLAN, PER_PHASE, SmartMeClient
+from simulators.smartme import SmartMeSimulator
+
+
+@pytest.fixture
+async def meter() -> AsyncGenerator[SmartMeSimulator]:
+    simulator = SmartMeSimulator()
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def pico() -> AsyncGenerator[SmartMeSimulator]:
+    simulator = SmartMeSimulator(pico=True, serial=7100042)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def client_for(simulator: SmartMeSimulator, transports: Transports, **settings: float) -> SmartMeClient:
+    config = ConnectionConfig(host="127.0.0.1", port=simulator.port, unit_id=1, settings=settings)
+    return SmartMeClient(config, transports)
+
+
+async def test_meter(meter: SmartMeSimulator, transports: Transports) -> None:
+    client = client_for(meter, transports)
+    identity = await client.identify()
+    assert (identity.vendor, identity.model, identity.serial) == ("smart-me", "Meter", "6301587")
+    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    assert values[Key.POWER] == pytest.approx(3250.5)  # mW -> W
+    assert values[Key.POWER_L2] == pytest.approx(-480.75)  # signed
+    assert values[Key.VOLTAGE_L1] == pytest.approx(231.2)
+    assert values[Key.CURRENT_L2] == pytest.approx(-2.09)
+    assert values[Key.POWER_FACTOR_L3] == pytest.approx(0.97)
+    assert values[Key.ACTIVE_TARIFF] == 2
+    assert values[Key.ENERGY_IMPORT] == pytest.approx(15234.567891)  # mWh (uint64) -> kWh
+    assert values[Key.ENERGY_EXPORT_T2] == pytest.approx(1000.0)
+    assert Key.CHARGE_CURRENT not in values
+    await client.close()
+
+
+async def test_registers_are_read_one_below_their_number(
+    meter: SmartMeSimulator, transports: Transports
+) -> None:
+    client = client_for(meter, transports)
+    await client.fetch()
+    meter.registers.reads.clear()
+    await client.fetch()
+    assert meter.registers.reads == [(0x1FFF, 60)]  # register 0x2000 .. 0x203B: one request
+    assert METER_PLAN == [(0x1FFF, 60)]
+    await client.close()
+
+
+async def test_pico_current_for_all_phases(pico: SmartMeSimulator, transports: Transports) -> None:
+    client = client_for(pico, transports, max_current=16)
+    assert (await client.identify()).model == "Pico charging station"
+    snapshot = await client.fetch()
+    assert snapshot.value(MAIN_CHANNEL, Key.CHARGE_CURRENT) == 16.0
+    controls = {c.key: c for c in snapshot.channels[MAIN_CHANNEL].controls}
+    assert (controls[Key.CHARGE_CURRENT].minimum, controls[Key.CHARGE_CURRENT].maximum) == (0, 16)
+    pico.registers.writes.clear()
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 10)
+    assert pico.registers.writes == [(0x206D, [0x0000, 10000])]  # register 0x206E, int32 mA, high word first
+    assert pico.current(PER_PHASE[2].register) == 10.0
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 0)  # pause
+    assert pico.current(ALL_PHASES.register) == 0.0
+    await client.close()
+
+
+@pytest.mark.parametrize(
+    ("amperes", "reason"), [(3, "current_gap"), (5.9, "current_gap"), (20, "above_maximum")]
+)
+async def test_refused_before_anything_is_written(
+    pico: SmartMeSimulator, transports: Transports, amperes: float, reason: str
+) -> None:
+    client = client_for(pico, transports, max_current=16)
+    await client.fetch()
+    pico.registers.writes.clear()
+    with pytest.raises(CommandRejected) as caught:
+        await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L2, amperes)
+    assert caught.value.reason == reason
+    assert pico.registers.writes == []
+    await client.close()
+
+
+async def test_phase_changes_are_rate_limited(
+    pico: SmartMeSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(smartme, "_now", lambda: now[0])
+    client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
+    await client.fetch()  # charging on L1, L2, L3
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 12)  # same phases, other current: always allowed
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L1, 0)  # three phases -> two: a change
+    await client.fetch()
+    with pytest.raises(CommandRejected) as caught:
+        await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L2, 0)  # another change 0 min later
+    assert caught.value.reason == "phase_change_too_soon"
+    assert caught.value.placeholders["remaining"] == "10.0"
+    assert pico.current(PER_PHASE[1].register) == 12.0  # not written
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L2, 14)  # magnitude only: allowed
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 0)  # pausing is always allowed
+    now[0] += 10 * 60
+    await client.fetch()
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L3, 0)  # 10 min later: allowed
+    assert pico.current(PER_PHASE[2].register) == 0.0
+    await client.close()
+
+
+async def test_meter_has_no_charging_current(meter: SmartMeSimulator, transports: Transports) -> None:
+    client = client_for(meter, transports)
+    await client.fetch()
+    with pytest.raises(CommandRejected):
+        await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 8)
+    await client.close()
