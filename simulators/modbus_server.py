@@ -23,6 +23,8 @@ class RegisterMap(ModbusBaseDeviceContext):
         self.reads: list[tuple[int, int]] = []
         self.write_hook: WriteHook | None = None
         self.fail_with: ExcCodes | None = None
+        self.failures_left = 0
+        """With fail_with set and this above 0, only that many requests fail (a device that recovers)."""
 
     def set_words(self, address: int, words: list[int]) -> None:
         """Store registers from an address on."""
@@ -43,7 +45,12 @@ class RegisterMap(ModbusBaseDeviceContext):
     def getValues(self, func_code: int, address: int, count: int = 1) -> list[int] | ExcCodes:  # noqa: N802
         """Answer a read, or the exception the simulator was told to give."""
         if self.fail_with is not None:
-            return self.fail_with
+            code = self.fail_with
+            if self.failures_left:
+                self.failures_left -= 1
+                if not self.failures_left:
+                    self.fail_with = None
+            return code
         if func_code not in (3, 6, 16):
             return ExcCodes.ILLEGAL_FUNCTION
         span = range(address, address + count)
