@@ -31,7 +31,16 @@ from tests.conftest import HOST, acuvim_entry, homewizard_entry, setup_entry
 async def start_family(hass: HomeAssistant, family: str) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["shelly", "homewizard", "ecotracker", "stromleser", "enistic", "acuvim"]
+    assert result["menu_options"] == [
+        "shelly",
+        "homewizard",
+        "ecotracker",
+        "stromleser",
+        "smartme",
+        "enistic",
+        "acuvim",
+        "powerpack",
+    ]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == family

@@ -120,7 +120,8 @@ async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]
         return _Identified(identity=err.identity, error="invalid_auth", needs_credentials=True)
     except DeviceError as err:
         LOGGER.debug("Identifying a %s device at %s failed: %s", family.name, data.get(CONF_HOST), err)
-        return _Identified(error=next(key for kind, key in _FORM_ERRORS if isinstance(err, kind)))
+        error = next(key for kind, key in _FORM_ERRORS if isinstance(err, kind))
+        return _Identified(error=family.cannot_connect_error if error == "cannot_connect" else error)
     except Exception:  # noqa: BLE001 - anything else is a bug to report, not a reason to crash the flow
         LOGGER.exception("Unexpected error while identifying a %s device", family.name)
         return _Identified(error="unknown")
@@ -169,6 +170,14 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_stromleser(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A stromleser.one IR reader."""
         return await self._async_step_family("stromleser", user_input)
+
+    async def async_step_smartme(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A smart-me meter or Pico charging station."""
+        return await self._async_step_family("smartme", user_input)
+
+    async def async_step_powerpack(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A PowerPack battery."""
+        return await self._async_step_family("powerpack", user_input)
 
     async def async_step_enistic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Enistic controller."""

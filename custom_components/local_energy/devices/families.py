@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import acuvim, ecotracker, enistic, homewizard, shelly, stromleser
+from . import acuvim, ecotracker, enistic, homewizard, powerpack, shelly, smartme, stromleser
 from .client import DeviceClient
 
 
@@ -42,6 +42,8 @@ class Family:
     """Access is granted on the device itself (a button), instead of typed credentials."""
     options: tuple[Field, ...] = ()
     """Family-specific settings offered in the options flow, next to the interval and the sign."""
+    cannot_connect_error: str = "cannot_connect"
+    """The form error shown when the device does not answer (a family may explain more)."""
 
 
 FAMILIES: dict[str, Family] = {
@@ -78,6 +80,16 @@ FAMILIES: dict[str, Family] = {
             stromleser.DEFAULT_PORT,
             zeroconf=("_stromleser._tcp.local.",),
         ),
+        Family(
+            "smartme",
+            "smart-me",
+            smartme.SmartMeClient,
+            smartme.DEFAULT_PORT,
+            fields=(Field.PORT, Field.UNIT_ID, Field.MAX_CURRENT),
+            default_unit_id=smartme.DEFAULT_UNIT_ID,
+            options=(Field.PHASE_CHANGE_MINUTES,),
+            cannot_connect_error="smartme_cannot_connect",
+        ),
         Family("enistic", "Enistic", enistic.EnisticClient, enistic.DEFAULT_PORT),
         Family(
             "acuvim",
@@ -86,6 +98,14 @@ FAMILIES: dict[str, Family] = {
             acuvim.DEFAULT_PORT,
             fields=(Field.PORT, Field.UNIT_ID, Field.SERIAL),
             default_unit_id=acuvim.DEFAULT_UNIT_ID,
+        ),
+        Family(
+            "powerpack",
+            "PowerPack",
+            powerpack.PowerPackClient,
+            powerpack.DEFAULT_PORT,
+            fields=(Field.PORT, Field.UNIT_ID, Field.SERIAL, Field.RATED_POWER),
+            default_unit_id=powerpack.DEFAULT_UNIT_ID,
         ),
     )
 }
