@@ -11,12 +11,17 @@ from .ecotracker import EcoTrackerSimulator
 from .enistic import EnisticSimulator
 from .homewizard import SERIAL as HOMEWIZARD_SERIAL
 from .homewizard import HomeWizardSimulator
+from .powerpack import PowerPackSimulator
 from .shelly import ShellySimulator
+from .smartme import SmartMeSimulator
 from .stromleser import StromleserSimulator
 
 HOMEWIZARD_PORT = 18080
 ECOTRACKER_PORT = 18084
 STROMLESER_PORT = 18085
+SMARTME_METER_PORT = 15021
+SMARTME_PICO_PORT = 15022
+POWERPACK_PORT = 15023
 ACUVIM_PORT = 15020
 ENISTIC_READINGS_PORT = 53005
 ENISTIC_COMMAND_PORT = 53004
@@ -43,6 +48,13 @@ async def run(enistic_interval: float) -> None:
     stromleser = StromleserSimulator(port=STROMLESER_PORT)
     await ecotracker.start(changing=True)
     await stromleser.start()
+    modbus_devices: list[tuple[str, SmartMeSimulator | PowerPackSimulator, str]] = [
+        ("smart-me meter", SmartMeSimulator(port=SMARTME_METER_PORT), "unit id 1"),
+        ("smart-me Pico", SmartMeSimulator(pico=True, serial=7100042, port=SMARTME_PICO_PORT), "unit id 1"),
+        ("PowerPack", PowerPackSimulator(port=POWERPACK_PORT), "unit id 1, serial: any, rated power 50 kW"),
+    ]
+    for _, device, _ in modbus_devices:
+        await device.start()
     print("Simulated devices (add them in Home Assistant: Settings > Devices & services > Add integration >")
     print("Local Energy, then pick the family and enter these values):", flush=True)
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
@@ -60,9 +72,13 @@ async def run(enistic_interval: float) -> None:
     print(
         f"  stromleser.one       host 127.0.0.1  port {stromleser.port}  (answers once per 8 s)", flush=True
     )
+    for label, device, hint in modbus_devices:
+        print(f"  {label:<20} host 127.0.0.1  port {device.port}  {hint}", flush=True)
     try:
         await asyncio.Event().wait()
     finally:
+        for _, device, _ in modbus_devices:
+            await device.stop()
         await stromleser.stop()
         await ecotracker.stop()
         for shelly in shellies:
