@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -18,6 +19,7 @@ from custom_components.local_energy.devices.model import (
     Key,
 )
 from custom_components.local_energy.devices.powerpack import REG_TARGET_POWER, PowerPackClient
+from simulators.modbus_server import RegisterMap
 from simulators.powerpack import PowerPackSimulator
 
 
@@ -125,3 +127,34 @@ async def test_restart_reconnects(battery: PowerPackSimulator, transports: Trans
     await battery.start()
     assert (await client.fetch()).value(MAIN_CHANNEL, Key.AVAILABLE_BLOCKS) == 4
     await client.close()
+
+
+async def test_retries_do_not_hold_up_other_devices_on_the_connection(
+    transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PowerPack and another unit behind the same gateway share one connection."""
+    monkeypatch.setattr(powerpack, "BACKOFF_SECONDS", 0.2)
+    battery = PowerPackSimulator()
+    neighbour = RegisterMap()
+    neighbour.set_words(0, [7])
+    battery.server.units[2] = neighbour
+    await battery.start()
+    battery.registers.fail_with, battery.registers.failures_left = ExcCodes.DEVICE_FAILURE, 2
+    client = client_for(battery, transports)
+    connection = transports.modbus.acquire("127.0.0.1", battery.port)
+    finished: list[str] = []
+
+    async def battery_read() -> None:
+        await client.fetch()  # fails twice, backs off 0.2 s then 0.4 s
+        finished.append("battery")
+
+    async def neighbour_read() -> None:
+        await asyncio.sleep(0.05)  # while the battery is backing off
+        assert (await connection.read_holding(2, 0, 1)).words == (7,)
+        finished.append("neighbour")
+
+    await asyncio.gather(battery_read(), neighbour_read())
+    assert finished == ["neighbour", "battery"]
+    await transports.modbus.release(connection)
+    await client.close()
+    await battery.stop()
