@@ -11,6 +11,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
+    DEGREE,
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
@@ -22,6 +23,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfReactiveEnergy,
     UnitOfReactivePower,
+    UnitOfTemperature,
     UnitOfVolume,
 )
 
@@ -39,6 +41,8 @@ HA_UNITS: Mapping[Unit, str | None] = {
     Unit.KILOVAR_HOUR: UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
     Unit.CUBIC_METER: UnitOfVolume.CUBIC_METERS,
     Unit.DECIBEL_MILLIWATT: SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    Unit.CELSIUS: UnitOfTemperature.CELSIUS,
+    Unit.DEGREE: DEGREE,
     Unit.NONE: None,
 }
 
@@ -76,6 +80,11 @@ _KINDS: Mapping[str, _Kind] = {
     "wifi_rssi": _Kind(SensorDeviceClass.SIGNAL_STRENGTH, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
     "active_tariff": _Kind(None, None, None),
     "system_status": _Kind(None, None, None),
+    "temperature": _Kind(SensorDeviceClass.TEMPERATURE, _MEASURED, 1),
+    "power_angle": _Kind(None, _MEASURED, 1, enabled=False),
+    "thd_voltage": _Kind(None, _MEASURED, 1, enabled=False),
+    "thd_current": _Kind(None, _MEASURED, 1, enabled=False),
+    "resettable_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
     "available_blocks": _Kind(None, _MEASURED, 0),
     "meter_channel": _Kind(None, None, None, _DIAGNOSTIC, enabled=False),
 }
@@ -85,6 +94,8 @@ _KIND_OF_TRANSLATION = {
     "power_average": "power",
     "energy_import": "energy",
     "energy_export": "energy",
+    "resettable_energy_import": "resettable_energy",
+    "resettable_energy_export": "resettable_energy",
     "net_energy_import": "energy",
     "net_energy_export": "energy",
     "energy_import_tariff": "energy",

@@ -27,6 +27,8 @@ class Unit(StrEnum):
     KILOVAR_HOUR = "kvarh"
     CUBIC_METER = "m³"
     DECIBEL_MILLIWATT = "dBm"
+    CELSIUS = "°C"
+    DEGREE = "°"
     NONE = ""
 
 
@@ -90,6 +92,19 @@ class Key(StrEnum):
     STATE_OF_ENERGY = "state_of_energy"
     WIFI_STRENGTH = "wifi_strength"
     WIFI_RSSI = "wifi_rssi"
+    TEMPERATURE = "temperature"
+    POWER_ANGLE = "power_angle"
+    POWER_ANGLE_L1 = "power_angle_l1"
+    POWER_ANGLE_L2 = "power_angle_l2"
+    POWER_ANGLE_L3 = "power_angle_l3"
+    THD_VOLTAGE_L1 = "thd_voltage_l1"
+    THD_VOLTAGE_L2 = "thd_voltage_l2"
+    THD_VOLTAGE_L3 = "thd_voltage_l3"
+    THD_CURRENT_L1 = "thd_current_l1"
+    THD_CURRENT_L2 = "thd_current_l2"
+    THD_CURRENT_L3 = "thd_current_l3"
+    RESETTABLE_ENERGY_IMPORT = "resettable_energy_import"
+    RESETTABLE_ENERGY_EXPORT = "resettable_energy_export"
     RELAY = "relay"
     METER_CHANNEL = "meter_channel"
     TARGET_POWER = "target_power"
@@ -160,6 +175,22 @@ UNITS: Mapping[Key, Unit] = {
     Key.STATE_OF_ENERGY: Unit.PERCENT,
     Key.WIFI_STRENGTH: Unit.PERCENT,
     Key.WIFI_RSSI: Unit.DECIBEL_MILLIWATT,
+    Key.TEMPERATURE: Unit.CELSIUS,
+    **dict.fromkeys(
+        (Key.POWER_ANGLE, Key.POWER_ANGLE_L1, Key.POWER_ANGLE_L2, Key.POWER_ANGLE_L3), Unit.DEGREE
+    ),
+    **dict.fromkeys(
+        (
+            Key.THD_VOLTAGE_L1,
+            Key.THD_VOLTAGE_L2,
+            Key.THD_VOLTAGE_L3,
+            Key.THD_CURRENT_L1,
+            Key.THD_CURRENT_L2,
+            Key.THD_CURRENT_L3,
+        ),
+        Unit.PERCENT,
+    ),
+    **dict.fromkeys((Key.RESETTABLE_ENERGY_IMPORT, Key.RESETTABLE_ENERGY_EXPORT), Unit.KILOWATT_HOUR),
     Key.RELAY: Unit.NONE,
     Key.METER_CHANNEL: Unit.NONE,
     Key.TARGET_POWER: Unit.WATT,
@@ -211,6 +242,8 @@ SWAPPED_ON_INVERT: Mapping[Key, Key] = {
     Key.ENERGY_EXPORT: Key.ENERGY_IMPORT,
     Key.NET_ENERGY_IMPORT: Key.NET_ENERGY_EXPORT,
     Key.NET_ENERGY_EXPORT: Key.NET_ENERGY_IMPORT,
+    Key.RESETTABLE_ENERGY_IMPORT: Key.RESETTABLE_ENERGY_EXPORT,
+    Key.RESETTABLE_ENERGY_EXPORT: Key.RESETTABLE_ENERGY_IMPORT,
     Key.ENERGY_IMPORT_L1: Key.ENERGY_EXPORT_L1,
     Key.ENERGY_EXPORT_L1: Key.ENERGY_IMPORT_L1,
     Key.ENERGY_IMPORT_L2: Key.ENERGY_EXPORT_L2,
@@ -285,6 +318,8 @@ class Snapshot:
     """Everything a device reported at one moment, by channel id (MAIN_CHANNEL for the device)."""
 
     channels: Mapping[str, Channel]
+    complete: bool = False
+    """The channels are the full list the device keeps (a gateway's device list): one missing is gone."""
 
     def value(self, channel_id: str, key: Key) -> Value | None:
         """Return a value, or None when the channel or the key is absent."""
@@ -333,7 +368,8 @@ def invert_snapshot(snapshot: Snapshot) -> Snapshot:
                 controls=channel.controls,
             )
             for channel_id, channel in snapshot.channels.items()
-        }
+        },
+        complete=snapshot.complete,
     )
 
 

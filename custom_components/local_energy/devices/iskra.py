@@ -1,0 +1,296 @@
+"""Iskra smart gateways (SG-E1, SG-W1, SG-W1A) and the meters and Bicom relays behind them, over REST.
+
+What real gateways answer is taken from pyiskra, Iskra's own library that talks to them: singular paths
+(``/api/measurement/{i}``, ``/api/counter/{i}``; the manual prints plural ones), credentials in a cookie
+(``Authorization=Basic ...``), 403 when they are missing or wrong. The device list drops entries on the
+"Right IR" interface before numbering, and entries that are disabled or not detected keep their number.
+The Bicom shapes are not public: ``GET /api/bicoms`` and ``POST /api/bicom`` are assumed to use the JSON
+the gateway's MQTT commands show (``addr``, ``val`` "on"/"off"); see the README.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .client import DeviceClient
+from .http import HttpEndpoint, HttpTransport
+from .model import (
+    MAIN_CHANNEL,
+    ApiDisabled,
+    AuthenticationFailed,
+    AuthenticationRequired,
+    Channel,
+    ChannelKind,
+    CommandRejected,
+    Control,
+    ControlKind,
+    DeviceIdentity,
+    InvalidResponse,
+    Key,
+    Snapshot,
+    Timing,
+    UnsupportedModel,
+    Value,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+VENDOR = "Iskra"
+DEFAULT_PORT = 80
+DEVICE_LIST_EVERY = 10
+"""Polls between two reads of the device list: meters are rarely added, values change every second."""
+COUNTERS_EVERY = 3
+"""Polls between two reads of each meter's counters (energy moves slowly; measurements: every poll)."""
+_SKIPPED_MODELS = {"Disabled", "Not Detected"}
+_RELAY = Control(Key.RELAY, ControlKind.SWITCH)
+
+_FACTORS: Mapping[str, float] = {
+    "W": 1.0, "kW": 1000.0, "MW": 1e6, "var": 1.0, "kvar": 1000.0, "Mvar": 1e6, "VA": 1.0, "kVA": 1000.0,
+    "MVA": 1e6, "V": 1.0, "kV": 1000.0, "A": 1.0, "mA": 0.001, "Hz": 1.0, "°C": 1.0, "C": 1.0, "%": 1.0,
+    "°": 1.0, "deg": 1.0, "": 1.0,
+    "Wh": 0.001, "kWh": 1.0, "MWh": 1000.0, "varh": 0.001, "kvarh": 1.0, "Mvarh": 1000.0,
+}  # fmt: skip
+_PHASE_VALUES: tuple[tuple[tuple[str, ...], tuple[Key, Key, Key]], ...] = (
+    (("U", "voltage"), (Key.VOLTAGE_L1, Key.VOLTAGE_L2, Key.VOLTAGE_L3)),
+    (("I", "current"), (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3)),
+    (("P", "active_power"), (Key.POWER_L1, Key.POWER_L2, Key.POWER_L3)),
+    (("Q", "reactive_power"), (Key.REACTIVE_POWER_L1, Key.REACTIVE_POWER_L2, Key.REACTIVE_POWER_L3)),
+    (("S", "apparent_power"), (Key.APPARENT_POWER_L1, Key.APPARENT_POWER_L2, Key.APPARENT_POWER_L3)),
+    (("PF", "power_factor"), (Key.POWER_FACTOR_L1, Key.POWER_FACTOR_L2, Key.POWER_FACTOR_L3)),
+    (("PA", "power_angle"), (Key.POWER_ANGLE_L1, Key.POWER_ANGLE_L2, Key.POWER_ANGLE_L3)),
+    (("THDUp", "THD_voltage"), (Key.THD_VOLTAGE_L1, Key.THD_VOLTAGE_L2, Key.THD_VOLTAGE_L3)),
+    (("THDI", "THD_current"), (Key.THD_CURRENT_L1, Key.THD_CURRENT_L2, Key.THD_CURRENT_L3)),
+)
+_TOTAL_VALUES: tuple[tuple[tuple[str, ...], Key], ...] = (
+    (("P", "active_power"), Key.POWER),
+    (("Q", "reactive_power"), Key.REACTIVE_POWER),
+    (("S", "apparent_power"), Key.APPARENT_POWER),
+    (("PF", "power_factor"), Key.POWER_FACTOR),
+    (("PA", "power_angle"), Key.POWER_ANGLE),
+)
+_COUNTER_KEYS: Mapping[tuple[str, str, str], Key] = {
+    ("non_resettable", "import", "active"): Key.ENERGY_IMPORT,
+    ("non_resettable", "export", "active"): Key.ENERGY_EXPORT,
+    ("non_resettable", "import", "reactive"): Key.REACTIVE_ENERGY_IMPORT,
+    ("non_resettable", "export", "reactive"): Key.REACTIVE_ENERGY_EXPORT,
+    ("resettable", "import", "active"): Key.RESETTABLE_ENERGY_IMPORT,
+    ("resettable", "export", "active"): Key.RESETTABLE_ENERGY_EXPORT,
+}
+_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A meter behind the gateway and its REST index."""
+
+    index: int
+    model: str
+    serial: str
+    interface: str
+
+
+def list_members(body: object) -> list[Member]:
+    """The meters of ``/api/devices``, numbered as the gateway numbers them."""
+    if not isinstance(body, dict) or not isinstance(body.get("devices"), list):
+        raise InvalidResponse("/api/devices has no device list")
+    listed = [
+        d for d in body["devices"] if isinstance(d, dict) and "Right IR" not in str(d.get("interface", ""))
+    ]
+    return [
+        Member(
+            index,
+            str(d.get("model", "")).strip(),
+            str(d.get("serial", "")).strip(),
+            str(d.get("interface", "")),
+        )
+        for index, d in enumerate(listed)
+        if str(d.get("model", "")).strip() not in _SKIPPED_MODELS and str(d.get("serial", "")).strip()
+    ]
+
+
+def quantity(raw: object, what: str) -> float:
+    """``{"value": 230.1, "unit": "V"}``, ``"230.1 V"`` or ``230.1`` -> a number in our unit."""
+    if isinstance(raw, dict):
+        number, unit = raw.get("value"), str(raw.get("unit", "")).strip()
+    elif isinstance(raw, str):
+        match = _NUMBER_WITH_UNIT.match(raw)
+        if match is None:
+            raise InvalidResponse(f"{what} is not a number: {raw!r}")
+        number, unit = match[1], match[2]
+    else:
+        number, unit = raw, ""
+    if unit not in _FACTORS:
+        raise InvalidResponse(f"{what} has the unknown unit {unit!r}")
+    try:
+        value = float(number)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise InvalidResponse(f"{what} is not a number: {number!r}") from err
+    return round(value * _FACTORS[unit], 6)
+
+
+def _first(entry: Mapping[str, Any], names: tuple[str, ...]) -> object:
+    return next((entry[name] for name in names if name in entry), None)
+
+
+def parse_measurements(body: object) -> dict[Key, Value]:
+    """``/api/measurement/{i}`` -> values."""
+    measurements = body.get("measurements") if isinstance(body, dict) else None
+    if not isinstance(measurements, dict):
+        raise InvalidResponse("measurement answer has no measurements")
+    values: dict[Key, Value] = {}
+    for phase, entry in enumerate((measurements.get("Phases") or [])[:3]):
+        for names, keys in _PHASE_VALUES:
+            if isinstance(entry, dict) and (raw := _first(entry, names)) is not None:
+                values[keys[phase]] = quantity(raw, f"phase {phase + 1} {names[0]}")
+    total = measurements.get("Total") or {}
+    for names, key in _TOTAL_VALUES:
+        if isinstance(total, dict) and (raw := _first(total, names)) is not None:
+            values[key] = quantity(raw, f"total {names[0]}")
+    for names, key in (
+        (("Frequency", "frequency"), Key.FREQUENCY),
+        (("Temperature", "temperature"), Key.TEMPERATURE),
+    ):
+        if (raw := _first(measurements, names)) is not None:
+            values[key] = quantity(raw, names[0])
+    return values
+
+
+def parse_counters(body: object) -> dict[Key, Value]:
+    """``/api/counter/{i}`` -> the first counter of each kind, in kWh / kvarh."""
+    counters = body.get("counters") if isinstance(body, dict) else None
+    if not isinstance(counters, dict):
+        raise InvalidResponse("counter answer has no counters")
+    values: dict[Key, Value] = {}
+    for group in ("non_resettable", "resettable"):
+        for counter in counters.get(group) or []:
+            if not isinstance(counter, dict):
+                continue
+            unit = str(counter.get("unit", ""))
+            kind = "active" if unit.endswith("Wh") and not unit.endswith("varh") else "reactive"
+            key = _COUNTER_KEYS.get((group, str(counter.get("direction", "")), kind))
+            if key is not None and key not in values and unit in _FACTORS:
+                values[key] = quantity(
+                    {"value": counter.get("value"), "unit": unit}, str(counter.get("name"))
+                )
+    return values
+
+
+class IskraClient(DeviceClient):
+    """A gateway; its meters and Bicoms are channels named by serial (meters) or address (Bicoms)."""
+
+    timing = Timing(default_interval=5.0, minimum_interval=2.0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
+        if self.config.username and self.config.password:
+            token = base64.b64encode(f"{self.config.username}:{self.config.password}".encode()).decode()
+            self._http = HttpTransport(
+                self.transports.http, self._http.endpoint, headers={"Cookie": f"Authorization=Basic {token}"}
+            )
+        self._members: list[Member] | None = None
+        self._counters: dict[str, dict[Key, Value]] = {}
+        self._polls = 0
+
+    async def identify(self) -> DeviceIdentity:
+        """``/api``: a gateway (model SG...) and its serial."""
+        info = await self._get("/api")
+        device = info.get("device") if isinstance(info, dict) else None
+        if not isinstance(device, dict):
+            raise InvalidResponse("/api has no device")
+        model, serial = (
+            str(device.get("model_type", "")).strip(),
+            str(device.get("serial_number", "")).strip(),
+        )
+        if not model.startswith("SG"):
+            raise UnsupportedModel(f"{model or 'this device'} is not an Iskra smart gateway")
+        if not serial:
+            raise InvalidResponse("/api has no serial number")
+        return DeviceIdentity(
+            vendor=VENDOR,
+            model=model,
+            serial=serial,
+            firmware=_text(device.get("sw_ver")),
+            name=_text(device.get("description")),
+        )
+
+    async def fetch(self) -> Snapshot:
+        """Measurements of every meter each poll; counters and the device list less often; Bicom states."""
+        if self._members is None or self._polls % DEVICE_LIST_EVERY == 0:
+            self._members = list_members(await self._get("/api/devices"))
+        read_counters = self._polls % COUNTERS_EVERY == 0
+        self._polls += 1
+        channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, {})}
+        for member in self._members:
+            values = parse_measurements(await self._get(f"/api/measurement/{member.index}"))
+            if read_counters or member.serial not in self._counters:
+                self._counters[member.serial] = parse_counters(
+                    await self._get(f"/api/counter/{member.index}")
+                )
+            channels[member.serial] = Channel(
+                ChannelKind.METER,
+                values | self._counters[member.serial],
+                model=member.model,
+                serial=member.serial,
+                name=f"{member.model} {member.serial}",
+            )
+        channels.update(parse_bicoms(await self._get("/api/bicoms")))
+        return Snapshot(channels, complete=True)
+
+    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+        """Switch a Bicom relay."""
+        if key is not Key.RELAY or not channel_id.startswith("bicom"):
+            raise CommandRejected(f"{channel_id!r} is not a Bicom relay of this gateway")
+        address = int(channel_id.removeprefix("bicom"))
+        await self._http.request_json(
+            "POST", "/api/bicom", {"addr": address, "val": "on" if value else "off"}
+        )
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Requests sent and the meters listed."""
+        members = [
+            {"index": m.index, "model": m.model, "interface": m.interface} for m in self._members or []
+        ]
+        return {"http_requests": self._http.requests, "members": members}
+
+    async def _get(self, path: str) -> Any:
+        try:
+            return await self._http.get_json(path)
+        except ApiDisabled as err:  # the gateway answers 403 to missing or wrong credentials
+            if not self.config.password:
+                raise AuthenticationRequired(
+                    f"the gateway at {self.config.host} has authentication on"
+                ) from err
+            raise AuthenticationFailed(f"the gateway at {self.config.host} refused the credentials") from err
+
+
+def parse_bicoms(body: object) -> dict[str, Channel]:
+    """``/api/bicoms`` (assumed shape) -> one switch channel per relay."""
+    bicoms = body.get("bicoms") if isinstance(body, dict) else None
+    if not isinstance(bicoms, list):
+        raise InvalidResponse("/api/bicoms has no list")
+    channels: dict[str, Channel] = {}
+    for bicom in bicoms:
+        if not isinstance(bicom, dict) or not isinstance(bicom.get("addr"), int):
+            continue
+        state = str(bicom.get("state", "")).lower()
+        values: dict[Key, Value] = {Key.RELAY: state == "on"} if state in ("on", "off") else {}
+        serial = _text(bicom.get("serial"))
+        channels[f"bicom{bicom['addr']}"] = Channel(
+            ChannelKind.RELAY,
+            values,
+            model=_text(bicom.get("model")) or "Bicom",
+            serial=serial,
+            name=f"Bicom {serial or bicom['addr']}",
+            controls=(_RELAY,),
+        )
+    return channels
+
+
+def _text(raw: object) -> str | None:
+    return raw.strip() if isinstance(raw, str) and raw.strip() else None

@@ -1,0 +1,164 @@
+"""Iskra gateway over REST against its simulator: members, values, units, counters, Bicoms, auth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import pytest
+
+from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.iskra import (
+    IskraClient,
+    list_members,
+    parse_bicoms,
+    parse_counters,
+    parse_measurements,
+    quantity,
+)
+from custom_components.local_energy.devices.model import (
+    AuthenticationFailed,
+    AuthenticationRequired,
+    ChannelKind,
+    CommandRejected,
+    ConnectionConfig,
+    InvalidResponse,
+    Key,
+    UnsupportedModel,
+)
+from simulators.iskra import GATEWAY_SERIAL, IskraGatewaySimulator
+
+
+@pytest.fixture
+async def gateway() -> AsyncGenerator[IskraGatewaySimulator]:
+    simulator = IskraGatewaySimulator()
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def client_for(gateway: IskraGatewaySimulator, transports: Transports, **credentials: str) -> IskraClient:
+    return IskraClient(ConnectionConfig(host="127.0.0.1", port=gateway.port, **credentials), transports)
+
+
+async def test_identity(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    identity = await client_for(gateway, transports).identify()
+    assert (identity.vendor, identity.model, identity.serial, identity.firmware) == (
+        "Iskra", "SG-E1", GATEWAY_SERIAL, "2.1.0",
+    )  # fmt: skip
+
+
+async def test_meters_and_bicoms(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    snapshot = await client_for(gateway, transports).fetch()
+    assert snapshot.complete
+    assert sorted(snapshot.channels) == ["", "58000002", "79000001", "bicom0", "bicom32"]
+    three = snapshot.channels["79000001"]
+    assert (three.kind, three.model, three.serial) == (ChannelKind.METER, "IE38MD", "79000001")
+    values = three.values
+    assert values[Key.POWER] == pytest.approx(-380.0)  # kW on the wire, W here; signed
+    assert values[Key.POWER_L2] == pytest.approx(-2310.0)
+    assert values[Key.CURRENT_L1] == pytest.approx(6.609, abs=1e-3)  # "6.609 A" string form
+    assert values[Key.REACTIVE_POWER] == pytest.approx(360.0)  # kvar -> var
+    assert values[Key.THD_CURRENT_L3] == 7.4
+    assert values[Key.POWER_ANGLE_L1] == -11.5
+    assert values[Key.TEMPERATURE] == 31.5
+    assert values[Key.ENERGY_IMPORT] == pytest.approx(12345.678)  # Wh -> kWh
+    assert values[Key.REACTIVE_ENERGY_EXPORT] == pytest.approx(1234.5)  # varh -> kvarh
+    assert values[Key.RESETTABLE_ENERGY_EXPORT] == 250.0
+    single = snapshot.channels["58000002"].values
+    assert single[Key.POWER_L1] == -850.0
+    assert Key.POWER_L2 not in single
+    assert snapshot.channels["bicom32"].values == {Key.RELAY: True}
+
+
+async def test_requests_per_poll(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    client = client_for(gateway, transports)
+    await client.fetch()  # list, 2 x (measurement + counter), bicoms
+    assert len(gateway.requests) == 6
+    gateway.requests.clear()
+    await client.fetch()  # 2 measurements, bicoms
+    assert gateway.requests == ["/api/measurement/0", "/api/measurement/1", "/api/bicoms"]
+
+
+async def test_member_numbering_skips_right_ir_only() -> None:
+    body = {
+        "devices": [
+            {"model": "IE38MD", "serial": "1", "interface": "Left IR"},
+            {"model": "BI432", "serial": "2", "interface": "Right IR"},
+            {"model": "Disabled", "serial": "3", "interface": "RS485 33"},
+            {"model": "WM3", "serial": "4", "interface": "RS485 34"},
+        ]
+    }
+    assert [(m.index, m.serial) for m in list_members(body)] == [(0, "1"), (2, "4")]
+    with pytest.raises(InvalidResponse):
+        list_members({"nope": 1})
+
+
+async def test_meter_added_and_removed(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    client = client_for(gateway, transports)
+    await client.fetch()
+    gateway.meters[1].enabled = False
+    client._polls = 0  # the next poll reads the device list
+    assert "58000002" not in (await client.fetch()).channels
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"value": 1.5, "unit": "kW"}, 1500.0),
+        ("230.1 V", 230.1),
+        (12, 12.0),
+        ("3 mA", 0.003),
+        ({"value": "7", "unit": "%"}, 7.0),
+    ],
+)
+def test_quantity(raw: object, expected: float) -> None:
+    assert quantity(raw, "x") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("raw", [{"value": 1, "unit": "furlong"}, "lots", {"value": None, "unit": "W"}])
+def test_quantity_rejects(raw: object) -> None:
+    with pytest.raises(InvalidResponse):
+        quantity(raw, "x")
+
+
+def test_malformed_answers() -> None:
+    for parse in (parse_measurements, parse_counters, parse_bicoms):
+        with pytest.raises(InvalidResponse):
+            parse([])
+    assert (
+        parse_counters(
+            {"counters": {"non_resettable": ["x", {"unit": "J", "value": 1, "direction": "import"}]}}
+        )
+        == {}
+    )
+    assert parse_bicoms({"bicoms": [{"addr": "x"}, {"addr": 1, "state": "?"}]})["bicom1"].values == {}
+
+
+async def test_bicom_switch(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    client = client_for(gateway, transports)
+    await client.write("bicom0", Key.RELAY, value=True)
+    assert gateway.bicoms[0].on is True
+    assert (await client.fetch()).channels["bicom0"].values[Key.RELAY] is True
+    with pytest.raises(CommandRejected):
+        await client.write("79000001", Key.RELAY, value=True)
+
+
+async def test_authentication(transports: Transports) -> None:
+    gateway = IskraGatewaySimulator(username="admin", password="iskra")
+    await gateway.start()
+    with pytest.raises(AuthenticationRequired):
+        await client_for(gateway, transports).identify()
+    with pytest.raises(AuthenticationFailed):
+        await client_for(gateway, transports, username="admin", password="nope").identify()
+    identity = await client_for(gateway, transports, username="admin", password="iskra").identify()
+    assert identity.serial == GATEWAY_SERIAL
+    await gateway.stop()
+
+
+async def test_not_a_gateway(transports: Transports) -> None:
+    gateway = IskraGatewaySimulator()
+    gateway.gateway_model = "WM3"
+    await gateway.start()
+    with pytest.raises(UnsupportedModel):
+        await client_for(gateway, transports).identify()
+    await gateway.stop()
