@@ -37,6 +37,7 @@ async def start_family(hass: HomeAssistant, family: str) -> str:
         "ecotracker",
         "stromleser",
         "smartme",
+        "iskra",
         "enistic",
         "acuvim",
         "powerpack",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_FAMILY, DOMAIN
+from .const import CONF_FAMILY, DOMAIN, LOGGER
 from .coordinator import LocalEnergyCoordinator
 from .devices.families import FAMILIES
 from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError
@@ -57,7 +57,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
         config_entry_id=entry.entry_id, **device_info(coordinator, MAIN_CHANNEL)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_stale_devices(hass, entry)))
     return True
+
+
+@callback
+def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> None:
+    """Remove the devices of channels a gateway no longer lists (only from complete channel lists)."""
+    coordinator = entry.runtime_data
+    snapshot = coordinator.data
+    if not snapshot.complete:
+        return
+    serial = coordinator.identity.serial
+    current = {(DOMAIN, serial)} | {(DOMAIN, f"{serial}_{cid}") for cid in snapshot.channels if cid}
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not device.identifiers & current:
+            LOGGER.info("Removing %s: the gateway no longer lists it", device.name)
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:

@@ -179,6 +179,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """A PowerPack battery."""
         return await self._async_step_family("powerpack", user_input)
 
+    async def async_step_iskra(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Iskra smart gateway."""
+        return await self._async_step_family("iskra", user_input)
+
     async def async_step_enistic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Enistic controller."""
         return await self._async_step_family("enistic", user_input)

@@ -81,20 +81,30 @@ def add_channel_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     factory: EntityFactory,
 ) -> None:
-    """Add entities for every channel now, and for channels or keys when they first appear."""
+    """Add entities for every channel now, and for channels or keys when they first appear.
+
+    When a device lists its channels completely (a gateway), a channel that left is forgotten here, so its
+    entities are created again if it comes back (its device was removed meanwhile, see __init__).
+    """
     seen_keys: dict[str, frozenset[Key]] = {}
-    added: set[str] = set()
+    added: dict[str, set[str]] = {}
 
     def add_new() -> None:
+        snapshot = coordinator.data
+        if snapshot.complete:
+            for gone in set(seen_keys) - set(snapshot.channels):
+                seen_keys.pop(gone)
+                added.pop(gone, None)
         entities: list[Entity] = []
-        for channel_id, channel in coordinator.data.channels.items():
-            keys = frozenset(channel.values)
+        for channel_id, channel in snapshot.channels.items():
+            keys = frozenset(channel.values) | {control.key for control in channel.controls}
             if keys <= seen_keys.get(channel_id, frozenset()):
                 continue
             seen_keys[channel_id] = keys | seen_keys.get(channel_id, frozenset())
+            known = added.setdefault(channel_id, set())
             for entity in factory(coordinator, channel_id, channel):
-                if entity.unique_id not in added:
-                    added.add(str(entity.unique_id))
+                if entity.unique_id not in known:
+                    known.add(str(entity.unique_id))
                     entities.append(entity)
         if entities:
             async_add_entities(entities)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import acuvim, ecotracker, enistic, homewizard, powerpack, shelly, smartme, stromleser
+from . import acuvim, ecotracker, enistic, homewizard, iskra, powerpack, shelly, smartme, stromleser
 from .client import DeviceClient
 
 
@@ -89,6 +89,13 @@ FAMILIES: dict[str, Family] = {
             default_unit_id=smartme.DEFAULT_UNIT_ID,
             options=(Field.PHASE_CHANGE_MINUTES,),
             cannot_connect_error="smartme_cannot_connect",
+        ),
+        Family(
+            "iskra",
+            "Iskra",
+            iskra.IskraClient,
+            iskra.DEFAULT_PORT,
+            credentials=(Field.USERNAME, Field.PASSWORD),
         ),
         Family("enistic", "Enistic", enistic.EnisticClient, enistic.DEFAULT_PORT),
         Family(
