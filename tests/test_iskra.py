@@ -1,0 +1,174 @@
+"""Iskra gateway through Home Assistant: children, appearing and leaving, Bicoms, auth, recovery."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    SERVICE_TURN_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.devices import iskra
+from simulators.iskra import GATEWAY_SERIAL, IskraGatewaySimulator, Meter
+from tests.conftest import HOST, refresh, setup_entry
+
+THREE_PHASE_POWER = "sensor.ie38md_79000001_power"
+NEW_METER_POWER = "sensor.wm3_58000077_power"
+
+
+@pytest.fixture
+async def gateway() -> AsyncGenerator[IskraGatewaySimulator]:
+    simulator = IskraGatewaySimulator()
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def gateway_entry(
+    gateway: IskraGatewaySimulator, entry_id: str | None = None, **data: str
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=entry_id,
+        unique_id=GATEWAY_SERIAL,
+        title="SG-E1",
+        data={
+            CONF_FAMILY: "iskra",
+            CONF_HOST: HOST,
+            CONF_PORT: gateway.port,
+            CONF_SERIAL: GATEWAY_SERIAL,
+            **data,
+        },
+    )
+
+
+async def test_flow_asks_credentials_only_when_needed(hass: HomeAssistant) -> None:
+    gateway = IskraGatewaySimulator(username="admin", password="iskra")
+    await gateway.start()
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: gateway.port}
+    )
+    assert result["step_id"] == "credentials"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "iskra"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Smart Gateway"
+    await hass.async_block_till_done()
+    assert hass.states.get(THREE_PHASE_POWER).state == "-380.0"
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await gateway.stop()
+
+
+async def test_children_and_their_devices(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator, device_registry: dr.DeviceRegistry
+) -> None:
+    entry = gateway_entry(gateway)
+    await setup_entry(hass, entry)
+    gateway_device = device_registry.async_get_device(identifiers={(DOMAIN, GATEWAY_SERIAL)})
+    assert gateway_device is not None
+    children = {
+        d.serial_number: d.model
+        for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        if d.via_device_id == gateway_device.id
+    }
+    assert children == {"79000001": "IE38MD", "58000002": "WM1-6", "BI000001": "BI432", "BI000002": "BI432"}
+
+
+async def test_meter_appears_and_leaves_without_reload(
+    hass: HomeAssistant,
+    gateway: IskraGatewaySimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entry = gateway_entry(gateway)
+    await setup_entry(hass, entry)
+    gateway.meters.append(Meter("WM3", "58000077", "RS485 36", powers=[100.0, 200.0, 300.0]))
+    for _ in range(iskra.DEVICE_LIST_EVERY):
+        await refresh(hass, freezer, 5)
+    assert hass.states.get(NEW_METER_POWER).state == "600.0"
+    assert device_registry.async_get_device(identifiers={(DOMAIN, f"{GATEWAY_SERIAL}_58000077")}) is not None
+    gateway.meters.pop()
+    for _ in range(iskra.DEVICE_LIST_EVERY):
+        await refresh(hass, freezer, 5)
+    assert device_registry.async_get_device(identifiers={(DOMAIN, f"{GATEWAY_SERIAL}_58000077")}) is None
+    assert entity_registry.async_get(NEW_METER_POWER) is None
+    assert hass.states.get(THREE_PHASE_POWER).state == "-380.0"  # the others stay
+    gateway.meters.append(Meter("WM3", "58000077", "RS485 36", powers=[100.0, 200.0, 300.0]))
+    for _ in range(iskra.DEVICE_LIST_EVERY):
+        await refresh(hass, freezer, 5)
+    assert hass.states.get(NEW_METER_POWER).state == "600.0"  # and it can come back
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_bicom_switch_reads_back(hass: HomeAssistant, gateway: IskraGatewaySimulator) -> None:
+    await setup_entry(hass, gateway_entry(gateway))
+    switch = "switch.bicom_bi000001_relay"
+    assert hass.states.get(switch).state == "off"
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert gateway.bicoms[0].on is True
+    assert hass.states.get(switch).state == "on"
+
+
+async def test_changed_password_leads_to_reauth(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    gateway = IskraGatewaySimulator(username="admin", password="iskra")
+    await gateway.start()
+    entry = gateway_entry(gateway, **{CONF_USERNAME: "admin", CONF_PASSWORD: "iskra"})
+    await setup_entry(hass, entry)
+    gateway.credentials = ("admin", "new")
+    await refresh(hass, freezer, 5)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "new"}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(entry.entry_id)
+    await gateway.stop()
+
+
+async def test_offline_and_back(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_entry(hass, gateway_entry(gateway))
+    await gateway.stop()
+    await refresh(hass, freezer, 5)
+    assert hass.states.get(THREE_PHASE_POWER).state == STATE_UNAVAILABLE
+    await gateway.start()
+    await refresh(hass, freezer, 5)
+    assert hass.states.get(THREE_PHASE_POWER).state == "-380.0"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    gateway: IskraGatewaySimulator,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
+        await setup_entry(hass, gateway_entry(gateway, entry_id="iskra_entry"))
+    await snapshot_platform(hass, entity_registry, snapshot, "iskra_entry")
