@@ -19,6 +19,8 @@ class RegisterMap(ModbusBaseDeviceContext):
 
     def __init__(self) -> None:
         self.registers: dict[int, int] = {}
+        self.inputs: dict[int, int] = {}
+        """Input registers (function 04), apart from the holding registers."""
         self.writes: list[tuple[int, list[int]]] = []
         self.reads: list[tuple[int, int]] = []
         self.write_hook: WriteHook | None = None
@@ -51,14 +53,15 @@ class RegisterMap(ModbusBaseDeviceContext):
                 if not self.failures_left:
                     self.fail_with = None
             return code
-        if func_code not in (3, 6, 16):
+        if func_code not in (3, 4, 6, 16):
             return ExcCodes.ILLEGAL_FUNCTION
+        table = self.inputs if func_code == 4 else self.registers
         span = range(address, address + count)
-        if any(register not in self.registers for register in span):
+        if any(register not in table for register in span):
             return ExcCodes.ILLEGAL_ADDRESS
-        if func_code == 3:
+        if func_code in (3, 4):
             self.reads.append((address, count))
-        return [self.registers[register] for register in span]
+        return [table[register] for register in span]
 
     def setValues(  # noqa: N802
         self, func_code: int, address: int, values: list[int] | list[bool]

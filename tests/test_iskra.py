@@ -26,9 +26,10 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
 from custom_components.local_energy.devices import iskra
 from simulators.iskra import GATEWAY_SERIAL, IskraGatewaySimulator, Meter
+from simulators.iskra_modbus import IskraModbusSimulator
 from tests.conftest import HOST, refresh, setup_entry
 
 THREE_PHASE_POWER = "sensor.ie38md_79000001_power"
@@ -66,6 +67,9 @@ async def test_flow_asks_credentials_only_when_needed(hass: HomeAssistant) -> No
     await gateway.start()
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
+    assert result["menu_options"] == ["iskra_rest", "iskra_modbus"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra_rest"})
+    assert result["step_id"] == "iskra_rest"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: HOST, CONF_PORT: gateway.port}
     )
@@ -172,3 +176,25 @@ async def test_entities(
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, gateway_entry(gateway, entry_id="iskra_entry"))
     await snapshot_platform(hass, entity_registry, snapshot, "iskra_entry")
+
+
+async def test_modbus_flow_and_meters(hass: HomeAssistant) -> None:
+    simulator = IskraModbusSimulator()
+    await simulator.start()
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "iskra_modbus"}
+    )
+    assert result["step_id"] == "iskra_modbus"
+    form = {CONF_HOST: HOST, CONF_PORT: simulator.port, CONF_UNIT_ID: 34}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {**form, "members": "33, 300"})
+    assert result["errors"] == {"members": "invalid_members"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {**form, "members": "33, 35"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == GATEWAY_SERIAL
+    await hass.async_block_till_done()
+    assert hass.states.get(THREE_PHASE_POWER).state == "-380.0"
+    assert hass.states.get("sensor.wm1_6_58000002_power_phase_1").state == "1520.0"
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await simulator.stop()

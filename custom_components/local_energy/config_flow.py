@@ -48,7 +48,7 @@ from .devices.model import (
     InvalidResponse,
     UnsupportedModel,
 )
-from .transports import connection_config, shared_transports
+from .transports import connection_config, parse_addresses, shared_transports
 
 PAIRING_TIMEOUT = 60.0
 """Seconds the flow keeps asking the device for access while the user presses its button."""
@@ -85,14 +85,18 @@ def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
         return vol.Required(CONF_PORT, default=family.default_port), vol.All(_PORT, vol.Coerce(int))
     if field is Field.UNIT_ID:
         return vol.Required(CONF_UNIT_ID, default=family.default_unit_id), vol.All(_UNIT_ID, vol.Coerce(int))
-    if field is Field.USERNAME:
-        return vol.Optional(CONF_USERNAME), str
-    if field is Field.PASSWORD:
-        return vol.Optional(CONF_PASSWORD), _PASSWORD
     if field in _SETTING_FIELDS:
         default, selector = _SETTING_FIELDS[field]
         return vol.Required(field.value, default=default), selector
-    return vol.Required(CONF_SERIAL), str
+    return _PLAIN_FIELDS[field]
+
+
+_PLAIN_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
+    Field.USERNAME: (vol.Optional(CONF_USERNAME), str),
+    Field.PASSWORD: (vol.Optional(CONF_PASSWORD), _PASSWORD),
+    Field.SERIAL: (vol.Required(CONF_SERIAL), str),
+    Field.MEMBERS: (vol.Required(Field.MEMBERS.value, default="33"), str),
+}
 
 
 def _schema(family: Family, fields: tuple[Field, ...], *, with_host: bool = True) -> vol.Schema:
@@ -129,6 +133,14 @@ async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]
         await client.close()
 
 
+def _valid_addresses(user_input: Mapping[str, Any]) -> bool:
+    try:
+        parse_addresses(str(user_input.get(Field.MEMBERS.value, "")))
+    except ValueError:
+        return False
+    return True
+
+
 def _title(identity: DeviceIdentity) -> str:
     return identity.name or f"{identity.model} {identity.serial}"
 
@@ -153,7 +165,9 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Offer the families."""
-        return self.async_show_menu(step_id="user", menu_options=list(FAMILIES))
+        return self.async_show_menu(
+            step_id="user", menu_options=[f.id for f in FAMILIES.values() if f.variant_of is None]
+        )
 
     async def async_step_shelly(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A Shelly meter or plug."""
@@ -180,8 +194,16 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_step_family("powerpack", user_input)
 
     async def async_step_iskra(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Iskra smart gateway."""
-        return await self._async_step_family("iskra", user_input)
+        """An Iskra smart gateway: over its REST API or over Modbus TCP, as its manual offers."""
+        return self.async_show_menu(step_id="iskra", menu_options=["iskra_rest", "iskra_modbus"])
+
+    async def async_step_iskra_rest(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Iskra smart gateway over REST."""
+        return await self._async_step_family("iskra", user_input, step_id="iskra_rest")
+
+    async def async_step_iskra_modbus(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Iskra smart gateway (or meter) over Modbus TCP."""
+        return await self._async_step_family("iskra_modbus", user_input)
 
     async def async_step_enistic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Enistic controller."""
@@ -191,10 +213,14 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """An Acuvim II meter."""
         return await self._async_step_family("acuvim", user_input)
 
-    async def _async_step_family(self, family_id: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+    async def _async_step_family(
+        self, family_id: str, user_input: dict[str, Any] | None, step_id: str | None = None
+    ) -> ConfigFlowResult:
         family = FAMILIES[family_id]
         errors: dict[str, str] = {}
-        if user_input is not None:
+        if user_input is not None and not _valid_addresses(user_input):
+            errors[Field.MEMBERS.value] = "invalid_members"
+        elif user_input is not None:
             self._family, self._data = family, {CONF_FAMILY: family_id, **user_input}
             outcome = await self._async_identify_unique()
             if outcome.needs_credentials:
@@ -203,7 +229,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self._async_create()
             errors["base"] = outcome.error
         return self.async_show_form(
-            step_id=family_id,
+            step_id=step_id or family_id,
             data_schema=self.add_suggested_values_to_schema(_schema(family, family.fields), user_input),
             errors=errors,
         )

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_COMMAND_PORT, CONF_SERIAL, CONF_TLS_PORT, CONF_UNIT_ID, DOMAIN
+from .const import CONF_COMMAND_PORT, CONF_MEMBERS, CONF_SERIAL, CONF_TLS_PORT, CONF_UNIT_ID, DOMAIN
 from .devices.client import Transports
 from .devices.modbus import ModbusPool
 from .devices.model import ConnectionConfig
@@ -50,4 +50,13 @@ def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None
         token=data.get(CONF_TOKEN),
         tls_port=data.get(CONF_TLS_PORT),
         settings={name: float(merged[name]) for name in SETTINGS if merged.get(name) is not None},
+        members=parse_addresses(str(data.get(CONF_MEMBERS, ""))),
     )
+
+
+def parse_addresses(text: str) -> tuple[int, ...]:
+    """'33, 35 36' -> (33, 35, 36); raises ValueError for anything that is not an address 1-247."""
+    addresses = tuple(int(part) for part in text.replace(",", " ").split())
+    if any(not 1 <= address <= 247 for address in addresses):
+        raise ValueError(f"Modbus addresses are 1 to 247: {text!r}")
+    return addresses

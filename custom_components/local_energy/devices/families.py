@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import acuvim, ecotracker, enistic, homewizard, iskra, powerpack, shelly, smartme, stromleser
+from . import (
+    acuvim,
+    ecotracker,
+    enistic,
+    homewizard,
+    iskra,
+    iskra_modbus,
+    powerpack,
+    shelly,
+    smartme,
+    stromleser,
+)
 from .client import DeviceClient
 
 
@@ -20,6 +31,7 @@ class Field(StrEnum):
     MAX_CURRENT = "max_current"
     RATED_POWER = "rated_power"
     PHASE_CHANGE_MINUTES = "phase_change_minutes"
+    MEMBERS = "members"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,8 @@ class Family:
     """Family-specific settings offered in the options flow, next to the interval and the sign."""
     cannot_connect_error: str = "cannot_connect"
     """The form error shown when the device does not answer (a family may explain more)."""
+    variant_of: str | None = None
+    """Another way to reach a family's devices (Iskra over Modbus): offered under that family's option."""
 
 
 FAMILIES: dict[str, Family] = {
@@ -96,6 +110,15 @@ FAMILIES: dict[str, Family] = {
             iskra.IskraClient,
             iskra.DEFAULT_PORT,
             credentials=(Field.USERNAME, Field.PASSWORD),
+        ),
+        Family(
+            "iskra_modbus",
+            "Iskra (Modbus TCP)",
+            iskra_modbus.IskraModbusClient,
+            iskra_modbus.DEFAULT_PORT,
+            fields=(Field.PORT, Field.UNIT_ID, Field.MEMBERS),
+            default_unit_id=iskra_modbus.DEFAULT_GATEWAY_ADDRESS,
+            variant_of="iskra",
         ),
         Family("enistic", "Enistic", enistic.EnisticClient, enistic.DEFAULT_PORT),
         Family(

@@ -160,10 +160,17 @@ class ModbusConnection:
 
     async def read_holding(self, unit: int, address: int, count: int) -> RegisterBlock:
         """Read count holding registers (function 03) from a PDU address."""
-        what = f"read {count} registers at {address} from {self.host}:{self.port} unit {unit}"
-        response = await self._call(
-            what, lambda: self._client.read_holding_registers(address, count=count, device_id=unit)
-        )
+        return await self._read(unit, address, count, inputs=False)
+
+    async def read_input(self, unit: int, address: int, count: int) -> RegisterBlock:
+        """Read count input registers (function 04) from a PDU address."""
+        return await self._read(unit, address, count, inputs=True)
+
+    async def _read(self, unit: int, address: int, count: int, *, inputs: bool) -> RegisterBlock:
+        kind = "input" if inputs else "holding"
+        what = f"read {count} {kind} registers at {address} from {self.host}:{self.port} unit {unit}"
+        read = self._client.read_input_registers if inputs else self._client.read_holding_registers
+        response = await self._call(what, lambda: read(address, count=count, device_id=unit))
         if isinstance(response, ExceptionResponse) or response.isError():
             raise ModbusExceptionResponse(_exception_code(response), what)
         words = tuple(response.registers)
@@ -171,9 +178,13 @@ class ModbusConnection:
             raise InvalidResponse(f"{what}: got {len(words)} registers")
         return RegisterBlock(address, words)
 
-    async def read_plan(self, unit: int, plan: Iterable[tuple[int, int]]) -> Registers:
+    async def read_plan(
+        self, unit: int, plan: Iterable[tuple[int, int]], *, inputs: bool = False
+    ) -> Registers:
         """Read every (start, count) of a plan; other callers may interleave between reads."""
-        return Registers(tuple([await self.read_holding(unit, start, count) for start, count in plan]))
+        return Registers(
+            tuple([await self._read(unit, start, count, inputs=inputs) for start, count in plan])
+        )
 
     async def write_registers(self, unit: int, address: int, words: Sequence[int]) -> None:
         """Write registers (function 16, or 06 for a single register)."""

@@ -353,6 +353,8 @@ class ConnectionConfig:
     tls_port: int | None = None
     settings: Mapping[str, float] = field(default_factory=dict)
     """Family-specific numbers the user set: a maximum current, a rated power, a minimum interval."""
+    members: tuple[int, ...] = ()
+    """Modbus addresses of the devices behind a gateway, where the protocol cannot list them."""
 
 
 def invert_snapshot(snapshot: Snapshot) -> Snapshot:
