@@ -53,6 +53,8 @@ class IskraGatewaySimulator:
         self.bicoms = [Bicom(0, "BI000001"), Bicom(32, "BI000002", on=True)]
         self.requests: list[str] = []
         self.gateway_model = "SG-E1"
+        self.temperature_input: object = "21.4 °C"
+        self.pulse_kwh = 0.256
         app = web.Application()
         app.router.add_get("/api", self._gateway)
         app.router.add_get("/api/devices", self._devices)
@@ -116,7 +118,12 @@ class IskraGatewaySimulator:
                     "description": "Smart Gateway",
                     "location": "Garage",
                     "sw_ver": "2.1.0",
-                }
+                },
+                "status": {
+                    "Temperature": self.temperature_input,
+                    "Pulse Counter": {"value": self.pulse_kwh, "unit": "kWh"},
+                    "Active Tariff": 3,
+                },
             }
         )
 
@@ -157,6 +164,7 @@ class IskraGatewaySimulator:
                         "PF": {"value": 0.93, "unit": ""},
                     },
                     "Frequency": {"value": 50.01, "unit": "Hz"},
+                    "Active Tariff": 1,
                     "Temperature": "31.5 °C",
                 }
             }

@@ -81,6 +81,8 @@ _KINDS: Mapping[str, _Kind] = {
     "active_tariff": _Kind(None, None, None),
     "system_status": _Kind(None, None, None),
     "temperature": _Kind(SensorDeviceClass.TEMPERATURE, _MEASURED, 1),
+    "temperature_input": _Kind(SensorDeviceClass.TEMPERATURE, _MEASURED, 1),
+    "pulse_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
     "power_angle": _Kind(None, _MEASURED, 1, enabled=False),
     "thd_voltage": _Kind(None, _MEASURED, 1, enabled=False),
     "thd_current": _Kind(None, _MEASURED, 1, enabled=False),

@@ -72,8 +72,8 @@ async def test_meters_and_bicoms(gateway: IskraGatewaySimulator, transports: Tra
 
 async def test_requests_per_poll(gateway: IskraGatewaySimulator, transports: Transports) -> None:
     client = client_for(gateway, transports)
-    await client.fetch()  # list, 2 x (measurement + counter), bicoms
-    assert len(gateway.requests) == 6
+    await client.fetch()
+    assert len(gateway.requests) == 7  # list, status, 2 x (measurement + counter), bicoms
     gateway.requests.clear()
     await client.fetch()  # 2 measurements, bicoms
     assert gateway.requests == ["/api/measurement/0", "/api/measurement/1", "/api/bicoms"]
@@ -162,3 +162,16 @@ async def test_not_a_gateway(transports: Transports) -> None:
     with pytest.raises(UnsupportedModel):
         await client_for(gateway, transports).identify()
     await gateway.stop()
+
+
+async def test_gateway_inputs_and_tariff(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    snapshot = await client_for(gateway, transports).fetch()
+    assert snapshot.channels[""].values == {
+        Key.TEMPERATURE_INPUT: 21.4,
+        Key.PULSE_ENERGY: 0.256,
+        Key.ACTIVE_TARIFF: 3,
+    }
+    assert snapshot.channels["79000001"].values[Key.ACTIVE_TARIFF] == 1
+    gateway.temperature_input = "N/A °C"  # the input is not enabled
+    client = client_for(gateway, transports)
+    assert Key.TEMPERATURE_INPUT not in (await client.fetch()).channels[""].values

@@ -157,6 +157,38 @@ def parse_measurements(body: object) -> dict[Key, Value]:
     ):
         if (raw := _first(measurements, names)) is not None:
             values[key] = quantity(raw, names[0])
+    if (tariff := _status_value(measurements, "activetariff")) is not None:
+        values[Key.ACTIVE_TARIFF] = int(tariff)
+    return values
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def _status_value(fields: Mapping[str, Any], wanted: str) -> float | None:
+    """A status field by its normalised name ("Pulse Counter", "pulse_counter"); None when absent or N/A."""
+    for name, raw in fields.items():
+        if _normalised(name) == wanted:
+            try:
+                return quantity(raw, name)
+            except InvalidResponse:
+                return None  # "N/A": the input is not enabled
+    return None
+
+
+def parse_status(body: Mapping[str, Any]) -> dict[Key, Value]:
+    """The gateway's own inputs from /api (assumed field names, as its status page labels them)."""
+    fields: dict[str, Any] = {}
+    for part in (body, body.get("device"), body.get("status")):
+        if isinstance(part, dict):
+            fields |= part
+    values: dict[Key, Value] = {}
+    for wanted, key in (("temperature", Key.TEMPERATURE_INPUT), ("pulsecounter", Key.PULSE_ENERGY)):
+        if (value := _status_value(fields, wanted)) is not None:
+            values[key] = value
+    if (tariff := _status_value(fields, "activetariff")) is not None:
+        values[Key.ACTIVE_TARIFF] = int(tariff)
     return values
 
 
@@ -195,6 +227,7 @@ class IskraClient(DeviceClient):
             )
         self._members: list[Member] | None = None
         self._counters: dict[str, dict[Key, Value]] = {}
+        self._status: dict[Key, Value] = {}
         self._polls = 0
 
     async def identify(self) -> DeviceIdentity:
@@ -223,9 +256,11 @@ class IskraClient(DeviceClient):
         """Measurements of every meter each poll; counters and the device list less often; Bicom states."""
         if self._members is None or self._polls % DEVICE_LIST_EVERY == 0:
             self._members = list_members(await self._get("/api/devices"))
+            status = await self._get("/api")
+            self._status = parse_status(status) if isinstance(status, dict) else {}
         read_counters = self._polls % COUNTERS_EVERY == 0
         self._polls += 1
-        channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, {})}
+        channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, self._status)}
         for member in self._members:
             values = parse_measurements(await self._get(f"/api/measurement/{member.index}"))
             if read_counters or member.serial not in self._counters:

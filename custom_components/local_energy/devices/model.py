@@ -93,6 +93,8 @@ class Key(StrEnum):
     WIFI_STRENGTH = "wifi_strength"
     WIFI_RSSI = "wifi_rssi"
     TEMPERATURE = "temperature"
+    TEMPERATURE_INPUT = "temperature_input"
+    PULSE_ENERGY = "pulse_energy"
     POWER_ANGLE = "power_angle"
     POWER_ANGLE_L1 = "power_angle_l1"
     POWER_ANGLE_L2 = "power_angle_l2"
@@ -176,6 +178,8 @@ UNITS: Mapping[Key, Unit] = {
     Key.WIFI_STRENGTH: Unit.PERCENT,
     Key.WIFI_RSSI: Unit.DECIBEL_MILLIWATT,
     Key.TEMPERATURE: Unit.CELSIUS,
+    Key.TEMPERATURE_INPUT: Unit.CELSIUS,
+    Key.PULSE_ENERGY: Unit.KILOWATT_HOUR,
     **dict.fromkeys(
         (Key.POWER_ANGLE, Key.POWER_ANGLE_L1, Key.POWER_ANGLE_L2, Key.POWER_ANGLE_L3), Unit.DEGREE
     ),
