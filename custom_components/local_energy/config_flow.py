@@ -185,6 +185,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """A stromleser.one IR reader."""
         return await self._async_step_family("stromleser", user_input)
 
+    async def async_step_indevolt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An INDEVOLT battery system."""
+        return await self._async_step_family("indevolt", user_input)
+
     async def async_step_smartme(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A smart-me meter or Pico charging station."""
         return await self._async_step_family("smartme", user_input)

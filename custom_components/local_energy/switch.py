@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
-from .devices.model import Channel, ChannelKind, ControlKind
+from .devices.model import Channel, ChannelKind, ControlKind, Key
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
 
@@ -34,12 +34,17 @@ async def async_setup_entry(
 def _switches(
     coordinator: LocalEnergyCoordinator, channel_id: str, channel: Channel
 ) -> Iterable[LocalEnergySwitch]:
-    description = _OUTLET if channel.kind is ChannelKind.SOCKET else _RELAY
     return [
-        LocalEnergySwitch(coordinator, channel_id, description)
+        LocalEnergySwitch(coordinator, channel_id, _description(channel, control.key))
         for control in channel.controls
         if control.kind is ControlKind.SWITCH
     ]
+
+
+def _description(channel: Channel, key: Key) -> SwitchEntityDescription:
+    if key is not Key.RELAY:
+        return SwitchEntityDescription(key=key.value, translation_key=key.value)
+    return _OUTLET if channel.kind is ChannelKind.SOCKET else _RELAY
 
 
 class LocalEnergySwitch(LocalEnergyEntity, SwitchEntity):

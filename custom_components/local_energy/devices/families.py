@@ -10,6 +10,7 @@ from . import (
     ecotracker,
     enistic,
     homewizard,
+    indevolt,
     iskra,
     iskra_modbus,
     powerpack,
@@ -94,6 +95,7 @@ FAMILIES: dict[str, Family] = {
             stromleser.DEFAULT_PORT,
             zeroconf=("_stromleser._tcp.local.",),
         ),
+        Family("indevolt", "INDEVOLT", indevolt.IndevoltClient, indevolt.DEFAULT_PORT),
         Family(
             "smartme",
             "smart-me",

@@ -93,6 +93,22 @@ class Key(StrEnum):
     WIFI_STRENGTH = "wifi_strength"
     WIFI_RSSI = "wifi_rssi"
     TEMPERATURE = "temperature"
+    BATTERY_POWER = "battery_power"
+    BATTERY_STATE = "battery_state"
+    PV_POWER = "pv_power"
+    AC_INPUT_POWER = "ac_input_power"
+    AC_OUTPUT_POWER = "ac_output_power"
+    BATTERY_CHARGE_ENERGY = "battery_charge_energy"
+    BATTERY_DISCHARGE_ENERGY = "battery_discharge_energy"
+    PV_ENERGY = "pv_energy"
+    AC_INPUT_ENERGY = "ac_input_energy"
+    AC_OUTPUT_ENERGY = "ac_output_energy"
+    OPERATING_MODE = "operating_mode"
+    FEED_IN_LIMIT = "feed_in_limit"
+    MAX_OUTPUT_POWER = "max_output_power"
+    BACKUP_SOC = "backup_soc"
+    GRID_CHARGING = "grid_charging"
+    BATTERY_SETPOINT = "battery_setpoint"
     TEMPERATURE_INPUT = "temperature_input"
     PULSE_ENERGY = "pulse_energy"
     POWER_ANGLE = "power_angle"
@@ -178,6 +194,32 @@ UNITS: Mapping[Key, Unit] = {
     Key.WIFI_STRENGTH: Unit.PERCENT,
     Key.WIFI_RSSI: Unit.DECIBEL_MILLIWATT,
     Key.TEMPERATURE: Unit.CELSIUS,
+    **dict.fromkeys(
+        (
+            Key.BATTERY_POWER,
+            Key.PV_POWER,
+            Key.AC_INPUT_POWER,
+            Key.AC_OUTPUT_POWER,
+            Key.FEED_IN_LIMIT,
+            Key.MAX_OUTPUT_POWER,
+            Key.BATTERY_SETPOINT,
+        ),
+        Unit.WATT,
+    ),
+    **dict.fromkeys(
+        (
+            Key.BATTERY_CHARGE_ENERGY,
+            Key.BATTERY_DISCHARGE_ENERGY,
+            Key.PV_ENERGY,
+            Key.AC_INPUT_ENERGY,
+            Key.AC_OUTPUT_ENERGY,
+        ),
+        Unit.KILOWATT_HOUR,
+    ),
+    Key.BATTERY_STATE: Unit.NONE,
+    Key.OPERATING_MODE: Unit.NONE,
+    Key.BACKUP_SOC: Unit.PERCENT,
+    Key.GRID_CHARGING: Unit.NONE,
     Key.TEMPERATURE_INPUT: Unit.CELSIUS,
     Key.PULSE_ENERGY: Unit.KILOWATT_HOUR,
     **dict.fromkeys(
@@ -218,6 +260,12 @@ CONTROL_KEYS = frozenset(
         Key.CHARGE_CURRENT_L2,
         Key.CHARGE_CURRENT_L3,
         Key.COMMAND_SOURCE,
+        Key.OPERATING_MODE,
+        Key.FEED_IN_LIMIT,
+        Key.MAX_OUTPUT_POWER,
+        Key.BACKUP_SOC,
+        Key.GRID_CHARGING,
+        Key.BATTERY_SETPOINT,
     }
 )
 """Keys that are written as well as read: they appear as controls, not as sensors."""
@@ -226,6 +274,7 @@ SIGNED_KEYS = frozenset(
     {
         Key.POWER,
         Key.POWER_AVERAGE,
+        Key.BATTERY_POWER,
         Key.POWER_L1,
         Key.POWER_L2,
         Key.POWER_L3,
