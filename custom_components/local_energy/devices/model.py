@@ -404,6 +404,8 @@ class ConnectionConfig:
     command_port: int | None = None
     token: str | None = field(default=None, repr=False)
     tls_port: int | None = None
+    push_port: int | None = None
+    """Where pushed datagrams arrive, when not the family's standard port."""
     settings: Mapping[str, float] = field(default_factory=dict)
     """Family-specific numbers the user set: a maximum current, a rated power, a minimum interval."""
     members: tuple[int, ...] = ()

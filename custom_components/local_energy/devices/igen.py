@@ -1,0 +1,302 @@
+"""IGEN / SOLARMAN meters, IR and P1 readers and plugs: UDP broadcasts (port 8088), HTTP OpenData as fallback.
+
+A broadcast is a binary header (tag ``PSC-D`` at offset 6, the reader's serial at 53 with its length at 52),
+then UTF-8 JSON, then a trailer whose checksum is not public and is not checked. The JSON is taken from the
+first ``{`` to the last ``}``. The keys inside ``data`` follow the vendor's HTTP payloads (``Meter.JsonData``,
+``P1.JsonData``, ``Plug.GetData``). UDP is off by default on these devices: when no broadcast is fresh, the
+client asks the HTTP OpenData API instead, so every device works either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+from .client import DeviceClient, PushListener
+from .http import HttpEndpoint, HttpTransport
+from .model import (
+    MAIN_CHANNEL,
+    AuthenticationRequired,
+    CannotConnect,
+    Channel,
+    ChannelKind,
+    CommandRejected,
+    Control,
+    ControlKind,
+    DeviceError,
+    DeviceIdentity,
+    InvalidResponse,
+    Key,
+    Snapshot,
+    Timing,
+    Value,
+)
+from .udp import Address, Subscription
+
+_LOGGER = logging.getLogger(__name__)
+
+VENDOR = "IGEN"
+DEFAULT_PORT = 8080
+PUSH_PORT = 8088
+TAG = b"PSC-D"
+HEADER = 79
+PUSH_FRESH = 3.0
+"""Seconds a broadcast counts as current; older, and the HTTP API is asked instead."""
+HTTP_USER = "opend"
+_RELAY = Control(Key.RELAY, ControlKind.SWITCH)
+
+# data key -> (our key, factor to our unit). Powers in W unless noted; energies in kWh.
+_KEYS: Mapping[str, tuple[Key, float]] = {
+    "a_voltage": (Key.VOLTAGE_L1, 1), "b_voltage": (Key.VOLTAGE_L2, 1), "c_voltage": (Key.VOLTAGE_L3, 1),
+    "a_current": (Key.CURRENT_L1, 1), "b_current": (Key.CURRENT_L2, 1), "c_current": (Key.CURRENT_L3, 1),
+    "a_act_power": (Key.POWER_L1, 1), "b_act_power": (Key.POWER_L2, 1), "c_act_power": (Key.POWER_L3, 1),
+    "total_act_power": (Key.POWER, 1), "total_aprt_power": (Key.APPARENT_POWER, 1),
+    "total_react_power": (Key.REACTIVE_POWER, 1), "frequency": (Key.FREQUENCY, 1),
+    "total_act_energy": (Key.ENERGY_IMPORT, 1), "total_act_ret_energy": (Key.ENERGY_EXPORT, 1),
+    "total_act_energy_LT": (Key.ENERGY_IMPORT_T1, 1), "total_act_energy_NT": (Key.ENERGY_IMPORT_T2, 1),
+    "total_act_ret_energy_LT": (Key.ENERGY_EXPORT_T1, 1),
+    "total_act_ret_energy_NT": (Key.ENERGY_EXPORT_T2, 1),
+    "total_gas": (Key.GAS, 1),
+    "voltage": (Key.VOLTAGE, 1), "current": (Key.CURRENT, 1), "electric_current": (Key.CURRENT, 1),
+    "active power": (Key.POWER, 1), "apparent power": (Key.APPARENT_POWER, 1),
+    "reactive power": (Key.REACTIVE_POWER, 1), "power factor": (Key.POWER_FACTOR, 1),
+    "power": (Key.POWER, 1), "positive_active_energy": (Key.ENERGY_IMPORT, 1),
+    "reverse_active_energy": (Key.ENERGY_EXPORT, 1),
+    "Total Active Power": (Key.POWER, 1), "Reactive Power": (Key.REACTIVE_POWER, 1),
+    "Accumulated Purchase Of Electric Energy In Full Time.": (Key.ENERGY_IMPORT, 1),
+    "Full-Time Cumulative Grid-Connected Electric Energy": (Key.ENERGY_EXPORT, 1),
+}  # fmt: skip
+_P1_POWERS = ("total_act_power", "total_act_ret_power", "a_act_power", "b_act_power", "c_act_power",
+              "a_act_ret_power", "b_act_ret_power", "c_act_ret_power")  # fmt: skip
+
+
+def route(datagram: bytes) -> str | None:
+    """The reader's serial from the header (the UDP hub's routing key)."""
+    if len(datagram) < HEADER or datagram[6:11] != TAG:
+        return None
+    length = datagram[52]
+    serial = datagram[53 : 53 + length]
+    return serial.decode("ascii", errors="replace") if 0 < length <= 26 and serial.isalnum() else None
+
+
+def parse_packet(datagram: bytes) -> tuple[str, Mapping[str, Any]]:
+    """Serial and ``data`` of a broadcast; InvalidResponse for anything else."""
+    serial = route(datagram)
+    if serial is None:
+        raise InvalidResponse("not an IGEN broadcast (no PSC-D header)")
+    start, end = datagram.find(b"{", HEADER - 10), datagram.rfind(b"}")
+    try:
+        body = json.loads(datagram[start : end + 1])
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidResponse(f"IGEN broadcast from {serial} has no readable JSON") from err
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        raise InvalidResponse(f"IGEN broadcast from {serial} has no data")
+    return serial, data
+
+
+def parse_values(data: Mapping[str, Any]) -> dict[Key, Value]:
+    """Map a device's keys to ours.
+
+    A P1 reader's powers are kW in the vendor's docs and W on some firmware: they are taken in whichever
+    unit agrees with voltage times current.
+    """
+    if "data" in data and isinstance(data["data"], dict):
+        data = data["data"]  # the three-phase Meter.JsonData wraps its values
+    values: dict[Key, Value] = {}
+    p1 = "total_act_energy_LT" in data or "total_act_ret_power" in data
+    for name, (key, factor) in _KEYS.items():
+        raw = data.get(name)
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            values[key] = round(raw * factor, 6)
+    if p1:
+        scale = _p1_power_scale(data)
+        for phase_key, (import_name, export_name) in {
+            Key.POWER: ("total_act_power", "total_act_ret_power"),
+            Key.POWER_L1: ("a_act_power", "a_act_ret_power"),
+            Key.POWER_L2: ("b_act_power", "b_act_ret_power"),
+            Key.POWER_L3: ("c_act_power", "c_act_ret_power"),
+        }.items():
+            drawn, fed = float(data.get(import_name) or 0), float(data.get(export_name) or 0)
+            values[phase_key] = round((drawn - fed) * scale, 3)  # import and export come separately
+    if "power factor" not in data and isinstance(data.get("total_pf"), (int, float)):
+        values[Key.POWER_FACTOR] = round(float(data["total_pf"]) / 100, 4)  # three-phase meters give %
+    if not values:
+        raise InvalidResponse("no known values in the IGEN data")
+    return values
+
+
+def _p1_power_scale(data: Mapping[str, Any]) -> float:
+    estimate = sum(
+        float(data.get(f"{p}_voltage") or 0) * float(data.get(f"{p}_current") or 0) for p in ("a", "b", "c")
+    )
+    reported = sum(abs(float(data.get(name) or 0)) for name in _P1_POWERS[:2])
+    if reported == 0 or estimate < 1:
+        return 1000.0  # nothing to compare: the documented unit, kW
+    return 1.0 if abs(reported - estimate) < abs(reported * 1000 - estimate) else 1000.0
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+class IgenClient(DeviceClient):
+    """One IGEN device: pushed values while it broadcasts, its HTTP API otherwise."""
+
+    timing = Timing(default_interval=1.0, minimum_interval=0.15, push=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        digest = (
+            aiohttp.DigestAuthMiddleware(HTTP_USER, self.config.password) if self.config.password else None
+        )
+        self._http = HttpTransport(
+            self.transports.http, HttpEndpoint(self.config.host, self.config.port), digest=digest
+        )
+        self._serial = self.config.serial
+        self._device_type = ""
+        self._pushed: tuple[dict[Key, Value], float] | None = None
+        self._relay: bool | None = None
+        self._subscription: Subscription | None = None
+        self._listener: PushListener | None = None
+        self.datagrams = 0
+        self.malformed = 0
+        self.http_polls = 0
+
+    @property
+    def push_port(self) -> int:
+        """Where this device's broadcasts arrive."""
+        return self.config.push_port or PUSH_PORT
+
+    async def identify(self) -> DeviceIdentity:
+        """Sys.GetConfig over HTTP; a device whose HTTP API is closed is known by its broadcasts."""
+        try:
+            body = await self._rpc("Sys.GetConfig")
+        except AuthenticationRequired:
+            raise
+        except DeviceError:
+            if self._serial is None:
+                self._serial = await self._wait_for_broadcast()
+            return DeviceIdentity(vendor=VENDOR, model="IGEN device", serial=self._serial)
+        device = body.get("device") if isinstance(body, dict) else None
+        if not isinstance(device, dict) or not str(device.get("sn") or ""):
+            raise InvalidResponse("Sys.GetConfig has no serial")
+        self._serial = self._serial or str(device["sn"])
+        self._device_type = str(device.get("type") or "")
+        return DeviceIdentity(
+            vendor=VENDOR,
+            model=self._device_type or "IGEN device",
+            serial=self._serial,
+            firmware=str(device.get("fw") or "") or None,
+            mac=str(device.get("mac") or "").lower() or None,
+        )
+
+    async def start(self, on_push: PushListener) -> None:
+        """Listen for this device's broadcasts on the shared listener."""
+        if self._serial is None:
+            await self.identify()
+        assert self._serial is not None
+        self._listener = on_push
+        self._subscription = await self.transports.udp.subscribe(
+            self.push_port, route, self._serial, self._on_datagram
+        )
+
+    async def fetch(self) -> Snapshot:
+        """The latest broadcast while it is fresh; otherwise one HTTP request."""
+        if self._pushed is not None and _now() - self._pushed[1] <= PUSH_FRESH:
+            values = dict(self._pushed[0])
+        else:
+            values = parse_values(await self._rpc(self._data_api()))
+            self.http_polls += 1
+        controls: tuple[Control, ...] = ()
+        if self._is_plug:
+            if self._relay is None or self.http_polls % 10 == 1:
+                status = await self._rpc("Plug.GetStatus")
+                self._relay = isinstance(status, dict) and status.get("switch_status") == "on"
+            values[Key.RELAY] = self._relay
+            controls = (_RELAY,)
+        return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
+
+    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+        """Switch the smart plug."""
+        if not self._is_plug or key is not Key.RELAY:
+            raise CommandRejected("only the IGEN smart plug can be switched")
+        state = "on" if value else "off"
+        body = await self._rpc("Plug.SetStatus", {"switch_status": state}, method="POST")
+        if not isinstance(body, dict) or body.get("result") is not True:
+            raise CommandRejected(f"the plug refused to switch {state}")
+        self._relay = bool(value)
+
+    async def close(self) -> None:
+        """Leave the shared listener."""
+        if self._subscription is not None:
+            self._subscription.cancel()
+            self._subscription = None
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Datagrams, malformed ones, and HTTP polls made while no broadcast was fresh."""
+        return {
+            "datagrams": self.datagrams,
+            "malformed": self.malformed,
+            "http_polls": self.http_polls,
+            "device_type": self._device_type,
+        }
+
+    @property
+    def _is_plug(self) -> bool:
+        return self._device_type.startswith("SP-")
+
+    def _data_api(self) -> str:
+        if self._is_plug:
+            return "Plug.GetData"
+        return "P1.JsonData" if self._device_type.startswith("P1") else "Meter.JsonData"
+
+    async def _rpc(self, api: str, config: Mapping[str, Any] | None = None, method: str = "GET") -> Any:
+        query = (
+            ""
+            if config is None
+            else "?config=" + urllib.parse.quote(json.dumps(config, separators=(",", ":")))
+        )
+        try:
+            return await self._http.request_json(method, f"/rpc/{api}{query}")
+        except DeviceError as err:
+            if "401" in str(err) and not self.config.password:
+                raise AuthenticationRequired("the device's OpenData API has a password") from err
+            raise
+
+    def _on_datagram(self, datagram: bytes, _address: Address) -> None:
+        self.datagrams += 1
+        try:
+            _, data = parse_packet(datagram)
+            values = parse_values(data)
+        except InvalidResponse as err:
+            self.malformed += 1
+            _LOGGER.debug("Ignoring an IGEN broadcast: %s", err)
+            return
+        self._pushed = (values, _now())
+        if self._listener is not None:
+            self._listener()
+
+    async def _wait_for_broadcast(self) -> str:
+        found: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def heard(datagram: bytes, address: Address) -> None:
+            if address[0] == self.config.host and not found.done() and (serial := route(datagram)):
+                found.set_result(serial)
+
+        subscription = await self.transports.udp.subscribe(self.push_port, route, None, heard)
+        try:
+            return await asyncio.wait_for(found, PUSH_FRESH * 2)
+        except TimeoutError as err:
+            raise CannotConnect(
+                f"{self.config.host} answers neither its HTTP API nor with broadcasts on UDP {self.push_port}"
+            ) from err
+        finally:
+            subscription.cancel()
