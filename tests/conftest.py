@@ -41,8 +41,11 @@ def _loopback_sockets(socket_enabled: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/local_energy."""
+def _custom_integrations(
+    socket_enabled: None, enable_custom_integrations: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Let Home Assistant load custom_components/local_energy; listen for IGEN devices on a free port."""
+    monkeypatch.setattr("custom_components.local_energy.discovery.IGEN_PORT", free_udp_port())
 
 
 @pytest.fixture

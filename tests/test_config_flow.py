@@ -36,6 +36,7 @@ async def start_family(hass: HomeAssistant, family: str) -> str:
         "homewizard",
         "ecotracker",
         "stromleser",
+        "igen",
         "indevolt",
         "smartme",
         "iskra",

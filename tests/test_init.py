@@ -8,6 +8,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 
+from custom_components.local_energy import discovery
 from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
@@ -167,9 +168,12 @@ async def test_unload_leaves_nothing_behind(
     assert len(transports.modbus) == 1
     await hass.config_entries.async_unload(entries[0].entry_id)
     assert not transports.udp.listening(enistic_sim.target[1])
-    assert DATA_TRANSPORTS in hass.data  # the Acuvim entry still uses them
+    assert len(transports.modbus) == 1  # the Acuvim entry still uses its connection
     await hass.config_entries.async_unload(entries[1].entry_id)
     await hass.async_block_till_done()
     assert len(transports.modbus) == 0
-    assert DATA_TRANSPORTS not in hass.data
     assert all(entry.state is ConfigEntryState.NOT_LOADED for entry in entries)
+    discovery_port = discovery.IGEN_PORT
+    assert transports.udp.listening(discovery_port)  # discovery listens as long as Home Assistant runs
+    await hass.async_stop(force=True)
+    assert not transports.udp.listening(discovery_port)

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_FAMILY, DOMAIN, LOGGER
 from .coordinator import LocalEnergyCoordinator
 from .devices.families import FAMILIES
 from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError
+from .discovery import async_listen_for_devices
 from .entity import device_info
-from .transports import connection_config, release_transports, shared_transports
+from .transports import connection_config, shared_transports
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Start listening for devices that announce themselves by broadcasting."""
+    await async_listen_for_devices(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
@@ -79,11 +90,4 @@ def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) ->
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
     """Unload the platforms; the coordinator's shutdown releases the client's sockets."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded and not any(
-        other.state is ConfigEntryState.LOADED
-        for other in hass.config_entries.async_entries(DOMAIN)
-        if other.entry_id != entry.entry_id
-    ):
-        release_transports(hass)
-    return unloaded
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

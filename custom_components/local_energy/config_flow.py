@@ -185,6 +185,26 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """A stromleser.one IR reader."""
         return await self._async_step_family("stromleser", user_input)
 
+    async def async_step_igen(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An IGEN / SOLARMAN meter, reader or plug."""
+        return await self._async_step_family("igen", user_input)
+
+    async def async_step_integration_discovery(self, discovery_info: dict[str, Any]) -> ConfigFlowResult:
+        """A device was heard broadcasting: confirm it (its serial is known from what it sent)."""
+        family = FAMILIES[discovery_info[CONF_FAMILY]]
+        self._family, self._data = family, dict(discovery_info)
+        await self.async_set_unique_id(str(discovery_info[CONF_SERIAL]))
+        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info[CONF_HOST]})
+        outcome = await self._async_identify_unique()
+        if outcome.identity is None and not outcome.needs_credentials:
+            return self.async_abort(reason=str(outcome.error))
+        self._needs_credentials = outcome.needs_credentials
+        name = (
+            _title(outcome.identity) if outcome.identity else f"{family.name} {discovery_info[CONF_SERIAL]}"
+        )
+        self.context["title_placeholders"] = {"name": name}
+        return await self.async_step_zeroconf_confirm()
+
     async def async_step_indevolt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An INDEVOLT battery system."""
         return await self._async_step_family("indevolt", user_input)

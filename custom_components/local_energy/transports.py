@@ -10,7 +10,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_COMMAND_PORT, CONF_MEMBERS, CONF_SERIAL, CONF_TLS_PORT, CONF_UNIT_ID, DOMAIN
+from .const import (
+    CONF_COMMAND_PORT,
+    CONF_MEMBERS,
+    CONF_PUSH_PORT,
+    CONF_SERIAL,
+    CONF_TLS_PORT,
+    CONF_UNIT_ID,
+    DOMAIN,
+)
 from .devices.client import Transports
 from .devices.modbus import ModbusPool
 from .devices.model import ConnectionConfig
@@ -25,12 +33,6 @@ def shared_transports(hass: HomeAssistant) -> Transports:
         transports = Transports(http=lambda: async_get_clientsession(hass), modbus=ModbusPool(), udp=UdpHub())
         hass.data[DATA_TRANSPORTS] = transports
     return transports
-
-
-def release_transports(hass: HomeAssistant) -> None:
-    """Close what the last entry leaves open (the UDP send socket)."""
-    if (transports := hass.data.pop(DATA_TRANSPORTS, None)) is not None:
-        transports.udp.close()
 
 
 SETTINGS = ("max_current", "rated_power", "phase_change_minutes")
@@ -49,6 +51,7 @@ def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None
         command_port=data.get(CONF_COMMAND_PORT),
         token=data.get(CONF_TOKEN),
         tls_port=data.get(CONF_TLS_PORT),
+        push_port=data.get(CONF_PUSH_PORT),
         settings={name: float(merged[name]) for name in SETTINGS if merged.get(name) is not None},
         members=parse_addresses(str(data.get(CONF_MEMBERS, ""))),
     )

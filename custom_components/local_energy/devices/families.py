@@ -10,6 +10,7 @@ from . import (
     ecotracker,
     enistic,
     homewizard,
+    igen,
     indevolt,
     iskra,
     iskra_modbus,
@@ -95,6 +96,7 @@ FAMILIES: dict[str, Family] = {
             stromleser.DEFAULT_PORT,
             zeroconf=("_stromleser._tcp.local.",),
         ),
+        Family("igen", "IGEN", igen.IgenClient, igen.DEFAULT_PORT, credentials=(Field.PASSWORD,)),
         Family("indevolt", "INDEVOLT", indevolt.IndevoltClient, indevolt.DEFAULT_PORT),
         Family(
             "smartme",
