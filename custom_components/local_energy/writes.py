@@ -27,5 +27,4 @@ async def write_control(
             translation_key="command_failed",
             translation_placeholders={"error": str(err)},
         ) from err
-    if not coordinator.client.timing.push:
-        await coordinator.async_refresh()  # a command is rare: show its effect now, not after a debounce
+    await coordinator.async_refresh()  # a command is rare: show its effect now, not after a debounce

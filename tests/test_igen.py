@@ -1,0 +1,134 @@
+"""IGEN through Home Assistant: discovered by listening, pushed values at the entry's rate, fallback, plug."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, SERVICE_TURN_OFF
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.local_energy import discovery
+from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
+from simulators.igen import IgenDevice, IgenSimulator
+from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
+
+SERIAL = "D850BD20A300129S"
+POWER = "sensor.igen_gl_meter_power"
+
+
+@pytest.fixture
+async def meter() -> AsyncGenerator[IgenSimulator]:
+    simulator = IgenSimulator(free_udp_port())
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def meter_entry(simulator: IgenSimulator) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=SERIAL,
+        data={
+            CONF_FAMILY: "igen",
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.http_port,
+            CONF_SERIAL: SERIAL,
+            CONF_PUSH_PORT: simulator.target[1],
+        },
+    )
+
+
+async def test_discovered_by_listening(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_udp_port()
+    monkeypatch.setattr(discovery, "IGEN_PORT", port)
+    simulator = IgenSimulator(port)
+    await simulator.start()
+    assert await async_setup_component(hass, DOMAIN, {})
+    simulator.send()
+    simulator.send()  # heard twice, announced once
+    await wait_for(hass, lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    assert flows[0]["context"]["source"] == "integration_discovery"
+    # The discovered device's HTTP port is the simulator's: a real device answers on 8080.
+    flow = hass.config_entries.flow._progress[flows[0]["flow_id"]]
+    flow._data[CONF_PORT] = simulator.http_port
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == SERIAL
+    assert result["data"][CONF_PUSH_PORT] == port
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await simulator.stop()
+
+
+async def test_user_flow(hass: HomeAssistant, meter: IgenSimulator) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "igen"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: meter.http_port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"gl meter {SERIAL}"
+    await hass.async_block_till_done()
+
+
+async def test_pushed_values_reach_states(
+    hass: HomeAssistant, meter: IgenSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    meter.udp_enabled = False
+    entry = meter_entry(meter)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(POWER).state == "1250.0"  # HTTP: UDP is off
+    client = entry.runtime_data.client
+    meter.udp_enabled = True
+    meter.devices[0].power = 2000.0
+    meter.send()
+    await wait_for(hass, lambda: client.datagrams == 1)
+    await wait_for(
+        hass, lambda: hass.states.get(POWER).state == "2000.0"
+    )  # the first push is written at once
+    for power in (2100.0, 2200.0, 2300.0):
+        meter.devices[0].power = power
+        meter.send()
+    await wait_for(hass, lambda: client.datagrams == 4)
+    assert hass.states.get(POWER).state == "2000.0"  # held back within the interval
+    await refresh(hass, freezer)
+    assert hass.states.get(POWER).state == "2300.0"  # the freshest one, once per interval
+    http_before = client.diagnostics()["http_polls"]
+    meter.send(raw=b"\x00" * 100)
+    await wait_for(hass, lambda: client.datagrams == 4)  # not even routed: not ours
+    await refresh(hass, freezer, 10)  # broadcasts stop: back to HTTP
+    assert client.diagnostics()["http_polls"] == http_before + 1
+
+
+async def test_plug_switch(hass: HomeAssistant) -> None:
+    simulator = IgenSimulator(free_udp_port(), [IgenDevice("plug", "D850BD20A3009999", power=60.0)])
+    await simulator.start()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="D850BD20A3009999",
+        data={
+            CONF_FAMILY: "igen",
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.http_port,
+            CONF_SERIAL: "D850BD20A3009999",
+            CONF_PUSH_PORT: simulator.target[1],
+        },
+    )
+    await setup_entry(hass, entry)
+    switch = "switch.igen_sp_2w_eu_relay"
+    assert hass.states.get(switch).state == "on"
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert simulator.devices[0].relay is False
+    assert hass.states.get(switch).state == "off"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await simulator.stop()
