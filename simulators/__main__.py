@@ -11,6 +11,8 @@ from .ecotracker import EcoTrackerSimulator
 from .enistic import EnisticSimulator
 from .homewizard import SERIAL as HOMEWIZARD_SERIAL
 from .homewizard import HomeWizardSimulator
+from .igen import IgenDevice, IgenSimulator
+from .indevolt import IndevoltSimulator
 from .powerpack import PowerPackSimulator
 from .shelly import ShellySimulator
 from .smartme import SmartMeSimulator
@@ -22,6 +24,9 @@ STROMLESER_PORT = 18085
 SMARTME_METER_PORT = 15021
 SMARTME_PICO_PORT = 15022
 POWERPACK_PORT = 15023
+IGEN_PUSH_PORT = 8088
+IGEN_HTTP_PORT = 18086
+INDEVOLT_PORT = 18087
 ACUVIM_PORT = 15020
 ENISTIC_READINGS_PORT = 53005
 ENISTIC_COMMAND_PORT = 53004
@@ -55,6 +60,18 @@ async def run(enistic_interval: float) -> None:
     ]
     for _, device, _ in modbus_devices:
         await device.start()
+    igen = IgenSimulator(
+        IGEN_PUSH_PORT,
+        [
+            IgenDevice("meter", "D850BD20A300129S"),
+            IgenDevice("p1", "D850BD20A3001300"),
+            IgenDevice("plug", "D850BD20A3001301"),
+        ],
+        http_port=IGEN_HTTP_PORT,
+    )
+    indevolt = IndevoltSimulator(port=INDEVOLT_PORT)
+    await igen.start(broadcasting=True)
+    await indevolt.start()
     print("Simulated devices (add them in Home Assistant: Settings > Devices & services > Add integration >")
     print("Local Energy, then pick the family and enter these values):", flush=True)
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
@@ -74,9 +91,16 @@ async def run(enistic_interval: float) -> None:
     )
     for label, device, hint in modbus_devices:
         print(f"  {label:<20} host 127.0.0.1  port {device.port}  {hint}", flush=True)
+    print(
+        f"  IGEN meter           host 127.0.0.1  port {igen.http_port}  (broadcasts on UDP {IGEN_PUSH_PORT})"
+    )
+    print("                       a P1 reader and a plug broadcast too: they appear as discovered devices")
+    print(f"  INDEVOLT battery     host 127.0.0.1  port {indevolt.port}", flush=True)
     try:
         await asyncio.Event().wait()
     finally:
+        await igen.stop()
+        await indevolt.stop()
         for _, device, _ in modbus_devices:
             await device.stop()
         await stromleser.stop()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncGenerator
+from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, SERVICE_TURN_OFF
+from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, SERVICE_TURN_OFF, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.devices.igen import IgenClient
 from simulators.igen import IgenDevice, IgenSimulator
 from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
 
@@ -130,5 +135,53 @@ async def test_plug_switch(hass: HomeAssistant) -> None:
     await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
     assert simulator.devices[0].relay is False
     assert hass.states.get(switch).state == "off"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await simulator.stop()
+
+
+async def test_discovery_port_taken(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as blocker:
+        blocker.bind(("0.0.0.0", 0))  # without SO_REUSEPORT: the port cannot be shared
+        monkeypatch.setattr(discovery, "IGEN_PORT", blocker.getsockname()[1])
+        assert await async_setup_component(hass, DOMAIN, {})
+    assert "Cannot listen for IGEN broadcasts" in caplog.text
+
+
+async def test_discovered_device_that_cannot_be_identified(
+    hass: HomeAssistant, meter: IgenSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(self: IgenClient) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(IgenClient, "identify", broken)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={
+            CONF_FAMILY: "igen",
+            CONF_HOST: HOST,
+            CONF_PORT: meter.http_port,
+            CONF_SERIAL: SERIAL,
+            CONF_PUSH_PORT: meter.target[1],
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unknown"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("kind", ["meter", "p1"])
+async def test_entities(
+    hass: HomeAssistant, kind: str, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    simulator = IgenSimulator(free_udp_port(), [IgenDevice(kind, SERIAL)])
+    await simulator.start()
+    entry = meter_entry(simulator)
+    entry = MockConfigEntry(domain=DOMAIN, unique_id=SERIAL, data=entry.data, entry_id=f"igen_{kind}")
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
+        await setup_entry(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
     await hass.config_entries.async_unload(entry.entry_id)
     await simulator.stop()

@@ -126,6 +126,12 @@ def parse_values(data: Mapping[str, Any]) -> dict[Key, Value]:
         }.items():
             drawn, fed = float(data.get(import_name) or 0), float(data.get(export_name) or 0)
             values[phase_key] = round((drawn - fed) * scale, 3)  # import and export come separately
+    for total, tariffs in (
+        (Key.ENERGY_IMPORT, (Key.ENERGY_IMPORT_T1, Key.ENERGY_IMPORT_T2)),
+        (Key.ENERGY_EXPORT, (Key.ENERGY_EXPORT_T1, Key.ENERGY_EXPORT_T2)),
+    ):
+        if total not in values and any(t in values for t in tariffs):
+            values[total] = round(sum(float(values.get(t, 0.0)) for t in tariffs), 6)
     if "power factor" not in data and isinstance(data.get("total_pf"), (int, float)):
         values[Key.POWER_FACTOR] = round(float(data["total_pf"]) / 100, 4)  # three-phase meters give %
     if not values:
