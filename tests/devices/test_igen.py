@@ -172,3 +172,29 @@ async def test_meters_cannot_be_switched(meter: IgenSimulator, transports: Trans
     await client.identify()
     with pytest.raises(CommandRejected):
         await client.write(MAIN_CHANNEL, Key.RELAY, value=True)
+
+
+def test_ir_reader_and_single_phase_meter_payloads() -> None:
+    ir_reader = {
+        "SN": "3320730586",
+        "SN2": "56197869",
+        "Total Active Power": -30,
+        "L3 Phase Voltage": 230.5,
+        "Reactive Power": -20,
+        "Full-Time Cumulative Grid-Connected Electric Energy": 9.55,
+        "Accumulated Purchase Of Electric Energy In Full Time.": 56.21,
+    }
+    values = parse_values(ir_reader)
+    assert (values[Key.POWER], values[Key.ENERGY_IMPORT], values[Key.ENERGY_EXPORT]) == (-30, 56.21, 9.55)
+    single = {
+        "SN": "3310500113",
+        "voltage": 229.87,
+        "current": 0.66,
+        "active power": 133.5,
+        "power factor": 0.63,
+        "frequency": 50.03,
+        "total_act_energy": 3.53,
+        "total_act_ret_energy": 0.18,
+    }
+    values = parse_values(single)
+    assert (values[Key.POWER], values[Key.VOLTAGE], values[Key.POWER_FACTOR]) == (133.5, 229.87, 0.63)
