@@ -99,6 +99,14 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     def _write_push(self) -> None:
         self._pending_push = None
         self._last_push_write = self.hass.loop.time()
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), f"{self.name} push", eager_start=True
-        )
+        snapshot = self.client.latest()
+        if snapshot is None:  # nothing fresh to hand over: a regular refresh decides
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), f"{self.name} push", eager_start=True
+            )
+            return
+        if self.invert:
+            snapshot = invert_snapshot(snapshot)
+        if snapshot != self.data or not self.last_update_success:
+            # Pushed values need no I/O: written directly, not through a refresh task per datagram.
+            self.async_set_updated_data(snapshot)

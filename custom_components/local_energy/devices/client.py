@@ -53,6 +53,10 @@ class DeviceClient(ABC):
     async def fetch(self) -> Snapshot:
         """Return the current values: one request for polled devices, the fresh pushed ones otherwise."""
 
+    def latest(self) -> Snapshot | None:
+        """For push devices: the values pushed lately, without any I/O (None when there are none)."""
+        return None
+
     async def start(self, on_push: PushListener) -> None:  # noqa: B027 - polled devices need no start
         """Begin receiving pushed data; on_push is called whenever new values arrived."""
 

@@ -198,6 +198,12 @@ class EnisticClient(DeviceClient):
             self.listen_port, route, self._serial, self._on_datagram
         )
 
+    def latest(self) -> Snapshot | None:
+        """The channels heard from lately, or None."""
+        now = _now()
+        fresh = {cid: channel for cid, (channel, seen) in self._channels.items() if now - seen <= STALE_AFTER}
+        return Snapshot(channels=fresh) if fresh else None
+
     async def fetch(self) -> Snapshot:
         """The channels heard from within STALE_AFTER.
 

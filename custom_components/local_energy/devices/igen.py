@@ -214,6 +214,16 @@ class IgenClient(DeviceClient):
             self.push_port, route, self._serial, self._on_datagram
         )
 
+    def latest(self) -> Snapshot | None:
+        """The latest broadcast while it is fresh (the plug's relay as last read), or None."""
+        if self._pushed is None or _now() - self._pushed[1] > PUSH_FRESH:
+            return None
+        values = dict(self._pushed[0])
+        if self._is_plug and self._relay is not None:
+            values[Key.RELAY] = self._relay
+        controls = (_RELAY,) if self._is_plug and self._relay is not None else ()
+        return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
+
     async def fetch(self) -> Snapshot:
         """The latest broadcast while it is fresh; otherwise one HTTP request."""
         if self._pushed is not None and _now() - self._pushed[1] <= PUSH_FRESH:
