@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -177,3 +179,13 @@ async def test_unload_leaves_nothing_behind(
     assert transports.udp.listening(discovery_port)  # discovery listens as long as Home Assistant runs
     await hass.async_stop(force=True)
     assert not transports.udp.listening(discovery_port)
+
+
+async def test_sub_second_interval_is_kept(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
+    """0.5 s means two polls a second, not a poll whenever the loop is free."""
+    entry = homewizard_entry(homewizard_sim, update_interval=0.5)
+    await setup_entry(hass, entry)
+    homewizard_sim.requests = 0
+    await asyncio.sleep(1.2)  # real time: the polls themselves are what is counted
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert 1 <= homewizard_sim.requests <= 4

@@ -67,6 +67,27 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         await super().async_shutdown()
         await self.client.close()
 
+    def _schedule_refresh(self) -> None:
+        """Schedule the next poll exactly one interval from now when the interval is under a second.
+
+        The base class counts from the start of the current second (``int(loop.time())``), which for
+        sub-second intervals lands in the past most of the time and polls the device in a tight loop.
+        """
+        interval = self._update_interval_seconds
+        if interval is None or interval >= 1 or self.config_entry.pref_disable_polling:
+            super()._schedule_refresh()
+            return
+        self._async_unsub_refresh()
+        loop = self.hass.loop
+        self._unsub_refresh = loop.call_at(loop.time() + interval, self._on_interval).cancel
+
+    @callback
+    def _on_interval(self) -> None:
+        self._unsub_refresh = None
+        self.config_entry.async_create_background_task(
+            self.hass, self._handle_refresh_interval(), f"{self.name} refresh", eager_start=True
+        )
+
     async def _async_update_data(self) -> Snapshot:
         try:
             snapshot = await self.client.fetch()
