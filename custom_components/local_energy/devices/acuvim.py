@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .client import DeviceClient
-from .modbus import DataType, ModbusConnection, Registers, plan_reads
+from .client import ModbusDeviceClient
+from .modbus import DataType, Registers, plan_reads
 from .model import (
     MAIN_CHANNEL,
     CannotConnect,
@@ -153,17 +153,14 @@ class MeterSettings:
         }[scale]
 
 
-class AcuvimClient(DeviceClient):
+class AcuvimClient(ModbusDeviceClient):
     """One Acuvim II behind a Modbus TCP module; it has no readable serial, the user gives it."""
 
     timing = Timing(default_interval=1.0, minimum_interval=0.5)
+    default_unit_id = DEFAULT_UNIT_ID
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._connection: ModbusConnection = self.transports.modbus.acquire(
-            self.config.host, self.config.port
-        )
-        self._unit = self.config.unit_id if self.config.unit_id is not None else DEFAULT_UNIT_ID
         self._settings: MeterSettings | None = None
 
     async def identify(self) -> DeviceIdentity:
@@ -188,10 +185,6 @@ class AcuvimClient(DeviceClient):
                 )
             }
         )
-
-    async def close(self) -> None:
-        """Give the shared connection back."""
-        await self.transports.modbus.release(self._connection)
 
     def diagnostics(self) -> dict[str, Any]:
         """Modbus requests sent on the shared connection, and the scaling in force."""

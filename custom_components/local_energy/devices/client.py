@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from .modbus import ModbusPool
+from .modbus import ModbusConnection, ModbusPool
 from .model import CommandRejected, ConnectionConfig, DeviceIdentity, Key, Snapshot, Timing, Value
 from .udp import UdpHub
 
@@ -78,3 +78,18 @@ class DeviceClient(ABC):
     def diagnostics(self) -> dict[str, Any]:
         """Counters worth showing in diagnostics (never secrets)."""
         return {}
+
+
+class ModbusDeviceClient(DeviceClient):
+    """A device on the shared Modbus TCP connection to its host:port, at a unit id."""
+
+    default_unit_id: ClassVar[int] = 1
+
+    def __init__(self, config: ConnectionConfig, transports: Transports) -> None:
+        super().__init__(config, transports)
+        self._connection: ModbusConnection = transports.modbus.acquire(config.host, config.port)
+        self._unit = config.unit_id if config.unit_id is not None else self.default_unit_id
+
+    async def close(self) -> None:
+        """Give the shared connection back."""
+        await self.transports.modbus.release(self._connection)

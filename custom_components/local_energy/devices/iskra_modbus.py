@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .client import DeviceClient
-from .modbus import DataType, ModbusConnection, ModbusExceptionResponse, RegisterBlock, Registers
+from .client import ModbusDeviceClient
+from .modbus import DataType, ModbusExceptionResponse, RegisterBlock, Registers
 from .model import (
     MAIN_CHANNEL,
     SWAPPED_ON_INVERT,
@@ -184,17 +184,14 @@ class Member:
         return self.model.startswith(("MC", "MT", "iMC", "iMT"))
 
 
-class IskraModbusClient(DeviceClient):
+class IskraModbusClient(ModbusDeviceClient):
     """A gateway (its meters named by address) or a single Iskra meter, over one Modbus TCP connection."""
 
     timing = Timing(default_interval=5.0, minimum_interval=2.0)
+    default_unit_id = DEFAULT_GATEWAY_ADDRESS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._connection: ModbusConnection = self.transports.modbus.acquire(
-            self.config.host, self.config.port
-        )
-        self._address = self.config.unit_id if self.config.unit_id is not None else DEFAULT_GATEWAY_ADDRESS
         self._is_gateway = True
         self._members: dict[int, Member] = {}
         self._counters: dict[int, dict[Key, Value]] = {}
@@ -202,7 +199,7 @@ class IskraModbusClient(DeviceClient):
 
     async def identify(self) -> DeviceIdentity:
         """Input registers 1-14: a gateway (SG...) or, addressed directly, a meter."""
-        model, serial, firmware = await self._identity(self._address)
+        model, serial, firmware = await self._identity(self._unit)
         self._is_gateway = model.startswith("SG")
         return DeviceIdentity(vendor=VENDOR, model=model, serial=serial, firmware=firmware)
 
@@ -210,7 +207,7 @@ class IskraModbusClient(DeviceClient):
         """Each meter's measurement block every poll, its counters every COUNTERS_EVERY polls."""
         read_counters = self._polls % COUNTERS_EVERY == 0
         self._polls += 1
-        addresses = self.config.members if self._is_gateway else (self._address,)
+        addresses = self.config.members if self._is_gateway else (self._unit,)
         channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, {})}
         answered = 0
         for address in addresses:
@@ -240,10 +237,6 @@ class IskraModbusClient(DeviceClient):
             "gateway": self._is_gateway,
             "members": {a: {"model": m.model, "reversed": m.reversed} for a, m in self._members.items()},
         }
-
-    async def close(self) -> None:
-        """Give the shared connection back."""
-        await self.transports.modbus.release(self._connection)
 
     async def _identity(self, address: int) -> tuple[str, str, str | None]:
         block = await self._connection.read_input(address, 1, 14)

@@ -14,8 +14,8 @@ import asyncio
 import logging
 from typing import Any
 
-from .client import DeviceClient
-from .modbus import DataType, ModbusConnection, ModbusExceptionResponse, Registers, encode
+from .client import ModbusDeviceClient
+from .modbus import DataType, ModbusExceptionResponse, Registers, encode
 from .model import (
     MAIN_CHANNEL,
     CannotConnect,
@@ -54,17 +54,14 @@ BACKOFF_SECONDS = 1.0
 _TRANSIENT_CODES = {4, 5, 6}  # device failure, acknowledge, busy: worth asking again
 
 
-class PowerPackClient(DeviceClient):
+class PowerPackClient(ModbusDeviceClient):
     """One PowerPack; the user gives its serial (none is readable) and rated power."""
 
     timing = Timing(default_interval=2.0, minimum_interval=1.0)
+    default_unit_id = DEFAULT_UNIT_ID
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._connection: ModbusConnection = self.transports.modbus.acquire(
-            self.config.host, self.config.port
-        )
-        self._unit = self.config.unit_id if self.config.unit_id is not None else DEFAULT_UNIT_ID
         self.retries = 0
 
     @property
@@ -116,10 +113,6 @@ class PowerPackClient(DeviceClient):
     def diagnostics(self) -> dict[str, Any]:
         """Requests and retries."""
         return {"modbus_requests": self._connection.requests, "read_retries": self.retries}
-
-    async def close(self) -> None:
-        """Give the shared connection back."""
-        await self.transports.modbus.release(self._connection)
 
     def _checked_kilowatts(self, watts: float) -> int:
         if abs(watts) > self.rated_power_w:

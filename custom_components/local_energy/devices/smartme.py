@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .client import DeviceClient
-from .modbus import DataType, ModbusConnection, ModbusExceptionResponse, Registers, encode, plan_reads
+from .client import ModbusDeviceClient
+from .modbus import DataType, ModbusExceptionResponse, Registers, encode, plan_reads
 from .model import (
     MAIN_CHANNEL,
     Channel,
@@ -117,17 +117,14 @@ def decode(registers: Registers, values: tuple[Register, ...]) -> dict[Key, Valu
     return decoded
 
 
-class SmartMeClient(DeviceClient):
+class SmartMeClient(ModbusDeviceClient):
     """A smart-me meter, or a Pico charging station (standalone, or the master of its group)."""
 
     timing = Timing(default_interval=2.0, minimum_interval=2.0)
+    default_unit_id = DEFAULT_UNIT_ID
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._connection: ModbusConnection = self.transports.modbus.acquire(
-            self.config.host, self.config.port
-        )
-        self._unit = self.config.unit_id if self.config.unit_id is not None else DEFAULT_UNIT_ID
         self._is_pico: bool | None = None
         self._currents: dict[Key, Value] = {}
         self._active_phases: frozenset[int] | None = None
@@ -192,10 +189,6 @@ class SmartMeClient(DeviceClient):
     def diagnostics(self) -> dict[str, Any]:
         """Requests on the shared connection and what the device was taken for."""
         return {"modbus_requests": self._connection.requests, "pico": self._is_pico}
-
-    async def close(self) -> None:
-        """Give the shared connection back."""
-        await self.transports.modbus.release(self._connection)
 
     async def _answers_charging_registers(self) -> bool:
         try:
