@@ -7,7 +7,7 @@ counter are optional, and absent keys stay absent (a missing counter is not zero
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
 from .client import DeviceClient
 from .http import HttpEndpoint, HttpTransport
@@ -22,6 +22,7 @@ from .model import (
     Snapshot,
     Timing,
     Value,
+    is_number,
 )
 
 VENDOR = "everHome"
@@ -78,33 +79,26 @@ class EcoTrackerClient(DeviceClient):
         return {"http_requests": self._http.requests}
 
     async def _read(self) -> Mapping[str, Any]:
-        body = await self._http.get_json(PATH)
-        if not isinstance(body, dict):
-            raise InvalidResponse(f"{PATH} did not answer a JSON object")
-        return body
+        return await self._http.get_object(PATH)
 
 
 def parse(body: Mapping[str, Any]) -> Snapshot:
     """Turn a /v1/json body into a snapshot; a stale reading is no reading."""
     age = body.get("agePower")
-    if _number(age) and age > STALE_READING_MS:
+    if is_number(age) and age > STALE_READING_MS:
         raise CannotConnect(f"the EcoTracker has not read the meter for {age / 1000:.0f} s")
     values: dict[Key, Value] = {
-        key: float(body[field]) for field, key in _WATTS.items() if _number(body.get(field))
+        key: float(body[field]) for field, key in _WATTS.items() if is_number(body.get(field))
     }
     values.update(
         {
             key: round(float(body[field]) / 1000, 6)
             for field, key in _WATT_HOURS.items()
-            if _number(body.get(field))
+            if is_number(body.get(field))
         }
     )
     if Key.POWER not in values:
         raise InvalidResponse(f"{PATH} has no power value")
-    if _number(rssi := body.get("rssi")):
+    if is_number(rssi := body.get("rssi")):
         values[Key.WIFI_RSSI] = float(rssi)
     return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values)})
-
-
-def _number(raw: object) -> TypeGuard[float | int]:
-    return isinstance(raw, (int, float)) and not isinstance(raw, bool)

@@ -6,7 +6,6 @@ carry several events, and events that are not readings are ignored.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
@@ -210,11 +209,11 @@ class EnisticClient(DeviceClient):
         Right after start the snapshot may be empty: channels appear as their readings arrive. Silence for
         STALE_AFTER (or not listening at all) means the controller is gone.
         """
-        now = _now()
-        fresh = {cid: channel for cid, (channel, seen) in self._channels.items() if now - seen <= STALE_AFTER}
-        if not fresh and (self._listening_since is None or now - self._listening_since > STALE_AFTER):
+        if (snapshot := self.latest()) is not None:
+            return snapshot
+        if self._listening_since is None or _now() - self._listening_since > STALE_AFTER:
             raise CannotConnect(f"no Enistic reading from {self._serial} for {STALE_AFTER:.0f} s")
-        return Snapshot(channels=fresh)
+        return Snapshot(channels={})
 
     async def write(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch a smart socket; its next reading confirms the state."""
@@ -252,22 +251,12 @@ class EnisticClient(DeviceClient):
             self._listener()
 
     async def _wait_for_serial(self) -> str:
-        found: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        def on_datagram(datagram: bytes, address: Address) -> None:
-            if address[0] != self.config.host or found.done():
-                return
-            readings, _ = parse_datagram(datagram)
-            if readings:
-                found.set_result(readings[0].controller)
-
-        subscription = await self.transports.udp.subscribe(self.listen_port, route, None, on_datagram)
         try:
-            return await asyncio.wait_for(found, IDENTIFY_TIMEOUT)
+            return await self.transports.udp.first_key_from(
+                self.listen_port, route, self.config.host, IDENTIFY_TIMEOUT
+            )
         except TimeoutError as err:
             raise CannotConnect(
                 f"no Enistic reading from {self.config.host} on UDP port {self.listen_port} "
                 f"within {IDENTIFY_TIMEOUT:.0f} s"
             ) from err
-        finally:
-            subscription.cancel()

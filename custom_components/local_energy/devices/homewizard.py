@@ -116,12 +116,12 @@ class HomeWizardClient(DeviceClient):
         # Only when adding a meter: an entry made for v1 stays on v1 until the user pairs it.
         if self.config.serial is None and await self._speaks_v2():
             raise AuthenticationRequired(f"the P1 meter at {self.config.host} speaks API v2: pair it")
-        return _identity(await self._v1.get_json("/api"), "/api")
+        return _identity(await self._v1.get_object("/api"), "/api")
 
     async def fetch(self) -> Snapshot:
         """One request a poll (v2 adds /api/system once every SYSTEM_EVERY polls, for Wi-Fi)."""
         if not self.uses_v2:
-            return parse_data(_require_object(await self._v1.get_json("/api/v1/data"), "/api/v1/data"))
+            return parse_data(await self._v1.get_object("/api/v1/data"))
         measurement = _require_object(await self._v2_request("GET", "/api/measurement"), "/api/measurement")
         if self._polls % SYSTEM_EVERY == 0:
             system = _require_object(await self._v2_request("GET", "/api/system"), "/api/system")

@@ -69,6 +69,17 @@ class HttpTransport:
         """GET a path and return its decoded JSON body."""
         return await self.request_json("GET", path)
 
+    async def get_object(self, path: str) -> dict[str, Any]:
+        """GET a path whose answer must be a JSON object."""
+        return await self.request_object("GET", path)
+
+    async def request_object(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
+        """Send a request whose answer must be a JSON object; anything else is an invalid response."""
+        body = await self.request_json(method, path, payload)
+        if not isinstance(body, dict):
+            raise InvalidResponse(f"{path} answered {type(body).__name__}, not a JSON object")
+        return body
+
     async def request_json(self, method: str, path: str, payload: Any = None) -> Any:
         """Send a request and return the decoded JSON body of a 2xx answer."""
         url = self.endpoint.url(path)

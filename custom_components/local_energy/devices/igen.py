@@ -9,7 +9,6 @@ client asks the HTTP OpenData API instead, so every device works either way.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -301,18 +300,11 @@ class IgenClient(DeviceClient):
             self._listener()
 
     async def _wait_for_broadcast(self) -> str:
-        found: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        def heard(datagram: bytes, address: Address) -> None:
-            if address[0] == self.config.host and not found.done() and (serial := route(datagram)):
-                found.set_result(serial)
-
-        subscription = await self.transports.udp.subscribe(self.push_port, route, None, heard)
         try:
-            return await asyncio.wait_for(found, PUSH_FRESH * 2)
+            return await self.transports.udp.first_key_from(
+                self.push_port, route, self.config.host, PUSH_FRESH * 2
+            )
         except TimeoutError as err:
             raise CannotConnect(
                 f"{self.config.host} answers neither its HTTP API nor with broadcasts on UDP {self.push_port}"
             ) from err
-        finally:
-            subscription.cancel()

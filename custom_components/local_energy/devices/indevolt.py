@@ -150,12 +150,9 @@ class IndevoltClient(DeviceClient):
         self._setpoint = watts
 
     async def _get(self, points: tuple[int, ...]) -> dict[str, Any]:
-        body = await self._http.request_json(
+        return await self._http.request_object(
             "POST", "/rpc/Indevolt.GetData" + config_query({"t": list(points)})
         )
-        if not isinstance(body, dict):
-            raise InvalidResponse("Indevolt.GetData did not answer a JSON object")
-        return body
 
     async def _set(self, point: int, values: list[int]) -> None:
         body = await self._http.request_json(

@@ -6,9 +6,11 @@ and yields snapshots of normalized measurements.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeGuard
 
 type Value = float | int | str | bool
 
@@ -410,6 +412,11 @@ class ConnectionConfig:
     """Family-specific numbers the user set: a maximum current, a rated power, a minimum interval."""
     members: tuple[int, ...] = ()
     """Modbus addresses of the devices behind a gateway, where the protocol cannot list them."""
+
+
+def is_number(raw: object) -> TypeGuard[float | int]:
+    """A finite int or float from a payload (bool is not a number here)."""
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
 
 
 def invert_snapshot(snapshot: Snapshot) -> Snapshot:

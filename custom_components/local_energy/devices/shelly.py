@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeGuard
+from typing import Any
 
 import aiohttp
 
@@ -39,6 +39,7 @@ from .model import (
     UnsupportedModel,
     Value,
     WrongDevice,
+    is_number,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -206,10 +207,7 @@ class ShellyClient(DeviceClient):
     async def _read_status(self) -> dict[str, Any]:
         info = self._info or await self._read_info()
         path = "/rpc/Shelly.GetStatus" if info.generation >= 2 else "/status"
-        body = await self._transport(info).get_json(path)
-        if not isinstance(body, dict):
-            raise InvalidResponse(f"{path} did not answer a JSON object")
-        return body
+        return await self._transport(info).get_object(path)
 
     def _transport(self, info: ShellyInfo) -> HttpTransport:
         if not info.auth_required:
@@ -267,7 +265,7 @@ def _gen1_3em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
         values[_IMPORT_PHASES[index]] = _kwh(meter["total"])
         values[_EXPORT_PHASES[index]] = _kwh(meter["total_returned"])
     total = status.get("total_power")
-    values[Key.POWER] = float(total) if _is_number(total) else sum(float(m["power"]) for m in emeters)
+    values[Key.POWER] = float(total) if is_number(total) else sum(float(m["power"]) for m in emeters)
     values[Key.ENERGY_IMPORT] = round(sum(_kwh(m["total"]) for m in emeters), 6)
     values[Key.ENERGY_EXPORT] = round(sum(_kwh(m["total_returned"]) for m in emeters), 6)
     return {MAIN_CHANNEL: _main(values, status, relay=_gen1_relay(status))}
@@ -414,12 +412,8 @@ def _signed(current: object, power: float) -> float:
 
 
 def _put(values: dict[Key, Value], key: Key, raw: object) -> None:
-    if _is_number(raw):
+    if is_number(raw):
         values[key] = float(raw)
-
-
-def _is_number(raw: object) -> TypeGuard[float | int]:
-    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
 
 
 def _kwh(watt_hours: object) -> float:
@@ -427,7 +421,7 @@ def _kwh(watt_hours: object) -> float:
 
 
 def _kwh_or_none(watt_hours: object) -> float | None:
-    return _kwh(watt_hours) if _is_number(watt_hours) else None
+    return _kwh(watt_hours) if is_number(watt_hours) else None
 
 
 def _text(raw: object) -> str | None:

@@ -166,7 +166,4 @@ class StromleserClient(DeviceClient):
         return {"http_requests": self._http.requests, "rate_limited": self.rejected}
 
     async def _read(self) -> Mapping[str, Any]:
-        body = await self._http.get_json(PATH)
-        if not isinstance(body, dict):
-            raise InvalidResponse(f"{PATH} did not answer a JSON object")
-        return body
+        return await self._http.get_object(PATH)

@@ -99,6 +99,20 @@ class UdpHub:
                 listener.handlers[key] = handler
         return Subscription(lambda: self._unsubscribe(port, key, handler))
 
+    async def first_key_from(self, port: int, router: Router, host: str, within: float) -> str:
+        """The routing key of the first datagram from host that no one else claims; TimeoutError if none."""
+        found: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def heard(datagram: bytes, address: Address) -> None:
+            if address[0] == host and not found.done() and (key := router(datagram)) is not None:
+                found.set_result(key)
+
+        subscription = await self.subscribe(port, router, None, heard)
+        try:
+            return await asyncio.wait_for(found, within)
+        finally:
+            subscription.cancel()
+
     def stats(self, port: int) -> ListenerStats | None:
         """Return the counters of the listener on a port, if one is open."""
         listener = self._listeners.get(port)
