@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .device import SimulatedDevice
 from .modbus_server import ModbusSimulatorServer, RegisterMap
-from .ticker import Ticker
 
 PT1, PT2 = 400, 400
 CT1, CT2 = 200, 5
@@ -31,33 +31,18 @@ class AcuvimState:
         return sum(self.powers)
 
 
-class AcuvimSimulator:
+class AcuvimSimulator(SimulatedDevice):
     """Serves an AcuvimState through the registers a real meter exposes."""
+
+    tick = 0.5
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, unit_id: int = 1) -> None:
         self.state = AcuvimState()
         self.registers = RegisterMap()
         self.unit_id = unit_id
-        self.server = ModbusSimulatorServer({unit_id: self.registers}, host, port)
-        self._ticker = Ticker(self.advance, 0.5)
+        super().__init__(ModbusSimulatorServer({unit_id: self.registers}, host, port))
         self._write_settings()
         self.publish()
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self, *, changing: bool = False) -> None:
-        """Listen; with changing=True the values move every half second."""
-        await self.server.start()
-        if changing:
-            self._ticker.start()
-
-    async def stop(self) -> None:
-        """Stop listening and changing."""
-        await self._ticker.stop()
-        await self.server.stop()
 
     def advance(self) -> None:
         """Move to the next set of values: a cloud passes over the PV, the counters go on."""

@@ -7,13 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
+from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
-from .ticker import Ticker
 
 SERIAL = "abcdef123456"
 
 
-class EcoTrackerSimulator:
+class EcoTrackerSimulator(SimulatedDevice):
     """Three-phase reader; power in W (negative on export), counters in Wh."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -27,24 +27,7 @@ class EcoTrackerSimulator:
         self.step = 0
         app = web.Application()
         app.router.add_get("/v1/json", self._json)
-        self.server = HttpSimulatorServer(app, host, port)
-        self._ticker = Ticker(self.advance, 1.0)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self, *, changing: bool = False) -> None:
-        """Listen; with changing=True the values move every second."""
-        await self.server.start()
-        if changing:
-            self._ticker.start()
-
-    async def stop(self) -> None:
-        """Stop listening and changing."""
-        await self._ticker.stop()
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app, host, port))
 
     def advance(self) -> None:
         """One second later."""

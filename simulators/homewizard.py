@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
-from .ticker import Ticker
 
 SERIAL = "3c39e7aabbcc"
 
@@ -36,7 +36,7 @@ class P1State:
     step: int = 0
 
 
-class HomeWizardSimulator:
+class HomeWizardSimulator(SimulatedDevice):
     """Serves a P1State; api_enabled=False answers 403 as a meter whose local API is off."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -52,24 +52,7 @@ class HomeWizardSimulator:
         app = web.Application()
         app.router.add_get("/api", self._device)
         app.router.add_get("/api/v1/data", self._data)
-        self.server = HttpSimulatorServer(app, host, port)
-        self._ticker = Ticker(self.advance, 1.0)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self, *, changing: bool = False) -> None:
-        """Listen; with changing=True the meter moves every second, as a DSMR 5 meter does."""
-        await self.server.start()
-        if changing:
-            self._ticker.start()
-
-    async def stop(self) -> None:
-        """Stop listening and changing."""
-        await self._ticker.stop()
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app, host, port))
 
     def advance(self) -> None:
         """Next second: PV output drifts, counters move with the net power."""
@@ -162,7 +145,7 @@ class HomeWizardSimulator:
 PAIRING_WINDOW = 30.0
 
 
-class HomeWizardV2Simulator:
+class HomeWizardV2Simulator(SimulatedDevice):
     """A P1 meter on API v2: HTTPS with a certificate for ``appliance/p1dongle/<serial>``, Bearer tokens.
 
     The certificate comes from a test CA made at start (``ca_pem``); a real meter's comes from HomeWizard's.
@@ -182,20 +165,7 @@ class HomeWizardV2Simulator:
         app.router.add_get("/api/measurement", self._measurement)
         app.router.add_get("/api/system", self._system)
         app.router.add_post("/api/user", self._user)
-        self.server = HttpSimulatorServer(app, host, port, tls=self._tls)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app, host, port, tls=self._tls))
 
     def press_button(self) -> None:
         """The user presses the meter's button: tokens can be requested for 30 s."""

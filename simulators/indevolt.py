@@ -11,12 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
+from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
 
 SERIAL = "A673AI2HIX02185S"
 
 
-class IndevoltSimulator:
+class IndevoltSimulator(SimulatedDevice):
     """A SolidFlex 2000 (type CMS-SF2000) discharging 350 W, with an SMD meter; or a BK1600."""
 
     def __init__(self, *, device_type: str = "CMS-SF2000", port: int = 0) -> None:
@@ -34,20 +35,7 @@ class IndevoltSimulator:
         app.router.add_get("/rpc/Sys.GetConfig", self._config)
         app.router.add_post("/rpc/Indevolt.GetData", self._get)
         app.router.add_post("/rpc/Indevolt.SetData", self._set)
-        self.server = HttpSimulatorServer(app, "127.0.0.1", port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app, "127.0.0.1", port))
 
     async def _config(self, _request: web.Request) -> web.Response:
         device = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
 
 GATEWAY_SERIAL = "SG000002"
@@ -41,7 +42,7 @@ class Bicom:
     on: bool = False
 
 
-class IskraGatewaySimulator:
+class IskraGatewaySimulator(SimulatedDevice):
     """SG-E1 with a three-phase IE38 on the left IR port, a single-phase WM1 on RS485, two Bicoms."""
 
     def __init__(self, *, username: str | None = None, password: str | None = None, port: int = 0) -> None:
@@ -62,20 +63,7 @@ class IskraGatewaySimulator:
         app.router.add_get("/api/counter/{index}", self._counter)
         app.router.add_get("/api/bicoms", self._bicoms)
         app.router.add_post("/api/bicom", self._bicom)
-        self.server = HttpSimulatorServer(app, "127.0.0.1", port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app, "127.0.0.1", port))
 
     def listed(self) -> list[dict[str, Any]]:
         """The device list as the gateway gives it (a Bicom on the right IR port is in it too)."""

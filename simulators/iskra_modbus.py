@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from .device import SimulatedDevice
 from .modbus_server import ModbusSimulatorServer, RegisterMap
 
 GATEWAY_ADDRESS = 34
@@ -86,7 +87,7 @@ class IskraMeterMap(RegisterMap):
         self.inputs.update(counts)
 
 
-class IskraModbusSimulator:
+class IskraModbusSimulator(SimulatedDevice):
     """The gateway at address 34, an IE38 three-phase meter at 33, a WM1 single-phase meter at 35."""
 
     def __init__(self, port: int = 0, *, reversed_wm1: bool = False) -> None:
@@ -95,17 +96,4 @@ class IskraModbusSimulator:
             33: IskraMeterMap("IE38MD", "79000001"),
             35: IskraMeterMap("WM1-6", "58000002", phases=1, reversed_connection=reversed_wm1),
         }
-        self.server = ModbusSimulatorServer(dict(self.units), "127.0.0.1", port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        await self.server.stop()
+        super().__init__(ModbusSimulatorServer(dict(self.units), "127.0.0.1", port))

@@ -12,10 +12,11 @@ from custom_components.local_energy.devices.powerpack import (
     STATUS_READY,
 )
 
+from .device import SimulatedDevice
 from .modbus_server import ModbusSimulatorServer, RegisterMap
 
 
-class PowerPackSimulator:
+class PowerPackSimulator(SimulatedDevice):
     """Ready, 62 % full, 4 inverter blocks; takes target power (int16 kW) and command source writes."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -26,20 +27,7 @@ class PowerPackSimulator:
         self.registers.set_words(REG_COMMAND_SOURCE, [2])
         self.registers.set_words(REG_STATE_OF_ENERGY, [62])
         self.registers.set_words(REG_AVAILABLE_BLOCKS, [4])
-        self.server = ModbusSimulatorServer({1: self.registers}, host, port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening (and drop connections, as a restarting device does)."""
-        await self.server.stop()
+        super().__init__(ModbusSimulatorServer({1: self.registers}, host, port))
 
     def set_status(self, status: int) -> None:
         """Change the system status."""

@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
-from .ticker import Ticker
 
 # model id -> (generation, app name, layout)
 MODELS: dict[str, tuple[int, str, str]] = {
@@ -57,7 +57,7 @@ class ShellyState:
     step: int = 0
 
 
-class ShellySimulator:
+class ShellySimulator(SimulatedDevice):
     """One Shelly on a free port."""
 
     def __init__(
@@ -80,30 +80,13 @@ class ShellySimulator:
         self.requests: list[str] = []
         self.malformed = False
         self._nonces: set[str] = set()
-        self._ticker = Ticker(self.advance, 1.0)
         app_ = web.Application()
         app_.router.add_get("/shelly", self._shelly)
         app_.router.add_get("/status", self._gen1_status)
         app_.router.add_get("/relay/0", self._gen1_relay)
         app_.router.add_get("/rpc/Shelly.GetStatus", self._rpc_status)
         app_.router.add_get("/rpc/Switch.Set", self._rpc_switch_set)
-        self.server = HttpSimulatorServer(app_, host, port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self, *, changing: bool = False) -> None:
-        """Listen; with changing=True the values move every second."""
-        await self.server.start()
-        if changing:
-            self._ticker.start()
-
-    async def stop(self) -> None:
-        """Stop listening and changing."""
-        await self._ticker.stop()
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app_, host, port))
 
     def advance(self) -> None:
         """One second later: PV on phase 2 varies; counters move per phase, as the device counts."""

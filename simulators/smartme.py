@@ -5,6 +5,7 @@ from __future__ import annotations
 from custom_components.local_energy.devices.modbus import DataType, encode
 from custom_components.local_energy.devices.smartme import ALL_PHASES, METER, PER_PHASE, SERIAL, address
 
+from .device import SimulatedDevice
 from .modbus_server import ModbusSimulatorServer, RegisterMap
 
 # Physical values: W, var, V, A, power factor, tariff, kWh.
@@ -17,7 +18,7 @@ METER_VALUES = {
 }  # fmt: skip
 
 
-class SmartMeSimulator:
+class SmartMeSimulator(SimulatedDevice):
     """Serves the documented register map; a Pico also takes charging currents (function 16)."""
 
     def __init__(
@@ -37,20 +38,7 @@ class SmartMeSimulator:
             for phase in PER_PHASE:
                 self.set_current(phase.register, 16.0)
             self.registers.write_hook = self._on_write
-        self.server = ModbusSimulatorServer({1: self.registers}, host, port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening (and drop connections, as a restarting device does)."""
-        await self.server.stop()
+        super().__init__(ModbusSimulatorServer({1: self.registers}, host, port))
 
     def set_value(self, register: int, value: float) -> None:
         """Store a physical value in its register's encoding."""

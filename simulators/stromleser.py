@@ -7,13 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
+from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
 
 DEVICE_ID = "STROM_ONE_8529546829"
 RATE_LIMIT_SECONDS = 8.0
 
 
-class StromleserSimulator:
+class StromleserSimulator(SimulatedDevice):
     """Answers like the documented device; a request within 8 s of the last answered one is refused."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -28,20 +29,7 @@ class StromleserSimulator:
         self._last_answer: float | None = None
         app = web.Application()
         app.router.add_get("/v1/data", self._data)
-        self.server = HttpSimulatorServer(app, host, port)
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        return self.server.port
-
-    async def start(self) -> None:
-        """Listen."""
-        await self.server.start()
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        await self.server.stop()
+        super().__init__(HttpSimulatorServer(app, host, port))
 
     def payload(self) -> dict[str, Any]:
         """The /v1/data body."""
