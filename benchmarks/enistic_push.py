@@ -7,16 +7,14 @@ Everything runs on 127.0.0.1 inside a real Home Assistant core (the test harness
 from __future__ import annotations
 
 import asyncio
-import statistics
-import subprocess
-import sys
 import time
 from contextlib import AsyncExitStack
 
-from homeassistant import loader
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_test_home_assistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from benchmarks import harness
+from benchmarks.harness import home_assistant, p50_p99_ms
 from custom_components.local_energy.const import CONF_UPDATE_INTERVAL, DOMAIN
 from custom_components.local_energy.devices.enistic import EnisticClient, parse_datagram
 from simulators.enistic import CONTROLLER, EnisticSimulator
@@ -37,12 +35,6 @@ def parse_rate() -> float:
     return PARSE_DATAGRAMS / (time.perf_counter() - started)
 
 
-async def start_hass(stack: AsyncExitStack) -> HomeAssistant:
-    hass = await stack.enter_async_context(async_test_home_assistant())
-    hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-    return hass
-
-
 async def add_entry(
     hass: HomeAssistant, simulator: EnisticSimulator, interval: float, serial: str
 ) -> MockConfigEntry:
@@ -59,7 +51,7 @@ async def add_entry(
 async def latency(period: float) -> tuple[float, float, int]:
     """Send a changing reading every period; time until the socket's power state shows it."""
     async with AsyncExitStack() as stack:
-        hass = await start_hass(stack)
+        hass = await home_assistant(stack)
         simulator = EnisticSimulator(free_udp_port())
         await simulator.start()
         entry = await add_entry(hass, simulator, EnisticClient.timing.minimum_interval, CONTROLLER)
@@ -84,9 +76,7 @@ async def latency(period: float) -> tuple[float, float, int]:
         await hass.config_entries.async_unload(entry.entry_id)
         await simulator.stop()
         await hass.async_stop(force=True)
-    samples = sorted(delays[1:])  # the first reading creates the entities
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return statistics.median(samples) * 1000, p99 * 1000, len(samples)
+    return (*p50_p99_ms(delays[1:]), len(delays) - 1)  # the first reading creates the entities
 
 
 SENDER = """
@@ -111,31 +101,18 @@ asyncio.run(main(int(port), int(controllers), float(period), float(seconds)))
 async def cpu_share() -> tuple[float, float, int, int]:
     """CPU of the Home Assistant process while 20 controllers broadcast, against the same process idle."""
     async with AsyncExitStack() as stack:
-        hass = await start_hass(stack)
+        hass = await home_assistant(stack)
         port = free_udp_port()
         placeholder = EnisticSimulator(port)
         entries = [await add_entry(hass, placeholder, 1.0, f"00AA{n:08X}") for n in range(CPU_CONTROLLERS)]
-        cpu, wall = time.process_time(), time.perf_counter()
-        await asyncio.sleep(CPU_SECONDS / 2)
-        idle = (time.process_time() - cpu) / (time.perf_counter() - wall)
-        sender = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            SENDER,
-            str(port),
-            str(CPU_CONTROLLERS),
-            str(CPU_PERIOD),
-            str(CPU_SECONDS),
-            stdout=subprocess.PIPE,
+        idle, busy, output = await harness.cpu_share(
+            SENDER, port, CPU_CONTROLLERS, CPU_PERIOD, CPU_SECONDS, quiet=CPU_SECONDS / 2
         )
-        cpu, wall = time.process_time(), time.perf_counter()
-        output, _ = await sender.communicate()
-        busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
         received = sum(entry.runtime_data.client.datagrams for entry in entries)
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)
-    return idle * 100, busy * 100, int(output.strip() or 0), received
+    return idle, busy, int(output or 0), received
 
 
 async def main() -> None:

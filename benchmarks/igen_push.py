@@ -7,24 +7,16 @@ Everything runs on 127.0.0.1 inside a real Home Assistant core (the test harness
 from __future__ import annotations
 
 import asyncio
-import statistics
-import subprocess
-import sys
 import time
 from contextlib import AsyncExitStack
 
-import aiohttp
-from homeassistant import loader
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_test_home_assistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.local_energy import discovery
+from benchmarks import harness
+from benchmarks.harness import home_assistant, p50_p99_ms
 from custom_components.local_energy.const import CONF_PUSH_PORT, CONF_UPDATE_INTERVAL, DOMAIN
-from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.igen import IgenClient, parse_packet, parse_values
-from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.udp import UdpHub
-from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.igen import IgenDevice, IgenSimulator
 from tests.conftest import free_udp_port
 
@@ -49,12 +41,7 @@ def parse_rate() -> float:
 async def start(
     stack: AsyncExitStack, port: int, interval: float = IgenClient.timing.minimum_interval
 ) -> tuple[HomeAssistant, IgenSimulator, list[MockConfigEntry]]:
-    discovery.IGEN_PORT = free_udp_port()
-    hass = await stack.enter_async_context(async_test_home_assistant())
-    hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-    # A plain session: the bare test harness has no network stack for Home Assistant's own one.
-    session = await stack.enter_async_context(aiohttp.ClientSession())
-    hass.data[DATA_TRANSPORTS] = Transports(http=session, modbus=ModbusPool(), udp=UdpHub())
+    hass = await home_assistant(stack)
     simulator = IgenSimulator(port, [IgenDevice("meter", serial(n)) for n in range(METERS)])
     await simulator.start()
     entries = []
@@ -103,12 +90,7 @@ async def latency() -> tuple[float, float, int]:
             await hass.config_entries.async_unload(entry.entry_id)
         await simulator.stop()
         await hass.async_stop(force=True)
-    samples = sorted(delays[1:])
-    return (
-        statistics.median(samples) * 1000,
-        samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000,
-        len(samples),
-    )
+    return (*p50_p99_ms(delays[1:]), len(delays) - 1)
 
 
 SENDER = """
@@ -133,28 +115,13 @@ async def cpu_share(interval: float) -> tuple[float, float, int, int]:
     async with AsyncExitStack() as stack:
         port = free_udp_port()
         hass, simulator, entries = await start(stack, port, interval)
-        cpu, wall = time.process_time(), time.perf_counter()
-        await asyncio.sleep(SECONDS / 2)
-        idle = (time.process_time() - cpu) / (time.perf_counter() - wall)
-        sender = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            SENDER,
-            str(port),
-            str(METERS),
-            str(PERIOD),
-            str(SECONDS),
-            stdout=subprocess.PIPE,
-        )
-        cpu, wall = time.process_time(), time.perf_counter()
-        output, _ = await sender.communicate()
-        busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
+        idle, busy, output = await harness.cpu_share(SENDER, port, METERS, PERIOD, SECONDS, quiet=SECONDS / 2)
         received = sum(entry.runtime_data.client.datagrams for entry in entries)
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
         await simulator.stop()
         await hass.async_stop(force=True)
-    return idle * 100, busy * 100, int(output.strip() or 0), received
+    return idle, busy, int(output or 0), received
 
 
 async def main() -> None:
