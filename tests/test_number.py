@@ -108,10 +108,13 @@ async def test_setpoint_written_and_read_back(
     await refresh(hass, freezer)
     assert hass.states.get(ENTITY).state == "800.0"
 
-    with pytest.raises(ServiceValidationError, match="not a multiple of 100"):
+    # The guard rounds toward zero to the step before the client sees it: 850 -> 800, -1999 -> -1900.
+    for asked in (850, -1999):
         await hass.services.async_call(
-            NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: ENTITY, ATTR_VALUE: 850}, blocking=True
+            NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: ENTITY, ATTR_VALUE: asked}, blocking=True
         )
+    assert device.writes[-2:] == [(REGISTER, [800]), (REGISTER, encode(-1900, DataType.INT16))]
+    device.writes.clear()
     with pytest.raises(ServiceValidationError, match="illegal data value"):
         await hass.services.async_call(
             NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: ENTITY, ATTR_VALUE: 1500}, blocking=True
@@ -120,4 +123,4 @@ async def test_setpoint_written_and_read_back(
         await hass.services.async_call(
             NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: ENTITY, ATTR_VALUE: 5000}, blocking=True
         )
-    assert device.writes == [(REGISTER, [800])]  # nothing refused was written
+    assert device.writes == []  # nothing refused was written

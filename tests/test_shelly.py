@@ -34,7 +34,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from custom_components.local_energy.devices import shelly
+from custom_components.local_energy.devices import contract
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry
 
@@ -248,7 +248,7 @@ async def test_netted_energy_continues_after_restart(
         hass, [(State(entity, "12.5"), {"native_value": 12.5, "native_unit_of_measurement": "kWh"})]
     )
     now = [100.0]
-    monkeypatch.setattr(shelly, "_now", lambda: now[0])
+    monkeypatch.setattr(contract, "_now", lambda: now[0])
     shelly_sim.state.powers = [0.0, -3600.0, 0.0]
     await setup_entry(hass, shelly_entry(shelly_sim))
     assert hass.states.get(entity).state == "12.5"

@@ -90,7 +90,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def _async_update_data(self) -> Snapshot:
         try:
-            snapshot = await self.client.fetch()
+            snapshot = await self.client.read()
         except AuthenticationFailed as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
@@ -120,7 +120,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     def _write_push(self) -> None:
         self._pending_push = None
         self._last_push_write = self.hass.loop.time()
-        snapshot = self.client.latest()
+        snapshot = self.client.read_latest()
         if snapshot is None:  # nothing fresh to hand over: a regular refresh decides
             self.config_entry.async_create_background_task(
                 self.hass, self.async_refresh(), f"{self.name} push", eager_start=True

@@ -27,6 +27,7 @@ async def async_get_config_entry_diagnostics(
         },
         "identity": asdict(coordinator.identity),
         "client": coordinator.client.diagnostics(),
+        "contract": coordinator.client.guard.diagnostics(),
         "snapshot": {
             channel_id or "device": {
                 "kind": channel.kind.value,

@@ -33,7 +33,7 @@ async def test_identity_uses_the_given_serial(acuvim_sim: AcuvimSimulator, trans
 
 async def test_snapshot_scaled_to_primary_units(acuvim_sim: AcuvimSimulator, transports: Transports) -> None:
     client = client_for(acuvim_sim, transports)
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     state = acuvim_sim.state
     assert values[Key.FREQUENCY] == pytest.approx(50.0)
     assert values[Key.VOLTAGE_L1] == pytest.approx(230.1, abs=1e-3)
@@ -48,9 +48,9 @@ async def test_snapshot_scaled_to_primary_units(acuvim_sim: AcuvimSimulator, tra
 
 async def test_one_request_per_refresh(acuvim_sim: AcuvimSimulator, transports: Transports) -> None:
     client = client_for(acuvim_sim, transports)
-    await client.fetch()  # settings + measurements
+    await client.read()  # settings + measurements
     acuvim_sim.registers.reads.clear()
-    await client.fetch()
+    await client.read()
     assert acuvim_sim.registers.reads == [(0x4000, 80)]
     assert len(MEASUREMENT_PLAN) == 1
     await client.close()
@@ -60,7 +60,7 @@ async def test_secondary_energy_display(acuvim_sim: AcuvimSimulator, transports:
     acuvim_sim.registers.set_words(0x1019, [1])  # energy in secondary units: Rx / 1000
     acuvim_sim.registers.set_words(0x101D, [1])  # real-time values are primary already
     client = client_for(acuvim_sim, transports)
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert values[Key.ENERGY_IMPORT] == pytest.approx(123.456)
     assert values[Key.CURRENT_L1] == pytest.approx(0.2, abs=1e-4)  # taken as it is
     await client.close()
@@ -69,7 +69,7 @@ async def test_secondary_energy_display(acuvim_sim: AcuvimSimulator, transports:
 async def test_unwired_input_left_out(acuvim_sim: AcuvimSimulator, transports: Transports) -> None:
     acuvim_sim.registers.set_float(0x4006, float("nan"))
     client = client_for(acuvim_sim, transports)
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert Key.VOLTAGE_L3 not in values
     assert Key.VOLTAGE_L2 in values
     await client.close()
@@ -86,7 +86,7 @@ async def test_exception_response_is_typed(acuvim_sim: AcuvimSimulator, transpor
     acuvim_sim.registers.fail_with = ExcCodes.DEVICE_FAILURE
     client = client_for(acuvim_sim, transports)
     with pytest.raises(ModbusExceptionResponse) as caught:
-        await client.fetch()
+        await client.read()
     assert caught.value.code == 4
     assert "server device failure" in str(caught.value)
     await client.close()
@@ -101,13 +101,13 @@ async def test_wrong_unit_id(acuvim_sim: AcuvimSimulator, transports: Transports
 
 async def test_reconnects_after_restart(acuvim_sim: AcuvimSimulator, transports: Transports) -> None:
     client = client_for(acuvim_sim, transports)
-    await client.fetch()
+    await client.read()
     await acuvim_sim.stop()
     with pytest.raises(CannotConnect):
-        await client.fetch()
+        await client.read()
     await acuvim_sim.start()
     acuvim_sim.advance()
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert values[Key.POWER] == pytest.approx(acuvim_sim.state.total_power, abs=0.01)
     await client.close()
 

@@ -28,7 +28,7 @@ async def test_identity(ecotracker_sim: EcoTrackerSimulator, transports: Transpo
 
 
 async def test_values(ecotracker_sim: EcoTrackerSimulator, transports: Transports) -> None:
-    values = (await client_for(ecotracker_sim, transports).fetch()).channels[MAIN_CHANNEL].values
+    values = (await client_for(ecotracker_sim, transports).read()).channels[MAIN_CHANNEL].values
     assert values[Key.POWER] == pytest.approx(-308.55)  # exporting: negative, as the reader says
     assert values[Key.POWER_L2] == pytest.approx(-801.54)
     assert values[Key.ENERGY_IMPORT] == pytest.approx(77498.5623864)  # Wh -> kWh
@@ -41,7 +41,7 @@ async def test_missing_export_counter_stays_missing(
     ecotracker_sim: EcoTrackerSimulator, transports: Transports
 ) -> None:
     ecotracker_sim.with_export = False
-    values = (await client_for(ecotracker_sim, transports).fetch()).channels[MAIN_CHANNEL].values
+    values = (await client_for(ecotracker_sim, transports).read()).channels[MAIN_CHANNEL].values
     assert Key.ENERGY_EXPORT not in values
 
 
@@ -50,13 +50,13 @@ async def test_stale_reading_is_no_reading(
 ) -> None:
     ecotracker_sim.age_ms = 45_000
     with pytest.raises(CannotConnect, match="45 s"):
-        await client_for(ecotracker_sim, transports).fetch()
+        await client_for(ecotracker_sim, transports).read()
 
 
 async def test_malformed(ecotracker_sim: EcoTrackerSimulator, transports: Transports) -> None:
     ecotracker_sim.malformed = True
     with pytest.raises(InvalidResponse):
-        await client_for(ecotracker_sim, transports).fetch()
+        await client_for(ecotracker_sim, transports).read()
     with pytest.raises(InvalidResponse):
         parse({"powerAvg": 3})
 

@@ -116,12 +116,12 @@ async def test_channels_appear_with_their_readings(
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
     pushes: list[None] = []
     with pytest.raises(CannotConnect):
-        await client.fetch()  # not listening yet
+        await client.read()  # not listening yet
     await client.start(lambda: pushes.append(None))
-    assert (await client.fetch()).channels == {}  # listening, nothing heard yet
+    assert (await client.read()).channels == {}  # listening, nothing heard yet
     enistic_sim.broadcast(per_datagram=2)
     await until(lambda: len(client.diagnostics()["channels"]) == 5)
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     socket_channel = snapshot.channels[SOCKET]
     assert socket_channel.kind is ChannelKind.SOCKET
     assert socket_channel.values == {Key.POWER: 60.5, Key.RELAY: True}
@@ -145,7 +145,7 @@ async def test_other_controllers_are_not_mixed_in(
     stats = transports.udp.stats(enistic_sim.target[1])
     assert stats is not None
     assert stats.unrouted == 2
-    assert (await client.fetch()).value(SOCKET, Key.POWER) == 60.5
+    assert (await client.read()).value(SOCKET, Key.POWER) == 60.5
     await client.close()
 
 
@@ -162,7 +162,7 @@ async def test_switch_socket_reaches_the_controller(
     assert enistic_sim.socket(SOCKET).on is False
     enistic_sim.broadcast()
     await until(lambda: client.datagrams == 10)
-    assert (await client.fetch()).value(SOCKET, Key.RELAY) is False
+    assert (await client.read()).value(SOCKET, Key.RELAY) is False
     with pytest.raises(CommandRejected):
         await client.write(METER, Key.RELAY, True)
     await client.close()
@@ -179,5 +179,5 @@ async def test_silent_controller_goes_stale(
     await until(lambda: client.datagrams == 5)
     now[0] += enistic.STALE_AFTER + 1
     with pytest.raises(CannotConnect):
-        await client.fetch()
+        await client.read()
     await client.close()

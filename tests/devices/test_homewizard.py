@@ -39,7 +39,7 @@ async def test_identity(homewizard_sim: HomeWizardSimulator, transports: Transpo
 async def test_snapshot_values_units_and_sign(
     homewizard_sim: HomeWizardSimulator, transports: Transports
 ) -> None:
-    snapshot = await client_for(homewizard_sim, transports).fetch()
+    snapshot = await client_for(homewizard_sim, transports).read()
     meter = snapshot.channels[MAIN_CHANNEL].values
     assert meter[Key.POWER] == pytest.approx(-543.0)  # exporting: negative
     assert meter[Key.POWER_L1] == pytest.approx(-676.0)
@@ -56,10 +56,10 @@ async def test_snapshot_values_units_and_sign(
 
 async def test_values_follow_the_meter(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
     client = client_for(homewizard_sim, transports)
-    before = (await client.fetch()).value(MAIN_CHANNEL, Key.POWER)
+    before = (await client.read()).value(MAIN_CHANNEL, Key.POWER)
     for _ in range(10):
         homewizard_sim.advance()
-    after = (await client.fetch()).value(MAIN_CHANNEL, Key.POWER)
+    after = (await client.read()).value(MAIN_CHANNEL, Key.POWER)
     assert after == pytest.approx(round(sum(homewizard_sim.state.powers), 1))
     assert after != before
 
@@ -101,13 +101,13 @@ def test_decode_hex_id(raw: str | None, expected: str | None) -> None:
 async def test_api_disabled(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
     homewizard_sim.api_enabled = False
     with pytest.raises(ApiDisabled):
-        await client_for(homewizard_sim, transports).fetch()
+        await client_for(homewizard_sim, transports).read()
 
 
 async def test_malformed_body(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
     homewizard_sim.malformed = True
     with pytest.raises(InvalidResponse):
-        await client_for(homewizard_sim, transports).fetch()
+        await client_for(homewizard_sim, transports).read()
 
 
 async def test_unsupported_product(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
@@ -123,13 +123,13 @@ async def test_timeout(
     client = client_for(homewizard_sim, transports)
     client._v1._timeout = type(client._v1._timeout)(total=0.1)
     with pytest.raises(CannotConnect):
-        await client.fetch()
+        await client.read()
 
 
 async def test_device_gone(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
     client = client_for(homewizard_sim, transports)
     await homewizard_sim.stop()
     with pytest.raises(CannotConnect):
-        await client.fetch()
+        await client.read()
     await homewizard_sim.start()
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.POWER) is not None
+    assert (await client.read()).value(MAIN_CHANNEL, Key.POWER) is not None

@@ -65,7 +65,7 @@ async def test_identity_and_values_with_the_token(
     client = client_for(meter, transports, token=token)
     identity = await client.identify()
     assert (identity.serial, identity.firmware) == (meter.serial, "6.00")
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     values = snapshot.channels[MAIN_CHANNEL].values
     assert values[Key.POWER] == pytest.approx(-543.0)
     assert values[Key.ENERGY_IMPORT_T1] == pytest.approx(10830.511)
@@ -78,18 +78,18 @@ async def test_identity_and_values_with_the_token(
 
 async def test_one_request_per_poll(meter: HomeWizardV2Simulator, transports: Transports) -> None:
     client = client_for(meter, transports, token=await paired_token(meter, transports), serial=meter.serial)
-    await client.fetch()  # measurement + system
+    await client.read()  # measurement + system
     before = client.diagnostics()["http_requests"]
     for _ in range(SYSTEM_EVERY - 1):
-        await client.fetch()
+        await client.read()
     assert client.diagnostics()["http_requests"] - before == SYSTEM_EVERY - 1
 
 
 async def test_certificate_must_name_this_meter(meter: HomeWizardV2Simulator, transports: Transports) -> None:
     token = await paired_token(meter, transports)
-    assert (await client_for(meter, transports, token=token, serial=meter.serial).fetch()).channels
+    assert (await client_for(meter, transports, token=token, serial=meter.serial).read()).channels
     with pytest.raises(CannotConnect, match="certificate"):
-        await client_for(meter, transports, token=token, serial="aabbccddeeff").fetch()
+        await client_for(meter, transports, token=token, serial="aabbccddeeff").read()
 
 
 async def test_a_certificate_from_another_ca_is_refused(
@@ -98,15 +98,15 @@ async def test_a_certificate_from_another_ca_is_refused(
     token = await paired_token(meter, transports)
     monkeypatch.setattr(HomeWizardClient, "ca_pem", CA_PEM)  # HomeWizard's own CA did not sign it
     with pytest.raises(CannotConnect, match="certificate"):
-        await client_for(meter, transports, token=token).fetch()
+        await client_for(meter, transports, token=token).read()
 
 
 async def test_revoked_token(meter: HomeWizardV2Simulator, transports: Transports) -> None:
     client = client_for(meter, transports, token=await paired_token(meter, transports))
-    await client.fetch()
+    await client.read()
     meter.revoke_all()
     with pytest.raises(AuthenticationFailed):
-        await client.fetch()
+        await client.read()
 
 
 async def test_pairing_a_known_meter_checks_its_certificate_name(

@@ -111,7 +111,7 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     await until(lambda: client.datagrams == 2)
     assert client.malformed == 1
     meter.http_requests.clear()
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert meter.http_requests == []  # fresh broadcast: no HTTP
     assert values[Key.POWER] == 1250.0
     assert values[Key.POWER_FACTOR] == 0.98  # % -> fraction
@@ -126,7 +126,7 @@ async def test_http_when_udp_is_off(
     client = client_for(meter, transports, serial=SERIAL)
     await client.identify()
     await client.start(lambda: None)
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert meter.http_requests[-1] == "/rpc/Meter.JsonData"
     assert values[Key.POWER_L1] == 625.0
     assert client.diagnostics()["http_polls"] == 1
@@ -159,11 +159,11 @@ async def test_plug(transports: Transports) -> None:
     await simulator.start()
     client = client_for(simulator, transports)
     assert (await client.identify()).model == "SP-2W-EU"
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     assert snapshot.value(MAIN_CHANNEL, Key.RELAY) is True
     await client.write(MAIN_CHANNEL, Key.RELAY, value=False)
     assert simulator.devices[0].relay is False
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.RELAY) is False
+    assert (await client.read()).value(MAIN_CHANNEL, Key.RELAY) is False
     await simulator.stop()
 
 

@@ -42,7 +42,7 @@ async def test_identity_from_point_zero(battery: IndevoltSimulator, transports: 
 
 async def test_values_and_sign(battery: IndevoltSimulator, transports: Transports) -> None:
     client = client_for(battery, transports)
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     values = snapshot.channels[MAIN_CHANNEL].values
     assert values[Key.BATTERY_POWER] == -350.0  # discharging: negative
     assert values[Key.BATTERY_STATE] == "discharging"
@@ -53,19 +53,19 @@ async def test_values_and_sign(battery: IndevoltSimulator, transports: Transport
     assert values[Key.GRID_CHARGING] is False
     assert snapshot.channels[METER_CHANNEL].values == {Key.POWER: -120.5}
     assert client.diagnostics()["http_requests"] == 3  # config, serial, then one request per poll
-    await client.fetch()
+    await client.read()
     assert client.diagnostics()["http_requests"] == 4
 
 
 async def test_setpoints(battery: IndevoltSimulator, transports: Transports) -> None:
     client = client_for(battery, transports)
-    await client.fetch()
+    await client.read()
     with pytest.raises(CommandRejected) as caught:
         await client.write(MAIN_CHANNEL, Key.BATTERY_SETPOINT, 500)
     assert caught.value.reason == "not_real_time"
     await client.write(MAIN_CHANNEL, Key.OPERATING_MODE, "real_time_control")
     await client.write(MAIN_CHANNEL, Key.BATTERY_SETPOINT, 700)
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert values[Key.BATTERY_POWER] == 700.0  # charging: positive
     assert values[Key.BATTERY_SETPOINT] == 700
     await client.write(MAIN_CHANNEL, Key.BATTERY_SETPOINT, -400)
@@ -74,13 +74,13 @@ async def test_setpoints(battery: IndevoltSimulator, transports: Transports) -> 
     await client.write(MAIN_CHANNEL, Key.BACKUP_SOC, 20)
     assert battery.writes == [(47005, [4]), (47015, [1, 700, 100]), (47015, [2, 400, 5]), (1146, [600]),
                               (1143, [1]), (1142, [20])]  # fmt: skip
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert (values[Key.FEED_IN_LIMIT], values[Key.GRID_CHARGING], values[Key.BACKUP_SOC]) == (600, True, 20)
 
 
 async def test_refusals(battery: IndevoltSimulator, transports: Transports) -> None:
     client = client_for(battery, transports)
-    await client.fetch()
+    await client.read()
     with pytest.raises(CommandRejected):
         await client.write(MAIN_CHANNEL, Key.OPERATING_MODE, "outdoor_portable")  # BK1600 only
     with pytest.raises(CommandRejected):
@@ -97,7 +97,7 @@ async def test_bk1600(transports: Transports) -> None:
     await battery.start()
     client = client_for(battery, transports)
     assert (await client.identify()).model == "BK1600"
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     assert snapshot.channels[METER_CHANNEL].values[Key.POWER] == -120.5  # point 21028 on the BK1600
     controls = {c.key: c for c in snapshot.channels[MAIN_CHANNEL].controls}
     assert controls[Key.BATTERY_SETPOINT].maximum == 1200

@@ -48,7 +48,7 @@ async def test_identity(gateway: IskraGatewaySimulator, transports: Transports) 
 
 
 async def test_meters_and_bicoms(gateway: IskraGatewaySimulator, transports: Transports) -> None:
-    snapshot = await client_for(gateway, transports).fetch()
+    snapshot = await client_for(gateway, transports).read()
     assert snapshot.complete
     assert sorted(snapshot.channels) == ["", "58000002", "79000001", "bicom0", "bicom32"]
     three = snapshot.channels["79000001"]
@@ -72,10 +72,10 @@ async def test_meters_and_bicoms(gateway: IskraGatewaySimulator, transports: Tra
 
 async def test_requests_per_poll(gateway: IskraGatewaySimulator, transports: Transports) -> None:
     client = client_for(gateway, transports)
-    await client.fetch()
+    await client.read()
     assert len(gateway.requests) == 7  # list, status, 2 x (measurement + counter), bicoms
     gateway.requests.clear()
-    await client.fetch()  # 2 measurements, bicoms
+    await client.read()  # 2 measurements, bicoms
     assert gateway.requests == ["/api/measurement/0", "/api/measurement/1", "/api/bicoms"]
 
 
@@ -95,10 +95,10 @@ async def test_member_numbering_skips_right_ir_only() -> None:
 
 async def test_meter_added_and_removed(gateway: IskraGatewaySimulator, transports: Transports) -> None:
     client = client_for(gateway, transports)
-    await client.fetch()
+    await client.read()
     gateway.meters[1].enabled = False
     client._polls = 0  # the next poll reads the device list
-    assert "58000002" not in (await client.fetch()).channels
+    assert "58000002" not in (await client.read()).channels
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ async def test_bicom_switch(gateway: IskraGatewaySimulator, transports: Transpor
     client = client_for(gateway, transports)
     await client.write("bicom0", Key.RELAY, value=True)
     assert gateway.bicoms[0].on is True
-    assert (await client.fetch()).channels["bicom0"].values[Key.RELAY] is True
+    assert (await client.read()).channels["bicom0"].values[Key.RELAY] is True
     with pytest.raises(CommandRejected):
         await client.write("79000001", Key.RELAY, value=True)
 
@@ -165,7 +165,7 @@ async def test_not_a_gateway(transports: Transports) -> None:
 
 
 async def test_gateway_inputs_and_tariff(gateway: IskraGatewaySimulator, transports: Transports) -> None:
-    snapshot = await client_for(gateway, transports).fetch()
+    snapshot = await client_for(gateway, transports).read()
     assert snapshot.channels[""].values == {
         Key.TEMPERATURE_INPUT: 21.4,
         Key.PULSE_ENERGY: 0.256,
@@ -174,4 +174,4 @@ async def test_gateway_inputs_and_tariff(gateway: IskraGatewaySimulator, transpo
     assert snapshot.channels["79000001"].values[Key.ACTIVE_TARIFF] == 1
     gateway.temperature_input = "N/A °C"  # the input is not enabled
     client = client_for(gateway, transports)
-    assert Key.TEMPERATURE_INPUT not in (await client.fetch()).channels[""].values
+    assert Key.TEMPERATURE_INPUT not in (await client.read()).channels[""].values

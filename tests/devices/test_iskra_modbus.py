@@ -47,7 +47,7 @@ async def test_gateway_and_its_meters(gateway: IskraModbusSimulator, transports:
     client = client_for(gateway, transports)
     identity = await client.identify()
     assert (identity.model, identity.serial, identity.firmware) == ("SG-E1", "SG000002", "2.10")
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     assert sorted(snapshot.channels) == ["", "58000002", "79000001"]
     three = snapshot.channels["79000001"].values
     assert three[Key.POWER] == pytest.approx(-380.0)
@@ -66,10 +66,10 @@ async def test_gateway_and_its_meters(gateway: IskraModbusSimulator, transports:
 
 async def test_one_block_per_meter_per_poll(gateway: IskraModbusSimulator, transports: Transports) -> None:
     client = client_for(gateway, transports)
-    await client.fetch()
+    await client.read()
     meter = gateway.units[33]
     meter.reads.clear()
-    await client.fetch()
+    await client.read()
     assert meter.reads == [(100, 91)]
     await client.close()
 
@@ -77,7 +77,7 @@ async def test_one_block_per_meter_per_poll(gateway: IskraModbusSimulator, trans
 async def test_reverse_connection_swaps_counters(transports: Transports) -> None:
     gateway = IskraModbusSimulator(reversed_wm1=True)
     await gateway.start()
-    values = (await client_for(gateway, transports).fetch()).channels["58000002"].values
+    values = (await client_for(gateway, transports).read()).channels["58000002"].values
     assert values[Key.RESETTABLE_ENERGY_EXPORT] == pytest.approx(12345.678)
     await gateway.stop()
 
@@ -85,13 +85,13 @@ async def test_reverse_connection_swaps_counters(transports: Transports) -> None
 async def test_a_meter_addressed_directly(gateway: IskraModbusSimulator, transports: Transports) -> None:
     client = client_for(gateway, transports, unit=33, members=())
     assert (await client.identify()).model == "IE38MD"
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.POWER) == pytest.approx(-380.0)
+    assert (await client.read()).value(MAIN_CHANNEL, Key.POWER) == pytest.approx(-380.0)
     await client.close()
 
 
 async def test_missing_meters(gateway: IskraModbusSimulator, transports: Transports) -> None:
     client = client_for(gateway, transports, members=(33, 40))
-    assert sorted((await client.fetch()).channels) == ["", "79000001"]  # nothing at 40: left out
+    assert sorted((await client.read()).channels) == ["", "79000001"]  # nothing at 40: left out
     nobody = client_for(gateway, transports, members=(40,))
     with pytest.raises(CannotConnect):
         await nobody.fetch()

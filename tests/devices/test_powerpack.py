@@ -43,7 +43,7 @@ async def test_values_in_one_request(battery: PowerPackSimulator, transports: Tr
     client = client_for(battery, transports)
     assert (await client.identify()).serial == "PP-500-01"
     battery.registers.reads.clear()
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     assert battery.registers.reads == [(2000, 29)]
     values = snapshot.channels[MAIN_CHANNEL].values
     assert values == {
@@ -65,7 +65,7 @@ async def test_target_power_written_when_ready(battery: PowerPackSimulator, tran
     await client.write(MAIN_CHANNEL, Key.TARGET_POWER, -12000.0)
     assert battery.target_kw == -12
     await client.write(MAIN_CHANNEL, Key.COMMAND_SOURCE, "3")
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.COMMAND_SOURCE) == "3"
+    assert (await client.read()).value(MAIN_CHANNEL, Key.COMMAND_SOURCE) == "3"
     await client.close()
 
 
@@ -108,24 +108,24 @@ async def test_reads_retry_a_device_that_recovers(
 ) -> None:
     battery.registers.fail_with, battery.registers.failures_left = ExcCodes.DEVICE_FAILURE, 2
     client = client_for(battery, transports)
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.STATE_OF_ENERGY) == 62
+    assert (await client.read()).value(MAIN_CHANNEL, Key.STATE_OF_ENERGY) == 62
     assert client.retries == 2
     battery.registers.fail_with = ExcCodes.ILLEGAL_ADDRESS  # not transient: no retry
     with pytest.raises(ModbusExceptionResponse):
-        await client.fetch()
+        await client.read()
     assert client.retries == 2
     await client.close()
 
 
 async def test_restart_reconnects(battery: PowerPackSimulator, transports: Transports) -> None:
     client = client_for(battery, transports)
-    await client.fetch()
+    await client.read()
     await battery.stop()
     with pytest.raises(CannotConnect):
-        await client.fetch()
+        await client.read()
     assert client.retries == 2
     await battery.start()
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.AVAILABLE_BLOCKS) == 4
+    assert (await client.read()).value(MAIN_CHANNEL, Key.AVAILABLE_BLOCKS) == 4
     await client.close()
 
 
@@ -145,7 +145,7 @@ async def test_retries_do_not_hold_up_other_devices_on_the_connection(
     finished: list[str] = []
 
     async def battery_read() -> None:
-        await client.fetch()  # fails twice, backs off 0.2 s then 0.4 s
+        await client.read()  # fails twice, backs off 0.2 s then 0.4 s
         finished.append("battery")
 
     async def neighbour_read() -> None:

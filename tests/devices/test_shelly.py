@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from custom_components.local_energy.devices import shelly
+from custom_components.local_energy.devices import contract
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.model import (
     MAIN_CHANNEL,
@@ -59,7 +59,7 @@ async def test_every_model_reads_in_one_request(
     assert identity.model == MODELS[model].name
     assert identity.serial == MAC
     simulator.requests.clear()
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     assert simulator.requests == ["/status" if simulator.generation == 1 else "/rpc/Shelly.GetStatus"]
     main = snapshot.channels[MAIN_CHANNEL].values
     assert main[Key.WIFI_RSSI] in (-60.0, -61.0)
@@ -70,7 +70,7 @@ async def test_three_phase_values_signs_and_units(
     model: str, started: list[ShellySimulator], transports: Transports
 ) -> None:
     simulator = await play(started, model)
-    values = (await client_for(simulator, transports).fetch()).channels[MAIN_CHANNEL].values
+    values = (await client_for(simulator, transports).read()).channels[MAIN_CHANNEL].values
     state = simulator.state
     assert values[Key.POWER] == pytest.approx(sum(state.powers), abs=0.01)
     assert values[Key.POWER_L2] == pytest.approx(-2100.0)  # PV phase exports: negative
@@ -88,11 +88,11 @@ async def test_netted_energy_is_integrated_from_total_power(
     simulator = await play(started, "SPEM-003CEBEU")
     client = client_for(simulator, transports)
     now = [0.0]
-    monkeypatch.setattr(shelly, "_now", lambda: now[0])
+    monkeypatch.setattr(contract, "_now", lambda: now[0])
     simulator.state.powers = [1000.0, -3000.0, 500.0]  # the house exports 1.5 kW net
-    await client.fetch()
+    await client.read()
     now[0] = 3.6
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert values[Key.NET_ENERGY_EXPORT] == pytest.approx(0.0015)
     assert values[Key.NET_ENERGY_IMPORT] == 0.0
     assert values[Key.ENERGY_IMPORT] > 2500  # the per-phase counters import all the while
@@ -102,7 +102,7 @@ async def test_monophase_profile_gives_three_channels(
     started: list[ShellySimulator], transports: Transports
 ) -> None:
     simulator = await play(started, "S3EM-003CXCEU63", monophase=True)
-    snapshot = await client_for(simulator, transports).fetch()
+    snapshot = await client_for(simulator, transports).read()
     assert sorted(snapshot.channels) == ["", "em1:0", "em1:1", "em1:2"]
     channel = snapshot.channels["em1:1"]
     assert channel.name == "Shelly 3EM-63 Gen3 channel 2"
@@ -117,7 +117,7 @@ async def test_two_channel_meters(
     model: str, channels: list[str], started: list[ShellySimulator], transports: Transports
 ) -> None:
     simulator = await play(started, model)
-    snapshot = await client_for(simulator, transports).fetch()
+    snapshot = await client_for(simulator, transports).read()
     assert [c for c in snapshot.channels if c] == channels
     assert snapshot.channels[channels[1]].values[Key.POWER] == pytest.approx(-2100.0)
     assert snapshot.channels[MAIN_CHANNEL].values[Key.RELAY] is True
@@ -141,7 +141,7 @@ async def test_plugs(
     transports: Transports,
 ) -> None:
     simulator = await play(started, model)
-    values = (await client_for(simulator, transports).fetch()).channels[MAIN_CHANNEL].values
+    values = (await client_for(simulator, transports).read()).channels[MAIN_CHANNEL].values
     assert values[Key.POWER] == pytest.approx(power)
     assert values[Key.ENERGY_IMPORT] == pytest.approx(imported, abs=1e-3)
     assert values.get(Key.ENERGY_EXPORT) == (None if exported is None else pytest.approx(exported))
@@ -155,7 +155,7 @@ async def test_plug_power_sign(
 ) -> None:
     simulator = await play(started, model)
     simulator.state.powers[0] = -300.0  # a micro-inverter behind the plug
-    values = (await client_for(simulator, transports).fetch()).channels[MAIN_CHANNEL].values
+    values = (await client_for(simulator, transports).read()).channels[MAIN_CHANNEL].values
     assert values[Key.POWER] == (-300.0 if signed else 300.0)
 
 
@@ -165,7 +165,7 @@ async def test_relay(model: str, started: list[ShellySimulator], transports: Tra
     client = client_for(simulator, transports)
     await client.write(MAIN_CHANNEL, Key.RELAY, value=False)
     assert simulator.state.relay is False
-    assert (await client.fetch()).value(MAIN_CHANNEL, Key.RELAY) is False
+    assert (await client.read()).value(MAIN_CHANNEL, Key.RELAY) is False
     await client.write(MAIN_CHANNEL, Key.RELAY, value=True)
     assert simulator.state.relay is True
 
@@ -185,8 +185,8 @@ async def test_authentication(model: str, started: list[ShellySimulator], transp
     client = client_for(simulator, transports, password="s3cret")
     assert (await client.identify()).serial == MAC
     simulator.requests.clear()
-    await client.fetch()
-    await client.fetch()
+    await client.read()
+    await client.read()
     if simulator.generation >= 2:
         # The nonce is reused: after the first challenge, every poll is one request.
         assert simulator.requests == ["/rpc/Shelly.GetStatus"] * 2
@@ -195,10 +195,10 @@ async def test_authentication(model: str, started: list[ShellySimulator], transp
 
 async def test_another_device_at_the_address(shelly_sim: ShellySimulator, transports: Transports) -> None:
     client = client_for(shelly_sim, transports, serial=MAC)
-    await client.fetch()
+    await client.read()
     shelly_sim.mac = "112233445566"  # the DHCP lease went to another Shelly
     with pytest.raises(WrongDevice, match="112233445566"):
-        await client.fetch()
+        await client.read()
 
 
 @pytest.mark.parametrize("model", ["SPEM-003CEBEU", "SHEM-3"])
@@ -206,7 +206,7 @@ async def test_malformed_status(model: str, started: list[ShellySimulator], tran
     simulator = await play(started, model)
     simulator.malformed = True
     with pytest.raises(InvalidResponse):
-        await client_for(simulator, transports).fetch()
+        await client_for(simulator, transports).read()
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ async def test_meter(meter: SmartMeSimulator, transports: Transports) -> None:
     client = client_for(meter, transports)
     identity = await client.identify()
     assert (identity.vendor, identity.model, identity.serial) == ("smart-me", "Meter", "6301587")
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values
+    values = (await client.read()).channels[MAIN_CHANNEL].values
     assert values[Key.POWER] == pytest.approx(3250.5)  # mW -> W
     assert values[Key.POWER_L2] == pytest.approx(-480.75)  # signed
     assert values[Key.VOLTAGE_L1] == pytest.approx(231.2)
@@ -60,9 +60,9 @@ async def test_registers_are_read_one_below_their_number(
     meter: SmartMeSimulator, transports: Transports
 ) -> None:
     client = client_for(meter, transports)
-    await client.fetch()
+    await client.read()
     meter.registers.reads.clear()
-    await client.fetch()
+    await client.read()
     assert meter.registers.reads == [(0x1FFF, 60)]  # register 0x2000 .. 0x203B: one request
     assert METER_PLAN == [(0x1FFF, 60)]
     await client.close()
@@ -71,7 +71,7 @@ async def test_registers_are_read_one_below_their_number(
 async def test_pico_current_for_all_phases(pico: SmartMeSimulator, transports: Transports) -> None:
     client = client_for(pico, transports, max_current=16)
     assert (await client.identify()).model == "Pico charging station"
-    snapshot = await client.fetch()
+    snapshot = await client.read()
     assert snapshot.value(MAIN_CHANNEL, Key.CHARGE_CURRENT) == 16.0
     controls = {c.key: c for c in snapshot.channels[MAIN_CHANNEL].controls}
     assert (controls[Key.CHARGE_CURRENT].minimum, controls[Key.CHARGE_CURRENT].maximum) == (0, 16)
@@ -91,7 +91,7 @@ async def test_refused_before_anything_is_written(
     pico: SmartMeSimulator, transports: Transports, amperes: float, reason: str
 ) -> None:
     client = client_for(pico, transports, max_current=16)
-    await client.fetch()
+    await client.read()
     pico.registers.writes.clear()
     with pytest.raises(CommandRejected) as caught:
         await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L2, amperes)
@@ -106,10 +106,10 @@ async def test_phase_changes_are_rate_limited(
     now = [1000.0]
     monkeypatch.setattr(smartme, "_now", lambda: now[0])
     client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
-    await client.fetch()  # charging on L1, L2, L3
+    await client.read()  # charging on L1, L2, L3
     await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 12)  # same phases, other current: always allowed
     await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L1, 0)  # three phases -> two: a change
-    await client.fetch()
+    await client.read()
     with pytest.raises(CommandRejected) as caught:
         await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L2, 0)  # another change 0 min later
     assert caught.value.reason == "phase_change_too_soon"
@@ -118,7 +118,7 @@ async def test_phase_changes_are_rate_limited(
     await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L2, 14)  # magnitude only: allowed
     await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 0)  # pausing is always allowed
     now[0] += 10 * 60
-    await client.fetch()
+    await client.read()
     await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L3, 0)  # 10 min later: allowed
     assert pico.current(PER_PHASE[2].register) == 0.0
     await client.close()
@@ -126,7 +126,7 @@ async def test_phase_changes_are_rate_limited(
 
 async def test_meter_has_no_charging_current(meter: SmartMeSimulator, transports: Transports) -> None:
     client = client_for(meter, transports)
-    await client.fetch()
+    await client.read()
     with pytest.raises(CommandRejected):
         await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 8)
     await client.close()

@@ -28,7 +28,7 @@ async def test_identity_and_first_poll_share_one_request(
     client = client_for(stromleser_sim, transports)
     identity = await client.identify()
     assert (identity.serial, identity.model) == (DEVICE_ID, "stromleser.one")
-    values = (await client.fetch()).channels[MAIN_CHANNEL].values  # refused: within 8 s
+    values = (await client.read()).channels[MAIN_CHANNEL].values  # refused: within 8 s
     assert stromleser_sim.refused == 1
     known = StromleserClient(
         ConnectionConfig(host="127.0.0.1", port=stromleser_sim.port, serial=DEVICE_ID), transports
@@ -48,7 +48,7 @@ async def test_units_are_converted(
     stromleser_sim: StromleserSimulator, transports: Transports, energy_unit: str, power_unit: str
 ) -> None:
     stromleser_sim.energy_unit, stromleser_sim.power_unit = energy_unit, power_unit
-    values = (await client_for(stromleser_sim, transports).fetch()).channels[MAIN_CHANNEL].values
+    values = (await client_for(stromleser_sim, transports).read()).channels[MAIN_CHANNEL].values
     assert values[Key.ENERGY_IMPORT] == pytest.approx(22641.3328, abs=1e-3)
     assert values[Key.POWER_L2] == pytest.approx(-1320.0)
 
@@ -56,7 +56,7 @@ async def test_units_are_converted(
 async def test_unknown_unit_is_invalid(stromleser_sim: StromleserSimulator, transports: Transports) -> None:
     stromleser_sim.energy_unit = "BTU"
     with pytest.raises(InvalidResponse, match="BTU"):
-        await client_for(stromleser_sim, transports).fetch()
+        await client_for(stromleser_sim, transports).read()
 
 
 async def test_rate_limit_keeps_the_last_reading_for_a_while(
@@ -65,12 +65,12 @@ async def test_rate_limit_keeps_the_last_reading_for_a_while(
     now = [0.0]
     monkeypatch.setattr(stromleser, "_now", lambda: now[0])
     client = client_for(stromleser_sim, transports)
-    first = await client.fetch()
+    first = await client.read()
     now[0] = 30.0
-    assert await client.fetch() == first  # refused, shown again
+    assert await client.read() == first  # refused, shown again
     now[0] = 30.0 + stromleser.KEEP_LAST_GOOD
     with pytest.raises(CannotConnect, match="keeps rejecting"):
-        await client.fetch()
+        await client.read()
     assert client.diagnostics() == {"http_requests": 3, "rate_limited": 2}
 
 
@@ -109,9 +109,9 @@ async def test_another_device_at_the_address(
         ConnectionConfig(host="127.0.0.1", port=stromleser_sim.port, serial="STROM_ONE_1"), transports
     )
     with pytest.raises(WrongDevice, match=DEVICE_ID):
-        await client.fetch()
+        await client.read()
     stromleser_sim.rate_limited = False
-    await client_for(stromleser_sim, transports).fetch()
+    await client_for(stromleser_sim, transports).read()
     body = stromleser_sim.payload()
     del body["device_id"]
     with pytest.raises(InvalidResponse):

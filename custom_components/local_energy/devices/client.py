@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from .contract import ValueGuard, guard_setpoint
 from .modbus import ModbusConnection, ModbusPool
-from .model import CommandRejected, ConnectionConfig, DeviceIdentity, Key, Snapshot, Timing, Value
+from .model import CommandRejected, ConnectionConfig, Control, DeviceIdentity, Key, Snapshot, Timing, Value
 from .udp import UdpHub
 
 type PushListener = Callable[[], None]
@@ -44,6 +45,38 @@ class DeviceClient(ABC):
     def __init__(self, config: ConnectionConfig, transports: Transports) -> None:
         self.config = config
         self.transports = transports
+        self.guard = ValueGuard(f"{type(self).__name__} at {config.host}")
+        self._declared_controls: dict[tuple[str, Key], Control] = {}
+
+    async def read(self) -> Snapshot:
+        """Fetch, then check every value against the data contract (what Home Assistant is given)."""
+        return self._checked(await self.fetch())
+
+    def read_latest(self) -> Snapshot | None:
+        """The pushed values, checked against the data contract; None when nothing fresh was pushed."""
+        latest = self.latest()
+        return None if latest is None else self._checked(latest)
+
+    async def set(self, channel_id: str, key: Key, value: Value) -> None:
+        """Write a control after guarding the value by the control's declaration.
+
+        A value that is not finite, out of bounds or not an option is refused before anything is sent;
+        numbers are rounded toward zero to the control's step. The client then applies its own rules.
+        """
+        control = self._declared_controls.get((channel_id, key))
+        if control is None:
+            raise CommandRejected(f"{key} on channel {channel_id!r} is not a control of this device")
+        await self.write(channel_id, key, guard_setpoint(control, value))
+
+    def integrates(self, channel_id: str) -> bool:
+        """Whether a channel's netted import/export energy is integrated from its total power."""
+        return False
+
+    def _checked(self, snapshot: Snapshot) -> Snapshot:
+        for channel_id, channel in snapshot.channels.items():
+            for control in channel.controls:
+                self._declared_controls[(channel_id, control.key)] = control
+        return self.guard.check(snapshot, self.integrates)
 
     @abstractmethod
     async def identify(self) -> DeviceIdentity:
@@ -69,7 +102,7 @@ class DeviceClient(ABC):
         raise NotImplementedError
 
     async def write(self, channel_id: str, key: Key, value: Value) -> None:
-        """Write a control; raises CommandRejected before sending when the value is not allowed."""
+        """Send a guarded value (see set); raises CommandRejected when the device's own rules refuse it."""
         raise CommandRejected(f"{key} on channel {channel_id!r} cannot be written")
 
     async def close(self) -> None:  # noqa: B027 - clients holding nothing need no close

@@ -22,7 +22,6 @@ import aiohttp
 
 from .client import DeviceClient
 from .http import HttpEndpoint, HttpTransport
-from .integrator import EnergyIntegrator
 from .model import (
     MAIN_CHANNEL,
     AuthenticationRequired,
@@ -41,6 +40,7 @@ from .model import (
     WrongDevice,
     is_number,
 )
+from .payload import parsing
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -114,7 +114,12 @@ def parse_info(body: object) -> ShellyInfo:
     """Read /shelly of any generation; unknown models are unsupported."""
     if not isinstance(body, dict):
         raise InvalidResponse("/shelly did not answer a JSON object")
-    generation = int(body.get("gen") or 1)
+    gen = body.get("gen", 1)
+    if gen is None:
+        gen = 1
+    if isinstance(gen, bool) or not isinstance(gen, int) or not 1 <= gen <= 9:
+        raise InvalidResponse(f"/shelly names an unknown generation: {gen!r:.20}")
+    generation = gen
     model_id = str(body.get("model" if generation >= 2 else "type") or "")
     if not model_id:
         raise UnsupportedModel("/shelly names no model (firmware not fully provisioned?)")
@@ -147,7 +152,6 @@ class ShellyClient(DeviceClient):
         self._open = HttpTransport(self.transports.http, endpoint)
         self._authed: HttpTransport | None = None
         self._info: ShellyInfo | None = None
-        self._integrator = EnergyIntegrator()
 
     async def identify(self) -> DeviceIdentity:
         """Read /shelly; when auth is on, prove the credentials with one status request."""
@@ -223,21 +227,25 @@ class ShellyClient(DeviceClient):
                 self._authed = HttpTransport(self.transports.http, endpoint, auth=basic)
         return self._authed
 
+    def integrates(self, channel_id: str) -> bool:
+        """Three-phase meters count per phase: their netted import/export comes from the total power."""
+        info = self._info
+        return channel_id == MAIN_CHANNEL and info is not None and info.model.layout in _THREE_PHASE
+
     def _snapshot(self, info: ShellyInfo, status: Mapping[str, Any]) -> Snapshot:
-        try:
-            channels = _PARSERS[info.model.layout](status, info)
-        except (KeyError, TypeError, ValueError, IndexError) as err:
-            raise InvalidResponse(f"{info.model.name} status is missing or malformed: {err!r}") from err
-        main = channels[MAIN_CHANNEL]
-        if info.model.layout in (Layout.GEN1_3EM, Layout.RPC_3EM) and Key.POWER in main.values:
-            self._integrator.add(float(main.values[Key.POWER]), _now())
-            values = {
-                **main.values,
-                Key.NET_ENERGY_IMPORT: round(self._integrator.import_kwh, 6),
-                Key.NET_ENERGY_EXPORT: round(self._integrator.export_kwh, 6),
-            }
-            channels[MAIN_CHANNEL] = Channel(main.kind, values, controls=main.controls)
-        return Snapshot(channels=channels)
+        return parse_status(status, info)
+
+
+_THREE_PHASE = (Layout.GEN1_3EM, Layout.RPC_3EM)
+
+
+def parse_status(status: object, info: ShellyInfo) -> Snapshot:
+    """Turn a status answer (``/status`` or ``Shelly.GetStatus``) into a snapshot."""
+    if not isinstance(status, dict):
+        raise InvalidResponse(f"{info.model.name} status is not a JSON object")
+    with parsing(f"{info.model.name} status"):
+        channels = _PARSERS[info.model.layout](status, info)
+    return Snapshot(channels=channels)
 
 
 # --- parsing -------------------------------------------------------------------------------------------

@@ -1,0 +1,329 @@
+"""The key vocabulary: every normalized measurement key with its unit, sign, counter rule and plausible range.
+
+One table says everything the rest of the code needs to know about a key; the views below it (units,
+signed keys, counters, swaps on invert) are derived from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Unit(StrEnum):
+    """The fixed unit of every measurement key."""
+
+    WATT = "W"
+    KILOWATT_HOUR = "kWh"
+    VOLT = "V"
+    AMPERE = "A"
+    HERTZ = "Hz"
+    PERCENT = "%"
+    VAR = "var"
+    VOLT_AMPERE = "VA"
+    KILOVAR_HOUR = "kvarh"
+    CUBIC_METER = "m³"
+    DECIBEL_MILLIWATT = "dBm"
+    CELSIUS = "°C"
+    DEGREE = "°"
+    NONE = ""
+
+
+class Key(StrEnum):
+    """Normalized measurement keys. Power is signed: > 0 drawn from the grid, < 0 fed in."""
+
+    POWER = "power"
+    POWER_AVERAGE = "power_average"
+    POWER_L1 = "power_l1"
+    POWER_L2 = "power_l2"
+    POWER_L3 = "power_l3"
+    REACTIVE_POWER = "reactive_power"
+    REACTIVE_POWER_L1 = "reactive_power_l1"
+    REACTIVE_POWER_L2 = "reactive_power_l2"
+    REACTIVE_POWER_L3 = "reactive_power_l3"
+    APPARENT_POWER = "apparent_power"
+    APPARENT_POWER_L1 = "apparent_power_l1"
+    APPARENT_POWER_L2 = "apparent_power_l2"
+    APPARENT_POWER_L3 = "apparent_power_l3"
+    POWER_FACTOR = "power_factor"
+    POWER_FACTOR_L1 = "power_factor_l1"
+    POWER_FACTOR_L2 = "power_factor_l2"
+    POWER_FACTOR_L3 = "power_factor_l3"
+    VOLTAGE = "voltage"
+    VOLTAGE_L1 = "voltage_l1"
+    VOLTAGE_L2 = "voltage_l2"
+    VOLTAGE_L3 = "voltage_l3"
+    VOLTAGE_L1_L2 = "voltage_l1_l2"
+    VOLTAGE_L2_L3 = "voltage_l2_l3"
+    VOLTAGE_L3_L1 = "voltage_l3_l1"
+    CURRENT = "current"
+    CURRENT_L1 = "current_l1"
+    CURRENT_L2 = "current_l2"
+    CURRENT_L3 = "current_l3"
+    CURRENT_N = "current_n"
+    FREQUENCY = "frequency"
+    ENERGY_IMPORT = "energy_import"
+    ENERGY_IMPORT_T1 = "energy_import_t1"
+    ENERGY_IMPORT_T2 = "energy_import_t2"
+    ENERGY_IMPORT_T3 = "energy_import_t3"
+    ENERGY_IMPORT_T4 = "energy_import_t4"
+    ENERGY_EXPORT = "energy_export"
+    ENERGY_EXPORT_T1 = "energy_export_t1"
+    ENERGY_EXPORT_T2 = "energy_export_t2"
+    ENERGY_EXPORT_T3 = "energy_export_t3"
+    ENERGY_EXPORT_T4 = "energy_export_t4"
+    ENERGY_IMPORT_L1 = "energy_import_l1"
+    ENERGY_IMPORT_L2 = "energy_import_l2"
+    ENERGY_IMPORT_L3 = "energy_import_l3"
+    ENERGY_EXPORT_L1 = "energy_export_l1"
+    ENERGY_EXPORT_L2 = "energy_export_l2"
+    ENERGY_EXPORT_L3 = "energy_export_l3"
+    NET_ENERGY_IMPORT = "net_energy_import"
+    """kWh drawn from the grid, integrated from signed total power since the client started."""
+    NET_ENERGY_EXPORT = "net_energy_export"
+    """kWh fed in, integrated from signed total power since the client started."""
+    REACTIVE_ENERGY_IMPORT = "reactive_energy_import"
+    REACTIVE_ENERGY_EXPORT = "reactive_energy_export"
+    ACTIVE_TARIFF = "active_tariff"
+    GAS = "gas"
+    STATE_OF_ENERGY = "state_of_energy"
+    WIFI_STRENGTH = "wifi_strength"
+    WIFI_RSSI = "wifi_rssi"
+    TEMPERATURE = "temperature"
+    BATTERY_POWER = "battery_power"
+    BATTERY_STATE = "battery_state"
+    PV_POWER = "pv_power"
+    AC_INPUT_POWER = "ac_input_power"
+    AC_OUTPUT_POWER = "ac_output_power"
+    BATTERY_CHARGE_ENERGY = "battery_charge_energy"
+    BATTERY_DISCHARGE_ENERGY = "battery_discharge_energy"
+    PV_ENERGY = "pv_energy"
+    AC_INPUT_ENERGY = "ac_input_energy"
+    AC_OUTPUT_ENERGY = "ac_output_energy"
+    OPERATING_MODE = "operating_mode"
+    FEED_IN_LIMIT = "feed_in_limit"
+    MAX_OUTPUT_POWER = "max_output_power"
+    BACKUP_SOC = "backup_soc"
+    GRID_CHARGING = "grid_charging"
+    BATTERY_SETPOINT = "battery_setpoint"
+    TEMPERATURE_INPUT = "temperature_input"
+    PULSE_ENERGY = "pulse_energy"
+    POWER_ANGLE = "power_angle"
+    POWER_ANGLE_L1 = "power_angle_l1"
+    POWER_ANGLE_L2 = "power_angle_l2"
+    POWER_ANGLE_L3 = "power_angle_l3"
+    THD_VOLTAGE_L1 = "thd_voltage_l1"
+    THD_VOLTAGE_L2 = "thd_voltage_l2"
+    THD_VOLTAGE_L3 = "thd_voltage_l3"
+    THD_CURRENT_L1 = "thd_current_l1"
+    THD_CURRENT_L2 = "thd_current_l2"
+    THD_CURRENT_L3 = "thd_current_l3"
+    RESETTABLE_ENERGY_IMPORT = "resettable_energy_import"
+    RESETTABLE_ENERGY_EXPORT = "resettable_energy_export"
+    RELAY = "relay"
+    METER_CHANNEL = "meter_channel"
+    TARGET_POWER = "target_power"
+    CHARGE_CURRENT = "charge_current"
+    CHARGE_CURRENT_L1 = "charge_current_l1"
+    CHARGE_CURRENT_L2 = "charge_current_l2"
+    CHARGE_CURRENT_L3 = "charge_current_l3"
+    COMMAND_SOURCE = "command_source"
+    SYSTEM_STATUS = "system_status"
+    AVAILABLE_BLOCKS = "available_blocks"
+
+
+class ValueKind(StrEnum):
+    """What type a key's value has."""
+
+    NUMBER = "number"
+    TEXT = "text"
+    FLAG = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """What a key is: its unit, its type, and the range outside which a reading is impossible.
+
+    ``low``/``high`` are the plausibility bounds: a value outside cannot be a real reading (NaN, 1e300 W,
+    -5 kWh), whereas 0 V on a dead phase, 0 Hz without mains or a large export stay inside.
+    ``counter`` marks energy-like totals that only grow (total_increasing); ``max_rate`` is the fastest
+    a counter can grow, in its unit per hour. ``swaps_with`` is the counter of the other direction,
+    exchanged when a clamp's sign is inverted. ``signed`` keys change sign on invert.
+    """
+
+    unit: Unit
+    low: float = -math.inf
+    high: float = math.inf
+    kind: ValueKind = ValueKind.NUMBER
+    signed: bool = False
+    counter: bool = False
+    max_rate: float = math.inf
+    swaps_with: Key | None = None
+    accumulated: bool = False
+    """A counter the client integrates from zero; Home Assistant carries its total over restarts."""
+    control: bool = False
+    """Written as well as read: shown as a control, not as a sensor."""
+
+
+MAX_POWER_W = 1e8
+"""100 MW: above any building a meter of ours measures, far below a corrupt float."""
+_MAX_ENERGY = 1e10
+_ENERGY_RATE = MAX_POWER_W / 1000  # kWh per hour at the largest plausible power
+
+
+def _power(*, signed: bool = False, control: bool = False) -> KeySpec:
+    return KeySpec(Unit.WATT, -MAX_POWER_W, MAX_POWER_W, signed=signed, control=control)
+
+
+def _energy(
+    swaps_with: Key | None = None, *, unit: Unit = Unit.KILOWATT_HOUR, accumulated: bool = False
+) -> KeySpec:
+    return KeySpec(
+        unit,
+        0.0,
+        _MAX_ENERGY,
+        counter=True,
+        max_rate=_ENERGY_RATE,
+        swaps_with=swaps_with,
+        accumulated=accumulated,
+    )
+
+
+def _ranged(unit: Unit, low: float, high: float, *, signed: bool = False, control: bool = False) -> KeySpec:
+    return KeySpec(unit, low, high, signed=signed, control=control)
+
+
+_TEXT = KeySpec(Unit.NONE, kind=ValueKind.TEXT)
+_FLAG = KeySpec(Unit.NONE, kind=ValueKind.FLAG)
+_VOLTAGE = _ranged(Unit.VOLT, 0.0, 1e6)
+_CURRENT = _ranged(Unit.AMPERE, -1e5, 1e5, signed=True)
+_POWER_FACTOR = _ranged(Unit.NONE, -1.1, 1.1)
+_REACTIVE = KeySpec(Unit.VAR, -MAX_POWER_W, MAX_POWER_W, signed=True)
+_APPARENT = KeySpec(Unit.VOLT_AMPERE, -MAX_POWER_W, MAX_POWER_W)
+_ANGLE = _ranged(Unit.DEGREE, -360.0, 360.0)
+_THD = _ranged(Unit.PERCENT, 0.0, 1000.0)
+_CHARGE_CURRENT = _ranged(Unit.AMPERE, 0.0, 1000.0, control=True)
+
+
+def _pairs(*pairs: tuple[Key, Key]) -> dict[Key, KeySpec]:
+    specs: dict[Key, KeySpec] = {}
+    for importing, exporting in pairs:
+        specs[importing] = _energy(exporting)
+        specs[exporting] = _energy(importing)
+    return specs
+
+
+K = Key
+KEYS: Mapping[Key, KeySpec] = {
+    **dict.fromkeys((K.POWER, K.POWER_AVERAGE, K.POWER_L1, K.POWER_L2, K.POWER_L3), _power(signed=True)),
+    **dict.fromkeys(
+        (K.REACTIVE_POWER, K.REACTIVE_POWER_L1, K.REACTIVE_POWER_L2, K.REACTIVE_POWER_L3), _REACTIVE
+    ),
+    **dict.fromkeys(
+        (K.APPARENT_POWER, K.APPARENT_POWER_L1, K.APPARENT_POWER_L2, K.APPARENT_POWER_L3), _APPARENT
+    ),
+    **dict.fromkeys((K.POWER_FACTOR, K.POWER_FACTOR_L1, K.POWER_FACTOR_L2, K.POWER_FACTOR_L3), _POWER_FACTOR),
+    **dict.fromkeys(
+        (
+            K.VOLTAGE,
+            K.VOLTAGE_L1,
+            K.VOLTAGE_L2,
+            K.VOLTAGE_L3,
+            K.VOLTAGE_L1_L2,
+            K.VOLTAGE_L2_L3,
+            K.VOLTAGE_L3_L1,
+        ),
+        _VOLTAGE,
+    ),
+    **dict.fromkeys((K.CURRENT, K.CURRENT_L1, K.CURRENT_L2, K.CURRENT_L3), _CURRENT),
+    K.CURRENT_N: _ranged(Unit.AMPERE, -1e5, 1e5),
+    K.FREQUENCY: _ranged(Unit.HERTZ, 0.0, 1000.0),
+    **_pairs(
+        (K.ENERGY_IMPORT, K.ENERGY_EXPORT),
+        (K.ENERGY_IMPORT_L1, K.ENERGY_EXPORT_L1),
+        (K.ENERGY_IMPORT_L2, K.ENERGY_EXPORT_L2),
+        (K.ENERGY_IMPORT_L3, K.ENERGY_EXPORT_L3),
+        (K.RESETTABLE_ENERGY_IMPORT, K.RESETTABLE_ENERGY_EXPORT),
+    ),
+    # Tariff counters keep their names on invert: a tariff register is wired to one direction by the meter.
+    **dict.fromkeys(
+        (
+            K.ENERGY_IMPORT_T1,
+            K.ENERGY_IMPORT_T2,
+            K.ENERGY_IMPORT_T3,
+            K.ENERGY_IMPORT_T4,
+            K.ENERGY_EXPORT_T1,
+            K.ENERGY_EXPORT_T2,
+            K.ENERGY_EXPORT_T3,
+            K.ENERGY_EXPORT_T4,
+        ),
+        _energy(),
+    ),
+    K.NET_ENERGY_IMPORT: _energy(K.NET_ENERGY_EXPORT, accumulated=True),
+    K.NET_ENERGY_EXPORT: _energy(K.NET_ENERGY_IMPORT, accumulated=True),
+    K.REACTIVE_ENERGY_IMPORT: _energy(K.REACTIVE_ENERGY_EXPORT, unit=Unit.KILOVAR_HOUR),
+    K.REACTIVE_ENERGY_EXPORT: _energy(K.REACTIVE_ENERGY_IMPORT, unit=Unit.KILOVAR_HOUR),
+    K.ACTIVE_TARIFF: _ranged(Unit.NONE, 0, 100),
+    K.GAS: _energy(unit=Unit.CUBIC_METER),
+    K.STATE_OF_ENERGY: _ranged(Unit.PERCENT, 0.0, 100.0),
+    K.WIFI_STRENGTH: _ranged(Unit.PERCENT, 0.0, 100.0),
+    K.WIFI_RSSI: _ranged(Unit.DECIBEL_MILLIWATT, -150.0, 20.0),
+    K.TEMPERATURE: _ranged(Unit.CELSIUS, -80.0, 250.0),
+    K.BATTERY_POWER: _power(signed=True),
+    K.BATTERY_STATE: _TEXT,
+    K.PV_POWER: _power(),
+    K.AC_INPUT_POWER: _power(),
+    K.AC_OUTPUT_POWER: _power(),
+    **dict.fromkeys(
+        (
+            K.BATTERY_CHARGE_ENERGY,
+            K.BATTERY_DISCHARGE_ENERGY,
+            K.PV_ENERGY,
+            K.AC_INPUT_ENERGY,
+            K.AC_OUTPUT_ENERGY,
+        ),
+        _energy(),
+    ),
+    K.OPERATING_MODE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
+    K.FEED_IN_LIMIT: _power(control=True),
+    K.MAX_OUTPUT_POWER: _power(control=True),
+    K.BACKUP_SOC: _ranged(Unit.PERCENT, 0.0, 100.0, control=True),
+    K.GRID_CHARGING: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
+    K.BATTERY_SETPOINT: _power(control=True),
+    K.TEMPERATURE_INPUT: _ranged(Unit.CELSIUS, -80.0, 250.0),
+    K.PULSE_ENERGY: _energy(),
+    **dict.fromkeys((K.POWER_ANGLE, K.POWER_ANGLE_L1, K.POWER_ANGLE_L2, K.POWER_ANGLE_L3), _ANGLE),
+    **dict.fromkeys(
+        (
+            K.THD_VOLTAGE_L1,
+            K.THD_VOLTAGE_L2,
+            K.THD_VOLTAGE_L3,
+            K.THD_CURRENT_L1,
+            K.THD_CURRENT_L2,
+            K.THD_CURRENT_L3,
+        ),
+        _THD,
+    ),
+    K.RELAY: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
+    K.METER_CHANNEL: _ranged(Unit.NONE, 0, 1e4),
+    K.TARGET_POWER: _power(control=True),
+    **dict.fromkeys(
+        (K.CHARGE_CURRENT, K.CHARGE_CURRENT_L1, K.CHARGE_CURRENT_L2, K.CHARGE_CURRENT_L3), _CHARGE_CURRENT
+    ),
+    K.COMMAND_SOURCE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
+    K.SYSTEM_STATUS: _ranged(Unit.NONE, 0, 65535),
+    K.AVAILABLE_BLOCKS: _ranged(Unit.NONE, 0, 1e4),
+}
+
+UNITS: Mapping[Key, Unit] = {key: spec.unit for key, spec in KEYS.items()}
+SIGNED_KEYS = frozenset(key for key, spec in KEYS.items() if spec.signed)
+"""Keys whose sign follows the grid direction (currents carry their phase's sign); invert flips them."""
+SWAPPED_ON_INVERT: Mapping[Key, Key] = {key: spec.swaps_with for key, spec in KEYS.items() if spec.swaps_with}
+"""Counters that trade places when a clamp is mounted the wrong way round."""
+COUNTER_KEYS = frozenset(key for key, spec in KEYS.items() if spec.counter)
+ACCUMULATED_KEYS = frozenset(key for key, spec in KEYS.items() if spec.accumulated)
+"""Counters that start at zero with the client; Home Assistant adds them to what it had before."""
+CONTROL_KEYS = frozenset(key for key, spec in KEYS.items() if spec.control)
+"""Keys that are written as well as read: they appear as controls, not as sensors."""
