@@ -63,7 +63,7 @@ class SetpointClient(DeviceClient):
             {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, {Key.TARGET_POWER: value}, controls=(TARGET,))}
         )
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         if float(value) % 100:
             raise CommandRejected(f"{value} W is not a multiple of 100 W")
         await self.connection.write_registers(1, REGISTER, encode(int(float(value)), DataType.INT16))

@@ -14,7 +14,7 @@ async def write_control(
 ) -> None:
     """Send a write, then ask for fresh data so the state follows within one poll."""
     try:
-        await coordinator.client.set(channel_id, key, value)
+        await coordinator.client.write(channel_id, key, value)
     except CommandRejected as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

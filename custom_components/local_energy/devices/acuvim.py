@@ -25,6 +25,7 @@ from .model import (
     Timing,
     Value,
 )
+from .payload import total
 
 VENDOR = "Accuenergy"
 MODEL = "Acuvim II"
@@ -205,6 +206,7 @@ class AcuvimClient(ModbusDeviceClient):
         return MeterSettings.from_registers(Registers((block,)))
 
 
+@total("Acuvim II registers")
 def decode_measurements(registers: Registers, settings: MeterSettings) -> Mapping[Key, Value]:
     """Scale every measurement to its fixed unit; NaN floats (unwired inputs) are left out."""
     values: dict[Key, Value] = {}

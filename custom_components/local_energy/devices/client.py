@@ -57,16 +57,20 @@ class DeviceClient(ABC):
         latest = self.latest()
         return None if latest is None else self._checked(latest)
 
-    async def set(self, channel_id: str, key: Key, value: Value) -> None:
+    async def write(self, channel_id: str, key: Key, value: Value) -> None:
         """Write a control after guarding the value by the control's declaration.
 
         A value that is not finite, out of bounds or not an option is refused before anything is sent;
-        numbers are rounded toward zero to the control's step. The client then applies its own rules.
+        numbers are rounded toward zero to the control's step. The family then applies its own rules
+        (a rate limit, a mode the device must be in) in apply(). Controls are learned from snapshots:
+        before the first one, one is read.
         """
+        if not self._declared_controls:
+            await self.read()
         control = self._declared_controls.get((channel_id, key))
         if control is None:
             raise CommandRejected(f"{key} on channel {channel_id!r} is not a control of this device")
-        await self.write(channel_id, key, guard_setpoint(control, value))
+        await self.apply(channel_id, key, guard_setpoint(control, value))
 
     def integrates(self, channel_id: str) -> bool:
         """Whether a channel's netted import/export energy is integrated from its total power."""
@@ -101,8 +105,8 @@ class DeviceClient(ABC):
         """
         raise NotImplementedError
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
-        """Send a guarded value (see set); raises CommandRejected when the device's own rules refuse it."""
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
+        """Send a value write() has guarded; raises CommandRejected when the device's own rules refuse it."""
         raise CommandRejected(f"{key} on channel {channel_id!r} cannot be written")
 
     async def close(self) -> None:  # noqa: B027 - clients holding nothing need no close

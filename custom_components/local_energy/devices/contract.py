@@ -241,10 +241,11 @@ def _guard_number(control: Control, value: Value) -> float:
         )
     low, high = control.bounds
     if not low <= value <= high:
+        limits = {"value": f"{value:g}", "minimum": f"{low:g}", "maximum": f"{high:g}"}
         raise CommandRejected(
             f"{value:g} is outside {low:g}..{high:g} for {control.key}",
-            reason="out_of_bounds",
-            placeholders={"value": f"{value:g}", "minimum": f"{low:g}", "maximum": f"{high:g}"},
+            reason="below_minimum" if value < low else "above_maximum",
+            placeholders=limits,
         )
     step = control.step
     if step is None or step <= 0:

@@ -24,6 +24,7 @@ from .model import (
     Value,
     is_number,
 )
+from .payload import total
 
 VENDOR = "everHome"
 MODEL = "EcoTracker"
@@ -82,6 +83,7 @@ class EcoTrackerClient(DeviceClient):
         return await self._http.get_object(PATH)
 
 
+@total("EcoTracker /v1/json")
 def parse(body: Mapping[str, Any]) -> Snapshot:
     """Turn a /v1/json body into a snapshot; a stale reading is no reading."""
     age = body.get("agePower")

@@ -215,7 +215,7 @@ class EnisticClient(DeviceClient):
             raise CannotConnect(f"no Enistic reading from {self._serial} for {STALE_AFTER:.0f} s")
         return Snapshot(channels={})
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch a smart socket; its next reading confirms the state."""
         known = self._channels.get(channel_id)
         if key is not Key.RELAY or known is None or known[0].kind is not ChannelKind.SOCKET:

@@ -32,6 +32,7 @@ from .model import (
     UnsupportedModel,
     Value,
 )
+from .payload import number, total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class HomeWizardClient(DeviceClient):
         return context
 
 
+@total("HomeWizard /api")
 def _identity(body: object, path: str) -> DeviceIdentity:
     info = _require_object(body, path)
     product_type = str(info.get("product_type", ""))
@@ -228,6 +230,7 @@ _V2_NUMBERS: Mapping[str, Key] = {
 }
 
 
+@total("HomeWizard /api/measurement")
 def parse_measurement(data: Mapping[str, Any], wifi_rssi: float | None = None) -> Snapshot:
     """Turn a v2 /api/measurement body into a snapshot (same channels as v1)."""
     values: dict[Key, Value] = {
@@ -248,6 +251,7 @@ def parse_measurement(data: Mapping[str, Any], wifi_rssi: float | None = None) -
     return Snapshot(channels=channels)
 
 
+@total("HomeWizard /api/v1/data")
 def parse_data(data: Mapping[str, Any]) -> Snapshot:
     """Turn an /api/v1/data body into a snapshot: the meter, plus its gas meter when one reports."""
     values: dict[Key, Value] = {
@@ -309,9 +313,7 @@ def decode_hex_id(raw: object) -> str | None:
 
 
 def _number(raw: object) -> float | None:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        return None
-    return float(raw)
+    return number(raw)
 
 
 def _optional_str(raw: object) -> str | None:

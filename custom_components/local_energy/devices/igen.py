@@ -37,6 +37,7 @@ from .model import (
     Timing,
     Value,
 )
+from .payload import decode_json, total
 from .udp import Address, Subscription
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ HEADER = 79
 PUSH_FRESH = 3.0
 """Seconds a broadcast counts as current; older, and the HTTP API is asked instead."""
 HTTP_USER = "opend"
+MAX_DATAGRAM = 8192
+"""Real broadcasts are well under 2 kB; anything larger is not one."""
 _RELAY = Control(Key.RELAY, ControlKind.SWITCH)
 
 # data key -> (our key, factor to our unit). Powers in W unless noted; energies in kWh.
@@ -85,22 +88,25 @@ def route(datagram: bytes) -> str | None:
     return serial.decode("ascii", errors="replace") if 0 < length <= 26 and serial.isalnum() else None
 
 
+@total("IGEN broadcast")
 def parse_packet(datagram: bytes) -> tuple[str, Mapping[str, Any]]:
     """Serial and ``data`` of a broadcast; InvalidResponse for anything else."""
     serial = route(datagram)
     if serial is None:
         raise InvalidResponse("not an IGEN broadcast (no PSC-D header)")
+    if len(datagram) > MAX_DATAGRAM:
+        raise InvalidResponse(f"IGEN broadcast from {serial} is {len(datagram)} bytes long")
     start, end = datagram.find(b"{", HEADER - 10), datagram.rfind(b"}")
-    try:
-        body = json.loads(datagram[start : end + 1])
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InvalidResponse(f"IGEN broadcast from {serial} has no readable JSON") from err
+    if start < 0 or end < start:
+        raise InvalidResponse(f"IGEN broadcast from {serial} has no JSON")
+    body = decode_json(datagram[start : end + 1], f"IGEN broadcast from {serial}")
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
         raise InvalidResponse(f"IGEN broadcast from {serial} has no data")
     return serial, data
 
 
+@total("IGEN data")
 def parse_values(data: Mapping[str, Any]) -> dict[Key, Value]:
     """Map a device's keys to ours.
 
@@ -125,12 +131,12 @@ def parse_values(data: Mapping[str, Any]) -> dict[Key, Value]:
         }.items():
             drawn, fed = float(data.get(import_name) or 0), float(data.get(export_name) or 0)
             values[phase_key] = round((drawn - fed) * scale, 3)  # import and export come separately
-    for total, tariffs in (
+    for summed, tariffs in (
         (Key.ENERGY_IMPORT, (Key.ENERGY_IMPORT_T1, Key.ENERGY_IMPORT_T2)),
         (Key.ENERGY_EXPORT, (Key.ENERGY_EXPORT_T1, Key.ENERGY_EXPORT_T2)),
     ):
-        if total not in values and any(t in values for t in tariffs):
-            values[total] = round(sum(float(values.get(t, 0.0)) for t in tariffs), 6)
+        if summed not in values and any(t in values for t in tariffs):
+            values[summed] = round(sum(float(values.get(t, 0.0)) for t in tariffs), 6)
     if "power factor" not in data and isinstance(data.get("total_pf"), (int, float)):
         values[Key.POWER_FACTOR] = round(float(data["total_pf"]) / 100, 4)  # three-phase meters give %
     if not values:
@@ -239,7 +245,7 @@ class IgenClient(DeviceClient):
             controls = (_RELAY,)
         return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch the smart plug."""
         if not self._is_plug or key is not Key.RELAY:
             raise CommandRejected("only the IGEN smart plug can be switched")

@@ -30,6 +30,7 @@ from .model import (
     Timing,
     Value,
 )
+from .payload import finite, total
 
 VENDOR = "INDEVOLT"
 DEFAULT_PORT = 8080
@@ -111,9 +112,9 @@ class IndevoltClient(DeviceClient):
         if self._points is None:
             await self.identify()
         assert self._points is not None
-        return self._snapshot(self._points, await self._get(self._points.read))
+        return parse_data(self._points, await self._get(self._points.read), self._setpoint)
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Set a mode, a limit, the backup SOC, grid charging, or (in real-time control) the battery power."""
         points = self._points or GEN1
         if channel_id != MAIN_CHANNEL:
@@ -161,45 +162,48 @@ class IndevoltClient(DeviceClient):
         if not isinstance(body, dict) or body.get("result") is not True:
             raise CommandRejected(f"the battery refused point {point} = {values}")
 
-    def _snapshot(self, points: Points, data: Mapping[str, Any]) -> Snapshot:
-        def number(point: int) -> float | None:
-            raw = data.get(str(point))
-            return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
 
-        values: dict[Key, Value] = {}
-        for point, key, factor in (
-            (6002, Key.STATE_OF_ENERGY, 1.0), (1501, Key.PV_POWER, 1.0), (2101, Key.AC_INPUT_POWER, 1.0),
-            (2108, Key.AC_OUTPUT_POWER, 1.0), (6006, Key.BATTERY_CHARGE_ENERGY, 1.0),
-            (6007, Key.BATTERY_DISCHARGE_ENERGY, 1.0), (2107, Key.AC_INPUT_ENERGY, 1.0),
-            (2104, Key.AC_OUTPUT_ENERGY, 1.0), (1505, Key.PV_ENERGY, 0.001), (6105, Key.BACKUP_SOC, 1.0),
-            (points.feed_in, Key.FEED_IN_LIMIT, 1.0), (points.max_output, Key.MAX_OUTPUT_POWER, 1.0),
-        ):  # fmt: skip
-            if (raw := number(point)) is not None:
-                values[key] = round(raw * factor, 6)
-        state = BATTERY_STATES.get(int(number(6001) or 0))
-        if (power := number(6000)) is not None and state is not None:
-            values[Key.BATTERY_POWER] = {"charging": abs(power), "discharging": -abs(power)}.get(state, 0.0)
-            values[Key.BATTERY_STATE] = state
-        if (mode := MODES.get(int(number(7101) or -1))) is not None:
-            values[Key.OPERATING_MODE] = mode
-        if (charging := number(2618)) is not None:
-            values[Key.GRID_CHARGING] = charging == 1001
-        values[Key.BATTERY_SETPOINT] = self._setpoint
-        channels = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=self._controls(points))}
-        if number(7120) in (None, 1000) and (meter := number(points.meter)) is not None:
-            channels[METER_CHANNEL] = Channel(
-                ChannelKind.METER, {Key.POWER: meter}, model="Smart meter (SMD)", name="INDEVOLT meter"
-            )
-        return Snapshot(channels)
+def _controls(points: Points) -> tuple[Control, ...]:
+    limit = points.power_limit
+    return (
+        Control(Key.OPERATING_MODE, ControlKind.SELECT, options=tuple(MODES[m] for m in points.modes)),
+        Control(Key.FEED_IN_LIMIT, ControlKind.NUMBER, minimum=50, maximum=limit, step=10),
+        Control(Key.MAX_OUTPUT_POWER, ControlKind.NUMBER, minimum=50, maximum=limit, step=10),
+        Control(Key.BACKUP_SOC, ControlKind.NUMBER, minimum=0, maximum=100, step=1),
+        Control(Key.GRID_CHARGING, ControlKind.SWITCH),
+        Control(Key.BATTERY_SETPOINT, ControlKind.NUMBER, minimum=-limit, maximum=limit, step=10),
+    )
 
-    @staticmethod
-    def _controls(points: Points) -> tuple[Control, ...]:
-        limit = points.power_limit
-        return (
-            Control(Key.OPERATING_MODE, ControlKind.SELECT, options=tuple(MODES[m] for m in points.modes)),
-            Control(Key.FEED_IN_LIMIT, ControlKind.NUMBER, minimum=50, maximum=limit, step=10),
-            Control(Key.MAX_OUTPUT_POWER, ControlKind.NUMBER, minimum=50, maximum=limit, step=10),
-            Control(Key.BACKUP_SOC, ControlKind.NUMBER, minimum=0, maximum=100, step=1),
-            Control(Key.GRID_CHARGING, ControlKind.SWITCH),
-            Control(Key.BATTERY_SETPOINT, ControlKind.NUMBER, minimum=-limit, maximum=limit, step=10),
+
+@total("INDEVOLT GetData")
+def parse_data(points: Points, data: Mapping[str, Any], setpoint: float) -> Snapshot:
+    """Turn a GetData answer into a snapshot; the setpoint shown is the last one sent."""
+
+    def number(point: int) -> float | None:
+        return finite(data.get(str(point)))
+
+    values: dict[Key, Value] = {}
+    for point, key, factor in (
+        (6002, Key.STATE_OF_ENERGY, 1.0), (1501, Key.PV_POWER, 1.0), (2101, Key.AC_INPUT_POWER, 1.0),
+        (2108, Key.AC_OUTPUT_POWER, 1.0), (6006, Key.BATTERY_CHARGE_ENERGY, 1.0),
+        (6007, Key.BATTERY_DISCHARGE_ENERGY, 1.0), (2107, Key.AC_INPUT_ENERGY, 1.0),
+        (2104, Key.AC_OUTPUT_ENERGY, 1.0), (1505, Key.PV_ENERGY, 0.001), (6105, Key.BACKUP_SOC, 1.0),
+        (points.feed_in, Key.FEED_IN_LIMIT, 1.0), (points.max_output, Key.MAX_OUTPUT_POWER, 1.0),
+    ):  # fmt: skip
+        if (raw := number(point)) is not None:
+            values[key] = round(raw * factor, 6)
+    state = BATTERY_STATES.get(int(number(6001) or 0))
+    if (power := number(6000)) is not None and state is not None:
+        values[Key.BATTERY_POWER] = {"charging": abs(power), "discharging": -abs(power)}.get(state, 0.0)
+        values[Key.BATTERY_STATE] = state
+    if (mode := MODES.get(int(number(7101) or -1))) is not None:
+        values[Key.OPERATING_MODE] = mode
+    if (charging := number(2618)) is not None:
+        values[Key.GRID_CHARGING] = charging == 1001
+    values[Key.BATTERY_SETPOINT] = setpoint
+    channels = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=_controls(points))}
+    if number(7120) in (None, 1000) and (meter := number(points.meter)) is not None:
+        channels[METER_CHANNEL] = Channel(
+            ChannelKind.METER, {Key.POWER: meter}, model="Smart meter (SMD)", name="INDEVOLT meter"
         )
+    return Snapshot(channels)

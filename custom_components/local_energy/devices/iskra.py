@@ -37,6 +37,7 @@ from .model import (
     UnsupportedModel,
     Value,
 )
+from .payload import total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class Member:
     interface: str
 
 
+@total("Iskra /api/devices")
 def list_members(body: object) -> list[Member]:
     """The meters of ``/api/devices``, numbered as the gateway numbers them."""
     if not isinstance(body, dict) or not isinstance(body.get("devices"), list):
@@ -113,6 +115,7 @@ def list_members(body: object) -> list[Member]:
     ]
 
 
+@total("Iskra value")
 def quantity(raw: object, what: str) -> float:
     """``{"value": 230.1, "unit": "V"}``, ``"230.1 V"`` or ``230.1`` -> a number in our unit."""
     if isinstance(raw, dict):
@@ -137,6 +140,7 @@ def _first(entry: Mapping[str, Any], names: tuple[str, ...]) -> object:
     return next((entry[name] for name in names if name in entry), None)
 
 
+@total("Iskra measurement")
 def parse_measurements(body: object) -> dict[Key, Value]:
     """``/api/measurement/{i}`` -> values."""
     measurements = body.get("measurements") if isinstance(body, dict) else None
@@ -177,6 +181,7 @@ def _status_value(fields: Mapping[str, Any], wanted: str) -> float | None:
     return None
 
 
+@total("Iskra /api")
 def parse_status(body: Mapping[str, Any]) -> dict[Key, Value]:
     """The gateway's own inputs from /api (assumed field names, as its status page labels them)."""
     fields: dict[str, Any] = {}
@@ -192,6 +197,7 @@ def parse_status(body: Mapping[str, Any]) -> dict[Key, Value]:
     return values
 
 
+@total("Iskra counters")
 def parse_counters(body: object) -> dict[Key, Value]:
     """``/api/counter/{i}`` -> the first counter of each kind, in kWh / kvarh."""
     counters = body.get("counters") if isinstance(body, dict) else None
@@ -277,7 +283,7 @@ class IskraClient(DeviceClient):
         channels.update(parse_bicoms(await self._get("/api/bicoms")))
         return Snapshot(channels, complete=True)
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch a Bicom relay."""
         if key is not Key.RELAY or not channel_id.startswith("bicom"):
             raise CommandRejected(f"{channel_id!r} is not a Bicom relay of this gateway")
@@ -304,6 +310,7 @@ class IskraClient(DeviceClient):
             raise AuthenticationFailed(f"the gateway at {self.config.host} refused the credentials") from err
 
 
+@total("Iskra /api/bicoms")
 def parse_bicoms(body: object) -> dict[str, Channel]:
     """``/api/bicoms`` (assumed shape) -> one switch channel per relay."""
     bicoms = body.get("bicoms") if isinstance(body, dict) else None

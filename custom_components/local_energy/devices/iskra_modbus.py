@@ -29,6 +29,7 @@ from .model import (
     Timing,
     Value,
 )
+from .payload import total
 
 VENDOR = "Iskra"
 DEFAULT_PORT = 10001
@@ -152,6 +153,7 @@ _RESETTABLE_FIRST = {"WM3": 4, "WM1": 4, "MC": 4, "MT": 4, "iMC": 4, "iMT": 4}
 """WM-style meters number their resettable counters first (how many, by model; WM3M4 has none)."""
 
 
+@total("Iskra registers")
 def decode_readings(registers: Registers, readings: tuple[Reading, ...], phases: int) -> dict[Key, Value]:
     """Decode a measurement block, leaving out the phases a single-phase meter does not have."""
     values: dict[Key, Value] = {}

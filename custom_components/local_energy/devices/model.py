@@ -153,7 +153,12 @@ class ConnectionConfig:
 
 def is_number(raw: object) -> TypeGuard[float | int]:
     """A finite int or float from a payload (bool is not a number here)."""
-    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return False
+    try:
+        return math.isfinite(raw)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def invert_snapshot(snapshot: Snapshot) -> Snapshot:

@@ -7,9 +7,10 @@ that decoding it would exhaust the stack.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -161,3 +162,17 @@ def parsing(what: str) -> Iterator[None]:
         yield
     except PARSE_ERRORS as err:
         raise InvalidResponse(f"{what} is malformed: {type(err).__name__}: {err}"[:300]) from err
+
+
+def total[**P, R](what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Make a parser total: what a malformed document makes it raise becomes InvalidResponse."""
+
+    def decorate(parser: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(parser)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with parsing(what):
+                return parser(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

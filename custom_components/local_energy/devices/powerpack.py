@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import Any
 
 from .client import ModbusDeviceClient
@@ -91,7 +92,7 @@ class PowerPackClient(ModbusDeviceClient):
         )
         return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Set the target power (W, whole kW, within the rated power, when ready) or the command source."""
         if channel_id != MAIN_CHANNEL or key not in (Key.TARGET_POWER, Key.COMMAND_SOURCE):
             raise CommandRejected(f"{key} cannot be written on a PowerPack")
@@ -124,7 +125,7 @@ class PowerPackClient(ModbusDeviceClient):
                     "maximum": f"{self.rated_power_w / 1000:g} kW",
                 },
             )
-        return round(watts / 1000)
+        return math.trunc(watts / 1000)  # toward zero: never past the rating or the request
 
     async def _read(self) -> Registers:
         for attempt in range(1, READ_ATTEMPTS + 1):

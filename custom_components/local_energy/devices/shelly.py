@@ -40,7 +40,7 @@ from .model import (
     WrongDevice,
     is_number,
 )
-from .payload import parsing
+from .payload import parsing, total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class ShellyInfo:
     monophase: bool
 
 
+@total("/shelly")
 def parse_info(body: object) -> ShellyInfo:
     """Read /shelly of any generation; unknown models are unsupported."""
     if not isinstance(body, dict):
@@ -182,7 +183,7 @@ class ShellyClient(DeviceClient):
             raise WrongDevice(f"{self.config.host} answers with MAC {reported}, this entry is {expected}")
         return self._snapshot(info, status)
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch the relay (plug, or the contactor output of an EM)."""
         info = self._info or await self._read_info()
         if key is not Key.RELAY or channel_id != MAIN_CHANNEL or info.model.layout in (Layout.RPC_3EM,):

@@ -37,6 +37,7 @@ from .model import (
     Timing,
     Value,
 )
+from .payload import total
 
 VENDOR = "smart-me"
 DEFAULT_PORT = 502
@@ -107,6 +108,7 @@ METER_PLAN = _plan((SERIAL, *METER), max_gap=8)
 CHARGING_PLAN = _plan(CHARGING, max_gap=0)
 
 
+@total("smart-me registers")
 def decode(registers: Registers, values: tuple[Register, ...]) -> dict[Key, Value]:
     """Scale raw registers to the contract's units."""
     decoded: dict[Key, Value] = {}
@@ -166,7 +168,7 @@ class SmartMeClient(ModbusDeviceClient):
                 self._active_phases = _active(self._currents)
         return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
 
-    async def write(self, channel_id: str, key: Key, value: Value) -> None:
+    async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Set a charging current in A, after checking the Pico's rules."""
         register = _SETPOINTS.get(key)
         if not self._is_pico or register is None or channel_id != MAIN_CHANNEL:

@@ -30,6 +30,7 @@ from .model import (
     Value,
     WrongDevice,
 )
+from .payload import total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def parse_value(raw: object, factors: Mapping[str, float], code: str) -> float:
     return number * factors[unit]
 
 
+@total("stromleser /v1/data")
 def parse(body: Mapping[str, Any]) -> Snapshot:
     """Turn a /v1/data body into a snapshot."""
     values: dict[Key, Value] = {}
@@ -99,6 +101,7 @@ def parse(body: Mapping[str, Any]) -> Snapshot:
     return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values)})
 
 
+@total("stromleser /v1/data")
 def _device_id(body: Mapping[str, Any]) -> str:
     device_id = body.get("device_id")
     if not isinstance(device_id, str) or not device_id:
