@@ -68,7 +68,7 @@ def _rejection(spec: KeySpec, value: Value) -> str | None:
 def _number_rejection(spec: KeySpec, value: Value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "not a number"
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return "not finite"
     return None if spec.low <= value <= spec.high else "out of range"
 

@@ -113,11 +113,11 @@ class HomeWizardClient(DeviceClient):
     async def identify(self) -> DeviceIdentity:
         """v2 with the token; without one, a meter that speaks v2 must be paired first; else v1."""
         if self.uses_v2:
-            return _identity(await self._v2_request("GET", "/api"), "/api")
+            return parse_identity(await self._v2_request("GET", "/api"), "/api")
         # Only when adding a meter: an entry made for v1 stays on v1 until the user pairs it.
         if self.config.serial is None and await self._speaks_v2():
             raise AuthenticationRequired(f"the P1 meter at {self.config.host} speaks API v2: pair it")
-        return _identity(await self._v1.get_object("/api"), "/api")
+        return parse_identity(await self._v1.get_object("/api"), "/api")
 
     async def fetch(self) -> Snapshot:
         """One request a poll (v2 adds /api/system once every SYSTEM_EVERY polls, for Wi-Fi)."""
@@ -187,7 +187,8 @@ class HomeWizardClient(DeviceClient):
 
 
 @total("HomeWizard /api")
-def _identity(body: object, path: str) -> DeviceIdentity:
+def parse_identity(body: object, path: str = "/api") -> DeviceIdentity:
+    """The identity in an /api answer (v1 and v2 alike)."""
     info = _require_object(body, path)
     product_type = str(info.get("product_type", ""))
     if product_type not in SUPPORTED_PRODUCTS:

@@ -31,6 +31,7 @@ from .model import (
     Timing,
     Value,
 )
+from .payload import total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,20 +78,7 @@ class PowerPackClient(ModbusDeviceClient):
 
     async def fetch(self) -> Snapshot:
         """One read of the block, retried with back-off."""
-        registers = await self._read()
-        values: dict[Key, Value] = {
-            Key.SYSTEM_STATUS: int(registers.read(REG_STATUS, DataType.UINT16)),
-            Key.TARGET_POWER: int(registers.read(REG_TARGET_POWER, DataType.INT16)) * 1000.0,
-            Key.COMMAND_SOURCE: str(int(registers.read(REG_COMMAND_SOURCE, DataType.UINT16))),
-            Key.STATE_OF_ENERGY: int(registers.read(REG_STATE_OF_ENERGY, DataType.UINT16)),
-            Key.AVAILABLE_BLOCKS: int(registers.read(REG_AVAILABLE_BLOCKS, DataType.UINT16)),
-        }
-        rated = self.rated_power_w
-        controls = (
-            Control(Key.TARGET_POWER, ControlKind.NUMBER, minimum=-rated, maximum=rated, step=1000),
-            Control(Key.COMMAND_SOURCE, ControlKind.SELECT, options=COMMAND_SOURCES),
-        )
-        return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
+        return parse_block(await self._read(), self.rated_power_w)
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Set the target power (W, whole kW, within the rated power, when ready) or the command source."""
@@ -139,3 +127,22 @@ class PowerPackClient(ModbusDeviceClient):
                 _LOGGER.debug("PowerPack read failed (%s); retrying in %g s", err, BACKOFF_SECONDS * attempt)
                 await asyncio.sleep(BACKOFF_SECONDS * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+@total("PowerPack registers")
+def parse_block(registers: Registers, rated_power_w: float) -> Snapshot:
+    """Turn the register block into a snapshot; the target power is bounded by the rated power."""
+    values: dict[Key, Value] = {
+        Key.SYSTEM_STATUS: int(registers.read(REG_STATUS, DataType.UINT16)),
+        Key.TARGET_POWER: int(registers.read(REG_TARGET_POWER, DataType.INT16)) * 1000.0,
+        Key.COMMAND_SOURCE: str(int(registers.read(REG_COMMAND_SOURCE, DataType.UINT16))),
+        Key.STATE_OF_ENERGY: int(registers.read(REG_STATE_OF_ENERGY, DataType.UINT16)),
+        Key.AVAILABLE_BLOCKS: int(registers.read(REG_AVAILABLE_BLOCKS, DataType.UINT16)),
+    }
+    controls = (
+        Control(
+            Key.TARGET_POWER, ControlKind.NUMBER, minimum=-rated_power_w, maximum=rated_power_w, step=1000
+        ),
+        Control(Key.COMMAND_SOURCE, ControlKind.SELECT, options=COMMAND_SOURCES),
+    )
+    return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
