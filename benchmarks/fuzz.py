@@ -18,7 +18,8 @@ from tests.fuzzing import collect_targets, fuzz
 async def main(examples: int) -> int:
     targets = await collect_targets()
     print(
-        f"{'family':<11} {'parser':<28} {'inputs':>7} {'snapshots':>9} {'typed':>7} {'escapes':>7} {'dropped':>8}"
+        f"{'family':<11} {'parser':<28} {'inputs':>7} {'snapshots':>9} "
+        f"{'typed':>7} {'escapes':>7} {'dropped':>8}"
     )
     escapes = 0
     started = time.perf_counter()

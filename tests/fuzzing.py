@@ -47,6 +47,7 @@ from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from simulators.stromleser import StromleserSimulator
 
 type Parser = Callable[[Any], object]
+HOMEWIZARD_API = {"product_type": "HWE-P1", "serial": "3c39e7aabbcc", "firmware_version": "6.01"}
 
 
 @dataclass(frozen=True)
@@ -256,8 +257,8 @@ def _register_targets() -> list[Target]:
         Target("iskra", "Modbus MC block",
                lambda w: iskra_modbus.decode_readings(_registers(mc_start)(w), iskra_modbus.MC, 3),
                (mc_count,), "words"),
-        Target("powerpack", "register block", lambda w: powerpack.parse_block(_registers(pp_start)(w), 50_000.0),
-               (pp_count,), "words"),
+        Target("powerpack", "register block",
+               lambda w: powerpack.parse_block(_registers(pp_start)(w), 50_000.0), (pp_count,), "words"),
     ]  # fmt: skip
 
 
@@ -347,8 +348,7 @@ async def collect_targets() -> list[Target]:
         *targets,
         Target("homewizard", "/api/v1/data", homewizard.parse_data, (v1,)),
         Target("homewizard", "/api/measurement", homewizard.parse_measurement, (v2,)),
-        Target("homewizard", "/api", homewizard.parse_identity, ({"product_type": "HWE-P1", "serial": "3c39e7aabbcc",
-                                                              "firmware_version": "6.01"},)),
+        Target("homewizard", "/api", homewizard.parse_identity, (HOMEWIZARD_API,)),
         Target("ecotracker", "/v1/json", ecotracker.parse, (eco_body,)),
         Target("stromleser", "/v1/data", stromleser.parse, (strom_body,)),
         Target("igen", "data", igen.parse_values, tuple(device.data() for device in igen_devices)),

@@ -1,4 +1,4 @@
-"""Every parser is total: mutated real payloads give a snapshot or a typed DeviceError, never another exception."""
+"""Every parser is total: mutated real payloads give a snapshot or a typed DeviceError, nothing else."""
 
 from __future__ import annotations
 
