@@ -28,7 +28,7 @@ from .model import (
     Timing,
     Value,
 )
-from .udp import Address, Subscription
+from .udp import Address, OncePerMinute, Subscription, resolve_host
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ READING_EVENT = "Reading"
 SOCKET_ON = "1"
 SOCKET_OFF = "0"
 
+MAX_CHANNELS = 64
+"""Meters and sockets one controller may have: enough for a home; a flood of serials cannot fill the registry."""
 IDENTIFY_TIMEOUT = 15.0
 STALE_AFTER = 60.0
 """Seconds without a reading after which a meter or socket is reported unavailable."""
@@ -167,8 +169,12 @@ class EnisticClient(DeviceClient):
         self._subscription: Subscription | None = None
         self._listener: PushListener | None = None
         self._listening_since: float | None = None
+        self._source: str | None = None
+        self._log_limit = OncePerMinute()
         self.datagrams = 0
         self.malformed = 0
+        self.foreign = 0
+        self.over_cap = 0
 
     @property
     def listen_port(self) -> int:
@@ -193,6 +199,7 @@ class EnisticClient(DeviceClient):
         assert self._serial is not None
         self._listener = on_push
         self._listening_since = _now()
+        self._source = await resolve_host(self.config.host)
         self._subscription = await self.transports.udp.subscribe(
             self.listen_port, route, self._serial, self._on_datagram
         )
@@ -236,17 +243,35 @@ class EnisticClient(DeviceClient):
         return {
             "datagrams": self.datagrams,
             "malformed_events": self.malformed,
+            "foreign_datagrams": self.foreign,
+            "channels_over_cap": self.over_cap,
             "channels": sorted(self._channels),
         }
 
-    def _on_datagram(self, datagram: bytes, _address: Address) -> None:
+    def _on_datagram(self, datagram: bytes, address: Address) -> None:
+        if address[0] != self._source:
+            self.foreign += 1
+            if self._log_limit.allow(address[0]):
+                _LOGGER.warning(
+                    "Ignoring datagrams naming controller %s from %s: it is at %s",
+                    self._serial,
+                    address[0],
+                    self._source,
+                )
+            return
         self.datagrams += 1
         readings, malformed = parse_datagram(datagram)
         self.malformed += malformed
+        if malformed and self._log_limit.allow(f"malformed {address[0]}"):
+            _LOGGER.info("Ignoring malformed Enistic events from %s (%s so far)", address[0], self.malformed)
         now = _now()
         for reading in readings:
-            if reading.controller == self._serial:
-                self._channels[reading.channel_id] = (_channel(reading), now)
+            if reading.controller != self._serial:
+                continue
+            if reading.channel_id not in self._channels and len(self._channels) >= MAX_CHANNELS:
+                self.over_cap += 1
+                continue
+            self._channels[reading.channel_id] = (_channel(reading), now)
         if readings and self._listener is not None:
             self._listener()
 

@@ -38,7 +38,7 @@ from .model import (
     Value,
 )
 from .payload import decode_json, total
-from .udp import Address, Subscription
+from .udp import Address, OncePerMinute, Subscription, resolve_host
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -177,8 +177,11 @@ class IgenClient(DeviceClient):
         self._relay: bool | None = None
         self._subscription: Subscription | None = None
         self._listener: PushListener | None = None
+        self._source: str | None = None
+        self._log_limit = OncePerMinute()
         self.datagrams = 0
         self.malformed = 0
+        self.foreign = 0
         self.http_polls = 0
 
     @property
@@ -215,6 +218,7 @@ class IgenClient(DeviceClient):
             await self.identify()
         assert self._serial is not None
         self._listener = on_push
+        self._source = await resolve_host(self.config.host)
         self._subscription = await self.transports.udp.subscribe(
             self.push_port, route, self._serial, self._on_datagram
         )
@@ -266,6 +270,7 @@ class IgenClient(DeviceClient):
         return {
             "datagrams": self.datagrams,
             "malformed": self.malformed,
+            "foreign_datagrams": self.foreign,
             "http_polls": self.http_polls,
             "device_type": self._device_type,
         }
@@ -292,14 +297,25 @@ class IgenClient(DeviceClient):
                 raise AuthenticationRequired("the device's OpenData API has a password") from err
             raise
 
-    def _on_datagram(self, datagram: bytes, _address: Address) -> None:
+    def _on_datagram(self, datagram: bytes, address: Address) -> None:
+        if address[0] != self._source:
+            self.foreign += 1
+            if self._log_limit.allow(address[0]):
+                _LOGGER.warning(
+                    "Ignoring broadcasts naming %s from %s: the device is at %s",
+                    self._serial,
+                    *address[:1],
+                    self._source,
+                )
+            return
         self.datagrams += 1
         try:
             _, data = parse_packet(datagram)
             values = parse_values(data)
         except InvalidResponse as err:
             self.malformed += 1
-            _LOGGER.debug("Ignoring an IGEN broadcast: %s", err)
+            if self._log_limit.allow(f"malformed {address[0]}"):
+                _LOGGER.info("Ignoring a malformed IGEN broadcast from %s: %s", address[0], err)
             return
         self._pushed = (values, _now())
         if self._listener is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,6 +63,39 @@ class _Protocol(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         _LOGGER.debug("UDP socket error: %s", exc)
+
+
+class OncePerMinute:
+    """Decides whether a message about a source may be logged: at most once a minute per source."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def allow(self, source: str) -> bool:
+        """True when nothing about source was logged within the interval (and remembers this time)."""
+        now = self._clock()
+        last = self._last.get(source)
+        if last is not None and now - last < self._interval:
+            return False
+        if len(self._last) > 1024:  # many sources: forget the old ones rather than grow without end
+            self._last.clear()
+        self._last[source] = now
+        return True
+
+
+async def resolve_host(host: str) -> str:
+    """The IPv4 address datagrams from host come from (host itself when it is an address already)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, family=socket.AF_INET)
+    except OSError as err:
+        raise CannotConnect(f"cannot resolve {host}: {err}") from err
+    return str(infos[0][4][0])
 
 
 class Subscription:
