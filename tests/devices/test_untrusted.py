@@ -37,7 +37,9 @@ async def test_enistic_reading_from_another_address_is_ignored(
 ) -> None:
     simulator = EnisticSimulator(free_udp_port())
     await simulator.start()
-    client = EnisticClient(ConnectionConfig(host="127.0.0.1", port=simulator.target[1], serial=CONTROLLER), transports)
+    client = EnisticClient(
+        ConnectionConfig(host="127.0.0.1", port=simulator.target[1], serial=CONTROLLER), transports
+    )
     await client.start(lambda: None)
     forged = f"{CONTROLLER}:Reading:0021EE0000007001:99999.000:1:17\r".encode()
     for _ in range(5):
@@ -48,7 +50,9 @@ async def test_enistic_reading_from_another_address_is_ignored(
     await until(lambda: client.datagrams == len(simulator.meters))
     channels = (await client.read()).channels
     assert all(channel.values[Key.POWER] != 99999.0 for channel in channels.values())
-    assert sum("Ignoring datagrams naming controller" in r.message for r in caplog.records) == 1  # once a minute
+    assert (
+        sum("Ignoring datagrams naming controller" in r.message for r in caplog.records) == 1
+    )  # once a minute
     await client.close()
     await simulator.stop()
 
@@ -56,7 +60,9 @@ async def test_enistic_reading_from_another_address_is_ignored(
 async def test_enistic_channels_are_capped(transports: Transports) -> None:
     simulator = EnisticSimulator(free_udp_port())
     await simulator.start()
-    client = EnisticClient(ConnectionConfig(host="127.0.0.1", port=simulator.target[1], serial=CONTROLLER), transports)
+    client = EnisticClient(
+        ConnectionConfig(host="127.0.0.1", port=simulator.target[1], serial=CONTROLLER), transports
+    )
     await client.start(lambda: None)
     for meter in range(200):
         simulator.send_raw(f"{CONTROLLER}:Reading:0021EE{meter:010d}:5.000:1:17\r".encode())
@@ -74,7 +80,8 @@ async def test_igen_broadcast_from_another_address_is_ignored(
     await simulator.start()
     device = simulator.devices[0]
     client = IgenClient(
-        ConnectionConfig(host="127.0.0.1", port=simulator.http_port, push_port=simulator.target[1]), transports
+        ConnectionConfig(host="127.0.0.1", port=simulator.http_port, push_port=simulator.target[1]),
+        transports,
     )
     await client.identify()
     await client.start(lambda: None)

@@ -44,7 +44,7 @@ SOCKET_ON = "1"
 SOCKET_OFF = "0"
 
 MAX_CHANNELS = 64
-"""Meters and sockets one controller may have: enough for a home; a flood of serials cannot fill the registry."""
+"""Meters and sockets one controller may have: enough for a home; a flood of serials fills nothing."""
 IDENTIFY_TIMEOUT = 15.0
 STALE_AFTER = 60.0
 """Seconds without a reading after which a meter or socket is reported unavailable."""

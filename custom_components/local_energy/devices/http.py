@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 from collections.abc import Mapping
@@ -11,7 +10,8 @@ from typing import Any
 
 import aiohttp
 
-from .model import ApiDisabled, AuthenticationFailed, CannotConnect, InvalidResponse
+from .errors import ApiDisabled, AuthenticationFailed, CannotConnect, InvalidResponse
+from .payload import MAX_BODY_BYTES, decode_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,12 +95,21 @@ class HttpTransport:
                 ssl=self._tls,
                 server_hostname=self._server_hostname,
                 headers=self._headers,
+                # Credentials ride on every request (basic, digest, cookie, bearer): a redirect is never
+                # followed, so they can never reach another address.
+                allow_redirects=False,
             ) as response:
-                body = await response.read()
+                if 300 <= response.status < 400:
+                    location = response.headers.get("Location", "")[:120]
+                    raise InvalidResponse(f"{url} redirects to {location!r}; redirects are not followed")
+                body = await response.content.read(MAX_BODY_BYTES + 1)
                 _raise_for_status(response.status, body, url)
-        except (aiohttp.ClientError, TimeoutError, OSError) as err:
-            raise CannotConnect(f"{method} {url} failed: {err or type(err).__name__}") from err
-        return _decode_json(body, url)
+        except TimeoutError as err:
+            seconds = self._timeout.total
+            raise CannotConnect(f"{method} {url}: no answer within {seconds:g} s") from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise CannotConnect(f"{method} {url} failed: {_describe(err)}") from err
+        return decode_json(body, url)
 
 
 def _raise_for_status(status: int, body: bytes, url: str) -> None:
@@ -116,8 +125,6 @@ def _raise_for_status(status: int, body: bytes, url: str) -> None:
         raise InvalidResponse(f"{url} answered HTTP {status}")
 
 
-def _decode_json(body: bytes, url: str) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InvalidResponse(f"{url} answered with a body that is not JSON: {body[:80]!r}") from err
+def _describe(err: BaseException) -> str:
+    """An exception's text, or its kind when it has none (a reset connection often has no text)."""
+    return str(err) or type(err).__name__
