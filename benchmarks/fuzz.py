@@ -9,6 +9,7 @@ values the data contract removed from the snapshots that parsed (NaN, out of ran
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 
@@ -37,4 +38,5 @@ async def main(examples: int) -> int:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.ERROR)  # the contract's one-line warnings would drown the table
     sys.exit(asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)))

@@ -1,4 +1,4 @@
-"""Push sources are believed only from their own device's address, and one controller's channels are capped."""
+"""Push sources count only from their own device's address; one controller's channels are capped."""
 
 from __future__ import annotations
 

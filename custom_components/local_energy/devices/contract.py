@@ -152,7 +152,7 @@ class ValueGuard:
         if self._confirmed(state, now):
             return self._take_new_level(channel_id, key, state, reading, now)
         self.held[f"{channel_id}/{key}"] += 1
-        self._log_once(channel_id, key, f"counter reading {reading:g} held back at {state.value:g}")
+        self._log_once(channel_id, key, "held", f"counter reading {reading:g} held back at {state.value:g}")
         return state.value
 
     @staticmethod
@@ -189,10 +189,9 @@ class ValueGuard:
 
     def _drop(self, channel_id: str, key: Key | str, value: Value, reason: str) -> None:
         self.dropped[f"{channel_id}/{key}: {reason}"] += 1
-        self._log_once(channel_id, key, f"{reason}: {value!r:.40}, dropped")
+        self._log_once(channel_id, key, reason, f"{reason}: {value!r:.40}, dropped")
 
-    def _log_once(self, channel_id: str, key: Key | str, message: str) -> None:
-        reason = message.split(":", 1)[0]
+    def _log_once(self, channel_id: str, key: Key | str, reason: str, message: str) -> None:
         marker = (channel_id, str(key), reason)
         if marker in self._logged:
             return

@@ -24,7 +24,7 @@ from .model import (
     Value,
     is_number,
 )
-from .payload import total
+from .payload import number, total
 
 VENDOR = "everHome"
 MODEL = "EcoTracker"
@@ -89,14 +89,15 @@ def parse(body: Mapping[str, Any]) -> Snapshot:
     age = body.get("agePower")
     if is_number(age) and age > STALE_READING_MS:
         raise CannotConnect(f"the EcoTracker has not read the meter for {age / 1000:.0f} s")
+    # Numbers go to the contract as they came (NaN and out-of-range included): it drops and counts them.
     values: dict[Key, Value] = {
-        key: float(body[field]) for field, key in _WATTS.items() if is_number(body.get(field))
+        key: watts for field, key in _WATTS.items() if (watts := number(body.get(field))) is not None
     }
     values.update(
         {
-            key: round(float(body[field]) / 1000, 6)
+            key: round(wh / 1000, 6)
             for field, key in _WATT_HOURS.items()
-            if is_number(body.get(field))
+            if (wh := number(body.get(field))) is not None
         }
     )
     if Key.POWER not in values:

@@ -17,6 +17,15 @@ from .model import CannotConnect, CommandRejected, InvalidResponse
 
 _LOGGER = logging.getLogger(__name__)
 
+
+def _not_a_connect_failure(record: logging.LogRecord) -> bool:
+    """Pymodbus warns on every failed connect; we report an outage once (Home Assistant's rule)."""
+    message = str(record.msg)
+    return not message.startswith(("Failed to connect", "Repeating"))
+
+
+logging.getLogger("pymodbus.logging").addFilter(_not_a_connect_failure)
+
 MAX_REGISTERS_PER_READ = 125
 DEFAULT_TIMEOUT = 3.0
 
