@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -66,10 +67,26 @@ def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSel
     )
 
 
-_SETTING_FIELDS: dict[Field, tuple[float, NumberSelector]] = {
-    Field.MAX_CURRENT: (16, _number(6, 80, 1, "A")),
-    Field.RATED_POWER: (100, _number(1, 10000, 1, "kW")),
-    Field.PHASE_CHANGE_MINUTES: (10, _number(1, 120, 1, "min")),
+def _finite_in(minimum: float, maximum: float) -> Any:
+    """A number inside the bounds; NaN passes a selector's own range check, so it is refused here."""
+
+    def check(value: Any) -> float:
+        number = float(value)
+        if not math.isfinite(number) or not minimum <= number <= maximum:
+            raise vol.Invalid(f"expected a number from {minimum:g} to {maximum:g}")
+        return number
+
+    return check
+
+
+def _setting(default: float, minimum: float, maximum: float, unit: str) -> tuple[float, Any]:
+    return default, vol.All(_number(minimum, maximum, 1, unit), _finite_in(minimum, maximum))
+
+
+_SETTING_FIELDS: dict[Field, tuple[float, Any]] = {
+    Field.MAX_CURRENT: _setting(16, 6, 80, "A"),
+    Field.RATED_POWER: _setting(100, 1, 10000, "kW"),
+    Field.PHASE_CHANGE_MINUTES: _setting(10, 1, 120, "min"),
 }
 _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (ApiDisabled, "api_not_enabled"),

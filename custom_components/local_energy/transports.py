@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,9 +53,16 @@ def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None
         token=data.get(CONF_TOKEN),
         tls_port=data.get(CONF_TLS_PORT),
         push_port=data.get(CONF_PUSH_PORT),
-        settings={name: float(merged[name]) for name in SETTINGS if merged.get(name) is not None},
+        settings={name: value for name in SETTINGS if (value := _finite(merged.get(name))) is not None},
         members=parse_addresses(str(data.get(CONF_MEMBERS, ""))),
     )
+
+
+def _finite(raw: object) -> float | None:
+    """A stored setting as a finite float; anything else is left out (the family's default applies)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+        return None
+    return float(raw)
 
 
 def parse_addresses(text: str) -> tuple[int, ...]:
