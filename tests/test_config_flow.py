@@ -249,7 +249,11 @@ async def test_options(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.options == {CONF_UPDATE_INTERVAL: 2.5, CONF_INVERT: True}
+    assert {k: entry.options[k] for k in (CONF_UPDATE_INTERVAL, CONF_INVERT)} == {
+        CONF_UPDATE_INTERVAL: 2.5,
+        CONF_INVERT: True,
+    }
+    assert "|energy_import" in entry.options["counter_offsets"]  # the counters continue across the change
     coordinator = entry.runtime_data
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 2.5

@@ -11,6 +11,7 @@ from typing import Any
 import voluptuous as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -30,6 +31,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from . import LocalEnergyConfigEntry
 from .const import (
+    CONF_COUNTER_OFFSETS,
     CONF_FAMILY,
     CONF_INVERT,
     CONF_SERIAL,
@@ -47,7 +49,9 @@ from .devices.model import (
     DeviceError,
     DeviceIdentity,
     InvalidResponse,
+    Timing,
     UnsupportedModel,
+    continuity_offsets,
 )
 from .transports import connection_config, parse_addresses, shared_transports
 
@@ -468,7 +472,7 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            return self.async_create_entry(data=self._with_counter_offsets(user_input))
         family = FAMILIES[self.config_entry.data[CONF_FAMILY]]
         timing = family.client.timing
         schema = vol.Schema(
@@ -488,8 +492,28 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, dict(self.config_entry.options)),
-            description_placeholders={
-                "minimum": f"{timing.minimum_interval:g}",
-                "default": f"{timing.default_interval:g}",
-            },
+            description_placeholders=self._placeholders(timing),
         )
+
+    def _with_counter_offsets(self, user_input: dict[str, Any]) -> dict[str, Any]:
+        """Keep the counters continuous when the sign changes: what they show stays, and grows from there."""
+        previous: dict[str, float] = dict(self.config_entry.options.get(CONF_COUNTER_OFFSETS, {}))
+        invert = bool(user_input.get(CONF_INVERT, False))
+        entry = self.config_entry
+        if (
+            invert == bool(entry.options.get(CONF_INVERT, False))
+            or entry.state is not ConfigEntryState.LOADED
+        ):
+            return {**user_input, CONF_COUNTER_OFFSETS: previous}
+        coordinator = entry.runtime_data
+        if coordinator.raw is None:
+            return {**user_input, CONF_COUNTER_OFFSETS: previous}
+        offsets = continuity_offsets(coordinator.data, coordinator.raw, invert=invert, previous=previous)
+        return {**user_input, CONF_COUNTER_OFFSETS: offsets}
+
+    @staticmethod
+    def _placeholders(timing: Timing) -> dict[str, str]:
+        return {
+            "minimum": f"{timing.minimum_interval:g}",
+            "default": f"{timing.default_interval:g}",
+        }

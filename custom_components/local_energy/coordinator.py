@@ -10,10 +10,17 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
+from .const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
 from .devices.client import DeviceClient
 from .devices.families import Family
-from .devices.model import AuthenticationFailed, DeviceError, DeviceIdentity, Snapshot, invert_snapshot
+from .devices.model import (
+    AuthenticationFailed,
+    DeviceError,
+    DeviceIdentity,
+    Snapshot,
+    apply_offsets,
+    invert_snapshot,
+)
 
 if TYPE_CHECKING:
     from . import LocalEnergyConfigEntry
@@ -41,6 +48,9 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.client = client
         self.identity = identity
         self.invert = bool(entry.options.get(CONF_INVERT, False))
+        self.counter_offsets: dict[str, float] = dict(entry.options.get(CONF_COUNTER_OFFSETS, {}))
+        self.raw: Snapshot | None = None
+        """The latest checked snapshot as the device reported it (before invert and offsets)."""
         interval = float(entry.options.get(CONF_UPDATE_INTERVAL, client.timing.default_interval))
         super().__init__(
             hass,
@@ -103,7 +113,13 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_key="communication_error",
                 translation_placeholders={"error": str(err)},
             ) from err
-        return invert_snapshot(snapshot) if self.invert else snapshot
+        return self._presented(snapshot)
+
+    def _presented(self, snapshot: Snapshot) -> Snapshot:
+        """What Home Assistant shows: the sign option applied, counters continued across its changes."""
+        self.raw = snapshot
+        shown = invert_snapshot(snapshot) if self.invert else snapshot
+        return apply_offsets(shown, self.counter_offsets)
 
     @callback
     def _on_push(self) -> None:
@@ -126,8 +142,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
                 self.hass, self.async_refresh(), f"{self.name} push", eager_start=True
             )
             return
-        if self.invert:
-            snapshot = invert_snapshot(snapshot)
+        snapshot = self._presented(snapshot)
         if snapshot != self.data or not self.last_update_success:
             # Pushed values need no I/O: written directly, not through a refresh task per datagram.
             self.async_set_updated_data(snapshot)

@@ -221,6 +221,60 @@ __all__ = [
     "Value",
     "ValueKind",
     "WrongDevice",
+    "apply_offsets",
+    "continuity_offsets",
     "invert_snapshot",
     "is_number",
+    "offset_key",
 ]
+
+
+def offset_key(channel_id: str, key: Key) -> str:
+    """How a counter is named in the stored continuity offsets."""
+    return f"{channel_id}|{key.value}"
+
+
+def continuity_offsets(
+    shown: Snapshot, raw: Snapshot, *, invert: bool, previous: Mapping[str, float]
+) -> dict[str, float]:
+    """Offsets that keep every swapped counter at the value it shows when the invert option changes.
+
+    After the change a counter reads from the other direction's register (``invert``: the new setting), so
+    it would jump to that register's value; the offset makes it continue from what it shows now and grow
+    only by what is measured from then on. Long-term statistics see no jump.
+    """
+    offsets = dict(previous)
+    for channel_id, channel in shown.channels.items():
+        source_values = raw.channels.get(channel_id)
+        if source_values is None:
+            continue
+        for key, value in channel.values.items():
+            partner = SWAPPED_ON_INVERT.get(key)
+            if partner is None or key in ACCUMULATED_KEYS or not is_number(value):
+                continue
+            source = source_values.values.get(partner if invert else key)
+            if is_number(source):
+                offsets[offset_key(channel_id, key)] = round(float(value) - float(source), 6)
+    return offsets
+
+
+def apply_offsets(snapshot: Snapshot, offsets: Mapping[str, float]) -> Snapshot:
+    """Add the continuity offsets to the counters they belong to."""
+    if not offsets:
+        return snapshot
+    channels: dict[str, Channel] = {}
+    for channel_id, channel in snapshot.channels.items():
+        values = dict(channel.values)
+        for key, value in channel.values.items():
+            offset = offsets.get(offset_key(channel_id, key))
+            if offset is not None and is_number(value):
+                values[key] = round(float(value) + offset, 6)
+        channels[channel_id] = Channel(
+            kind=channel.kind,
+            values=values,
+            model=channel.model,
+            serial=channel.serial,
+            name=channel.name,
+            controls=channel.controls,
+        )
+    return Snapshot(channels=channels, complete=snapshot.complete)
