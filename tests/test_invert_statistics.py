@@ -41,6 +41,8 @@ async def run(hass: HomeAssistant, simulator: HomeWizardSimulator, freezer: Froz
         await refresh(hass, freezer)
 
 
+# With CI set, this test takes about 50 s here instead of 2 s (the recorder's test setup; not yet understood).
+@pytest.mark.timeout(300)
 async def test_invert_change_adds_nothing_to_statistics(
     recorder_mock: Recorder,
     hass: HomeAssistant,
