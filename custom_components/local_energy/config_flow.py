@@ -49,7 +49,6 @@ from .devices.model import (
     DeviceError,
     DeviceIdentity,
     InvalidResponse,
-    Timing,
     UnsupportedModel,
     continuity_offsets,
 )
@@ -492,7 +491,10 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, dict(self.config_entry.options)),
-            description_placeholders=self._placeholders(timing),
+            description_placeholders={
+                "minimum": f"{timing.minimum_interval:g}",
+                "default": f"{timing.default_interval:g}",
+            },
         )
 
     def _with_counter_offsets(self, user_input: dict[str, Any]) -> dict[str, Any]:
@@ -510,10 +512,3 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
             return {**user_input, CONF_COUNTER_OFFSETS: previous}
         offsets = continuity_offsets(coordinator.data, coordinator.raw, invert=invert, previous=previous)
         return {**user_input, CONF_COUNTER_OFFSETS: offsets}
-
-    @staticmethod
-    def _placeholders(timing: Timing) -> dict[str, str]:
-        return {
-            "minimum": f"{timing.minimum_interval:g}",
-            "default": f"{timing.default_interval:g}",
-        }

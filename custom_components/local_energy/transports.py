@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from .const import (
 from .devices.client import Transports
 from .devices.modbus import ModbusPool
 from .devices.model import ConnectionConfig
+from .devices.payload import finite
 from .devices.udp import UdpHub
 
 DATA_TRANSPORTS: HassKey[Transports] = HassKey(f"{DOMAIN}_transports")
@@ -53,16 +53,10 @@ def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None
         token=data.get(CONF_TOKEN),
         tls_port=data.get(CONF_TLS_PORT),
         push_port=data.get(CONF_PUSH_PORT),
-        settings={name: value for name in SETTINGS if (value := _finite(merged.get(name))) is not None},
+        # A stored setting that is not a finite number is left out: the family default applies.
+        settings={name: value for name in SETTINGS if (value := finite(merged.get(name))) is not None},
         members=parse_addresses(str(data.get(CONF_MEMBERS, ""))),
     )
-
-
-def _finite(raw: object) -> float | None:
-    """A stored setting as a finite float; anything else is left out (the family's default applies)."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-        return None
-    return float(raw)
 
 
 def parse_addresses(text: str) -> tuple[int, ...]:

@@ -64,3 +64,32 @@ async def test_close_releases_everything() -> None:
     hub.close()
     assert not hub.listening(port)
     subscription.cancel()  # after close: nothing left to cancel
+
+
+async def test_a_key_is_believed_only_from_its_source(caplog: pytest.LogCaptureFixture) -> None:
+    hub = UdpHub(bind_host="127.0.0.1")
+    port = free_udp_port()
+    mine: list[bytes] = []
+    unclaimed: list[bytes] = []
+    subscription = await hub.subscribe(
+        port, router, "x", lambda data, _a: mine.append(data), source_host="localhost", label="meter x"
+    )
+    await hub.subscribe(port, router, None, lambda data, _a: unclaimed.append(data))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
+        stranger.bind(("127.0.0.2", 0))
+        for _ in range(3):
+            stranger.sendto(b"x:forged", ("127.0.0.1", port))
+    await hub.send("127.0.0.1", port, b"x:real")
+    async with asyncio.timeout(2):
+        while not mine:
+            await asyncio.sleep(0.005)
+    assert mine == [b"x:real"]
+    assert unclaimed == []  # a forged datagram for a known key is not offered to discovery either
+    assert subscription.foreign == 3
+    stats = hub.stats(port)
+    assert stats is not None
+    assert stats.foreign == 3
+    assert [r.message for r in caplog.records if "naming meter x" in r.message] == [
+        "Ignoring datagrams naming meter x from 127.0.0.2: it is at 127.0.0.1"
+    ]
+    hub.close()

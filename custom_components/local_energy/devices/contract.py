@@ -25,7 +25,7 @@ from typing import Any
 from .errors import CommandRejected
 from .integrator import EnergyIntegrator
 from .keys import KEYS, MAX_POWER_W, Key, KeySpec, ValueKind
-from .model import Channel, Control, ControlKind, Snapshot, Value
+from .model import Control, ControlKind, Snapshot, Value
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,20 +95,14 @@ class ValueGuard:
         their checked total power.
         """
         now = self.clock()
-        channels: dict[str, Channel] = {}
-        for channel_id, channel in snapshot.channels.items():
-            values = self._checked(channel_id, channel.values, now)
+
+        def checked(channel_id: str, values: Mapping[Key, Value]) -> dict[Key, Value]:
+            kept = self._checked(channel_id, values, now)
             if integrate(channel_id):
-                values |= self._integrated(channel_id, values.get(Key.POWER), now)
-            channels[channel_id] = Channel(
-                kind=channel.kind,
-                values=values,
-                model=channel.model,
-                serial=channel.serial,
-                name=channel.name,
-                controls=channel.controls,
-            )
-        return Snapshot(channels=channels, complete=snapshot.complete)
+                kept |= self._integrated(channel_id, kept.get(Key.POWER), now)
+            return kept
+
+        return snapshot.map_values(checked)
 
     def diagnostics(self) -> dict[str, Any]:
         """Values dropped, counter readings held back, and resets taken, by channel/key and reason."""

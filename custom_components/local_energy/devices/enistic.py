@@ -28,7 +28,7 @@ from .model import (
     Timing,
     Value,
 )
-from .udp import Address, OncePerMinute, Subscription, resolve_host
+from .udp import Address, OncePerMinute, Subscription
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -169,11 +169,9 @@ class EnisticClient(DeviceClient):
         self._subscription: Subscription | None = None
         self._listener: PushListener | None = None
         self._listening_since: float | None = None
-        self._source: str | None = None
         self._log_limit = OncePerMinute()
         self.datagrams = 0
         self.malformed = 0
-        self.foreign = 0
         self.over_cap = 0
 
     @property
@@ -199,9 +197,13 @@ class EnisticClient(DeviceClient):
         assert self._serial is not None
         self._listener = on_push
         self._listening_since = _now()
-        self._source = await resolve_host(self.config.host)
         self._subscription = await self.transports.udp.subscribe(
-            self.listen_port, route, self._serial, self._on_datagram
+            self.listen_port,
+            route,
+            self._serial,
+            self._on_datagram,
+            source_host=self.config.host,
+            label=f"controller {self._serial}",
         )
 
     def latest(self) -> Snapshot | None:
@@ -248,21 +250,16 @@ class EnisticClient(DeviceClient):
             "channels": sorted(self._channels),
         }
 
+    @property
+    def foreign(self) -> int:
+        """Datagrams naming this controller that came from another address (dropped by the hub)."""
+        return 0 if self._subscription is None else self._subscription.foreign
+
     def _on_datagram(self, datagram: bytes, address: Address) -> None:
-        if address[0] != self._source:
-            self.foreign += 1
-            if self._log_limit.allow(address[0]):
-                _LOGGER.warning(
-                    "Ignoring datagrams naming controller %s from %s: it is at %s",
-                    self._serial,
-                    address[0],
-                    self._source,
-                )
-            return
         self.datagrams += 1
         readings, malformed = parse_datagram(datagram)
         self.malformed += malformed
-        if malformed and self._log_limit.allow(f"malformed {address[0]}"):
+        if malformed and self._log_limit.allow(address[0]):
             _LOGGER.info("Ignoring malformed Enistic events from %s (%s so far)", address[0], self.malformed)
         now = _now()
         for reading in readings:

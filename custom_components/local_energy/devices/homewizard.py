@@ -126,7 +126,7 @@ class HomeWizardClient(DeviceClient):
         measurement = _require_object(await self._v2_request("GET", "/api/measurement"), "/api/measurement")
         if self._polls % SYSTEM_EVERY == 0:
             system = _require_object(await self._v2_request("GET", "/api/system"), "/api/system")
-            self._wifi_rssi = _number(system.get("wifi_rssi_db"))
+            self._wifi_rssi = number(system.get("wifi_rssi_db"))
         self._polls += 1
         return parse_measurement(measurement, self._wifi_rssi)
 
@@ -235,7 +235,7 @@ _V2_NUMBERS: Mapping[str, Key] = {
 def parse_measurement(data: Mapping[str, Any], wifi_rssi: float | None = None) -> Snapshot:
     """Turn a v2 /api/measurement body into a snapshot (same channels as v1)."""
     values: dict[Key, Value] = {
-        key: number for field, key in _V2_NUMBERS.items() if (number := _number(data.get(field))) is not None
+        key: value for field, key in _V2_NUMBERS.items() if (value := number(data.get(field))) is not None
     }
     tariff = data.get("tariff")
     if isinstance(tariff, int) and 1 <= tariff <= 4:
@@ -256,12 +256,12 @@ def parse_measurement(data: Mapping[str, Any], wifi_rssi: float | None = None) -
 def parse_data(data: Mapping[str, Any]) -> Snapshot:
     """Turn an /api/v1/data body into a snapshot: the meter, plus its gas meter when one reports."""
     values: dict[Key, Value] = {
-        key: number for field, key in _NUMBERS.items() if (number := _number(data.get(field))) is not None
+        key: value for field, key in _NUMBERS.items() if (value := number(data.get(field))) is not None
     }
     for total_field, tariff_fields, key in _TARIFF_TOTALS:
-        total = _number(data.get(total_field))
+        total = number(data.get(total_field))
         if total is None:
-            tariffs = [n for f in tariff_fields if (n := _number(data.get(f))) is not None]
+            tariffs = [n for f in tariff_fields if (n := number(data.get(f))) is not None]
             total = round(sum(tariffs), 3) if tariffs else None
         if total is not None:
             values[key] = total
@@ -283,10 +283,10 @@ def _gas_channel(data: Mapping[str, Any]) -> Channel | None:
     if isinstance(external, list):
         for meter in external:
             if isinstance(meter, dict) and meter.get("type") == "gas_meter":
-                value = _number(meter.get("value"))
+                value = number(meter.get("value"))
                 if value is not None and meter.get("unit", "m3") == "m3":
                     return _gas(value, meter.get("unique_id"))
-    value = _number(data.get("total_gas_m3"))
+    value = number(data.get("total_gas_m3"))
     if value is None:
         return None
     return _gas(value, data.get("gas_unique_id", data.get("unique_gas_id")))
@@ -311,10 +311,6 @@ def decode_hex_id(raw: object) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return raw
     return decoded if decoded.isprintable() else raw
-
-
-def _number(raw: object) -> float | None:
-    return number(raw)
 
 
 def _optional_str(raw: object) -> str | None:

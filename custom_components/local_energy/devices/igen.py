@@ -38,7 +38,7 @@ from .model import (
     Value,
 )
 from .payload import decode_json, total
-from .udp import Address, OncePerMinute, Subscription, resolve_host
+from .udp import Address, OncePerMinute, Subscription
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -177,11 +177,9 @@ class IgenClient(DeviceClient):
         self._relay: bool | None = None
         self._subscription: Subscription | None = None
         self._listener: PushListener | None = None
-        self._source: str | None = None
         self._log_limit = OncePerMinute()
         self.datagrams = 0
         self.malformed = 0
-        self.foreign = 0
         self.http_polls = 0
 
     @property
@@ -218,9 +216,8 @@ class IgenClient(DeviceClient):
             await self.identify()
         assert self._serial is not None
         self._listener = on_push
-        self._source = await resolve_host(self.config.host)
         self._subscription = await self.transports.udp.subscribe(
-            self.push_port, route, self._serial, self._on_datagram
+            self.push_port, route, self._serial, self._on_datagram, source_host=self.config.host
         )
 
     def latest(self) -> Snapshot | None:
@@ -297,24 +294,19 @@ class IgenClient(DeviceClient):
                 raise AuthenticationRequired("the device's OpenData API has a password") from err
             raise
 
+    @property
+    def foreign(self) -> int:
+        """Broadcasts naming this device that came from another address (dropped by the hub)."""
+        return 0 if self._subscription is None else self._subscription.foreign
+
     def _on_datagram(self, datagram: bytes, address: Address) -> None:
-        if address[0] != self._source:
-            self.foreign += 1
-            if self._log_limit.allow(address[0]):
-                _LOGGER.warning(
-                    "Ignoring broadcasts naming %s from %s: the device is at %s",
-                    self._serial,
-                    *address[:1],
-                    self._source,
-                )
-            return
         self.datagrams += 1
         try:
             _, data = parse_packet(datagram)
             values = parse_values(data)
         except InvalidResponse as err:
             self.malformed += 1
-            if self._log_limit.allow(f"malformed {address[0]}"):
+            if self._log_limit.allow(address[0]):
                 _LOGGER.info("Ignoring a malformed IGEN broadcast from %s: %s", address[0], err)
             return
         self._pushed = (values, _now())

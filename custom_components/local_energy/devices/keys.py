@@ -196,7 +196,6 @@ def _ranged(unit: Unit, low: float, high: float, *, signed: bool = False, contro
 
 
 _TEXT = KeySpec(Unit.NONE, kind=ValueKind.TEXT)
-_FLAG = KeySpec(Unit.NONE, kind=ValueKind.FLAG)
 _VOLTAGE = _ranged(Unit.VOLT, 0.0, 1e6)
 _CURRENT = _ranged(Unit.AMPERE, -1e5, 1e5, signed=True)
 _POWER_FACTOR = _ranged(Unit.NONE, -1.1, 1.1)
@@ -215,106 +214,108 @@ def _pairs(*pairs: tuple[Key, Key]) -> dict[Key, KeySpec]:
     return specs
 
 
-K = Key
+_K = Key
 KEYS: Mapping[Key, KeySpec] = {
-    **dict.fromkeys((K.POWER, K.POWER_AVERAGE, K.POWER_L1, K.POWER_L2, K.POWER_L3), _power(signed=True)),
+    **dict.fromkeys((_K.POWER, _K.POWER_AVERAGE, _K.POWER_L1, _K.POWER_L2, _K.POWER_L3), _power(signed=True)),
     **dict.fromkeys(
-        (K.REACTIVE_POWER, K.REACTIVE_POWER_L1, K.REACTIVE_POWER_L2, K.REACTIVE_POWER_L3), _REACTIVE
+        (_K.REACTIVE_POWER, _K.REACTIVE_POWER_L1, _K.REACTIVE_POWER_L2, _K.REACTIVE_POWER_L3), _REACTIVE
     ),
     **dict.fromkeys(
-        (K.APPARENT_POWER, K.APPARENT_POWER_L1, K.APPARENT_POWER_L2, K.APPARENT_POWER_L3), _APPARENT
+        (_K.APPARENT_POWER, _K.APPARENT_POWER_L1, _K.APPARENT_POWER_L2, _K.APPARENT_POWER_L3), _APPARENT
     ),
-    **dict.fromkeys((K.POWER_FACTOR, K.POWER_FACTOR_L1, K.POWER_FACTOR_L2, K.POWER_FACTOR_L3), _POWER_FACTOR),
+    **dict.fromkeys(
+        (_K.POWER_FACTOR, _K.POWER_FACTOR_L1, _K.POWER_FACTOR_L2, _K.POWER_FACTOR_L3), _POWER_FACTOR
+    ),
     **dict.fromkeys(
         (
-            K.VOLTAGE,
-            K.VOLTAGE_L1,
-            K.VOLTAGE_L2,
-            K.VOLTAGE_L3,
-            K.VOLTAGE_L1_L2,
-            K.VOLTAGE_L2_L3,
-            K.VOLTAGE_L3_L1,
+            _K.VOLTAGE,
+            _K.VOLTAGE_L1,
+            _K.VOLTAGE_L2,
+            _K.VOLTAGE_L3,
+            _K.VOLTAGE_L1_L2,
+            _K.VOLTAGE_L2_L3,
+            _K.VOLTAGE_L3_L1,
         ),
         _VOLTAGE,
     ),
-    **dict.fromkeys((K.CURRENT, K.CURRENT_L1, K.CURRENT_L2, K.CURRENT_L3), _CURRENT),
-    K.CURRENT_N: _ranged(Unit.AMPERE, -1e5, 1e5),
-    K.FREQUENCY: _ranged(Unit.HERTZ, 0.0, 1000.0),
+    **dict.fromkeys((_K.CURRENT, _K.CURRENT_L1, _K.CURRENT_L2, _K.CURRENT_L3), _CURRENT),
+    _K.CURRENT_N: _ranged(Unit.AMPERE, -1e5, 1e5),
+    _K.FREQUENCY: _ranged(Unit.HERTZ, 0.0, 1000.0),
     **_pairs(
-        (K.ENERGY_IMPORT, K.ENERGY_EXPORT),
-        (K.ENERGY_IMPORT_L1, K.ENERGY_EXPORT_L1),
-        (K.ENERGY_IMPORT_L2, K.ENERGY_EXPORT_L2),
-        (K.ENERGY_IMPORT_L3, K.ENERGY_EXPORT_L3),
-        (K.RESETTABLE_ENERGY_IMPORT, K.RESETTABLE_ENERGY_EXPORT),
+        (_K.ENERGY_IMPORT, _K.ENERGY_EXPORT),
+        (_K.ENERGY_IMPORT_L1, _K.ENERGY_EXPORT_L1),
+        (_K.ENERGY_IMPORT_L2, _K.ENERGY_EXPORT_L2),
+        (_K.ENERGY_IMPORT_L3, _K.ENERGY_EXPORT_L3),
+        (_K.RESETTABLE_ENERGY_IMPORT, _K.RESETTABLE_ENERGY_EXPORT),
     ),
     # Tariff counters keep their names on invert: a tariff register is wired to one direction by the meter.
     **dict.fromkeys(
         (
-            K.ENERGY_IMPORT_T1,
-            K.ENERGY_IMPORT_T2,
-            K.ENERGY_IMPORT_T3,
-            K.ENERGY_IMPORT_T4,
-            K.ENERGY_EXPORT_T1,
-            K.ENERGY_EXPORT_T2,
-            K.ENERGY_EXPORT_T3,
-            K.ENERGY_EXPORT_T4,
+            _K.ENERGY_IMPORT_T1,
+            _K.ENERGY_IMPORT_T2,
+            _K.ENERGY_IMPORT_T3,
+            _K.ENERGY_IMPORT_T4,
+            _K.ENERGY_EXPORT_T1,
+            _K.ENERGY_EXPORT_T2,
+            _K.ENERGY_EXPORT_T3,
+            _K.ENERGY_EXPORT_T4,
         ),
         _energy(),
     ),
-    K.NET_ENERGY_IMPORT: _energy(K.NET_ENERGY_EXPORT, accumulated=True),
-    K.NET_ENERGY_EXPORT: _energy(K.NET_ENERGY_IMPORT, accumulated=True),
-    K.REACTIVE_ENERGY_IMPORT: _energy(K.REACTIVE_ENERGY_EXPORT, unit=Unit.KILOVAR_HOUR),
-    K.REACTIVE_ENERGY_EXPORT: _energy(K.REACTIVE_ENERGY_IMPORT, unit=Unit.KILOVAR_HOUR),
-    K.ACTIVE_TARIFF: _ranged(Unit.NONE, 0, 100),
-    K.GAS: _energy(unit=Unit.CUBIC_METER),
-    K.STATE_OF_ENERGY: _ranged(Unit.PERCENT, 0.0, 100.0),
-    K.WIFI_STRENGTH: _ranged(Unit.PERCENT, 0.0, 100.0),
-    K.WIFI_RSSI: _ranged(Unit.DECIBEL_MILLIWATT, -150.0, 20.0),
-    K.TEMPERATURE: _ranged(Unit.CELSIUS, -80.0, 250.0),
-    K.BATTERY_POWER: _power(signed=True),
-    K.BATTERY_STATE: _TEXT,
-    K.PV_POWER: _power(),
-    K.AC_INPUT_POWER: _power(),
-    K.AC_OUTPUT_POWER: _power(),
+    _K.NET_ENERGY_IMPORT: _energy(_K.NET_ENERGY_EXPORT, accumulated=True),
+    _K.NET_ENERGY_EXPORT: _energy(_K.NET_ENERGY_IMPORT, accumulated=True),
+    _K.REACTIVE_ENERGY_IMPORT: _energy(_K.REACTIVE_ENERGY_EXPORT, unit=Unit.KILOVAR_HOUR),
+    _K.REACTIVE_ENERGY_EXPORT: _energy(_K.REACTIVE_ENERGY_IMPORT, unit=Unit.KILOVAR_HOUR),
+    _K.ACTIVE_TARIFF: _ranged(Unit.NONE, 0, 100),
+    _K.GAS: _energy(unit=Unit.CUBIC_METER),
+    _K.STATE_OF_ENERGY: _ranged(Unit.PERCENT, 0.0, 100.0),
+    _K.WIFI_STRENGTH: _ranged(Unit.PERCENT, 0.0, 100.0),
+    _K.WIFI_RSSI: _ranged(Unit.DECIBEL_MILLIWATT, -150.0, 20.0),
+    _K.TEMPERATURE: _ranged(Unit.CELSIUS, -80.0, 250.0),
+    _K.BATTERY_POWER: _power(signed=True),
+    _K.BATTERY_STATE: _TEXT,
+    _K.PV_POWER: _power(),
+    _K.AC_INPUT_POWER: _power(),
+    _K.AC_OUTPUT_POWER: _power(),
     **dict.fromkeys(
         (
-            K.BATTERY_CHARGE_ENERGY,
-            K.BATTERY_DISCHARGE_ENERGY,
-            K.PV_ENERGY,
-            K.AC_INPUT_ENERGY,
-            K.AC_OUTPUT_ENERGY,
+            _K.BATTERY_CHARGE_ENERGY,
+            _K.BATTERY_DISCHARGE_ENERGY,
+            _K.PV_ENERGY,
+            _K.AC_INPUT_ENERGY,
+            _K.AC_OUTPUT_ENERGY,
         ),
         _energy(),
     ),
-    K.OPERATING_MODE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
-    K.FEED_IN_LIMIT: _power(control=True),
-    K.MAX_OUTPUT_POWER: _power(control=True),
-    K.BACKUP_SOC: _ranged(Unit.PERCENT, 0.0, 100.0, control=True),
-    K.GRID_CHARGING: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
-    K.BATTERY_SETPOINT: _power(control=True),
-    K.TEMPERATURE_INPUT: _ranged(Unit.CELSIUS, -80.0, 250.0),
-    K.PULSE_ENERGY: _energy(),
-    **dict.fromkeys((K.POWER_ANGLE, K.POWER_ANGLE_L1, K.POWER_ANGLE_L2, K.POWER_ANGLE_L3), _ANGLE),
+    _K.OPERATING_MODE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
+    _K.FEED_IN_LIMIT: _power(control=True),
+    _K.MAX_OUTPUT_POWER: _power(control=True),
+    _K.BACKUP_SOC: _ranged(Unit.PERCENT, 0.0, 100.0, control=True),
+    _K.GRID_CHARGING: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
+    _K.BATTERY_SETPOINT: _power(control=True),
+    _K.TEMPERATURE_INPUT: _ranged(Unit.CELSIUS, -80.0, 250.0),
+    _K.PULSE_ENERGY: _energy(),
+    **dict.fromkeys((_K.POWER_ANGLE, _K.POWER_ANGLE_L1, _K.POWER_ANGLE_L2, _K.POWER_ANGLE_L3), _ANGLE),
     **dict.fromkeys(
         (
-            K.THD_VOLTAGE_L1,
-            K.THD_VOLTAGE_L2,
-            K.THD_VOLTAGE_L3,
-            K.THD_CURRENT_L1,
-            K.THD_CURRENT_L2,
-            K.THD_CURRENT_L3,
+            _K.THD_VOLTAGE_L1,
+            _K.THD_VOLTAGE_L2,
+            _K.THD_VOLTAGE_L3,
+            _K.THD_CURRENT_L1,
+            _K.THD_CURRENT_L2,
+            _K.THD_CURRENT_L3,
         ),
         _THD,
     ),
-    K.RELAY: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
-    K.METER_CHANNEL: _ranged(Unit.NONE, 0, 1e4),
-    K.TARGET_POWER: _power(control=True),
+    _K.RELAY: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
+    _K.METER_CHANNEL: _ranged(Unit.NONE, 0, 1e4),
+    _K.TARGET_POWER: _power(control=True),
     **dict.fromkeys(
-        (K.CHARGE_CURRENT, K.CHARGE_CURRENT_L1, K.CHARGE_CURRENT_L2, K.CHARGE_CURRENT_L3), _CHARGE_CURRENT
+        (_K.CHARGE_CURRENT, _K.CHARGE_CURRENT_L1, _K.CHARGE_CURRENT_L2, _K.CHARGE_CURRENT_L3), _CHARGE_CURRENT
     ),
-    K.COMMAND_SOURCE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
-    K.SYSTEM_STATUS: _ranged(Unit.NONE, 0, 65535),
-    K.AVAILABLE_BLOCKS: _ranged(Unit.NONE, 0, 1e4),
+    _K.COMMAND_SOURCE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
+    _K.SYSTEM_STATUS: _ranged(Unit.NONE, 0, 65535),
+    _K.AVAILABLE_BLOCKS: _ranged(Unit.NONE, 0, 1e4),
 }
 
 UNITS: Mapping[Key, Unit] = {key: spec.unit for key, spec in KEYS.items()}
@@ -322,7 +323,6 @@ SIGNED_KEYS = frozenset(key for key, spec in KEYS.items() if spec.signed)
 """Keys whose sign follows the grid direction (currents carry their phase's sign); invert flips them."""
 SWAPPED_ON_INVERT: Mapping[Key, Key] = {key: spec.swaps_with for key, spec in KEYS.items() if spec.swaps_with}
 """Counters that trade places when a clamp is mounted the wrong way round."""
-COUNTER_KEYS = frozenset(key for key, spec in KEYS.items() if spec.counter)
 ACCUMULATED_KEYS = frozenset(key for key, spec in KEYS.items() if spec.accumulated)
 """Counters that start at zero with the client; Home Assistant adds them to what it had before."""
 CONTROL_KEYS = frozenset(key for key, spec in KEYS.items() if spec.control)

@@ -7,8 +7,8 @@ and yields snapshots of normalized measurements.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeGuard
 
@@ -26,7 +26,6 @@ from .errors import (
 from .keys import (
     ACCUMULATED_KEYS,
     CONTROL_KEYS,
-    COUNTER_KEYS,
     KEYS,
     SIGNED_KEYS,
     SWAPPED_ON_INVERT,
@@ -113,6 +112,16 @@ class Snapshot:
     complete: bool = False
     """The channels are the full list the device keeps (a gateway's device list): one missing is gone."""
 
+    def map_values(self, change: Callable[[str, Mapping[Key, Value]], Mapping[Key, Value]]) -> Snapshot:
+        """The same snapshot with every channel's values replaced by change(channel_id, values)."""
+        return replace(
+            self,
+            channels={
+                channel_id: replace(channel, values=change(channel_id, channel.values))
+                for channel_id, channel in self.channels.items()
+            },
+        )
+
     def value(self, channel_id: str, key: Key) -> Value | None:
         """Return a value, or None when the channel or the key is absent."""
         channel = self.channels.get(channel_id)
@@ -163,20 +172,7 @@ def is_number(raw: object) -> TypeGuard[float | int]:
 
 def invert_snapshot(snapshot: Snapshot) -> Snapshot:
     """Flip signed power and swap import/export counters on every channel."""
-    return Snapshot(
-        channels={
-            channel_id: Channel(
-                kind=channel.kind,
-                values=_invert_values(channel.values),
-                model=channel.model,
-                serial=channel.serial,
-                name=channel.name,
-                controls=channel.controls,
-            )
-            for channel_id, channel in snapshot.channels.items()
-        },
-        complete=snapshot.complete,
-    )
+    return snapshot.map_values(lambda _channel_id, values: _invert_values(values))
 
 
 def _invert_values(values: Mapping[Key, Value]) -> dict[Key, Value]:
@@ -193,7 +189,6 @@ def _invert_values(values: Mapping[Key, Value]) -> dict[Key, Value]:
 __all__ = [
     "ACCUMULATED_KEYS",
     "CONTROL_KEYS",
-    "COUNTER_KEYS",
     "KEYS",
     "MAIN_CHANNEL",
     "SIGNED_KEYS",
@@ -262,19 +257,13 @@ def apply_offsets(snapshot: Snapshot, offsets: Mapping[str, float]) -> Snapshot:
     """Add the continuity offsets to the counters they belong to."""
     if not offsets:
         return snapshot
-    channels: dict[str, Channel] = {}
-    for channel_id, channel in snapshot.channels.items():
-        values = dict(channel.values)
-        for key, value in channel.values.items():
+
+    def continued(channel_id: str, values: Mapping[Key, Value]) -> dict[Key, Value]:
+        shifted = dict(values)
+        for key, value in values.items():
             offset = offsets.get(offset_key(channel_id, key))
             if offset is not None and is_number(value):
-                values[key] = round(float(value) + offset, 6)
-        channels[channel_id] = Channel(
-            kind=channel.kind,
-            values=values,
-            model=channel.model,
-            serial=channel.serial,
-            name=channel.name,
-            controls=channel.controls,
-        )
-    return Snapshot(channels=channels, complete=snapshot.complete)
+                shifted[key] = round(float(value) + offset, 6)
+        return shifted
+
+    return snapshot.map_values(continued)

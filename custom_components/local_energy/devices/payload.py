@@ -1,8 +1,8 @@
-"""Reading untrusted payloads: bounded JSON decoding and a typed reader that fails with InvalidResponse.
+"""Reading untrusted payloads: bounded JSON decoding, number readers, the boundary that makes parsers total.
 
-Everything a device (or a stranger on the LAN) sends goes through here before a parser looks at it, so a
-parser never meets a value of the wrong type, a number it cannot convert, or a document nested so deep
-that decoding it would exhaust the stack.
+JSON from a device (or a stranger on the LAN) is decoded here with limits, so no document can be nested deep
+enough to exhaust the stack; the parsers' boundary turns what a malformed document makes Python raise into
+InvalidResponse.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from .errors import InvalidResponse
+from .model import is_number
 
 MAX_BODY_BYTES = 1_000_000
 """The largest JSON document read from a device (the biggest real answer is a few kB)."""
@@ -79,76 +80,7 @@ def number(raw: object) -> float | None:
 
 def finite(raw: object) -> float | None:
     """A JSON number that is finite, as a float; None otherwise."""
-    value = number(raw)
-    return value if value is not None and math.isfinite(value) else None
-
-
-def text(raw: object) -> str | None:
-    """A non-empty string; None otherwise."""
-    return raw if isinstance(raw, str) and raw else None
-
-
-class Payload:
-    """A JSON object from a device, read by key with the type each key must have.
-
-    ``number``/``text``/``obj``/``items`` return None (or empty) when a key is absent or of another type;
-    the ``require_*`` forms raise InvalidResponse that names the key.
-    """
-
-    __slots__ = ("_data", "where")
-
-    def __init__(self, data: object, where: str) -> None:
-        if not isinstance(data, dict):
-            raise InvalidResponse(f"{where} is {type(data).__name__}, not a JSON object")
-        self._data: Mapping[str, Any] = data
-        self.where = where
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._data
-
-    def raw(self, key: str) -> object:
-        """The value at key as it came, or None."""
-        return self._data.get(key)
-
-    def number(self, key: str) -> float | None:
-        """The number at key (inf for out-of-range literals), or None."""
-        return number(self._data.get(key))
-
-    def require_number(self, key: str) -> float:
-        """The number at key; InvalidResponse when it is missing or not a number."""
-        value = self.number(key)
-        if value is None:
-            raise InvalidResponse(f"{self.where}: {key!r} is not a number: {self._data.get(key)!r:.60}")
-        return value
-
-    def text(self, key: str) -> str | None:
-        """The non-empty string at key, or None."""
-        return text(self._data.get(key))
-
-    def obj(self, key: str) -> Payload | None:
-        """The object at key, or None."""
-        value = self._data.get(key)
-        return Payload(value, f"{self.where}.{key}") if isinstance(value, dict) else None
-
-    def require_obj(self, key: str) -> Payload:
-        """The object at key; InvalidResponse when it is missing or not an object."""
-        value = self.obj(key)
-        if value is None:
-            raise InvalidResponse(f"{self.where}: {key!r} is not an object")
-        return value
-
-    def items(self, key: str) -> list[object]:
-        """The list at key, or an empty list."""
-        value = self._data.get(key)
-        return list(value) if isinstance(value, list) else []
-
-    def objects(self, key: str) -> list[Payload]:
-        """The objects in the list at key (other entries are skipped)."""
-        return [
-            Payload(item, f"{self.where}.{key}[{index}]")
-            for index, item in enumerate(self.items(key))
-            if isinstance(item, dict)
-        ]
+    return float(raw) if is_number(raw) else None
 
 
 PARSE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, ZeroDivisionError)

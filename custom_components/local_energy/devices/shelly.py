@@ -115,12 +115,9 @@ def parse_info(body: object) -> ShellyInfo:
     """Read /shelly of any generation; unknown models are unsupported."""
     if not isinstance(body, dict):
         raise InvalidResponse("/shelly did not answer a JSON object")
-    gen = body.get("gen", 1)
-    if gen is None:
-        gen = 1
-    if isinstance(gen, bool) or not isinstance(gen, int) or not 1 <= gen <= 9:
-        raise InvalidResponse(f"/shelly names an unknown generation: {gen!r:.20}")
-    generation = gen
+    generation = body.get("gen") or 1  # Gen1 devices do not say
+    if isinstance(generation, bool) or not isinstance(generation, int) or not 1 <= generation <= 9:
+        raise InvalidResponse(f"/shelly names an unknown generation: {generation!r:.20}")
     model_id = str(body.get("model" if generation >= 2 else "type") or "")
     if not model_id:
         raise UnsupportedModel("/shelly names no model (firmware not fully provisioned?)")
@@ -181,7 +178,7 @@ class ShellyClient(DeviceClient):
         if reported is not None and reported != expected:
             self._info = None  # ask /shelly again next time: the address now belongs to another device
             raise WrongDevice(f"{self.config.host} answers with MAC {reported}, this entry is {expected}")
-        return self._snapshot(info, status)
+        return parse_status(status, info)
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch the relay (plug, or the contactor output of an EM)."""
@@ -232,9 +229,6 @@ class ShellyClient(DeviceClient):
         """Three-phase meters count per phase: their netted import/export comes from the total power."""
         info = self._info
         return channel_id == MAIN_CHANNEL and info is not None and info.model.layout in _THREE_PHASE
-
-    def _snapshot(self, info: ShellyInfo, status: Mapping[str, Any]) -> Snapshot:
-        return parse_status(status, info)
 
 
 _THREE_PHASE = (Layout.GEN1_3EM, Layout.RPC_3EM)

@@ -20,51 +20,6 @@ type Router = Callable[[bytes], str | None]
 """Returns the routing key of a datagram (a controller's serial), or None when it has none."""
 
 
-@dataclass
-class ListenerStats:
-    """Counters of one listener, for diagnostics and benchmarks."""
-
-    received: int = 0
-    routed: int = 0
-    unrouted: int = 0
-
-
-@dataclass
-class _Listener:
-    transport: asyncio.DatagramTransport
-    router: Router
-    handlers: dict[str, DatagramHandler] = field(default_factory=dict)
-    unrouted_handlers: list[DatagramHandler] = field(default_factory=list)
-    stats: ListenerStats = field(default_factory=ListenerStats)
-
-    def dispatch(self, data: bytes, address: Address) -> None:
-        self.stats.received += 1
-        key = self.router(data)
-        handler = self.handlers.get(key) if key is not None else None
-        if handler is not None:
-            self.stats.routed += 1
-            handler(data, address)
-            return
-        self.stats.unrouted += 1
-        for unrouted in tuple(self.unrouted_handlers):
-            unrouted(data, address)
-
-    @property
-    def idle(self) -> bool:
-        return not self.handlers and not self.unrouted_handlers
-
-
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, on_datagram: DatagramHandler) -> None:
-        self._on_datagram = on_datagram
-
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        self._on_datagram(data, (str(addr[0]), int(str(addr[1]))))
-
-    def error_received(self, exc: Exception) -> None:
-        _LOGGER.debug("UDP socket error: %s", exc)
-
-
 class OncePerMinute:
     """Decides whether a message about a source may be logged: at most once a minute per source."""
 
@@ -98,11 +53,85 @@ async def resolve_host(host: str) -> str:
     return str(infos[0][4][0])
 
 
+@dataclass
+class ListenerStats:
+    """Counters of one listener, for diagnostics and benchmarks."""
+
+    received: int = 0
+    routed: int = 0
+    unrouted: int = 0
+    foreign: int = 0
+
+
+@dataclass
+class _Route:
+    """Where the datagrams of one routing key go, and the only address they are believed from."""
+
+    handler: DatagramHandler
+    source: str | None
+    label: str
+    foreign: int = 0
+
+
+@dataclass
+class _Listener:
+    transport: asyncio.DatagramTransport
+    router: Router
+    handlers: dict[str, _Route] = field(default_factory=dict)
+    unrouted_handlers: list[DatagramHandler] = field(default_factory=list)
+    stats: ListenerStats = field(default_factory=ListenerStats)
+    log_limit: OncePerMinute = field(default_factory=lambda: OncePerMinute())
+
+    def dispatch(self, data: bytes, address: Address) -> None:
+        self.stats.received += 1
+        key = self.router(data)
+        route = self.handlers.get(key) if key is not None else None
+        if route is None:
+            self.stats.unrouted += 1
+            for unrouted in tuple(self.unrouted_handlers):
+                unrouted(data, address)
+        elif route.source is not None and address[0] != route.source:
+            self._foreign(route, str(key), address)
+        else:
+            self.stats.routed += 1
+            route.handler(data, address)
+
+    def _foreign(self, route: _Route, key: str, address: Address) -> None:
+        """A datagram naming a device, from another address: a stranger's, never taken as the device's."""
+        route.foreign += 1
+        self.stats.foreign += 1
+        if self.log_limit.allow(f"{key} {address[0]}"):
+            _LOGGER.warning(
+                "Ignoring datagrams naming %s from %s: it is at %s", route.label, address[0], route.source
+            )
+
+    @property
+    def idle(self) -> bool:
+        return not self.handlers and not self.unrouted_handlers
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, on_datagram: DatagramHandler) -> None:
+        self._on_datagram = on_datagram
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        self._on_datagram(data, (str(addr[0]), int(str(addr[1]))))
+
+    def error_received(self, exc: Exception) -> None:
+        _LOGGER.debug("UDP socket error: %s", exc)
+
+
 class Subscription:
     """A handler's place on a shared listener; cancel it to leave."""
 
-    def __init__(self, cancel: Callable[[], None]) -> None:
+    def __init__(self, cancel: Callable[[], None], route: _Route | None = None) -> None:
         self._cancel: Callable[[], None] | None = cancel
+        self._route = route
+
+    @property
+    def foreign(self) -> int:
+        """Datagrams with this subscription's key that came from another address (and were dropped)."""
+        return 0 if self._route is None else self._route.foreign
 
     def cancel(self) -> None:
         """Leave the listener; the socket closes when its last subscriber leaves."""
@@ -121,9 +150,22 @@ class UdpHub:
         self._sender: asyncio.DatagramTransport | None = None
 
     async def subscribe(
-        self, port: int, router: Router, key: str | None, handler: DatagramHandler
+        self,
+        port: int,
+        router: Router,
+        key: str | None,
+        handler: DatagramHandler,
+        *,
+        source_host: str | None = None,
+        label: str | None = None,
     ) -> Subscription:
-        """Receive the datagrams on a port whose routing key is key (None: those no one else claims)."""
+        """Receive the datagrams on a port whose routing key is key (None: those no one else claims).
+
+        With source_host, datagrams with that key count only when they come from that host's address;
+        others are dropped, counted and logged (naming label, or the key) at most once a minute per address.
+        """
+        source = None if source_host is None else await resolve_host(source_host)
+        route = None if key is None else _Route(handler, source, label or key)
         async with self._lock:
             listener = self._listeners.get(port) or await self._open(port, router)
             if key is None:
@@ -131,8 +173,9 @@ class UdpHub:
             elif key in listener.handlers:
                 raise ValueError(f"UDP port {port} already routes {key!r} to another handler")
             else:
-                listener.handlers[key] = handler
-        return Subscription(lambda: self._unsubscribe(port, key, handler))
+                assert route is not None
+                listener.handlers[key] = route
+        return Subscription(lambda: self._unsubscribe(port, key, handler), route)
 
     async def first_key_from(self, port: int, router: Router, host: str, within: float) -> str:
         """The routing key of the first datagram from host that no one else claims; TimeoutError if none."""
@@ -200,7 +243,7 @@ class UdpHub:
             return
         if key is None:
             listener.unrouted_handlers.remove(handler)
-        elif listener.handlers.get(key) is handler:
+        elif (route := listener.handlers.get(key)) is not None and route.handler is handler:
             del listener.handlers[key]
         if listener.idle:
             listener.transport.close()
