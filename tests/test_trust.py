@@ -7,21 +7,28 @@ import math
 from typing import Any
 
 import pytest
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.local_energy.const import CONF_FAMILY, DOMAIN
 from simulators.acuvim import AcuvimSimulator
 from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
 from simulators.ecotracker import EcoTrackerSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
+from simulators.igen import IgenSimulator, packet
 from simulators.powerpack import PowerPackSimulator
-from tests.conftest import acuvim_entry, enistic_entry, refresh, setup_entry, wait_for
+from tests.conftest import acuvim_entry, enistic_entry, free_udp_port, refresh, setup_entry, wait_for
 from tests.devices.test_untrusted import STRANGER, send_from
+from tests.test_igen import POWER as IGEN_POWER
+from tests.test_igen import SERIAL, meter_entry
 from tests.test_readers import ECO_POWER, entry_for
 from tests.test_setpoints import battery_entry
 
@@ -150,3 +157,55 @@ async def test_one_minute_of_a_device_down_logs_once(
     await refresh(hass, freezer)
     back = [r for r in caplog.records if "recovered" in r.message]
     assert len(back) == 1
+
+
+async def test_malformed_broadcasts_are_counted_without_a_traceback(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    simulator = IgenSimulator(free_udp_port())
+    await simulator.start()
+    entry = meter_entry(simulator)
+    await setup_entry(hass, entry)
+    client = entry.runtime_data.client
+    caplog.set_level(logging.INFO)
+    garbage = [
+        simulator.devices[0].broadcast()[:-60],  # cut short
+        packet(SERIAL, {"data": {"a_voltage": "2x"}}).replace(b'{"data"', b"[" * 20_000 + b'{"data"'),
+        packet(SERIAL, {"data": 5}),
+    ]
+    for datagram in garbage:
+        simulator.send(raw=datagram)
+    simulator.send()
+    await wait_for(hass, lambda: client.datagrams == len(garbage) + 1)
+    await refresh(hass, freezer)
+    assert client.malformed == len(garbage)
+    assert hass.states.get(IGEN_POWER).state == "1250.0"  # the good broadcast is written
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert len([r for r in caplog.records if "malformed IGEN broadcast" in r.message]) == 1
+    await simulator.stop()
+
+
+async def test_an_odd_identity_answer_leaves_the_entry_retrying(hass: HomeAssistant) -> None:
+    async def shelly(_request: web.Request) -> web.Response:
+        return web.json_response({"gen": "2x", "model": "SPEM-003CEBEU", "mac": "AABBCCDDEEFF"})
+
+    app = web.Application()
+    app.router.add_get("/shelly", shelly)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    entry = shelly_entry_at(port)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "unknown generation" in str(entry.reason)
+    await runner.cleanup()
+
+
+def shelly_entry_at(port: int) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="aabbccddeeff",
+        data={CONF_FAMILY: "shelly", CONF_HOST: "127.0.0.1", CONF_PORT: port},
+    )

@@ -30,7 +30,7 @@ from .model import (
     Timing,
     Value,
 )
-from .payload import finite, total
+from .payload import finite, number, total
 
 VENDOR = "INDEVOLT"
 DEFAULT_PORT = 8080
@@ -179,9 +179,11 @@ def _controls(points: Points) -> tuple[Control, ...]:
 def parse_data(points: Points, data: Mapping[str, Any], setpoint: float) -> Snapshot:
     """Turn a GetData answer into a snapshot; the setpoint shown is the last one sent."""
 
-    def number(point: int) -> float | None:
+    def selector(point: int) -> float | None:
         return finite(data.get(str(point)))
 
+    # Measured values go to the contract as they came (NaN included) for it to drop and count; the
+    # points that select a state or a mode must be finite to mean anything.
     values: dict[Key, Value] = {}
     for point, key, factor in (
         (6002, Key.STATE_OF_ENERGY, 1.0), (1501, Key.PV_POWER, 1.0), (2101, Key.AC_INPUT_POWER, 1.0),
@@ -190,19 +192,19 @@ def parse_data(points: Points, data: Mapping[str, Any], setpoint: float) -> Snap
         (2104, Key.AC_OUTPUT_ENERGY, 1.0), (1505, Key.PV_ENERGY, 0.001), (6105, Key.BACKUP_SOC, 1.0),
         (points.feed_in, Key.FEED_IN_LIMIT, 1.0), (points.max_output, Key.MAX_OUTPUT_POWER, 1.0),
     ):  # fmt: skip
-        if (raw := number(point)) is not None:
+        if (raw := number(data.get(str(point)))) is not None:
             values[key] = round(raw * factor, 6)
-    state = BATTERY_STATES.get(int(number(6001) or 0))
-    if (power := number(6000)) is not None and state is not None:
+    state = BATTERY_STATES.get(int(selector(6001) or 0))
+    if (power := selector(6000)) is not None and state is not None:
         values[Key.BATTERY_POWER] = {"charging": abs(power), "discharging": -abs(power)}.get(state, 0.0)
         values[Key.BATTERY_STATE] = state
-    if (mode := MODES.get(int(number(7101) or -1))) is not None:
+    if (mode := MODES.get(int(selector(7101) or -1))) is not None:
         values[Key.OPERATING_MODE] = mode
-    if (charging := number(2618)) is not None:
+    if (charging := selector(2618)) is not None:
         values[Key.GRID_CHARGING] = charging == 1001
     values[Key.BATTERY_SETPOINT] = setpoint
     channels = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=_controls(points))}
-    if number(7120) in (None, 1000) and (meter := number(points.meter)) is not None:
+    if selector(7120) in (None, 1000) and (meter := selector(points.meter)) is not None:
         channels[METER_CHANNEL] = Channel(
             ChannelKind.METER, {Key.POWER: meter}, model="Smart meter (SMD)", name="INDEVOLT meter"
         )

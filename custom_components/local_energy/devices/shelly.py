@@ -40,7 +40,7 @@ from .model import (
     WrongDevice,
     is_number,
 )
-from .payload import parsing, total
+from .payload import number, parsing, total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -415,8 +415,9 @@ def _signed(current: object, power: float) -> float:
 
 
 def _put(values: dict[Key, Value], key: Key, raw: object) -> None:
-    if is_number(raw):
-        values[key] = float(raw)
+    """Put an optional number; NaN and out-of-range ones too, for the contract to drop and count."""
+    if (value := number(raw)) is not None:
+        values[key] = value
 
 
 def _kwh(watt_hours: object) -> float:
@@ -424,7 +425,7 @@ def _kwh(watt_hours: object) -> float:
 
 
 def _kwh_or_none(watt_hours: object) -> float | None:
-    return _kwh(watt_hours) if is_number(watt_hours) else None
+    return None if (value := number(watt_hours)) is None else _kwh(value)
 
 
 def _text(raw: object) -> str | None:
