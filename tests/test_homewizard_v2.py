@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
@@ -24,6 +24,7 @@ from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.homewizard import HomeWizardV2Simulator
 from tests.conftest import HOST, setup_entry
+from tests.registry import snapshot_entities
 
 POWER = "sensor.homewizard_p1_meter_power"
 
@@ -237,7 +238,7 @@ async def test_entities_and_recovery(
     )
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, entry)
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
     await meter.stop()
     await entry.runtime_data.async_refresh()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy import discovery
@@ -23,6 +23,7 @@ from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CO
 from custom_components.local_energy.devices.igen import IgenClient
 from simulators.igen import IgenDevice, IgenSimulator
 from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
+from tests.registry import snapshot_entities
 
 SERIAL = "D850BD20A300129S"
 POWER = "sensor.igen_gl_meter_power"
@@ -182,6 +183,6 @@ async def test_entities(
     entry = MockConfigEntry(domain=DOMAIN, unique_id=SERIAL, data=entry.data, entry_id=f"igen_{kind}")
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, entry)
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
     await hass.config_entries.async_unload(entry.entry_id)
     await simulator.stop()

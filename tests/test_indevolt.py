@@ -17,12 +17,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import DOMAIN
 from simulators.indevolt import SERIAL, IndevoltSimulator
 from tests.conftest import HOST, refresh
+from tests.registry import snapshot_entities
 
 SETPOINT = "number.indevolt_solidflex_2000_battery_setpoint_charge_discharge"
 MODE = "select.indevolt_solidflex_2000_operating_mode"
@@ -83,7 +83,7 @@ async def test_entities(
     with patch("custom_components.local_energy.PLATFORMS", [platform]):
         await add(hass, battery)
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
 
 
 async def test_offline_and_back(

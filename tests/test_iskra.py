@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
@@ -31,6 +31,7 @@ from custom_components.local_energy.devices import iskra
 from simulators.iskra import GATEWAY_SERIAL, IskraGatewaySimulator, Meter
 from simulators.iskra_modbus import IskraModbusSimulator
 from tests.conftest import HOST, refresh, setup_entry
+from tests.registry import device_by_identifier, snapshot_entities
 
 THREE_PHASE_POWER = "sensor.ie38md_79000001_power"
 NEW_METER_POWER = "sensor.wm3_58000077_power"
@@ -90,7 +91,7 @@ async def test_children_and_their_devices(
 ) -> None:
     entry = gateway_entry(gateway)
     await setup_entry(hass, entry)
-    gateway_device = device_registry.async_get_device(identifiers={(DOMAIN, GATEWAY_SERIAL)})
+    gateway_device = device_by_identifier(device_registry, entry.entry_id, GATEWAY_SERIAL)
     assert gateway_device is not None
     children = {
         d.serial_number: d.model
@@ -113,11 +114,11 @@ async def test_meter_appears_and_leaves_without_reload(
     for _ in range(iskra.DEVICE_LIST_EVERY):
         await refresh(hass, freezer, 5)
     assert hass.states.get(NEW_METER_POWER).state == "600.0"
-    assert device_registry.async_get_device(identifiers={(DOMAIN, f"{GATEWAY_SERIAL}_58000077")}) is not None
+    assert device_by_identifier(device_registry, entry.entry_id, f"{GATEWAY_SERIAL}_58000077") is not None
     gateway.meters.pop()
     for _ in range(iskra.DEVICE_LIST_EVERY):
         await refresh(hass, freezer, 5)
-    assert device_registry.async_get_device(identifiers={(DOMAIN, f"{GATEWAY_SERIAL}_58000077")}) is None
+    assert device_by_identifier(device_registry, entry.entry_id, f"{GATEWAY_SERIAL}_58000077") is None
     assert entity_registry.async_get(NEW_METER_POWER) is None
     assert hass.states.get(THREE_PHASE_POWER).state == "-380.0"  # the others stay
     gateway.meters.append(Meter("WM3", "58000077", "RS485 36", powers=[100.0, 200.0, 300.0]))
@@ -175,7 +176,7 @@ async def test_entities(
 ) -> None:
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, gateway_entry(gateway, entry_id="iskra_entry"))
-    await snapshot_platform(hass, entity_registry, snapshot, "iskra_entry")
+    await snapshot_entities(hass, entity_registry, snapshot, "iskra_entry")
 
 
 async def test_modbus_flow_and_meters(hass: HomeAssistant) -> None:

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import (
@@ -32,6 +32,7 @@ from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
 from tests.conftest import HOST, refresh, setup_entry
+from tests.registry import snapshot_entities
 
 ECO_POWER = "sensor.everhome_ecotracker_power"
 STROM_POWER = "sensor.nineti_stromleser_one_power"
@@ -143,7 +144,7 @@ async def test_entities(
             entry_for("stromleser", stromleser_sim.port, DEVICE_ID, "stromleser_entry"),
         ):
             await setup_entry(hass, entry)
-            await snapshot_platform(hass, entity_registry, snapshot, str(entry.entry_id))
+            await snapshot_entities(hass, entity_registry, snapshot, str(entry.entry_id))
 
 
 async def test_ecotracker_loses_the_meter_and_finds_it_again(

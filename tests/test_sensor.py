@@ -9,13 +9,13 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import EnisticSimulator
 from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import acuvim_entry, homewizard_entry, setup_entry, setup_heard_enistic
+from tests.registry import snapshot_entities
 
 pytestmark = [pytest.mark.usefixtures("entity_registry_enabled_by_default")]
 
@@ -34,7 +34,7 @@ async def test_homewizard(
 ) -> None:
     entry = homewizard_entry(homewizard_sim, entry_id="homewizard_entry")
     await setup_entry(hass, entry)
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
 
 
 async def test_acuvim(
@@ -45,7 +45,7 @@ async def test_acuvim(
 ) -> None:
     entry = acuvim_entry(acuvim_sim, entry_id="acuvim_entry")
     await setup_entry(hass, entry)
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
 
 
 async def test_enistic(
@@ -56,4 +56,4 @@ async def test_enistic(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = await setup_heard_enistic(hass, enistic_sim, freezer, entry_id="enistic_entry")
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import (
@@ -33,6 +33,7 @@ from custom_components.local_energy.devices.smartme import ALL_PHASES, PER_PHASE
 from simulators.powerpack import PowerPackSimulator
 from simulators.smartme import SmartMeSimulator
 from tests.conftest import HOST, setup_entry
+from tests.registry import snapshot_entities
 
 CURRENT = "number.smart_me_pico_charging_station_charging_current"
 TARGET = "number.powerpack_bess_target_power_charge_discharge"
@@ -151,6 +152,7 @@ async def test_pico_phase_change_limit_from_options(hass: HomeAssistant, pico: S
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_UPDATE_INTERVAL: 2, CONF_INVERT: False, "phase_change_minutes": 15}
     )
+    await hass.async_block_till_done()  # the entry reloads with its new options
     assert entry.options["phase_change_minutes"] == 15
 
 
@@ -207,7 +209,7 @@ async def test_entities(
             await setup_entry(hass, entry)
     for entry in entries:
         if er.async_entries_for_config_entry(entity_registry, entry.entry_id):
-            await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+            await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
 
 
 @pytest.mark.parametrize(("family", "setting"), [("smartme", "max_current"), ("powerpack", "rated_power")])

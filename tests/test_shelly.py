@@ -29,7 +29,6 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     mock_restore_cache_with_extra_data,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -37,6 +36,7 @@ from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAI
 from custom_components.local_energy.devices import contract
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry
+from tests.registry import snapshot_entities
 
 MAC = "aabbccddeeff"
 POWER = "sensor.shelly_pro_3em_power"
@@ -267,5 +267,5 @@ async def test_entities_per_model(
     await simulator.start()
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, shelly_entry(simulator, entry_id=f"shelly_{model}"))
-    await snapshot_platform(hass, entity_registry, snapshot, f"shelly_{model}")
+    await snapshot_entities(hass, entity_registry, snapshot, f"shelly_{model}")
     await simulator.stop()

@@ -11,11 +11,11 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.enistic import EnisticClient
 from custom_components.local_energy.devices.model import CannotConnect, ChannelKind
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from tests.conftest import refresh, setup_heard_enistic, wait_for
+from tests.registry import device_by_identifier
 
 SOCKET = "0021ED0000041319"
 SWITCH = "switch.socket_041319"
@@ -56,7 +56,7 @@ async def test_socket_is_a_child_of_the_controller(
     assert entity is not None
     assert entity.unique_id == f"{CONTROLLER}_{SOCKET}_relay"
     socket_device = device_registry.async_get(entity.device_id)
-    controller = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    controller = device_by_identifier(device_registry, entity.config_entry_id, CONTROLLER)
     assert controller is not None
     assert socket_device is not None
     assert socket_device.via_device_id == controller.id

@@ -85,7 +85,7 @@ def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) ->
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if not device.identifiers & current:
             LOGGER.info("Removing %s: the gateway no longer lists it", device.name)
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            registry.async_remove_device(device.id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import voluptuous as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntryState,
@@ -53,6 +52,7 @@ from .devices.model import (
     continuity_offsets,
 )
 from .transports import connection_config, parse_addresses, shared_transports
+from .validation import vol
 
 PAIRING_TIMEOUT = 60.0
 """Seconds the flow keeps asking the device for access while the user presses its button."""

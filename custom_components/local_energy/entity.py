@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -47,7 +48,7 @@ class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
 
 
 def device_info(coordinator: LocalEnergyCoordinator, channel_id: str) -> DeviceInfo:
-    """The device of a channel: the device itself, or a child linked to it by via_device."""
+    """The device of a channel: the device itself, or a child (linked to it by register_child_device)."""
     identity = coordinator.identity
     if channel_id == MAIN_CHANNEL:
         info = DeviceInfo(
@@ -68,8 +69,21 @@ def device_info(coordinator: LocalEnergyCoordinator, channel_id: str) -> DeviceI
         model=channel.model,
         name=channel.name or channel_id,
         serial_number=channel.serial,
-        via_device=(DOMAIN, identity.serial),
     )
+
+
+def register_child_device(coordinator: LocalEnergyCoordinator, channel_id: str) -> None:
+    """Register a channel's device and link it to the main device by its device id.
+
+    Linking by id after the fact reads the same on every supported Home Assistant: older releases know
+    no via_device_id in a device info, newer ones deprecate via_device.
+    """
+    registry = dr.async_get(coordinator.hass)
+    entry_id = coordinator.config_entry.entry_id
+    parent = registry.async_get_or_create(config_entry_id=entry_id, **device_info(coordinator, MAIN_CHANNEL))
+    child = registry.async_get_or_create(config_entry_id=entry_id, **device_info(coordinator, channel_id))
+    if child.via_device_id != parent.id:
+        registry.async_update_device(child.id, via_device_id=parent.id)
 
 
 def _default_name(vendor: str, model: str) -> str:
@@ -100,6 +114,8 @@ def add_channel_entities(
             keys = frozenset(channel.values) | {control.key for control in channel.controls}
             if keys <= seen_keys.get(channel_id, frozenset()):
                 continue
+            if channel_id != MAIN_CHANNEL and channel_id not in seen_keys:
+                register_child_device(coordinator, channel_id)
             seen_keys[channel_id] = keys | seen_keys.get(channel_id, frozenset())
             known = added.setdefault(channel_id, set())
             for entity in factory(coordinator, channel_id, channel):

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
-from custom_components.local_energy.devices.http import HttpEndpoint, HttpTransport
+from custom_components.local_energy.devices.http import HttpEndpoint, HttpTransport, basic_credentials
 from custom_components.local_energy.devices.iskra import IskraClient
 from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.shelly import ShellyClient
@@ -32,7 +32,7 @@ class Pair:
         trap = web.Application()
         trap.router.add_route("*", "/{tail:.*}", self._trap)
         device = web.Application()
-        device.router.add_get("/shelly", lambda _r: web.json_response(SHELLY_INFO))
+        device.router.add_get("/shelly", self._shelly)
         device.router.add_route("*", "/{tail:.*}", self._redirect)
         self.trap_port = await self._serve(trap)
         self.device_port = await self._serve(device)
@@ -47,7 +47,10 @@ class Pair:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         self._runners.append(runner)
-        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        return int(runner.addresses[0][1])
+
+    async def _shelly(self, _request: web.Request) -> web.Response:
+        return web.json_response(SHELLY_INFO)
 
     async def _redirect(self, request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://127.0.0.1:{self.trap_port}{request.path_qs}")
@@ -68,7 +71,7 @@ async def pair() -> AsyncGenerator[Pair]:
 @pytest.mark.parametrize(
     "credentials",
     [
-        {"auth": aiohttp.BasicAuth("admin", "secret")},  # Shelly Gen1
+        {"headers": {"Authorization": basic_credentials("admin", "secret")}},  # Shelly Gen1
         {"digest": aiohttp.DigestAuthMiddleware("admin", "secret")},  # Shelly Gen2+, IGEN OpenData
         {"headers": {"Cookie": "Authorization=Basic " + base64.b64encode(b"admin:secret").decode()}},  # Iskra
         {"headers": {"Authorization": "Bearer 0123456789ABCDEF"}},  # HomeWizard v2
@@ -110,7 +113,7 @@ async def test_a_timeout_says_what_happened(transports: Transports) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     http = HttpTransport(transports.http, HttpEndpoint("127.0.0.1", port), timeout=0.05)
     with pytest.raises(CannotConnect, match=r"GET http://127\.0\.0\.1:\d+/v1/json: no answer within 0\.05 s"):
         await http.get_json("/v1/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import ssl
 from collections.abc import Mapping
@@ -37,6 +38,11 @@ class HttpEndpoint:
         return f"{self.scheme}://{host}:{self.port}{path}"
 
 
+def basic_credentials(username: str, password: str) -> str:
+    """The value of HTTP basic authentication (RFC 7617) for a user and password, UTF-8 encoded."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
 class HttpTransport:
     """Requests to one device through a session the caller owns (Home Assistant's shared one)."""
 
@@ -46,7 +52,6 @@ class HttpTransport:
         endpoint: HttpEndpoint,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        auth: aiohttp.BasicAuth | None = None,
         digest: aiohttp.DigestAuthMiddleware | None = None,
         tls: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
@@ -55,7 +60,6 @@ class HttpTransport:
         self._session = session
         self.endpoint = endpoint
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._auth = auth
         # One middleware per device keeps its nonce, so later requests authenticate without a 401 first.
         self._middlewares = (digest,) if digest is not None else ()
         # A context of its own per device: pooled connections are keyed by it, so a connection verified
@@ -90,7 +94,6 @@ class HttpTransport:
                 url,
                 json=payload,
                 timeout=self._timeout,
-                auth=self._auth,
                 middlewares=self._middlewares,
                 ssl=self._tls,
                 server_hostname=self._server_hostname,

@@ -10,7 +10,6 @@ the gateway's MQTT commands show (``addr``, ``val`` "on"/"off"); see the README.
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import DeviceClient
-from .http import HttpEndpoint, HttpTransport
+from .http import HttpEndpoint, HttpTransport, basic_credentials
 from .model import (
     MAIN_CHANNEL,
     ApiDisabled,
@@ -227,9 +226,9 @@ class IskraClient(DeviceClient):
         super().__init__(*args, **kwargs)
         self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
         if self.config.username and self.config.password:
-            token = base64.b64encode(f"{self.config.username}:{self.config.password}".encode()).decode()
+            token = basic_credentials(self.config.username, self.config.password)
             self._http = HttpTransport(
-                self.transports.http, self._http.endpoint, headers={"Cookie": f"Authorization=Basic {token}"}
+                self.transports.http, self._http.endpoint, headers={"Cookie": f"Authorization={token}"}
             )
         self._members: list[Member] | None = None
         self._counters: dict[str, dict[Key, Value]] = {}

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 
 from .client import DeviceClient
-from .http import HttpEndpoint, HttpTransport
+from .http import HttpEndpoint, HttpTransport, basic_credentials
 from .model import (
     MAIN_CHANNEL,
     AuthenticationRequired,
@@ -221,8 +221,8 @@ class ShellyClient(DeviceClient):
                 digest = aiohttp.DigestAuthMiddleware(RPC_USERNAME, password)
                 self._authed = HttpTransport(self.transports.http, endpoint, digest=digest)
             else:
-                basic = aiohttp.BasicAuth(self.config.username or DEFAULT_GEN1_USERNAME, password)
-                self._authed = HttpTransport(self.transports.http, endpoint, auth=basic)
+                basic = basic_credentials(self.config.username or DEFAULT_GEN1_USERNAME, password)
+                self._authed = HttpTransport(self.transports.http, endpoint, headers={"Authorization": basic})
         return self._authed
 
     def integrates(self, channel_id: str) -> bool:
