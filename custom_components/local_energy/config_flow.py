@@ -62,28 +62,25 @@ _UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelect
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum, max=maximum, step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-        )
-    )
+class _FiniteNumberSelector(NumberSelector):
+    """A number selector that refuses NaN, which passes the selector's own range check.
 
+    A selector of its own rather than a validator beside it: the form must stay serializable for the
+    frontend, and Home Assistant serializes selectors only.
+    """
 
-def _finite_in(minimum: float, maximum: float) -> Any:
-    """A number inside the bounds; NaN passes a selector's own range check, so it is refused here."""
-
-    def check(value: Any) -> float:
-        number = float(value)
-        if not math.isfinite(number) or not minimum <= number <= maximum:
-            raise vol.Invalid(f"expected a number from {minimum:g} to {maximum:g}")
-        return number
-
-    return check
+    def __call__(self, data: Any) -> float:
+        value = float(super().__call__(data))
+        if not math.isfinite(value):
+            raise vol.Invalid("expected a finite number")
+        return value
 
 
 def _setting(default: float, minimum: float, maximum: float, unit: str) -> tuple[float, Any]:
-    return default, vol.All(_number(minimum, maximum, 1, unit), _finite_in(minimum, maximum))
+    config = NumberSelectorConfig(
+        min=minimum, max=maximum, step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
+    )
+    return default, _FiniteNumberSelector(config)
 
 
 _SETTING_FIELDS: dict[Field, tuple[float, Any]] = {

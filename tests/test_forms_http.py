@@ -1,0 +1,84 @@
+"""Every form as the frontend receives it: through Home Assistant's HTTP flow API, serialized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.local_energy.const import DOMAIN
+from custom_components.local_energy.devices.families import FAMILIES
+from simulators.smartme import SmartMeSimulator
+from tests.conftest import setup_entry
+from tests.test_setpoints import pico_entry
+
+
+@pytest.fixture
+async def smartme_pico() -> Any:
+    simulator = SmartMeSimulator(pico=True, serial=7100042)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+FLOWS = "/api/config/config_entries/flow"
+OPTIONS = "/api/config/config_entries/options/flow"
+MENU = [family.id for family in FAMILIES.values() if family.variant_of is None]
+
+
+async def post(client: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = await client.post(path, json=body)
+    assert answer.status == 200, await answer.text()
+    result: dict[str, Any] = await answer.json()
+    return result
+
+
+@pytest.fixture
+async def client(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> Any:
+    assert await async_setup_component(hass, "config", {})
+    return await hass_client()
+
+
+async def test_the_menu_lists_every_family(client: Any) -> None:
+    menu = await post(client, FLOWS, {"handler": DOMAIN})
+    assert menu["type"] == "menu"
+    assert menu["menu_options"] == MENU
+
+
+FORMS = [*(option for option in MENU if option != "iskra"), "iskra_rest", "iskra_modbus"]  # iskra: a menu
+
+
+@pytest.mark.parametrize("option", FORMS)
+async def test_every_family_form_serializes(client: Any, option: str) -> None:
+    menu = await post(client, FLOWS, {"handler": DOMAIN})
+    path = f"{FLOWS}/{menu['flow_id']}"
+    if option.startswith("iskra_"):
+        await post(client, path, {"next_step_id": "iskra"})
+    result = await post(client, path, {"next_step_id": option})
+    assert result["type"] == "form", result
+    names = [field["name"] for field in result["data_schema"]]
+    assert "host" in names
+    assert all("selector" in field or "type" in field for field in result["data_schema"])
+
+
+async def test_a_refused_setting_comes_back_as_a_form_error(client: Any) -> None:
+    menu = await post(client, FLOWS, {"handler": DOMAIN})
+    path = f"{FLOWS}/{menu['flow_id']}"
+    await post(client, path, {"next_step_id": "smartme"})
+    answer = await client.post(path, json={"host": "127.0.0.1", "port": 1, "unit_id": 1, "max_current": 500})
+    assert answer.status == 400
+    assert "max_current" in await answer.text()
+
+
+async def test_the_options_form_serializes(
+    hass: HomeAssistant, client: Any, smartme_pico: SmartMeSimulator
+) -> None:
+    entry = pico_entry(smartme_pico)
+    await setup_entry(hass, entry)
+    result = await post(client, OPTIONS, {"handler": entry.entry_id})
+    assert result["type"] == "form"
+    names = {field["name"] for field in result["data_schema"]}
+    assert {"update_interval", "invert", "phase_change_minutes"} <= names
