@@ -125,6 +125,25 @@ class HomeAssistantApi:
             raise RuntimeError(f"cannot log in as {USERNAME}: {result.get('errors')}")
         return str(result["result"])
 
+    async def ignore_installation_notice(self, wait_seconds: float = 60) -> None:
+        """Dismiss core's notice that a Python install (what scripts/develop runs) is unsupported.
+
+        Core raises it a few seconds after start; wait for it, then ignore it as a user would.
+        """
+        async with self.session.ws_connect(f"{self.base}/api/websocket") as socket:
+            await socket.receive_json()  # auth_required
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            await socket.receive_json()  # auth_ok
+            for message_id in range(1, int(wait_seconds) + 1):
+                await socket.send_json({"id": message_id, "type": "repairs/list_issues"})
+                issues = (await socket.receive_json()).get("result", {}).get("issues", [])
+                if any(issue["issue_id"] == "deprecated_method" for issue in issues):
+                    ignore = {"domain": "homeassistant", "issue_id": "deprecated_method", "ignore": True}
+                    await socket.send_json({"id": 10_000, "type": "repairs/ignore_issue", **ignore})
+                    await socket.receive_json()
+                    return
+                await asyncio.sleep(1)
+
     async def entries(self) -> list[dict[str, Any]]:
         """The config entries of the integration."""
         return list(await self.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}"))
@@ -148,7 +167,7 @@ def say(message: str) -> None:
     sys.stdout.flush()
 
 
-async def seed(base: str, wait_seconds: float) -> None:
+async def seed(base: str, wait_seconds: float, *, devices: bool) -> None:
     """Onboard if needed; on a Home Assistant without entries of this integration, add every device."""
     async with aiohttp.ClientSession() as session:
         api = HomeAssistantApi(session, base)
@@ -156,10 +175,11 @@ async def seed(base: str, wait_seconds: float) -> None:
         onboarded = await api.log_in()
         if onboarded:
             say(f"onboarding done: user {USERNAME!r}, password {PASSWORD!r}")
-        if await api.entries():
-            return
-        for device in DEVICES:
-            say(f"{device.option} at port {device.form['port']}: {await api.add(device)}")
+        notice = asyncio.create_task(api.ignore_installation_notice())
+        if devices and not await api.entries():
+            for device in DEVICES:
+                say(f"{device.option} at port {device.form['port']}: {await api.add(device)}")
+        await notice
 
 
 def main() -> int:
@@ -167,9 +187,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://localhost:8123")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for Home Assistant")
+    parser.add_argument("--only", choices=["user"], help="onboard, but add no device")
     args = parser.parse_args()
     try:
-        asyncio.run(seed(args.url.rstrip("/"), args.timeout))
+        asyncio.run(seed(args.url.rstrip("/"), args.timeout, devices=args.only is None))
     except (RuntimeError, aiohttp.ClientError) as err:
         say(f"could not prepare Home Assistant: {err}")
         return 1
