@@ -128,9 +128,14 @@ async def add(page: Page, base: str, device: Device, steps: Steps) -> None:
 
 async def check_device(page: Page, base: str, device: Device, steps: Steps) -> None:
     await visit(page, f"{base}/config/devices/dashboard")
-    row = page.get_by_role("row").filter(has=page.get_by_text(device.page_title, exact=True))
-    await row.first.click()
-    await expect(page.get_by_text(device.page_title, exact=True).first).to_be_visible(timeout=WAIT_MS)
+    # The frontend's own device list gives the id; a row clicked by its text may be a child naming its parent.
+    device_id = await page.evaluate(
+        """name => Object.values(document.querySelector("home-assistant").hass.devices)
+            .find(device => (device.name_by_user || device.name) === name)?.id""",
+        device.page_title,
+    )
+    assert device_id, f"no device named {device.page_title!r}"
+    await visit(page, f"{base}/config/devices/device/{device_id}")
     await expect(page.get_by_text(device.live_value).first).to_be_visible(timeout=WAIT_MS)
     await steps.shot(f"{slug(device.menu)}-device")
 
