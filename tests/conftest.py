@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncGenerator, Callable, Generator
 from datetime import timedelta
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
@@ -46,6 +48,31 @@ def _custom_integrations(
 ) -> None:
     """Let Home Assistant load custom_components/local_energy; listen for IGEN devices on a free port."""
     monkeypatch.setattr("custom_components.local_energy.discovery.IGEN_PORT", free_udp_port())
+
+
+@pytest.fixture
+def tls_handshakes_may_be_aborted(hass: HomeAssistant) -> Generator[None]:
+    """Let the simulator's side of a handshake that our client aborts pass unreported.
+
+    In debug mode, as the test plugin runs the loop, asyncio reports a client that drops the TLS handshake
+    as an error of the server (Python 3.14). Our client aborts handshakes on purpose (a wrong certificate, a
+    pairing given up): requested by the fixtures of the TLS simulators.
+    """
+    loop = hass.loop
+    report = loop.get_exception_handler()
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        aborted = isinstance(context.get("exception"), ConnectionResetError | ssl.SSLError)
+        if aborted and context.get("message") == "Error on transport creation for incoming connection":
+            return
+        if report is None:
+            loop.default_exception_handler(context)
+        else:
+            report(loop, context)
+
+    loop.set_exception_handler(handle)
+    yield
+    loop.set_exception_handler(report)
 
 
 @pytest.fixture

@@ -30,7 +30,9 @@ POWER = "sensor.homewizard_p1_meter_power"
 
 
 @pytest.fixture
-async def meter(monkeypatch: pytest.MonkeyPatch) -> AsyncGenerator[HomeWizardV2Simulator]:
+async def meter(
+    monkeypatch: pytest.MonkeyPatch, tls_handshakes_may_be_aborted: None
+) -> AsyncGenerator[HomeWizardV2Simulator]:
     simulator = HomeWizardV2Simulator()
     await simulator.start()
     # Trust the simulator's test CA in place of HomeWizard's, as a real meter is trusted through HomeWizard's.

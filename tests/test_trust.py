@@ -23,6 +23,7 @@ from simulators.acuvim import AcuvimSimulator
 from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
 from simulators.ecotracker import EcoTrackerSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
+from simulators.http_server import HttpSimulatorServer
 from simulators.igen import IgenSimulator, packet
 from simulators.powerpack import PowerPackSimulator
 from tests.conftest import acuvim_entry, enistic_entry, free_udp_port, refresh, setup_entry, wait_for
@@ -196,16 +197,13 @@ async def test_an_odd_identity_answer_leaves_the_entry_retrying(hass: HomeAssist
 
     app = web.Application()
     app.router.add_get("/shelly", shelly)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    entry = shelly_entry_at(port)
+    server = HttpSimulatorServer(app)
+    await server.start()
+    entry = shelly_entry_at(server.port)
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "unknown generation" in str(entry.reason)
-    await runner.cleanup()
+    await server.stop()
 
 
 def shelly_entry_at(port: int) -> MockConfigEntry:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import ssl
-from collections.abc import AsyncGenerator, Generator
-from typing import Any
+from collections.abc import AsyncGenerator
 
 import pytest
-from homeassistant.core import HomeAssistant
 
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.homewizard import CA_PEM, SYSTEM_EVERY, HomeWizardClient
@@ -24,37 +20,15 @@ from simulators.homewizard import HomeWizardV2Simulator
 
 
 @pytest.fixture
-async def meter(monkeypatch: pytest.MonkeyPatch) -> AsyncGenerator[HomeWizardV2Simulator]:
+async def meter(
+    monkeypatch: pytest.MonkeyPatch, tls_handshakes_may_be_aborted: None
+) -> AsyncGenerator[HomeWizardV2Simulator]:
     simulator = HomeWizardV2Simulator()
     await simulator.start()
     # Trust the simulator's test CA in place of HomeWizard's, as a real meter is trusted through HomeWizard's.
     monkeypatch.setattr(HomeWizardClient, "ca_pem", simulator.ca_pem)
     yield simulator
     await simulator.stop()
-
-
-@pytest.fixture
-def _client_aborts_the_handshake(hass: HomeAssistant) -> Generator[None]:
-    """Let the simulator's side of a handshake that our client aborts pass unreported.
-
-    In debug mode, as the test plugin runs the loop, asyncio reports a client that drops the TLS handshake
-    as an error of the server (Python 3.14); a client refusing the certificate is what these tests want.
-    """
-    loop = hass.loop
-    report = loop.get_exception_handler()
-
-    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        aborted = isinstance(context.get("exception"), ConnectionResetError | ssl.SSLError)
-        if aborted and context.get("message") == "Error on transport creation for incoming connection":
-            return
-        if report is None:
-            loop.default_exception_handler(context)
-        else:
-            report(loop, context)
-
-    loop.set_exception_handler(handle)
-    yield
-    loop.set_exception_handler(report)
 
 
 def client_for(meter: HomeWizardV2Simulator, transports: Transports, **config: str) -> HomeWizardClient:
@@ -113,7 +87,6 @@ async def test_one_request_per_poll(meter: HomeWizardV2Simulator, transports: Tr
     assert client.diagnostics()["http_requests"] - before == SYSTEM_EVERY - 1
 
 
-@pytest.mark.usefixtures("_client_aborts_the_handshake")
 async def test_certificate_must_name_this_meter(meter: HomeWizardV2Simulator, transports: Transports) -> None:
     token = await paired_token(meter, transports)
     assert (await client_for(meter, transports, token=token, serial=meter.serial).read()).channels
@@ -121,7 +94,6 @@ async def test_certificate_must_name_this_meter(meter: HomeWizardV2Simulator, tr
         await client_for(meter, transports, token=token, serial="aabbccddeeff").read()
 
 
-@pytest.mark.usefixtures("_client_aborts_the_handshake")
 async def test_a_certificate_from_another_ca_is_refused(
     meter: HomeWizardV2Simulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,7 +111,6 @@ async def test_revoked_token(meter: HomeWizardV2Simulator, transports: Transport
         await client.read()
 
 
-@pytest.mark.usefixtures("_client_aborts_the_handshake")
 async def test_pairing_a_known_meter_checks_its_certificate_name(
     meter: HomeWizardV2Simulator, transports: Transports
 ) -> None:

@@ -16,6 +16,7 @@ from custom_components.local_energy.devices.http import HttpEndpoint, HttpTransp
 from custom_components.local_energy.devices.iskra import IskraClient
 from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.shelly import ShellyClient
+from simulators.http_server import HttpSimulatorServer
 
 SHELLY_INFO = {"gen": 2, "model": "SPEM-003CEBEU", "mac": "AABBCCDDEEFF", "auth_en": True, "ver": "1.4.4"}
 
@@ -25,7 +26,7 @@ class Pair:
 
     def __init__(self) -> None:
         self.trapped: list[dict[str, str]] = []
-        self._runners: list[web.AppRunner] = []
+        self._servers: list[HttpSimulatorServer] = []
         self.device_port = self.trap_port = 0
 
     async def start(self) -> None:
@@ -38,16 +39,14 @@ class Pair:
         self.device_port = await self._serve(device)
 
     async def stop(self) -> None:
-        for runner in self._runners:
-            await runner.cleanup()
+        for server in self._servers:
+            await server.stop()
 
     async def _serve(self, app: web.Application) -> int:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runners.append(runner)
-        return int(runner.addresses[0][1])
+        server = HttpSimulatorServer(app)
+        await server.start()
+        self._servers.append(server)
+        return server.port
 
     async def _shelly(self, _request: web.Request) -> web.Response:
         return web.json_response(SHELLY_INFO)
@@ -109,12 +108,9 @@ async def test_a_timeout_says_what_happened(transports: Transports) -> None:
 
     app = web.Application()
     app.router.add_get("/v1/json", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    http = HttpTransport(transports.http, HttpEndpoint("127.0.0.1", port), timeout=0.05)
+    server = HttpSimulatorServer(app)
+    await server.start()
+    http = HttpTransport(transports.http, HttpEndpoint("127.0.0.1", server.port), timeout=0.05)
     with pytest.raises(CannotConnect, match=r"GET http://127\.0\.0\.1:\d+/v1/json: no answer within 0\.05 s"):
         await http.get_json("/v1/json")
-    await runner.cleanup()
+    await server.stop()
