@@ -48,6 +48,8 @@ class HomeWizardSimulator(SimulatedDevice):
         self.serial = SERIAL
         self.device_status: int | None = None
         """When set, /api answers with this HTTP status (an error page) instead of the device info."""
+        self.data_status: int | None = None
+        """When set, /api/v1/data answers with this HTTP status (404: a firmware without the endpoint)."""
         self.requests = 0
         app = web.Application()
         app.router.add_get("/api", self._device)
@@ -135,6 +137,8 @@ class HomeWizardSimulator(SimulatedDevice):
         self.requests += 1
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.data_status is not None:
+            return web.Response(status=self.data_status, text="error")
         if not self.api_enabled:
             return web.json_response({"error": {"id": 202, "description": "API not enabled"}}, status=403)
         if self.malformed:

@@ -107,6 +107,8 @@ class IgenSimulator:
         self.target = ("127.0.0.1", target_port)
         self.devices = devices or [IgenDevice("meter", "D850BD20A300129S")]
         self.udp_enabled = True
+        self.opendata = True
+        """False: the data APIs answer 404, as on firmware older than the OpenData API."""
         self.http_requests: list[str] = []
         self._transport: asyncio.DatagramTransport | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -174,6 +176,8 @@ class IgenSimulator:
     async def _data(self, request: web.Request) -> web.Response:
         self.http_requests.append(request.path)
         device = self.devices[0]
+        if not self.opendata:
+            return web.Response(status=404, text="Not Found")
         if request.path.endswith("GetStatus"):
             return web.json_response({"switch_status": "on" if device.relay else "off"})
         data = device.data()

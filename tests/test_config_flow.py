@@ -116,6 +116,7 @@ async def test_enistic_silent(
     [
         ({"api_enabled": False}, "api_not_enabled"),
         ({"product_type": "HWE-SKT"}, "unsupported_model"),
+        ({"data_status": 404}, "firmware_too_old"),
         ({"device_status": 401}, "invalid_auth"),
         ({"device_status": 404}, "invalid_response"),
         ({"device_status": 500}, "cannot_connect"),
@@ -134,6 +135,7 @@ async def test_errors_then_recovery(
     homewizard_sim.api_enabled = True
     homewizard_sim.product_type = "HWE-P1"
     homewizard_sim.device_status = None
+    homewizard_sim.data_status = None
     result = await hass.config_entries.flow.async_configure(flow_id, user_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -206,24 +208,6 @@ async def test_reconfigure_to_another_device(
     assert result["reason"] == "wrong_device"
     assert entry.data[CONF_PORT] == homewizard_sim.port
     await other.stop()
-
-
-async def test_reauth_when_api_switched_off(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    homewizard_sim.api_enabled = False
-    await setup_entry(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-    flow_id = flows[0]["flow_id"]
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
-    assert result["errors"] == {"base": "api_not_enabled"}
-    homewizard_sim.api_enabled = True
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reauth_finds_another_device(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:

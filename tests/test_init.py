@@ -99,17 +99,6 @@ async def test_invert_option(hass: HomeAssistant, homewizard_sim: HomeWizardSimu
     )
 
 
-async def test_api_disabled_while_running_starts_reauth(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    homewizard_sim.api_enabled = False
-    await refresh(hass, freezer)
-    flows = hass.config_entries.flow.async_progress_by_handler("local_energy")
-    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-
-
 async def test_enistic_channels_appear_as_they_are_heard(
     hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
 ) -> None:

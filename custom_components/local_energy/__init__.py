@@ -13,9 +13,10 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_FAMILY, DOMAIN, LOGGER
 from .coordinator import LocalEnergyCoordinator
 from .devices.families import FAMILIES
-from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError
+from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError, WrongDevice
 from .discovery import async_listen_for_devices
 from .entity import device_info
+from .issues import async_clear_errors, async_raise_for_error, async_remove_all
 from .transports import connection_config, shared_transports
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
@@ -37,31 +38,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     client = family.client(connection_config(entry.data, entry.options), shared_transports(hass))
     try:
         identity = await client.identify()
-    except AuthenticationFailed as err:
-        await client.close()
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        if entry.unique_id is not None and identity.serial != entry.unique_id:
+            raise WrongDevice(f"{entry.data[CONF_HOST]} answers as {identity.serial}, not {entry.unique_id}")
     except DeviceError as err:
         await client.close()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    if entry.unique_id is not None and identity.serial != entry.unique_id:
-        await client.close()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="wrong_device",
-            translation_placeholders={"host": entry.data[CONF_HOST], "serial": identity.serial},
-        )
+        raise _setup_failure(hass, entry, err) from err
     coordinator = LocalEnergyCoordinator(hass, entry, family, client, identity)
     entry.async_on_unload(coordinator.async_shutdown)
     await coordinator.async_start_push()
     await coordinator.async_config_entry_first_refresh()
+    async_clear_errors(hass, entry)
     entry.runtime_data = coordinator
     # Registered up front: a controller or gateway may have no entity of its own, only children.
     dr.async_get(hass).async_get_or_create(
@@ -70,6 +56,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_stale_devices(hass, entry)))
     return True
+
+
+def _setup_failure(hass: HomeAssistant, entry: LocalEnergyConfigEntry, err: DeviceError) -> Exception:
+    """Refused credentials start reauth; what only the user can clear raises a repair issue; all retry."""
+    if not async_raise_for_error(hass, entry, err) and isinstance(err, AuthenticationFailed):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        )
+    return ConfigEntryNotReady(
+        translation_domain=DOMAIN,
+        translation_key="communication_error",
+        translation_placeholders={"error": str(err)},
+    )
 
 
 @callback
@@ -86,6 +87,11 @@ def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) ->
         if not device.identifiers & current:
             LOGGER.info("Removing %s: the gateway no longer lists it", device.name)
             registry.async_remove_device(device.id)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> None:
+    """A removed entry leaves no repair issue behind."""
+    async_remove_all(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:

@@ -47,6 +47,7 @@ from .devices.model import (
     AuthenticationRequired,
     DeviceError,
     DeviceIdentity,
+    FirmwareTooOld,
     InvalidResponse,
     UnsupportedModel,
     continuity_offsets,
@@ -91,6 +92,7 @@ _SETTING_FIELDS: dict[Field, tuple[float, Any]] = {
 _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (ApiDisabled, "api_not_enabled"),
     (AuthenticationFailed, "invalid_auth"),
+    (FirmwareTooOld, "firmware_too_old"),
     (UnsupportedModel, "unsupported_model"),
     (InvalidResponse, "invalid_response"),
     (DeviceError, "cannot_connect"),
@@ -133,10 +135,13 @@ class _Identified:
 
 
 async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]) -> _Identified:
-    """Connect and ask the device who it is."""
+    """Connect, ask the device who it is and, when it is polled, read it once (its data API works too)."""
     client = family.client(connection_config(data), shared_transports(hass))
     try:
-        return _Identified(identity=await client.identify())
+        identity = await client.identify()
+        if not client.timing.push:
+            await client.read()
+        return _Identified(identity=identity)
     except AuthenticationRequired as err:
         return _Identified(identity=err.identity, error="invalid_auth", needs_credentials=True)
     except DeviceError as err:

@@ -21,6 +21,7 @@ from .devices.model import (
     apply_offsets,
     invert_snapshot,
 )
+from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
 
 if TYPE_CHECKING:
     from . import LocalEnergyConfigEntry
@@ -63,6 +64,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._interval_seconds = interval
         self._last_push_write = -interval
         self._pending_push: asyncio.TimerHandle | None = None
+        self._error_issue_raised = False
+        self._notices: frozenset[str] = frozenset()
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
@@ -101,22 +104,35 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_update_data(self) -> Snapshot:
         try:
             snapshot = await self.client.read()
-        except AuthenticationFailed as err:
-            raise ConfigEntryAuthFailed(
+        except DeviceError as err:
+            raise self._failure(err) from err
+        return self._presented(snapshot)
+
+    def _failure(self, err: DeviceError) -> Exception:
+        """Refused credentials start reauth; what only the user can clear raises a repair issue."""
+        if async_raise_for_error(self.hass, self.config_entry, err):
+            self._error_issue_raised = True
+        elif isinstance(err, AuthenticationFailed):
+            return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="authentication_failed",
                 translation_placeholders={"error": str(err)},
-            ) from err
-        except DeviceError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        return self._presented(snapshot)
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        )
 
     def _presented(self, snapshot: Snapshot) -> Snapshot:
-        """What Home Assistant shows: the sign option applied, counters continued across its changes."""
+        """What Home Assistant shows: the sign option applied, counters continued across its changes.
+
+        A snapshot also means the device answers: error issues go, and its notices are brought up to date.
+        """
+        if self._error_issue_raised:
+            self._error_issue_raised = False
+            async_clear_errors(self.hass, self.config_entry)
+        self._notices = async_sync_notices(self.hass, self.config_entry, self.client.notices(), self._notices)
         self.raw = snapshot
         shown = invert_snapshot(snapshot) if self.invert else snapshot
         return apply_offsets(shown, self.counter_offsets)

@@ -16,6 +16,7 @@ from custom_components.local_energy.devices.model import (
     ApiDisabled,
     CannotConnect,
     ConnectionConfig,
+    FirmwareTooOld,
     InvalidResponse,
     Key,
     UnsupportedModel,
@@ -133,3 +134,14 @@ async def test_device_gone(homewizard_sim: HomeWizardSimulator, transports: Tran
         await client.read()
     await homewizard_sim.start()
     assert (await client.read()).value(MAIN_CHANNEL, Key.POWER) is not None
+
+
+async def test_firmware_without_the_data_endpoint(
+    homewizard_sim: HomeWizardSimulator, transports: Transports
+) -> None:
+    homewizard_sim.data_status = 404
+    with pytest.raises(FirmwareTooOld, match="/api/v1/data"):
+        await client_for(homewizard_sim, transports).read()
+    homewizard_sim.data_status = 500  # a server error is no firmware matter: the device may recover
+    with pytest.raises(CannotConnect):
+        await client_for(homewizard_sim, transports).read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -15,6 +16,7 @@ from custom_components.local_energy.devices.model import (
     CannotConnect,
     CommandRejected,
     ConnectionConfig,
+    FirmwareTooOld,
     InvalidResponse,
     Key,
 )
@@ -198,3 +200,34 @@ def test_ir_reader_and_single_phase_meter_payloads() -> None:
     }
     values = parse_values(single)
     assert (values[Key.POWER], values[Key.VOLTAGE], values[Key.POWER_FACTOR]) == (133.5, 229.87, 0.63)
+
+
+async def test_firmware_without_opendata(meter: IgenSimulator, transports: Transports) -> None:
+    meter.opendata = False
+    client = client_for(meter, transports, serial=SERIAL)
+    await client.identify()
+    with pytest.raises(FirmwareTooOld, match="predates the OpenData API"):
+        await client.read()
+    meter.devices = [IgenDevice("p1", SERIAL)]  # a type the document gives a minimum firmware for
+    await client.identify()
+    with pytest.raises(
+        FirmwareTooOld, match=re.escape("needs firmware V1.3.0A_R003.001_MP12W_00000013 or newer")
+    ):
+        await client.read()
+
+
+async def test_notice_after_a_minute_without_broadcasts(meter: IgenSimulator, transports: Transports) -> None:
+    client = client_for(meter, transports, serial=SERIAL)
+    await client.identify()
+    assert client.notices() == ()  # not subscribed: nothing is expected
+    await client.start(lambda: None)
+    for _ in range(igen.POLLS_BEFORE_NOTICE):
+        assert client.notices() == ()
+        await client.read()
+    (notice,) = client.notices()
+    assert notice.key == "push_not_received"
+    assert notice.placeholders == {"port": str(meter.target[1])}
+    meter.send()
+    await until(lambda: client.datagrams == 1)
+    assert client.notices() == ()
+    await client.close()

@@ -10,7 +10,17 @@ import aiohttp
 
 from .contract import ValueGuard, guard_setpoint
 from .modbus import ModbusConnection, ModbusPool
-from .model import CommandRejected, ConnectionConfig, Control, DeviceIdentity, Key, Snapshot, Timing, Value
+from .model import (
+    CommandRejected,
+    ConnectionConfig,
+    Control,
+    DeviceIdentity,
+    Key,
+    Notice,
+    Snapshot,
+    Timing,
+    Value,
+)
 from .udp import UdpHub
 
 type PushListener = Callable[[], None]
@@ -115,6 +125,10 @@ class DeviceClient(ABC):
     def diagnostics(self) -> dict[str, Any]:
         """Counters worth showing in diagnostics (never secrets)."""
         return {}
+
+    def notices(self) -> tuple[Notice, ...]:
+        """What the user should act on while the device works (read after every update)."""
+        return ()
 
 
 class ModbusDeviceClient(DeviceClient):

@@ -44,8 +44,16 @@ class InvalidResponse(DeviceError):
     """The device answered with something that could not be parsed."""
 
 
+class EndpointMissing(InvalidResponse):
+    """The device answered HTTP 404: it has no such endpoint (an older firmware, or an optional feature)."""
+
+
 class UnsupportedModel(DeviceError):
     """The device is reachable but not a model this family supports."""
+
+
+class FirmwareTooOld(UnsupportedModel):
+    """A supported model whose firmware lacks the local API the client needs; an update brings it."""
 
 
 class CommandRejected(DeviceError):

@@ -25,6 +25,8 @@ from .model import (
     Channel,
     ChannelKind,
     DeviceIdentity,
+    EndpointMissing,
+    FirmwareTooOld,
     InvalidResponse,
     Key,
     Snapshot,
@@ -121,14 +123,28 @@ class HomeWizardClient(DeviceClient):
 
     async def fetch(self) -> Snapshot:
         """One request a poll (v2 adds /api/system once every SYSTEM_EVERY polls, for Wi-Fi)."""
+        try:
+            return await self._fetch()
+        except EndpointMissing as err:
+            # Firmware 6.00 brought API v2 to the P1 meter; older firmware also lacks parts of v1.
+            raise FirmwareTooOld(f"the meter's firmware lacks its data endpoint ({err}): update it") from err
+
+    async def _fetch(self) -> Snapshot:
         if not self.uses_v2:
             return parse_data(await self._v1.get_object("/api/v1/data"))
         measurement = _require_object(await self._v2_request("GET", "/api/measurement"), "/api/measurement")
         if self._polls % SYSTEM_EVERY == 0:
-            system = _require_object(await self._v2_request("GET", "/api/system"), "/api/system")
-            self._wifi_rssi = number(system.get("wifi_rssi_db"))
+            self._wifi_rssi = await self._read_wifi_rssi()
         self._polls += 1
         return parse_measurement(measurement, self._wifi_rssi)
+
+    async def _read_wifi_rssi(self) -> float | None:
+        """Wi-Fi strength from /api/system; a firmware without it (HTTP 404) just has none."""
+        try:
+            system = _require_object(await self._v2_request("GET", "/api/system"), "/api/system")
+        except EndpointMissing:
+            return None
+        return number(system.get("wifi_rssi_db"))
 
     async def pair(self) -> Mapping[str, str] | None:
         """Ask for a token; None until the button on the meter has been pressed."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from .errors import ApiDisabled, AuthenticationFailed, CannotConnect, InvalidResponse
+from .errors import ApiDisabled, AuthenticationFailed, CannotConnect, EndpointMissing, InvalidResponse
 from .payload import MAX_BODY_BYTES, decode_json
 
 _LOGGER = logging.getLogger(__name__)
@@ -122,6 +122,8 @@ def _raise_for_status(status: int, body: bytes, url: str) -> None:
         raise ApiDisabled(f"{url} answered 403 Forbidden: {body[:200]!r}")
     if status in (429, 503):
         raise RateLimited(f"{url} answered HTTP {status} (too many requests)")
+    if status == 404:
+        raise EndpointMissing(f"{url} answered HTTP 404 (no such endpoint)")
     if status >= 500:
         raise CannotConnect(f"{url} answered HTTP {status}")
     if not 200 <= status < 300:

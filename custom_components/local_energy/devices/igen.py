@@ -31,8 +31,11 @@ from .model import (
     ControlKind,
     DeviceError,
     DeviceIdentity,
+    EndpointMissing,
+    FirmwareTooOld,
     InvalidResponse,
     Key,
+    Notice,
     Snapshot,
     Timing,
     Value,
@@ -52,6 +55,17 @@ PUSH_FRESH = 3.0
 HTTP_USER = "opend"
 MAX_DATAGRAM = 8192
 """Real broadcasts are well under 2 kB; anything larger is not one."""
+# HTTP polls in a row without a fresh broadcast before the user is told UDP looks switched off (a minute
+# at the default interval): a device with UDP on broadcasts every 150-500 ms.
+POLLS_BEFORE_NOTICE = 60
+# The oldest firmware with the OpenData HTTP API, per device type (SOLARMAN's OpenData document).
+OPENDATA_FIRMWARE = {
+    "P1-2W": "V1.3.0A_R003.001_MP12W_00000013",
+    "SP-2W": "V1.3.0A_R002.001_MSP2W_00000010",
+    "MR1-D5": "V1.3.0A_R00B.032_M051A_00000015",
+    "NIR": "V1.4.01_R016.052_M0000_00000013",
+}
+
 _RELAY = Control(Key.RELAY, ControlKind.SWITCH)
 
 # data key -> (our key, factor to our unit). Powers in W unless noted; energies in kWh.
@@ -181,6 +195,7 @@ class IgenClient(DeviceClient):
         self.datagrams = 0
         self.malformed = 0
         self.http_polls = 0
+        self._polls_without_broadcast = 0
 
     @property
     def push_port(self) -> int:
@@ -237,6 +252,7 @@ class IgenClient(DeviceClient):
         else:
             values = parse_values(await self._rpc(self._data_api()))
             self.http_polls += 1
+            self._polls_without_broadcast += 1
         controls: tuple[Control, ...] = ()
         if self._is_plug:
             if self._relay is None or self.http_polls % 10 == 1:
@@ -272,6 +288,12 @@ class IgenClient(DeviceClient):
             "device_type": self._device_type,
         }
 
+    def notices(self) -> tuple[Notice, ...]:
+        """UDP looks switched off when a minute of HTTP polls passed without one broadcast."""
+        if self._subscription is None or self._polls_without_broadcast < POLLS_BEFORE_NOTICE:
+            return ()
+        return (Notice("push_not_received", {"port": str(self.push_port)}),)
+
     @property
     def _is_plug(self) -> bool:
         return self._device_type.startswith("SP-")
@@ -289,10 +311,20 @@ class IgenClient(DeviceClient):
         )
         try:
             return await self._http.request_json(method, f"/rpc/{api}{query}")
+        except EndpointMissing as err:
+            raise FirmwareTooOld(f"the device has no {api}: {self._firmware_advice()}") from err
         except DeviceError as err:
             if "401" in str(err) and not self.config.password:
                 raise AuthenticationRequired("the device's OpenData API has a password") from err
             raise
+
+    def _firmware_advice(self) -> str:
+        kind = self._device_type
+        known = [oldest for prefix, oldest in OPENDATA_FIRMWARE.items() if kind.startswith(prefix)]
+        minimum = known[0] if known else None
+        if minimum is None:
+            return "its firmware predates the OpenData API"
+        return f"the OpenData API needs firmware {minimum} or newer"
 
     @property
     def foreign(self) -> int:
@@ -310,6 +342,7 @@ class IgenClient(DeviceClient):
                 _LOGGER.info("Ignoring a malformed IGEN broadcast from %s: %s", address[0], err)
             return
         self._pushed = (values, _now())
+        self._polls_without_broadcast = 0
         if self._listener is not None:
             self._listener()
 

@@ -19,6 +19,8 @@ from .errors import (
     CannotConnect,
     CommandRejected,
     DeviceError,
+    EndpointMissing,
+    FirmwareTooOld,
     InvalidResponse,
     UnsupportedModel,
     WrongDevice,
@@ -62,6 +64,17 @@ class DeviceIdentity:
     firmware: str | None = None
     name: str | None = None
     mac: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the user should act on although the device still answers (a setting in the vendor's app).
+
+    key names it for Home Assistant's text; placeholders fill that text. Equal keys are equal notices.
+    """
+
+    key: str
+    placeholders: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 class ControlKind(StrEnum):
@@ -206,9 +219,12 @@ __all__ = [
     "ControlKind",
     "DeviceError",
     "DeviceIdentity",
+    "EndpointMissing",
+    "FirmwareTooOld",
     "InvalidResponse",
     "Key",
     "KeySpec",
+    "Notice",
     "Snapshot",
     "Timing",
     "Unit",

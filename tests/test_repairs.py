@@ -1,0 +1,202 @@
+"""Repair issues: raised where only the user can help, gone once the device answers as it should."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.devices import igen
+from simulators.homewizard import HomeWizardSimulator
+from simulators.igen import IgenSimulator
+from tests.conftest import HOST, free_udp_port, homewizard_entry, refresh, setup_entry, wait_for
+
+POWER = "sensor.homewizard_p1_meter_power"
+IGEN_SERIAL = "D850BD20A300129S"
+
+
+def issue_keys(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, ir.IssueSeverity]:
+    """The translation keys and severities of the issues raised for an entry."""
+    return {
+        issue.translation_key or "": issue.severity
+        for (domain, issue_id), issue in ir.async_get(hass).issues.items()
+        if domain == DOMAIN and issue_id.startswith(entry.entry_id)
+    }
+
+
+def issue(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> ir.IssueEntry:
+    found = ir.async_get(hass).async_get_issue(DOMAIN, f"{entry.entry_id}_{key}")
+    assert found is not None
+    return found
+
+
+async def retry_setup(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let a config entry in setup-retry try again (its first back-off is a few seconds)."""
+    await refresh(hass, freezer, seconds=90)
+
+
+async def test_api_switched_off_at_setup(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    homewizard_sim.api_enabled = False
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert issue_keys(hass, entry) == {"api_disabled": ir.IssueSeverity.ERROR}
+    raised = issue(hass, entry, "api_disabled")
+    assert raised.translation_placeholders is not None
+    assert raised.translation_placeholders["name"] == entry.title
+    assert raised.translation_placeholders["host"] == HOST
+    assert "403" in raised.translation_placeholders["error"]
+    assert not raised.is_fixable
+    # Switched on in the app: the next retry loads the entry, and the issue goes without a click.
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    homewizard_sim.api_enabled = True
+    await retry_setup(hass, freezer)
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_keys(hass, entry) == {}
+
+
+async def test_api_switched_off_while_running(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    homewizard_sim.api_enabled = False
+    await refresh(hass, freezer)
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    assert issue_keys(hass, entry) == {"api_disabled": ir.IssueSeverity.ERROR}
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    homewizard_sim.api_enabled = True
+    await refresh(hass, freezer)
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
+    assert issue_keys(hass, entry) == {}
+
+
+async def test_address_answered_by_another_device(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    homewizard_sim.serial = "5c2fafaabbcc"
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert issue_keys(hass, entry) == {"wrong_device": ir.IssueSeverity.ERROR}
+    placeholders = issue(hass, entry, "wrong_device").translation_placeholders
+    assert placeholders is not None
+    assert "5c2fafaabbcc" in placeholders["error"]
+    homewizard_sim.serial = entry.unique_id or ""
+    await retry_setup(hass, freezer)
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_keys(hass, entry) == {}
+
+
+async def test_firmware_without_the_data_endpoint(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    homewizard_sim.data_status = 404
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert issue_keys(hass, entry) == {"firmware_too_old": ir.IssueSeverity.ERROR}
+    homewizard_sim.data_status = None
+    await retry_setup(hass, freezer)
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_keys(hass, entry) == {}
+
+
+async def test_other_failures_raise_no_issue(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    for breakage in ("malformed", "unreachable"):
+        if breakage == "malformed":
+            homewizard_sim.malformed = True
+        else:
+            homewizard_sim.malformed = False
+            await homewizard_sim.stop()
+        await refresh(hass, freezer)
+        assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+        assert issue_keys(hass, entry) == {}
+
+
+async def test_removed_entry_leaves_no_issue(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
+) -> None:
+    homewizard_sim.api_enabled = False
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    assert issue_keys(hass, entry)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_keys(hass, entry) == {}
+
+
+@pytest.fixture
+async def igen_meter() -> AsyncGenerator[IgenSimulator]:
+    simulator = IgenSimulator(free_udp_port())
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def igen_entry(simulator: IgenSimulator) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="IGEN GL meter",
+        unique_id=IGEN_SERIAL,
+        data={
+            CONF_FAMILY: "igen",
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.http_port,
+            CONF_SERIAL: IGEN_SERIAL,
+            CONF_PUSH_PORT: simulator.target[1],
+        },
+    )
+
+
+async def test_igen_broadcasts_switched_off(
+    hass: HomeAssistant, igen_meter: IgenSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = igen_entry(igen_meter)
+    await setup_entry(hass, entry)
+    client = entry.runtime_data.client
+    for _ in range(igen.POLLS_BEFORE_NOTICE - 2):
+        await refresh(hass, freezer)
+    assert issue_keys(hass, entry) == {}  # a few quiet polls are not yet a switched-off UDP
+    for _ in range(3):
+        await refresh(hass, freezer)
+    assert issue_keys(hass, entry) == {"push_not_received": ir.IssueSeverity.WARNING}
+    placeholders = issue(hass, entry, "push_not_received").translation_placeholders
+    assert placeholders is not None
+    assert placeholders["port"] == str(igen_meter.target[1])
+    # UDP switched on in the app: the first broadcast clears it.
+    received = client.datagrams
+    igen_meter.send()
+    await wait_for(hass, lambda: client.datagrams == received + 1)
+    await refresh(hass, freezer)
+    assert issue_keys(hass, entry) == {}
+
+
+async def test_igen_firmware_without_opendata(
+    hass: HomeAssistant, igen_meter: IgenSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    igen_meter.opendata = False
+    entry = igen_entry(igen_meter)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert issue_keys(hass, entry) == {"firmware_too_old": ir.IssueSeverity.ERROR}
+    placeholders = issue(hass, entry, "firmware_too_old").translation_placeholders
+    assert placeholders is not None
+    assert "OpenData" in placeholders["error"]
+    igen_meter.opendata = True
+    await retry_setup(hass, freezer)
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_keys(hass, entry) == {}
