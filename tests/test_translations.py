@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
+import string
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 
@@ -72,3 +75,45 @@ async def test_home_assistant_loads_each_language(hass: HomeAssistant, language:
     assert await async_setup_component(hass, DOMAIN, {})
     strings = await async_get_translations(hass, language, "entity", {DOMAIN})
     assert strings[f"component.{DOMAIN}.entity.sensor.power.name"] == power
+
+
+# The value rules of Home Assistant's hassfest (script/hassfest/translations.py), which is not published as a
+# package: what hassfest would reject in strings.json or a translation.
+URL = re.compile(r"((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5)://|www\.)[a-z0-9]", re.IGNORECASE)
+QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+FILES = ["strings.json", *(f"translations/{language}.json" for language in ("en", *script.LANGUAGES))]
+
+
+def _tree(name: str) -> dict[str, Any]:
+    return json.loads((script.INTEGRATION / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_values_pass_hassfest_rules(name: str) -> None:
+    for path, text in script.leaves(_tree(name)):
+        assert cv.string_with_no_html(text) == text, path
+        assert text == text.strip(), f"{path} has leading or trailing spaces"
+        assert not URL.search(text), f"{path} holds a URL"
+        assert not QUOTED_PLACEHOLDER.search(text), f"{path} quotes a placeholder"
+        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field]
+        assert all(field.isidentifier() for field in fields), path
+        if "/state/" in path:
+            assert not fields, f"{path}: entity states take no placeholders"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_structure_passes_hassfest_rules(name: str) -> None:
+    tree = _tree(name)
+    for flow in ("config", "options"):
+        for step_id, step in tree[flow]["step"].items():
+            described = set(step.get("data_description", {}))
+            assert described <= set(step.get("data", {})), (
+                f"{flow} step {step_id}: data_description without data"
+            )
+    for issue_id, issue in tree["issues"].items():
+        assert {"title", "description"} <= set(issue), issue_id
+    for platform in tree["entity"].values():
+        for key, entity in platform.items():
+            assert TRANSLATION_KEY.match(key), key
+            assert all(TRANSLATION_KEY.match(state) for state in entity.get("state", {})), key
