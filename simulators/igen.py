@@ -88,6 +88,32 @@ class IgenDevice:
             "total_act_ret_energy": 10.15,
         }
 
+    def opendata(self) -> dict[str, Any]:
+        """What its HTTP OpenData API answers.
+
+        A P1 reader's P1.JsonData names values in words, with the stray spaces of the vendor's document;
+        the other devices use the broadcasts' keys.
+        """
+        if self.kind != "p1":
+            return self.data()
+        drawn, fed = max(self.power, 0) / 1000, max(-self.power, 0) / 1000
+        return {
+            "SN": "1SAG1100074120",
+            "Device_Version ": "50213",
+            "Device_Type": 3,
+            "Electricity delivered to client_low tariff": 139.68,
+            "Electricity delivered to client_normal tariff": 167.63,
+            "Electricity delivered by client_low tariff": 2.73,
+            "Electricity delivered by client_normal tariff": 1.10,
+            "AC_Phase-A_Current ": round(abs(self.power) / 233.1, 2),
+            "AC_Phase-A_Voltage": 233.1,
+            " Actual electricity power delivered +P ": drawn,
+            " Actual electricity power received -P ": fed,
+            "Instantaneous active power L1 +P": drawn,
+            "Instantaneous active power L1 -P": fed,
+            "Total Gas Consumption": 2569.646,
+        }
+
     def broadcast(self) -> bytes:
         """The next packet."""
         self.sent += 1
@@ -180,7 +206,7 @@ class IgenSimulator:
             return web.Response(status=404, text="Not Found")
         if request.path.endswith("GetStatus"):
             return web.json_response({"switch_status": "on" if device.relay else "off"})
-        data = device.data()
+        data = device.opendata()
         return web.json_response({"data": data} if device.kind == "meter" else data)
 
     async def _set_status(self, request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, SERVICE_TURN_OFF, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,10 +21,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.devices import igen
 from custom_components.local_energy.devices.igen import IgenClient
 from simulators.igen import IgenDevice, IgenSimulator
-from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
-from tests.registry import snapshot_entities
+from tests.conftest import HOST, free_tcp_port, free_udp_port, refresh, setup_entry, wait_for
+from tests.registry import device_by_identifier, snapshot_entities
 
 SERIAL = "D850BD20A300129S"
 POWER = "sensor.igen_gl_meter_power"
@@ -63,10 +65,16 @@ async def test_discovered_by_listening(hass: HomeAssistant, monkeypatch: pytest.
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert len(flows) == 1
     assert flows[0]["context"]["source"] == "integration_discovery"
-    # The discovered device's HTTP port is the simulator's: a real device answers on 8080.
-    flow = hass.config_entries.flow._progress[flows[0]["flow_id"]]
-    flow._data[CONF_PORT] = simulator.http_port
-    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
+    assert result["step_id"] == "discovery_confirm"
+    assert result["description_placeholders"]["host"] == HOST
+    schema = result["data_schema"].schema
+    port_field = next(marker for marker in schema if marker == CONF_PORT)
+    assert port_field.description == {"suggested_value": 8080}  # the port the OpenData API has by default
+    # The user corrects it: the simulator's API is elsewhere; the password is optional.
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {CONF_PORT: simulator.http_port}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == SERIAL
     assert result["data"][CONF_PUSH_PORT] == port
@@ -184,5 +192,25 @@ async def test_entities(
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, entry)
     await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await simulator.stop()
+
+
+async def test_an_entry_whose_http_api_is_elsewhere_loads_from_broadcasts(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(igen, "BROADCAST_WAIT", 1.5)
+    simulator = IgenSimulator(free_udp_port(), [IgenDevice("meter", SERIAL)])
+    await simulator.start(broadcasting=True)
+    entry = meter_entry(simulator)
+    entry = MockConfigEntry(domain=DOMAIN, unique_id=SERIAL, data={**entry.data, CONF_PORT: free_tcp_port()})
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    # Only its broadcasts named it: a meter (Sys.GetConfig would have said "gl meter").
+    assert hass.states.get("sensor.igen_meter_power").state not in ("unavailable", "unknown")
+    assert simulator.http_requests == []
+    device = device_by_identifier(dr.async_get(hass), entry.entry_id, SERIAL)
+    assert device is not None
+    assert device.model == "Meter"
     await hass.config_entries.async_unload(entry.entry_id)
     await simulator.stop()

@@ -225,7 +225,27 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             _title(outcome.identity) if outcome.identity else f"{family.name} {discovery_info[CONF_SERIAL]}"
         )
         self.context["title_placeholders"] = {"name": name}
-        return await self.async_step_zeroconf_confirm()
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a device heard broadcasting, with the HTTP port assumed for it and its password.
+
+        The entry reads the broadcasts; HTTP is asked only when none is fresh, so neither is checked here:
+        the API may be filtered, or elsewhere, while the broadcasts arrive.
+        """
+        if user_input is not None:
+            self._data.update(user_input)
+            return self._async_create()
+        fields = (Field.PORT, *self._family.credentials)
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(self._family, fields, with_host=False), {CONF_PORT: self._data[CONF_PORT]}
+            ),
+            description_placeholders={**self.context["title_placeholders"], "host": self._data[CONF_HOST]},
+        )
 
     async def async_step_indevolt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An INDEVOLT battery system."""

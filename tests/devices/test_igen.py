@@ -10,7 +10,14 @@ import pytest
 
 from custom_components.local_energy.devices import igen
 from custom_components.local_energy.devices.client import Transports
-from custom_components.local_energy.devices.igen import IgenClient, parse_packet, parse_values, route
+from custom_components.local_energy.devices.igen import (
+    GAS_CHANNEL,
+    IgenClient,
+    parse_packet,
+    parse_values,
+    route,
+    snapshot_of,
+)
 from custom_components.local_energy.devices.model import (
     MAIN_CHANNEL,
     CannotConnect,
@@ -21,7 +28,7 @@ from custom_components.local_energy.devices.model import (
     Key,
 )
 from simulators.igen import IgenDevice, IgenSimulator, packet
-from tests.conftest import free_udp_port
+from tests.conftest import free_tcp_port, free_udp_port
 
 SERIAL = "D850BD20A300129S"
 
@@ -230,4 +237,159 @@ async def test_notice_after_a_minute_without_broadcasts(meter: IgenSimulator, tr
     meter.send()
     await until(lambda: client.datagrams == 1)
     assert client.notices() == ()
+    await client.close()
+
+
+# The JSON of the vendor's captured P1 broadcast (packet 3398), verbatim.
+VENDOR_CAPTURE = {
+    "id": 3398,
+    "ts": 1750303145,
+    "type": 4,
+    "data": {
+        "SN": "1SAG1100074120",
+        "device_version": "50213",
+        "device_type": 3,
+        "total_act_energy_LT": 139.68,
+        "total_act_energy_NT": 167.63,
+        "total_act_ret_energy_LT": 2.73,
+        "total_act_ret_energy_NT": 1.10,
+        "a_current": 0,
+        "b_current": 0,
+        "c_current": 0,
+        "a_voltage": 233.10,
+        "b_voltage": 0,
+        "c_voltage": 0,
+        "total_act_power": 0,
+        "total_act_ret_power": 0,
+        "a_act_power": 0,
+        "b_act_power": 0,
+        "c_act_power": 0,
+        "a_act_ret_power": 0,
+        "b_act_ret_power": 0,
+        "c_act_ret_power": 0,
+        "total_gas": 0,
+    },
+}
+
+
+def test_the_whole_vendor_capture() -> None:
+    _, data = parse_packet(packet(SERIAL, VENDOR_CAPTURE))
+    values = parse_values(data)
+    assert values[Key.VOLTAGE_L1] == 233.1
+    assert (values[Key.ENERGY_IMPORT_T1], values[Key.ENERGY_IMPORT_T2]) == (139.68, 167.63)
+    assert values[Key.ENERGY_IMPORT] == pytest.approx(307.31)
+    assert values[Key.ENERGY_EXPORT] == pytest.approx(3.83)
+    assert values[Key.POWER] == 0
+    assert set(snapshot_of(values).channels) == {MAIN_CHANNEL}  # a gas counter at 0: no gas meter
+
+
+def document_p1(delivered_kw: float, received_kw: float) -> dict[str, object]:
+    """P1.JsonData with the keys exactly as the OpenData document spells them (stray spaces included)."""
+    return {
+        "SN": "1SAG1100074120",
+        "Device_Version ": "50213",
+        "Device_Type": 3,
+        "Electricity delivered to client_low tariff": 139.68,
+        "Electricity delivered to client_normal tariff": 167.63,
+        "Electricity delivered by client_low tariff": 2.73,
+        "Electricity delivered by client_normal tariff": 1.10,
+        "AC_Phase-A_Current ": 9.1,
+        "AC_Phase-A_Voltage": 231.0,
+        "AC_Phase-B_Voltage": 232.0,
+        "AC_Phase-C_Voltage": 230.0,
+        " Actual electricity power delivered +P ": delivered_kw,
+        " Actual electricity power received -P ": received_kw,
+        "Instantaneous active power L1 +P": delivered_kw,
+        "Instantaneous active power L1 -P": received_kw,
+        "Total Gas Consumption": 2569.646,
+    }
+
+
+def test_the_documents_p1_keys_map_as_the_broadcasts_do() -> None:
+    values = parse_values(document_p1(2.1, 0))
+    assert values[Key.POWER] == pytest.approx(2100.0)  # kW, as documented: 231 V x 9.1 A agrees
+    assert values[Key.POWER_L1] == pytest.approx(2100.0)
+    assert (values[Key.CURRENT_L1], values[Key.VOLTAGE_L1], values[Key.VOLTAGE_L3]) == (9.1, 231.0, 230.0)
+    assert (values[Key.ENERGY_IMPORT_T1], values[Key.ENERGY_IMPORT_T2]) == (139.68, 167.63)
+    assert (values[Key.ENERGY_EXPORT_T1], values[Key.ENERGY_EXPORT_T2]) == (2.73, 1.10)
+    assert values[Key.ENERGY_IMPORT] == pytest.approx(307.31)
+    exporting = parse_values(document_p1(0, 2.1))
+    assert exporting[Key.POWER] == pytest.approx(-2100.0)
+    in_watts = parse_values(document_p1(2100, 0))  # the P1-2WR firmware that sends W
+    assert in_watts[Key.POWER] == pytest.approx(2100.0)
+    broadcast_keys = parse_values(
+        {"a_voltage": 231.0, "a_current": 9.1, "total_act_power": 2.1, "total_act_ret_power": 0}
+    )
+    assert broadcast_keys[Key.POWER] == values[Key.POWER]
+
+
+def test_gas_is_a_child_meter() -> None:
+    snapshot = snapshot_of(parse_values(document_p1(2.1, 0)))
+    gas = snapshot.channels[GAS_CHANNEL]
+    assert gas.values == {Key.GAS: 2569.646}
+    assert gas.model == "Gas meter"
+    assert Key.GAS not in snapshot.channels[MAIN_CHANNEL].values
+
+
+def test_the_documents_ir_reader_verbatim() -> None:
+    ir_reader = {
+        "SN": "3320730586",
+        "SN2": "56197869",
+        "Total Active Power": -30,
+        "L3 Phase Voltage": 230.50,
+        "L3 Phase Current": 0.17,
+        "Reactive Power": -20,
+        "L3 Phase Power": -30,
+        "Full-Time Cumulative Grid-Connected Electric Energy": 9.55,
+        "Accumulated Purchase Of Electric Energy In Full Time.": 56.21,
+        "Installation Direction": "Vertical",
+    }
+    values = parse_values(ir_reader)
+    assert (values[Key.VOLTAGE_L3], values[Key.CURRENT_L3], values[Key.POWER_L3]) == (230.5, 0.17, -30)
+    assert values[Key.REACTIVE_POWER] == -20
+
+
+async def test_p1_over_http_speaks_the_documents_keys(transports: Transports) -> None:
+    simulator = IgenSimulator(free_udp_port(), [IgenDevice("p1", SERIAL)])
+    await simulator.start()
+    client = client_for(simulator, transports, serial=SERIAL)
+    await client.identify()
+    snapshot = await client.read()
+    assert simulator.http_requests[-1] == "/rpc/P1.JsonData"
+    assert snapshot.channels[MAIN_CHANNEL].values[Key.POWER] == pytest.approx(1250.0)
+    assert snapshot.channels[GAS_CHANNEL].values[Key.GAS] == 2569.646
+    await simulator.stop()
+
+
+async def test_an_entry_sets_up_from_a_broadcast_without_http(
+    transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(igen, "BROADCAST_WAIT", 1.5)
+    simulator = IgenSimulator(free_udp_port(), [IgenDevice("p1", SERIAL)])
+    await simulator.start(broadcasting=True)
+    unreachable = IgenClient(
+        ConnectionConfig(
+            host="127.0.0.1", port=free_tcp_port(), push_port=simulator.target[1], serial=SERIAL
+        ),
+        transports,
+    )
+    identity = await unreachable.identify()
+    assert (identity.serial, identity.model) == (SERIAL, "P1 reader")
+    snapshot = await unreachable.read()
+    assert snapshot.channels[MAIN_CHANNEL].values[Key.POWER] != 0
+    assert snapshot.channels[GAS_CHANNEL].values[Key.GAS] == 2569.646
+    assert simulator.http_requests == []
+    assert unreachable.diagnostics()["http_polls"] == 0
+    await unreachable.close()
+    await simulator.stop()
+
+
+async def test_without_a_fresh_broadcast_an_entry_asks_over_http(
+    meter: IgenSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(igen, "BROADCAST_WAIT", 0.2)
+    client = client_for(meter, transports, serial=SERIAL)
+    identity = await client.identify()  # the simulator is not broadcasting
+    assert identity.model == "gl meter"
+    assert meter.http_requests == ["/rpc/Sys.GetConfig"]
     await client.close()

@@ -9,6 +9,8 @@ client asks the HTTP OpenData API instead, so every device works either way.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -51,6 +53,8 @@ PUSH_PORT = 8088
 TAG = b"PSC-D"
 HEADER = 79
 PUSH_FRESH = 3.0
+BROADCAST_WAIT = 1.5
+"""How long an entry listens for a broadcast before it asks over HTTP (devices send every 150-500 ms)."""
 """Seconds a broadcast counts as current; older, and the HTTP API is asked instead."""
 HTTP_USER = "opend"
 MAX_DATAGRAM = 8192
@@ -68,7 +72,10 @@ OPENDATA_FIRMWARE = {
 
 _RELAY = Control(Key.RELAY, ControlKind.SWITCH)
 
-# data key -> (our key, factor to our unit). Powers in W unless noted; energies in kWh.
+# A data key, as _canonical() writes it -> (our key, factor to our unit). Two vocabularies name the same
+# values: the broadcasts' and Meter.JsonData's snake_case, and the OpenData document's words for
+# P1.JsonData and the IR reader, some with stray spaces (" Actual electricity power delivered +P ").
+# Powers in W unless noted; energies in kWh; gas in m³.
 _KEYS: Mapping[str, tuple[Key, float]] = {
     "a_voltage": (Key.VOLTAGE_L1, 1), "b_voltage": (Key.VOLTAGE_L2, 1), "c_voltage": (Key.VOLTAGE_L3, 1),
     "a_current": (Key.CURRENT_L1, 1), "b_current": (Key.CURRENT_L2, 1), "c_current": (Key.CURRENT_L3, 1),
@@ -76,21 +83,70 @@ _KEYS: Mapping[str, tuple[Key, float]] = {
     "total_act_power": (Key.POWER, 1), "total_aprt_power": (Key.APPARENT_POWER, 1),
     "total_react_power": (Key.REACTIVE_POWER, 1), "frequency": (Key.FREQUENCY, 1),
     "total_act_energy": (Key.ENERGY_IMPORT, 1), "total_act_ret_energy": (Key.ENERGY_EXPORT, 1),
-    "total_act_energy_LT": (Key.ENERGY_IMPORT_T1, 1), "total_act_energy_NT": (Key.ENERGY_IMPORT_T2, 1),
-    "total_act_ret_energy_LT": (Key.ENERGY_EXPORT_T1, 1),
-    "total_act_ret_energy_NT": (Key.ENERGY_EXPORT_T2, 1),
+    "total_act_energy_lt": (Key.ENERGY_IMPORT_T1, 1), "total_act_energy_nt": (Key.ENERGY_IMPORT_T2, 1),
+    "total_act_ret_energy_lt": (Key.ENERGY_EXPORT_T1, 1),
+    "total_act_ret_energy_nt": (Key.ENERGY_EXPORT_T2, 1),
     "total_gas": (Key.GAS, 1),
     "voltage": (Key.VOLTAGE, 1), "current": (Key.CURRENT, 1), "electric_current": (Key.CURRENT, 1),
     "active power": (Key.POWER, 1), "apparent power": (Key.APPARENT_POWER, 1),
     "reactive power": (Key.REACTIVE_POWER, 1), "power factor": (Key.POWER_FACTOR, 1),
     "power": (Key.POWER, 1), "positive_active_energy": (Key.ENERGY_IMPORT, 1),
     "reverse_active_energy": (Key.ENERGY_EXPORT, 1),
-    "Total Active Power": (Key.POWER, 1), "Reactive Power": (Key.REACTIVE_POWER, 1),
-    "Accumulated Purchase Of Electric Energy In Full Time.": (Key.ENERGY_IMPORT, 1),
-    "Full-Time Cumulative Grid-Connected Electric Energy": (Key.ENERGY_EXPORT, 1),
+    # IR reader (Meter.JsonData of an NIR)
+    "total active power": (Key.POWER, 1),
+    "accumulated purchase of electric energy in full time.": (Key.ENERGY_IMPORT, 1),
+    "full-time cumulative grid-connected electric energy": (Key.ENERGY_EXPORT, 1),
+    "l1 phase voltage": (Key.VOLTAGE_L1, 1), "l2 phase voltage": (Key.VOLTAGE_L2, 1),
+    "l3 phase voltage": (Key.VOLTAGE_L3, 1), "l1 phase current": (Key.CURRENT_L1, 1),
+    "l2 phase current": (Key.CURRENT_L2, 1), "l3 phase current": (Key.CURRENT_L3, 1),
+    "l1 phase power": (Key.POWER_L1, 1), "l2 phase power": (Key.POWER_L2, 1),
+    "l3 phase power": (Key.POWER_L3, 1),
+    # P1.JsonData (DSMR: "delivered to client" is import, "delivered by client" export)
+    "electricity delivered to client_low tariff": (Key.ENERGY_IMPORT_T1, 1),
+    "electricity delivered to client_normal tariff": (Key.ENERGY_IMPORT_T2, 1),
+    "electricity delivered by client_low tariff": (Key.ENERGY_EXPORT_T1, 1),
+    "electricity delivered by client_normal tariff": (Key.ENERGY_EXPORT_T2, 1),
+    "ac_phase-a_voltage": (Key.VOLTAGE_L1, 1), "ac_phase-b_voltage": (Key.VOLTAGE_L2, 1),
+    "ac_phase-c_voltage": (Key.VOLTAGE_L3, 1), "ac_phase-a_current": (Key.CURRENT_L1, 1),
+    "ac_phase-b_current": (Key.CURRENT_L2, 1), "ac_phase-c_current": (Key.CURRENT_L3, 1),
+    "total gas consumption": (Key.GAS, 1),
 }  # fmt: skip
-_P1_POWERS = ("total_act_power", "total_act_ret_power", "a_act_power", "b_act_power", "c_act_power",
-              "a_act_ret_power", "b_act_ret_power", "c_act_ret_power")  # fmt: skip
+# A P1 reader gives import and export power apart (kW as documented): key -> (import, export) per vocabulary.
+_P1_POWERS: Mapping[Key, tuple[tuple[str, str], ...]] = {
+    Key.POWER: (
+        ("total_act_power", "total_act_ret_power"),
+        ("actual electricity power delivered +p", "actual electricity power received -p"),
+    ),
+    Key.POWER_L1: (("a_act_power", "a_act_ret_power"),
+                   ("instantaneous active power l1 +p", "instantaneous active power l1 -p")),
+    Key.POWER_L2: (("b_act_power", "b_act_ret_power"),
+                   ("instantaneous active power l2 +p", "instantaneous active power l2 -p")),
+    Key.POWER_L3: (("c_act_power", "c_act_ret_power"),
+                   ("instantaneous active power l3 +p", "instantaneous active power l3 -p")),
+}  # fmt: skip
+_P1_MARKS = frozenset(
+    {"total_act_energy_lt", "total_act_ret_power", "electricity delivered to client_low tariff"}
+    | {name for pairs in _P1_POWERS.values() for _, name in pairs}
+)
+GAS_CHANNEL = "gas"
+# What a device is when only its broadcasts tell (Sys.GetConfig's type is not in them): by its keys.
+SHAPE_MODELS = {"p1": "P1 reader", "plug": "Smart plug", "meter": "Meter", "": "IGEN device"}
+_PLUG_MARKS = frozenset({"electric_current", "positive_active_energy", "reverse_active_energy"})
+
+
+def shape_of(data: Mapping[str, Any]) -> str:
+    """What a device is by the keys of its data: p1, plug or meter."""
+    if "data" in data and isinstance(data["data"], dict):
+        data = data["data"]
+    names = {_canonical(name) for name in data if isinstance(name, str)}
+    if names & _P1_MARKS:
+        return "p1"
+    return "plug" if names & _PLUG_MARKS else "meter"
+
+
+def _canonical(name: str) -> str:
+    """A key as both vocabularies can be compared: no outer or repeated spaces, lower case."""
+    return " ".join(name.split()).lower()
 
 
 def route(datagram: bytes) -> str | None:
@@ -122,50 +178,78 @@ def parse_packet(datagram: bytes) -> tuple[str, Mapping[str, Any]]:
 
 @total("IGEN data")
 def parse_values(data: Mapping[str, Any]) -> dict[Key, Value]:
-    """Map a device's keys to ours.
+    """Map a device's keys, in either vocabulary, to ours.
 
     A P1 reader's powers are kW in the vendor's docs and W on some firmware: they are taken in whichever
     unit agrees with voltage times current.
     """
     if "data" in data and isinstance(data["data"], dict):
         data = data["data"]  # the three-phase Meter.JsonData wraps its values
-    values: dict[Key, Value] = {}
-    p1 = "total_act_energy_LT" in data or "total_act_ret_power" in data
-    for name, (key, factor) in _KEYS.items():
-        raw = data.get(name)
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            values[key] = round(raw * factor, 6)
-    if p1:
-        scale = _p1_power_scale(data)
-        for phase_key, (import_name, export_name) in {
-            Key.POWER: ("total_act_power", "total_act_ret_power"),
-            Key.POWER_L1: ("a_act_power", "a_act_ret_power"),
-            Key.POWER_L2: ("b_act_power", "b_act_ret_power"),
-            Key.POWER_L3: ("c_act_power", "c_act_ret_power"),
-        }.items():
-            drawn, fed = float(data.get(import_name) or 0), float(data.get(export_name) or 0)
-            values[phase_key] = round((drawn - fed) * scale, 3)  # import and export come separately
+    named = {
+        _canonical(name): float(raw)
+        for name, raw in data.items()
+        if isinstance(name, str) and isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    }
+    values: dict[Key, Value] = {
+        key: round(named[name] * factor, 6) for name, (key, factor) in _KEYS.items() if name in named
+    }
+    if _P1_MARKS & named.keys():
+        values.update(_p1_powers(named, values))
     for summed, tariffs in (
         (Key.ENERGY_IMPORT, (Key.ENERGY_IMPORT_T1, Key.ENERGY_IMPORT_T2)),
         (Key.ENERGY_EXPORT, (Key.ENERGY_EXPORT_T1, Key.ENERGY_EXPORT_T2)),
     ):
         if summed not in values and any(t in values for t in tariffs):
             values[summed] = round(sum(float(values.get(t, 0.0)) for t in tariffs), 6)
-    if "power factor" not in data and isinstance(data.get("total_pf"), (int, float)):
-        values[Key.POWER_FACTOR] = round(float(data["total_pf"]) / 100, 4)  # three-phase meters give %
+    if "power factor" not in named and "total_pf" in named:
+        values[Key.POWER_FACTOR] = round(named["total_pf"] / 100, 4)  # three-phase meters give %
     if not values:
         raise InvalidResponse("no known values in the IGEN data")
     return values
 
 
-def _p1_power_scale(data: Mapping[str, Any]) -> float:
+def _p1_powers(named: Mapping[str, float], values: Mapping[Key, Value]) -> dict[Key, float]:
+    """Net powers (import minus export) of a P1 reader, in W."""
+    pairs = {
+        key: (drawn, fed)
+        for key, options in _P1_POWERS.items()
+        for drawn, fed in options
+        if drawn in named or fed in named
+    }
+    total = pairs.get(Key.POWER)
+    reported = 0.0 if total is None else named.get(total[0], 0.0) + named.get(total[1], 0.0)
+    scale = _p1_power_scale(reported, values)
+    return {
+        key: round((named.get(drawn, 0.0) - named.get(fed, 0.0)) * scale, 3)
+        for key, (drawn, fed) in pairs.items()
+    }
+
+
+def _p1_power_scale(reported: float, values: Mapping[Key, Value]) -> float:
     estimate = sum(
-        float(data.get(f"{p}_voltage") or 0) * float(data.get(f"{p}_current") or 0) for p in ("a", "b", "c")
+        float(values.get(voltage, 0)) * float(values.get(current, 0))
+        for voltage, current in (
+            (Key.VOLTAGE_L1, Key.CURRENT_L1),
+            (Key.VOLTAGE_L2, Key.CURRENT_L2),
+            (Key.VOLTAGE_L3, Key.CURRENT_L3),
+        )
     )
-    reported = sum(abs(float(data.get(name) or 0)) for name in _P1_POWERS[:2])
+    reported = abs(reported)
     if reported == 0 or estimate < 1:
         return 1000.0  # nothing to compare: the documented unit, kW
     return 1.0 if abs(reported - estimate) < abs(reported * 1000 - estimate) else 1000.0
+
+
+def snapshot_of(values: Mapping[Key, Value], controls: tuple[Control, ...] = ()) -> Snapshot:
+    """The device, and a P1 reader's gas meter as a child (a counter at 0 is a P1 without one)."""
+    own: dict[Key, Value] = {key: value for key, value in values.items() if key is not Key.GAS}
+    channels = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, own, controls=controls)}
+    gas = values.get(Key.GAS)
+    if gas:
+        channels[GAS_CHANNEL] = Channel(
+            ChannelKind.METER, {Key.GAS: gas}, model="Gas meter", name="Gas meter"
+        )
+    return Snapshot(channels)
 
 
 def _now() -> float:
@@ -196,6 +280,8 @@ class IgenClient(DeviceClient):
         self.malformed = 0
         self.http_polls = 0
         self._polls_without_broadcast = 0
+        self._heard = asyncio.Event()
+        self._shape = ""
 
     @property
     def push_port(self) -> int:
@@ -203,7 +289,15 @@ class IgenClient(DeviceClient):
         return self.config.push_port or PUSH_PORT
 
     async def identify(self) -> DeviceIdentity:
-        """Sys.GetConfig over HTTP; a device whose HTTP API is closed is known by its broadcasts."""
+        """Who the device is.
+
+        An entry knows its serial: a fresh broadcast from it is enough, and no HTTP request is made
+        (the API may have a password, another port, or be filtered). Without a fresh broadcast, and when
+        adding a device, Sys.GetConfig over HTTP; a device whose HTTP API is closed is known by its
+        broadcasts alone.
+        """
+        if self._serial is not None and await self._heard_within(BROADCAST_WAIT):
+            return self._identity_from_broadcast()
         try:
             body = await self._rpc("Sys.GetConfig")
         except AuthenticationRequired:
@@ -225,15 +319,33 @@ class IgenClient(DeviceClient):
             mac=str(device.get("mac") or "").lower() or None,
         )
 
+    async def _heard_within(self, seconds: float) -> bool:
+        """Listen for this device's broadcasts; whether a fresh one arrived within the time given."""
+        await self._subscribe()
+        if self.latest() is None and seconds > 0:
+            self._heard.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._heard.wait()
+        return self.latest() is not None
+
+    def _identity_from_broadcast(self) -> DeviceIdentity:
+        assert self._serial is not None
+        return DeviceIdentity(vendor=VENDOR, model=SHAPE_MODELS[self._shape], serial=self._serial)
+
     async def start(self, on_push: PushListener) -> None:
-        """Listen for this device's broadcasts on the shared listener."""
+        """Receive this device's broadcasts; on_push is called for each one."""
         if self._serial is None:
             await self.identify()
-        assert self._serial is not None
         self._listener = on_push
-        self._subscription = await self.transports.udp.subscribe(
-            self.push_port, route, self._serial, self._on_datagram, source_host=self.config.host
-        )
+        await self._subscribe()
+
+    async def _subscribe(self) -> None:
+        if self._subscription is None:
+            assert self._serial is not None
+            self._subscription = await self.transports.udp.subscribe(
+                self.push_port, route, self._serial, self._on_datagram, source_host=self.config.host
+            )
 
     def latest(self) -> Snapshot | None:
         """The latest broadcast while it is fresh (the plug's relay as last read), or None."""
@@ -243,7 +355,7 @@ class IgenClient(DeviceClient):
         if self._is_plug and self._relay is not None:
             values[Key.RELAY] = self._relay
         controls = (_RELAY,) if self._is_plug and self._relay is not None else ()
-        return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
+        return snapshot_of(values, controls)
 
     async def fetch(self) -> Snapshot:
         """The latest broadcast while it is fresh; otherwise one HTTP request."""
@@ -255,12 +367,23 @@ class IgenClient(DeviceClient):
             self._polls_without_broadcast += 1
         controls: tuple[Control, ...] = ()
         if self._is_plug:
-            if self._relay is None or self.http_polls % 10 == 1:
-                status = await self._rpc("Plug.GetStatus")
-                self._relay = isinstance(status, dict) and status.get("switch_status") == "on"
-            values[Key.RELAY] = self._relay
-            controls = (_RELAY,)
-        return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
+            await self._refresh_relay()
+            if self._relay is not None:
+                values[Key.RELAY] = self._relay
+                controls = (_RELAY,)
+        return snapshot_of(values, controls)
+
+    async def _refresh_relay(self) -> None:
+        """The plug's relay now and then over HTTP; when HTTP fails, the last known state (if any)."""
+        if self._relay is not None and self.http_polls % 10 != 1:
+            return
+        try:
+            status = await self._rpc("Plug.GetStatus")
+        except DeviceError as err:
+            if self._relay is None and self._log_limit.allow("relay"):
+                _LOGGER.info("The IGEN plug %s did not tell its relay state: %s", self._serial, err)
+            return
+        self._relay = isinstance(status, dict) and status.get("switch_status") == "on"
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch the smart plug."""
@@ -296,12 +419,14 @@ class IgenClient(DeviceClient):
 
     @property
     def _is_plug(self) -> bool:
-        return self._device_type.startswith("SP-")
+        return self._device_type.startswith("SP-") or (not self._device_type and self._shape == "plug")
 
     def _data_api(self) -> str:
         if self._is_plug:
             return "Plug.GetData"
-        return "P1.JsonData" if self._device_type.startswith("P1") else "Meter.JsonData"
+        if self._device_type.startswith("P1") or (not self._device_type and self._shape == "p1"):
+            return "P1.JsonData"
+        return "Meter.JsonData"
 
     async def _rpc(self, api: str, config: Mapping[str, Any] | None = None, method: str = "GET") -> Any:
         query = (
@@ -336,6 +461,7 @@ class IgenClient(DeviceClient):
         try:
             _, data = parse_packet(datagram)
             values = parse_values(data)
+            self._shape = shape_of(data)
         except InvalidResponse as err:
             self.malformed += 1
             if self._log_limit.allow(address[0]):
@@ -343,6 +469,7 @@ class IgenClient(DeviceClient):
             return
         self._pushed = (values, _now())
         self._polls_without_broadcast = 0
+        self._heard.set()
         if self._listener is not None:
             self._listener()
 
