@@ -8,6 +8,7 @@ endpoints follow the shape our client assumes (the gateway's MQTT JSON).
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from aiohttp import web
 
 from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 GATEWAY_SERIAL = "SG000002"
 
@@ -56,7 +59,9 @@ class IskraGatewaySimulator(SimulatedDevice):
         self.gateway_model = "SG-E1"
         self.temperature_input: object = "21.4 °C"
         self.pulse_kwh = 0.256
-        app = web.Application()
+        self.missing: set[str] = set()
+        """Paths that answer 404, with what is below them ("/api/bicoms": a gateway without the endpoint)."""
+        app = web.Application(middlewares=[self._missing_paths])
         app.router.add_get("/api", self._gateway)
         app.router.add_get("/api/devices", self._devices)
         app.router.add_get("/api/measurement/{index}", self._measurement)
@@ -64,6 +69,13 @@ class IskraGatewaySimulator(SimulatedDevice):
         app.router.add_get("/api/bicoms", self._bicoms)
         app.router.add_post("/api/bicom", self._bicom)
         super().__init__(HttpSimulatorServer(app, "127.0.0.1", port))
+
+    @web.middleware
+    async def _missing_paths(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if any(request.path == path or request.path.startswith(f"{path}/") for path in self.missing):
+            self.requests.append(request.path)
+            return web.Response(status=404, text="Not Found")
+        return await handler(request)
 
     def listed(self) -> list[dict[str, Any]]:
         """The device list as the gateway gives it (a Bicom on the right IR port is in it too)."""

@@ -199,3 +199,30 @@ async def test_modbus_flow_and_meters(hass: HomeAssistant) -> None:
     assert hass.states.get("sensor.wm1_6_58000002_power_phase_1").state == "1520.0"
     await hass.config_entries.async_unload(result["result"].entry_id)
     await simulator.stop()
+
+
+@pytest.mark.parametrize(
+    ("missing", "present", "absent"),
+    [
+        ("/api/bicoms", THREE_PHASE_POWER, "switch.bicom_bi000001_relay"),
+        ("/api/counter", THREE_PHASE_POWER, "sensor.ie38md_79000001_energy_import"),
+    ],
+)
+async def test_optional_endpoints_missing(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator, missing: str, present: str, absent: str
+) -> None:
+    gateway.missing.add(missing)
+    entry = gateway_entry(gateway)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(present).state not in ("unavailable", "unknown")
+    assert hass.states.get(absent) is None
+
+
+async def test_a_gateway_without_its_device_list_does_not_load(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator
+) -> None:
+    gateway.missing.add("/api/devices")
+    entry = gateway_entry(gateway)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY

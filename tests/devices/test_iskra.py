@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.iskra import (
+    DEVICE_LIST_EVERY,
     IskraClient,
     list_members,
     parse_bicoms,
@@ -21,6 +22,7 @@ from custom_components.local_energy.devices.model import (
     ChannelKind,
     CommandRejected,
     ConnectionConfig,
+    EndpointMissing,
     InvalidResponse,
     Key,
     UnsupportedModel,
@@ -175,3 +177,37 @@ async def test_gateway_inputs_and_tariff(gateway: IskraGatewaySimulator, transpo
     gateway.temperature_input = "N/A °C"  # the input is not enabled
     client = client_for(gateway, transports)
     assert Key.TEMPERATURE_INPUT not in (await client.read()).channels[""].values
+
+
+async def test_a_gateway_without_bicoms(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    gateway.missing.add("/api/bicoms")
+    client = client_for(gateway, transports)
+    snapshot = await client.read()
+    assert snapshot.complete
+    assert sorted(snapshot.channels) == ["", "58000002", "79000001"]  # meters, and no relays
+    assert client.diagnostics()["missing_endpoints"] == ["/api/bicoms"]
+    gateway.requests.clear()
+    await client.read()
+    assert "/api/bicoms" not in gateway.requests  # not asked every poll, only with the device list
+    gateway.missing.clear()
+    for _ in range(DEVICE_LIST_EVERY - 1):
+        snapshot = await client.read()
+    assert "bicom0" in snapshot.channels  # a firmware update brought them
+    assert client.diagnostics()["missing_endpoints"] == []
+
+
+async def test_meters_without_counters(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    gateway.missing.add("/api/counter")
+    snapshot = await client_for(gateway, transports).read()
+    values = snapshot.channels["79000001"].values
+    assert values[Key.POWER] == pytest.approx(-380.0)
+    assert Key.ENERGY_IMPORT not in values
+
+
+@pytest.mark.parametrize("endpoint", ["/api/devices", "/api/measurement/0"])
+async def test_required_endpoints_missing_fail(
+    gateway: IskraGatewaySimulator, transports: Transports, endpoint: str
+) -> None:
+    gateway.missing.add(endpoint)
+    with pytest.raises(EndpointMissing):
+        await client_for(gateway, transports).read()

@@ -29,6 +29,7 @@ from .model import (
     Control,
     ControlKind,
     DeviceIdentity,
+    EndpointMissing,
     InvalidResponse,
     Key,
     Snapshot,
@@ -234,6 +235,7 @@ class IskraClient(DeviceClient):
         self._counters: dict[str, dict[Key, Value]] = {}
         self._status: dict[Key, Value] = {}
         self._polls = 0
+        self._missing: set[str] = set()
 
     async def identify(self) -> DeviceIdentity:
         """``/api``: a gateway (model SG...) and its serial."""
@@ -258,8 +260,13 @@ class IskraClient(DeviceClient):
         )
 
     async def fetch(self) -> Snapshot:
-        """Measurements of every meter each poll; counters and the device list less often; Bicom states."""
-        if self._members is None or self._polls % DEVICE_LIST_EVERY == 0:
+        """Measurements of every meter each poll; counters and the device list less often; Bicom states.
+
+        Required: /api, /api/devices and each listed meter's /api/measurement/{i}. Optional (HTTP 404
+        means "none"): a meter's /api/counter/{i} and /api/bicoms.
+        """
+        listed_again = self._members is None or self._polls % DEVICE_LIST_EVERY == 0
+        if self._members is None or listed_again:
             self._members = list_members(await self._get("/api/devices"))
             status = await self._get("/api")
             self._status = parse_status(status) if isinstance(status, dict) else {}
@@ -269,9 +276,7 @@ class IskraClient(DeviceClient):
         for member in self._members:
             values = parse_measurements(await self._get(f"/api/measurement/{member.index}"))
             if read_counters or member.serial not in self._counters:
-                self._counters[member.serial] = parse_counters(
-                    await self._get(f"/api/counter/{member.index}")
-                )
+                self._counters[member.serial] = await self._read_counters(member)
             channels[member.serial] = Channel(
                 ChannelKind.METER,
                 values | self._counters[member.serial],
@@ -279,8 +284,28 @@ class IskraClient(DeviceClient):
                 serial=member.serial,
                 name=f"{member.model} {member.serial}",
             )
-        channels.update(parse_bicoms(await self._get("/api/bicoms")))
+        channels.update(await self._read_bicoms(listed_again))
         return Snapshot(channels, complete=True)
+
+    async def _read_counters(self, member: Member) -> dict[Key, Value]:
+        """A meter's counters; a meter the gateway has none for (HTTP 404) has none."""
+        try:
+            return parse_counters(await self._get(f"/api/counter/{member.index}"))
+        except EndpointMissing:
+            self._missing.add(f"/api/counter/{member.index}")
+            return {}
+
+    async def _read_bicoms(self, listed_again: bool) -> dict[str, Channel]:
+        """The Bicom relays; a gateway without the endpoint (HTTP 404) has none, asked again with the list."""
+        if "/api/bicoms" in self._missing and not listed_again:
+            return {}
+        try:
+            relays = parse_bicoms(await self._get("/api/bicoms"))
+        except EndpointMissing:
+            self._missing.add("/api/bicoms")
+            return {}
+        self._missing.discard("/api/bicoms")
+        return relays
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch a Bicom relay."""
@@ -296,7 +321,11 @@ class IskraClient(DeviceClient):
         members = [
             {"index": m.index, "model": m.model, "interface": m.interface} for m in self._members or []
         ]
-        return {"http_requests": self._http.requests, "members": members}
+        return {
+            "http_requests": self._http.requests,
+            "members": members,
+            "missing_endpoints": sorted(self._missing),
+        }
 
     async def _get(self, path: str) -> Any:
         try:
