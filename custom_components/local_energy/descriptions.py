@@ -110,6 +110,8 @@ _KIND_OF_TRANSLATION = {
     "resettable_energy_export": "resettable_energy",
     "net_energy_import": "energy",
     "net_energy_export": "energy",
+    "integrated_energy_import": "energy",
+    "integrated_energy_export": "energy",
     "energy_import_tariff": "energy",
     "energy_export_tariff": "energy",
     "reactive_energy_import": "reactive_energy",

@@ -124,7 +124,7 @@ async def test_channels_appear_with_their_readings(
     snapshot = await client.read()
     socket_channel = snapshot.channels[SOCKET]
     assert socket_channel.kind is ChannelKind.SOCKET
-    assert socket_channel.values == {Key.POWER: 60.5, Key.RELAY: True}
+    assert socket_channel.values == {Key.POWER: 60.5, Key.RELAY: True, Key.INTEGRATED_ENERGY_IMPORT: 0.0}
     assert snapshot.channels["0021ED0000041320"].values[Key.RELAY] is False
     assert snapshot.channels[f"{METER}-3"].values[Key.POWER] == -1200.0
     assert snapshot.channels[METER].kind is ChannelKind.METER

@@ -51,7 +51,11 @@ async def test_values_and_sign(battery: IndevoltSimulator, transports: Transport
     assert values[Key.PV_ENERGY] == pytest.approx(401.234)  # Wh -> kWh
     assert values[Key.OPERATING_MODE] == "self_consumption"
     assert values[Key.GRID_CHARGING] is False
-    assert snapshot.channels[METER_CHANNEL].values == {Key.POWER: -120.5}
+    assert snapshot.channels[METER_CHANNEL].values == {
+        Key.POWER: -120.5,
+        Key.INTEGRATED_ENERGY_IMPORT: 0.0,  # the meter counts nothing: energy comes from its power
+        Key.INTEGRATED_ENERGY_EXPORT: 0.0,
+    }
     assert client.diagnostics()["http_requests"] == 3  # config, serial, then one request per poll
     await client.read()
     assert client.diagnostics()["http_requests"] == 4

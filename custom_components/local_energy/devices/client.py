@@ -86,11 +86,19 @@ class DeviceClient(ABC):
         """Whether a channel's netted import/export energy is integrated from its total power."""
         return False
 
+    def may_export(self, channel_id: str) -> bool:
+        """Whether a channel's power can be negative (fed in).
+
+        Only then is export energy integrated for a channel without an export counter. Consumers (a plug
+        that measures one direction) say no.
+        """
+        return True
+
     def _checked(self, snapshot: Snapshot) -> Snapshot:
         for channel_id, channel in snapshot.channels.items():
             for control in channel.controls:
                 self._declared_controls[(channel_id, control.key)] = control
-        return self.guard.check(snapshot, self.integrates)
+        return self.guard.check(snapshot, self.integrates, self.may_export)
 
     @abstractmethod
     async def identify(self) -> DeviceIdentity:

@@ -87,19 +87,24 @@ class ValueGuard:
     _integrators: dict[str, EnergyIntegrator] = field(default_factory=dict)
 
     def check(
-        self, snapshot: Snapshot, integrate: Callable[[str], bool] = lambda _channel: False
+        self,
+        snapshot: Snapshot,
+        netted: Callable[[str], bool] = lambda _channel: False,
+        may_export: Callable[[str], bool] = lambda _channel: True,
     ) -> Snapshot:
         """The snapshot with every implausible value dropped and counters held to the counter rule.
 
-        Channels for which integrate(channel_id) is true get netted import/export energy integrated from
-        their checked total power.
+        Energy is integrated from a channel's checked total power where the device counts none: netted
+        import/export where netted(channel_id) (meters that count per phase), otherwise import where the
+        channel has no import counter and export where it has none and may_export(channel_id).
         """
         now = self.clock()
 
         def checked(channel_id: str, values: Mapping[Key, Value]) -> dict[Key, Value]:
             kept = self._checked(channel_id, values, now)
-            if integrate(channel_id):
-                kept |= self._integrated(channel_id, kept.get(Key.POWER), now)
+            wanted = _integrated_keys(values, netted(channel_id), lambda: may_export(channel_id))
+            if wanted:
+                kept |= self._integrated(channel_id, kept.get(Key.POWER), now, wanted)
             return kept
 
         return snapshot.map_values(checked)
@@ -170,16 +175,21 @@ class ValueGuard:
         state.value, state.at, state.candidate = reading, now, None
         return reading
 
-    def _integrated(self, channel_id: str, power: Value | None, now: float) -> dict[Key, Value]:
+    def _integrated(
+        self, channel_id: str, power: Value | None, now: float, wanted: tuple[Key, ...]
+    ) -> dict[Key, Value]:
         integrator = self._integrators.setdefault(channel_id, EnergyIntegrator(max_power=MAX_POWER_W))
         if isinstance(power, (int, float)) and not isinstance(power, bool):
             integrator.add(float(power), now)
         else:
             integrator.interrupt()
-        return {
-            Key.NET_ENERGY_IMPORT: round(integrator.import_kwh, 6),
-            Key.NET_ENERGY_EXPORT: round(integrator.export_kwh, 6),
+        totals = {
+            Key.NET_ENERGY_IMPORT: integrator.import_kwh,
+            Key.NET_ENERGY_EXPORT: integrator.export_kwh,
+            Key.INTEGRATED_ENERGY_IMPORT: integrator.import_kwh,
+            Key.INTEGRATED_ENERGY_EXPORT: integrator.export_kwh,
         }
+        return {key: round(totals[key], 6) for key in wanted}
 
     def _drop(self, channel_id: str, key: Key | str, value: Value, reason: str) -> None:
         self.dropped[f"{channel_id}/{key}: {reason}"] += 1
@@ -192,6 +202,20 @@ class ValueGuard:
         self._logged.add(marker)
         where = f" ({channel_id})" if channel_id else ""
         _LOGGER.warning("%s: %s%s %s (reported once)", self.device, key, where, message)
+
+
+def _integrated_keys(
+    values: Mapping[Key, Value], netted: bool, may_export: Callable[[], bool]
+) -> tuple[Key, ...]:
+    """The energy keys to integrate from a channel's power: what its own counters do not cover."""
+    if Key.POWER not in values:
+        return ()
+    if netted:
+        return (Key.NET_ENERGY_IMPORT, Key.NET_ENERGY_EXPORT)
+    wanted: tuple[Key, ...] = () if Key.ENERGY_IMPORT in values else (Key.INTEGRATED_ENERGY_IMPORT,)
+    if Key.ENERGY_EXPORT not in values and may_export():
+        wanted += (Key.INTEGRATED_ENERGY_EXPORT,)
+    return wanted
 
 
 def _plausible_step(last: float, last_at: float, reading: float, now: float, spec: KeySpec) -> bool:

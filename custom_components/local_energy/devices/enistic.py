@@ -240,6 +240,11 @@ class EnisticClient(DeviceClient):
             self._subscription.cancel()
             self._subscription = None
 
+    def may_export(self, channel_id: str) -> bool:
+        """Smart sockets supply consumers; meters (clamps, also on PV circuits) measure both ways."""
+        known = self._channels.get(channel_id)
+        return known is None or known[0].kind is not ChannelKind.SOCKET
+
     def diagnostics(self) -> dict[str, Any]:
         """Datagram counters and the channels heard."""
         return {

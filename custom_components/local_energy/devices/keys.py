@@ -84,6 +84,10 @@ class Key(StrEnum):
     """kWh drawn from the grid, integrated from signed total power since the client started."""
     NET_ENERGY_EXPORT = "net_energy_export"
     """kWh fed in, integrated from signed total power since the client started."""
+    INTEGRATED_ENERGY_IMPORT = "integrated_energy_import"
+    """kWh drawn, integrated from the power of a channel that has no import counter of its own."""
+    INTEGRATED_ENERGY_EXPORT = "integrated_energy_export"
+    """kWh fed in, integrated from the power of a channel that has no export counter of its own."""
     REACTIVE_ENERGY_IMPORT = "reactive_energy_import"
     REACTIVE_ENERGY_EXPORT = "reactive_energy_export"
     ACTIVE_TARIFF = "active_tariff"
@@ -264,6 +268,8 @@ KEYS: Mapping[Key, KeySpec] = {
     ),
     _K.NET_ENERGY_IMPORT: _energy(_K.NET_ENERGY_EXPORT, accumulated=True),
     _K.NET_ENERGY_EXPORT: _energy(_K.NET_ENERGY_IMPORT, accumulated=True),
+    _K.INTEGRATED_ENERGY_IMPORT: _energy(_K.INTEGRATED_ENERGY_EXPORT, accumulated=True),
+    _K.INTEGRATED_ENERGY_EXPORT: _energy(_K.INTEGRATED_ENERGY_IMPORT, accumulated=True),
     _K.REACTIVE_ENERGY_IMPORT: _energy(_K.REACTIVE_ENERGY_EXPORT, unit=Unit.KILOVAR_HOUR),
     _K.REACTIVE_ENERGY_EXPORT: _energy(_K.REACTIVE_ENERGY_IMPORT, unit=Unit.KILOVAR_HOUR),
     _K.ACTIVE_TARIFF: _ranged(Unit.NONE, 0, 100),

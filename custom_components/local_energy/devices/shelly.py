@@ -230,6 +230,10 @@ class ShellyClient(DeviceClient):
         info = self._info
         return channel_id == MAIN_CHANNEL and info is not None and info.model.layout in _THREE_PHASE
 
+    def may_export(self, channel_id: str) -> bool:
+        """Plugs that report power without a sign measure consumption only."""
+        return self._info is None or self._info.model.signed_power
+
 
 _THREE_PHASE = (Layout.GEN1_3EM, Layout.RPC_3EM)
 
