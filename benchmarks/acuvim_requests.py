@@ -12,6 +12,7 @@ import aiohttp
 
 from custom_components.local_energy.devices.acuvim import MEASUREMENTS, AcuvimClient
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.udp import UdpHub
@@ -29,7 +30,7 @@ async def main() -> None:
             ConnectionConfig("127.0.0.1", simulator.port, unit_id=1, serial="bench"), transports
         )
         await client.fetch()  # settings, read once per connection
-        connection = transports.modbus.acquire("127.0.0.1", simulator.port)
+        connection = transports.modbus.acquire(ModbusLink(Framing.TCP, "127.0.0.1", simulator.port))
         before = connection.requests
         started = time.perf_counter()
         for _ in range(REFRESHES):

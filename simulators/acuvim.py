@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from .device import SimulatedDevice
-from .modbus_server import ModbusSimulatorServer, RegisterMap
+from .modbus_server import ModbusSimulatorServer, RegisterMap, SerialModbusSimulatorServer
 
 PT1, PT2 = 400, 400
 CT1, CT2 = 200, 5
@@ -36,11 +36,25 @@ class AcuvimSimulator(SimulatedDevice):
 
     tick = 0.5
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, unit_id: int = 1) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, unit_id: int = 1, *, framing: str = "tcp"
+    ) -> None:
+        """A meter on one link.
+
+        framing: "tcp" (an AXM-NET module), "rtu_over_tcp" (a serial-to-Ethernet converter) or "serial"
+        (RS-485 on a pseudo-terminal; serial_server.path names the port to open).
+        """
         self.state = AcuvimState()
         self.registers = RegisterMap()
         self.unit_id = unit_id
-        super().__init__(ModbusSimulatorServer({unit_id: self.registers}, host, port))
+        units = {unit_id: self.registers}
+        server: ModbusSimulatorServer | SerialModbusSimulatorServer = (
+            SerialModbusSimulatorServer(units)
+            if framing == "serial"
+            else ModbusSimulatorServer(units, host, port, rtu=framing == "rtu_over_tcp")
+        )
+        self.serial_server = server if isinstance(server, SerialModbusSimulatorServer) else None
+        super().__init__(server)
         self._write_settings()
         self.publish()
 

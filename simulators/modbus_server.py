@@ -1,4 +1,8 @@
-"""A Modbus TCP server holding a sparse register map at PDU addresses, recording what is written to it."""
+"""Modbus servers holding sparse register maps at PDU addresses, recording what is written to them.
+
+Over TCP (Modbus TCP, or RTU frames over TCP as a serial-to-Ethernet converter passes them), or on a serial
+line: RTU on one end of a pair of pseudo-terminals, whose other end a client opens like an RS-485 adapter.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import asyncio
 import struct
 from collections.abc import Callable
 
+from pymodbus import FramerType
 from pymodbus.constants import ExcCodes
 from pymodbus.datastore import ModbusBaseDeviceContext, ModbusServerContext
-from pymodbus.server import ModbusTcpServer
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
+
+from .serial_line import PseudoSerialLine
 
 type WriteHook = Callable[[int, list[int]], ExcCodes | None]
 """Called before a write lands; may refuse it with an exception code."""
@@ -78,18 +85,25 @@ class RegisterMap(ModbusBaseDeviceContext):
 
 
 class ModbusSimulatorServer:
-    """A pymodbus TCP server on host:port (port 0 picks a free one) serving register maps per unit id."""
+    """A pymodbus TCP server on host:port (port 0 picks a free one) serving register maps per unit id.
 
-    def __init__(self, units: dict[int, RegisterMap], host: str = "127.0.0.1", port: int = 0) -> None:
+    rtu=True sends and expects RTU frames (with CRC) instead of Modbus TCP's header.
+    """
+
+    def __init__(
+        self, units: dict[int, RegisterMap], host: str = "127.0.0.1", port: int = 0, *, rtu: bool = False
+    ) -> None:
         self.units = units
         self.host = host
         self.port = port
+        self.rtu = rtu
         self._server: ModbusTcpServer | None = None
 
     async def start(self) -> None:
         """Listen; after this, port holds the bound port."""
         context = ModbusServerContext(devices=dict(self.units), single=False)  # type: ignore[no-untyped-call]
-        self._server = ModbusTcpServer(context, address=(self.host, self.port))
+        framer = FramerType.RTU if self.rtu else FramerType.SOCKET
+        self._server = ModbusTcpServer(context, framer=framer, address=(self.host, self.port))
         await self._server.serve_forever(background=True)
         listener: asyncio.Server = self._server.transport  # type: ignore[assignment]
         self.port = listener.sockets[0].getsockname()[1]
@@ -104,3 +118,36 @@ class ModbusSimulatorServer:
             self._server = None
             for _ in range(10):  # let peers see the connection close, as after a real restart
                 await asyncio.sleep(0)
+
+
+class SerialModbusSimulatorServer:
+    """RTU on a simulated RS-485 bus: every unit on it answers; clients open `path` at 9600 8N1."""
+
+    port = 0
+
+    def __init__(self, units: dict[int, RegisterMap], baudrate: int = 9600) -> None:
+        self.units = units
+        self.baudrate = baudrate
+        self._line = PseudoSerialLine()
+        self._server: ModbusSerialServer | None = None
+
+    @property
+    def path(self) -> str:
+        """The serial port a client opens."""
+        return self._line.client_path
+
+    async def start(self) -> None:
+        """Open the line and answer on it."""
+        self._line.open()
+        context = ModbusServerContext(devices=dict(self.units), single=False)  # type: ignore[no-untyped-call]
+        self._server = ModbusSerialServer(
+            context, framer=FramerType.RTU, port=self._line.device_path, baudrate=self.baudrate
+        )
+        await self._server.serve_forever(background=True)
+
+    async def stop(self) -> None:
+        """Stop answering and close the line."""
+        if self._server is not None:
+            await self._server.shutdown()  # type: ignore[no-untyped-call]
+            self._server = None
+        self._line.close()

@@ -87,6 +87,14 @@ class HomeAssistantApi:
                 raise RuntimeError(f"{method} {path}: HTTP {answer.status} {await answer.text()}")
             return await answer.json()
 
+    async def wait_until_running(self, seconds: float) -> None:
+        """Wait until Home Assistant has started (a first start installs packages for a few minutes)."""
+        for _ in range(int(seconds)):
+            if (await self.call("GET", "/api/config")).get("state") == "RUNNING":
+                return
+            await asyncio.sleep(1)
+        raise RuntimeError(f"Home Assistant did not finish starting within {seconds:.0f} s")
+
     async def wait_until_up(self, seconds: float) -> None:
         """Wait until Home Assistant's HTTP API answers (a first start installs its frontend first)."""
         for _ in range(int(seconds * 2)):
@@ -176,10 +184,12 @@ async def seed(base: str, wait_seconds: float, *, devices: bool) -> None:
         if onboarded:
             say(f"onboarding done: user {USERNAME!r}, password {PASSWORD!r}")
         notice = asyncio.create_task(api.ignore_installation_notice())
+        await api.wait_until_running(wait_seconds)
         if devices and not await api.entries():
             for device in DEVICES:
                 say(f"{device.option} at port {device.form['port']}: {await api.add(device)}")
         await notice
+        say("Home Assistant is running")
 
 
 def main() -> int:

@@ -51,7 +51,7 @@ class SetpointClient(DeviceClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.connection = self.transports.modbus.acquire(self.config.host, self.config.port)
+        self.connection = self.transports.modbus.acquire(self.config.modbus_link)
 
     async def identify(self) -> DeviceIdentity:
         return DeviceIdentity(vendor="Test", model="Setpoint device", serial="SP-1")

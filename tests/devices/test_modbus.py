@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import (
     DataType,
     ModbusConnection,
@@ -57,9 +58,9 @@ def test_plan_reads() -> None:
 
 async def test_pool_shares_one_connection_per_host_port() -> None:
     pool = ModbusPool()
-    first = pool.acquire("127.0.0.1", 1502)
-    assert pool.acquire("127.0.0.1", 1502) is first
-    assert pool.acquire("127.0.0.1", 1503) is not first
+    first = pool.acquire(ModbusLink(Framing.TCP, "127.0.0.1", 1502))
+    assert pool.acquire(ModbusLink(Framing.TCP, "127.0.0.1", 1502)) is first
+    assert pool.acquire(ModbusLink(Framing.TCP, "127.0.0.1", 1503)) is not first
     assert len(pool) == 2
     await pool.release(first)
     assert len(pool) == 2
@@ -75,7 +76,7 @@ async def test_concurrent_requests_are_serialized() -> None:
     other.set_words(0, [7])
     server = ModbusSimulatorServer({1: registers, 2: other})
     await server.start()
-    connection = ModbusConnection("127.0.0.1", server.port)
+    connection = ModbusConnection(ModbusLink(Framing.TCP, "127.0.0.1", server.port))
     results = await asyncio.gather(*(connection.read_holding(1 + i % 2, 0, 1) for i in range(20)))
     assert {block.words for block in results} == {(0,), (7,)}
     assert connection.requests == 20
@@ -89,7 +90,7 @@ async def test_writes_and_refusals() -> None:
     registers.write_hook = lambda address, words: 3 if words[0] > 1000 else None  # type: ignore[assignment,return-value]
     server = ModbusSimulatorServer({1: registers})
     await server.start()
-    connection = ModbusConnection("127.0.0.1", server.port)
+    connection = ModbusConnection(ModbusLink(Framing.TCP, "127.0.0.1", server.port))
     await connection.write_registers(1, 100, [42])
     await connection.write_registers(1, 100, [1, 2])
     assert registers.writes == [(100, [42]), (100, [1, 2])]

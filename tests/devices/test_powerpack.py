@@ -10,6 +10,7 @@ from pymodbus.constants import ExcCodes
 
 from custom_components.local_energy.devices import powerpack
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import ModbusExceptionResponse, ModbusWriteRejected
 from custom_components.local_energy.devices.model import (
     MAIN_CHANNEL,
@@ -141,7 +142,7 @@ async def test_retries_do_not_hold_up_other_devices_on_the_connection(
     await battery.start()
     battery.registers.fail_with, battery.registers.failures_left = ExcCodes.DEVICE_FAILURE, 2
     client = client_for(battery, transports)
-    connection = transports.modbus.acquire("127.0.0.1", battery.port)
+    connection = transports.modbus.acquire(ModbusLink(Framing.TCP, "127.0.0.1", battery.port))
     finished: list[str] = []
 
     async def battery_read() -> None:

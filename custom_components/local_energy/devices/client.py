@@ -146,7 +146,7 @@ class ModbusDeviceClient(DeviceClient):
 
     def __init__(self, config: ConnectionConfig, transports: Transports) -> None:
         super().__init__(config, transports)
-        self._connection: ModbusConnection = transports.modbus.acquire(config.host, config.port)
+        self._connection: ModbusConnection = transports.modbus.acquire(config.modbus_link)
         self._unit = config.unit_id if config.unit_id is not None else self.default_unit_id
 
     async def close(self) -> None:

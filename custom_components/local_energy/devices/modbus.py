@@ -1,4 +1,4 @@
-"""Modbus TCP transport: one client per host:port, requests serialized, registers read in blocks."""
+"""Modbus transport: one client per link (TCP, RTU over TCP, serial), requests serialized, blocks read."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pymodbus.client import AsyncModbusTcpClient
+from pymodbus import FramerType
+from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 from pymodbus.pdu import ExceptionResponse, ModbusPDU
 
+from .links import Framing, ModbusLink
 from .model import CannotConnect, CommandRejected, InvalidResponse
 
 _LOGGER = logging.getLogger(__name__)
@@ -158,12 +160,11 @@ def plan_reads(
 
 
 class ModbusConnection:
-    """One TCP connection to a host:port, shared by every unit behind it; requests take turns."""
+    """One client on a link, shared by every unit on it (an RS-485 bus, a gateway); requests take turns."""
 
-    def __init__(self, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.host = host
-        self.port = port
-        self._client = AsyncModbusTcpClient(host, port=port, timeout=timeout, retries=0, reconnect_delay=0)
+    def __init__(self, link: ModbusLink, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.link = link
+        self._client = _client(link, timeout)
         self._lock = asyncio.Lock()
         self.requests = 0
 
@@ -177,7 +178,7 @@ class ModbusConnection:
 
     async def _read(self, unit: int, address: int, count: int, *, inputs: bool) -> RegisterBlock:
         kind = "input" if inputs else "holding"
-        what = f"read {count} {kind} registers at {address} from {self.host}:{self.port} unit {unit}"
+        what = f"read {count} {kind} registers at {address} from {self.link} unit {unit}"
         read = self._client.read_input_registers if inputs else self._client.read_holding_registers
         response = await self._call(what, lambda: read(address, count=count, device_id=unit))
         if isinstance(response, ExceptionResponse) or response.isError():
@@ -197,7 +198,7 @@ class ModbusConnection:
 
     async def write_registers(self, unit: int, address: int, words: Sequence[int]) -> None:
         """Write registers (function 16, or 06 for a single register)."""
-        what = f"write {list(words)} at {address} to {self.host}:{self.port} unit {unit}"
+        what = f"write {list(words)} at {address} to {self.link} unit {unit}"
         if len(words) == 1:
             response = await self._call(
                 what, lambda: self._client.write_register(address, words[0], device_id=unit)
@@ -237,27 +238,47 @@ class ModbusConnection:
 type _Request = Callable[[], Awaitable[ModbusPDU]]
 
 
+def _client(link: ModbusLink, timeout: float) -> AsyncModbusTcpClient | AsyncModbusSerialClient:
+    if link.framing is Framing.SERIAL:
+        line = link.line
+        return AsyncModbusSerialClient(
+            link.address,
+            framer=FramerType.RTU,
+            baudrate=line.baudrate,
+            parity=line.parity.letter,
+            bytesize=line.bytesize,
+            stopbits=line.stopbits,
+            timeout=timeout,
+            retries=0,
+            reconnect_delay=0,
+        )
+    framer = FramerType.RTU if link.framing is Framing.RTU_OVER_TCP else FramerType.SOCKET
+    return AsyncModbusTcpClient(
+        link.address, port=link.port, framer=framer, timeout=timeout, retries=0, reconnect_delay=0
+    )
+
+
 def _exception_code(response: ModbusPDU) -> int:
     return int(getattr(response, "exception_code", 0))
 
 
 class ModbusPool:
-    """Hands out one shared connection per host:port and closes it when its last user releases it."""
+    """Hands out one shared connection per link and closes it when its last user releases it."""
 
     def __init__(self) -> None:
-        self._connections: dict[tuple[str, int], tuple[ModbusConnection, int]] = {}
+        self._connections: dict[ModbusLink, tuple[ModbusConnection, int]] = {}
 
-    def acquire(self, host: str, port: int) -> ModbusConnection:
-        """Return the connection to host:port, creating it on first use."""
-        connection, users = self._connections.get((host, port), (None, 0))
+    def acquire(self, link: ModbusLink) -> ModbusConnection:
+        """Return the connection on a link, creating it on first use."""
+        connection, users = self._connections.get(link, (None, 0))
         if connection is None:
-            connection = ModbusConnection(host, port)
-        self._connections[(host, port)] = (connection, users + 1)
+            connection = ModbusConnection(link)
+        self._connections[link] = (connection, users + 1)
         return connection
 
     async def release(self, connection: ModbusConnection) -> None:
         """Give a connection back; the last user closes it."""
-        key = (connection.host, connection.port)
+        key = connection.link
         held, users = self._connections.get(key, (None, 0))
         if held is not connection:
             return

@@ -37,6 +37,7 @@ from .keys import (
     Unit,
     ValueKind,
 )
+from .links import Framing, ModbusLink, SerialLine
 
 type Value = float | int | str | bool
 
@@ -171,6 +172,15 @@ class ConnectionConfig:
     """Family-specific numbers the user set: a maximum current, a rated power, a minimum interval."""
     members: tuple[int, ...] = ()
     """Modbus addresses of the devices behind a gateway, where the protocol cannot list them."""
+    framing: Framing = Framing.TCP
+    """For Modbus devices: TCP, RTU over TCP, or RTU on the serial port named by host."""
+    line: SerialLine = field(default_factory=SerialLine)
+    """For a serial port: its settings."""
+
+    @property
+    def modbus_link(self) -> ModbusLink:
+        """The Modbus bus this device is on."""
+        return ModbusLink(self.framing, self.host, self.port, self.line)
 
 
 def is_number(raw: object) -> TypeGuard[float | int]:

@@ -1,0 +1,73 @@
+"""Modbus RTU: on a serial line (a pseudo-terminal pair standing in for RS-485) and over TCP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from custom_components.local_energy.devices.acuvim import AcuvimClient
+from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.links import Framing, Parity, SerialLine
+from custom_components.local_energy.devices.model import MAIN_CHANNEL, CannotConnect, ConnectionConfig
+from simulators.acuvim import AcuvimSimulator
+from simulators.modbus_server import SerialModbusSimulatorServer
+
+
+def acuvim_on(
+    address: str, port: int, framing: Framing, transports: Transports, unit: int = 1
+) -> AcuvimClient:
+    config = ConnectionConfig(host=address, port=port, unit_id=unit, serial=f"AV2-{unit}", framing=framing)
+    return AcuvimClient(config, transports)
+
+
+async def test_acuvim_over_a_serial_line(transports: Transports) -> None:
+    meter = AcuvimSimulator(framing="serial")
+    await meter.start()
+    assert meter.serial_server is not None
+    client = acuvim_on(meter.serial_server.path, 0, Framing.SERIAL, transports)
+    identity = await client.identify()
+    assert identity.serial == "AV2-1"
+    snapshot = await client.read()
+    assert snapshot.channels[MAIN_CHANNEL].values[Key.FREQUENCY] == pytest.approx(50.0, abs=0.5)
+    await client.close()
+    await meter.stop()
+
+
+async def test_acuvim_rtu_over_tcp(transports: Transports) -> None:
+    meter = AcuvimSimulator(framing="rtu_over_tcp")
+    await meter.start()
+    client = acuvim_on("127.0.0.1", meter.port, Framing.RTU_OVER_TCP, transports)
+    snapshot = await client.read()
+    assert Key.POWER in snapshot.channels[MAIN_CHANNEL].values
+    await client.close()
+    # The same server does not understand Modbus TCP's header: a wrong framing is an error, not a value.
+    wrong = acuvim_on("127.0.0.1", meter.port, Framing.TCP, transports)
+    with pytest.raises(CannotConnect):
+        await wrong.read()
+    await wrong.close()
+    await meter.stop()
+
+
+async def test_two_meters_on_one_bus_share_one_client(transports: Transports) -> None:
+    first, second = AcuvimSimulator(unit_id=1), AcuvimSimulator(unit_id=2)
+    second.state.frequency = 49.9
+    second.publish()
+    bus = SerialModbusSimulatorServer({1: first.registers, 2: second.registers})
+    await bus.start()
+    clients = [acuvim_on(bus.path, 0, Framing.SERIAL, transports, unit) for unit in (1, 2)]
+    assert len(transports.modbus) == 1  # one serial port, one client
+    # Both poll at once: the requests take turns on the line instead of colliding.
+    snapshots = await asyncio.gather(*(client.read() for client in clients for _ in range(3)))
+    frequencies = {round(float(s.channels[MAIN_CHANNEL].values[Key.FREQUENCY]), 1) for s in snapshots}
+    assert frequencies == {round(first.state.frequency, 1), 49.9}
+    for client in clients:
+        await client.close()
+    assert len(transports.modbus) == 0
+    await bus.stop()
+
+
+def test_serial_line_text() -> None:
+    assert str(SerialLine()) == "9600 8N1"
+    assert str(SerialLine(19200, Parity.EVEN, 8, 1)) == "19200 8E1"
