@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from pathlib import Path
 
 from .acuvim import AcuvimSimulator
 from .ecotracker import EcoTrackerSimulator
@@ -28,10 +29,23 @@ IGEN_PUSH_PORT = 8088
 IGEN_HTTP_PORT = 18086
 INDEVOLT_PORT = 18087
 ACUVIM_PORT = 15020
+ACUVIM_RS485_LINK = Path(".simulators/acuvim-rs485").absolute()
+"""Where the simulated RS-485 port is found (a link to its pseudo-terminal, which is numbered afresh)."""
 ENISTIC_READINGS_PORT = 53005
 ENISTIC_COMMAND_PORT = 53004
 SHELLY_PORTS = {"SPEM-003CEBEU": 18081, "S3PL-00112EU": 18082, "SHEM-3": 18083}
 SHELLY_PASSWORD = "shelly"  # noqa: S105 - the simulated plug's password, printed for the user
+
+
+async def start_rs485_acuvim() -> AcuvimSimulator:
+    """An Acuvim II at unit id 2 on a simulated RS-485 line, found at ACUVIM_RS485_LINK."""
+    meter = AcuvimSimulator(unit_id=2, framing="serial")
+    await meter.start(changing=True)
+    assert meter.serial_server is not None
+    ACUVIM_RS485_LINK.parent.mkdir(exist_ok=True)
+    ACUVIM_RS485_LINK.unlink(missing_ok=True)
+    ACUVIM_RS485_LINK.symlink_to(meter.serial_server.path)
+    return meter
 
 
 async def run(enistic_interval: float) -> None:
@@ -41,6 +55,7 @@ async def run(enistic_interval: float) -> None:
     enistic = EnisticSimulator(ENISTIC_READINGS_PORT, ENISTIC_COMMAND_PORT)
     await homewizard.start(changing=True)
     await acuvim.start(changing=True)
+    acuvim_rs485 = await start_rs485_acuvim()
     await enistic.start(interval=enistic_interval)
     shellies = [
         ShellySimulator(model, port=port, mac=f"AABBCCDDEE{index:02X}",
@@ -76,6 +91,7 @@ async def run(enistic_interval: float) -> None:
     print("Local Energy, then pick the family and enter these values):", flush=True)
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
     print(f"  Acuvim II meter      host 127.0.0.1  port {acuvim.port}  unit id 1  serial: any, e.g. AV2-0001")
+    print(f"  Acuvim II on RS-485  serial port {ACUVIM_RS485_LINK}  9600 8N1  unit id 2  serial: any")
     print(
         f"  Enistic controller   host 127.0.0.1  port {ENISTIC_READINGS_PORT}  "
         f"(controller {enistic.controller}, readings every {enistic_interval:g} s, "
@@ -108,6 +124,7 @@ async def run(enistic_interval: float) -> None:
         for shelly in shellies:
             await shelly.stop()
         await enistic.stop()
+        await acuvim_rs485.stop()
         await acuvim.stop()
         await homewizard.stop()
 

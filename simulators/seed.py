@@ -22,6 +22,7 @@ import aiohttp
 
 from .__main__ import (
     ACUVIM_PORT,
+    ACUVIM_RS485_LINK,
     ECOTRACKER_PORT,
     ENISTIC_READINGS_PORT,
     HOMEWIZARD_PORT,
@@ -41,7 +42,7 @@ DOMAIN = "local_energy"
 
 @dataclass(frozen=True)
 class Device:
-    """One simulated device: the menu option and what the user would type."""
+    """One simulated device: the menu options ("acuvim/acuvim_serial") and what the user would type."""
 
     option: str
     form: dict[str, Any]
@@ -58,7 +59,22 @@ DEVICES = (
     Device("ecotracker", {"host": LOCAL, "port": ECOTRACKER_PORT}),
     Device("stromleser", {"host": LOCAL, "port": STROMLESER_PORT}),
     Device("enistic", {"host": LOCAL, "port": ENISTIC_READINGS_PORT}),
-    Device("acuvim", {"host": LOCAL, "port": ACUVIM_PORT, "unit_id": 1, "serial": "AV2-0001"}),
+    Device(
+        "acuvim/acuvim_network",
+        {"host": LOCAL, "port": ACUVIM_PORT, "framing": "tcp", "unit_id": 1, "serial": "AV2-0001"},
+    ),
+    Device(
+        "acuvim/acuvim_serial",
+        {
+            "host": str(ACUVIM_RS485_LINK),
+            "baudrate": "9600",
+            "parity": "none",
+            "bytesize": "8",
+            "stopbits": "1",
+            "unit_id": 2,
+            "serial": "AV2-0002",
+        },
+    ),
     Device("indevolt", {"host": LOCAL, "port": INDEVOLT_PORT}),
     Device("smartme", {"host": LOCAL, "port": SMARTME_METER_PORT, "unit_id": 1, "max_current": 16}),
     Device("smartme", {"host": LOCAL, "port": SMARTME_PICO_PORT, "unit_id": 1, "max_current": 16}),
@@ -160,7 +176,8 @@ class HomeAssistantApi:
         """Go through the config flow as the form would; return the result in a word."""
         flow = await self.call("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
         path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-        result = await self.call("POST", path, {"next_step_id": device.option})
+        for option in device.option.split("/"):  # a family's own menu (Iskra, Acuvim) comes second
+            result = await self.call("POST", path, {"next_step_id": option})
         result = await self.call("POST", path, device.form)
         if result["type"] == "form" and result.get("step_id") == "credentials":
             result = await self.call("POST", path, device.credentials)
@@ -187,7 +204,8 @@ async def seed(base: str, wait_seconds: float, *, devices: bool) -> None:
         await api.wait_until_running(wait_seconds)
         if devices and not await api.entries():
             for device in DEVICES:
-                say(f"{device.option} at port {device.form['port']}: {await api.add(device)}")
+                where = device.form.get("port", device.form["host"])
+                say(f"{device.option} at {where}: {await api.add(device)}")
         await notice
         say("Home Assistant is running")
 

@@ -10,9 +10,11 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNA
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 
+from custom_components.local_energy import config_flow
 from custom_components.local_energy.config_flow import _schema
 from custom_components.local_energy.const import (
     CONF_FAMILY,
+    CONF_FRAMING,
     CONF_INVERT,
     CONF_SERIAL,
     CONF_UNIT_ID,
@@ -68,15 +70,82 @@ async def test_homewizard(hass: HomeAssistant, homewizard_sim: HomeWizardSimulat
     assert result["result"].state is ConfigEntryState.LOADED
 
 
+async def start_acuvim(hass: HomeAssistant, connection: str) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "acuvim"})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["acuvim_network", "acuvim_serial"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": connection})
+    assert result["step_id"] == connection
+    return result["flow_id"]
+
+
 async def test_acuvim(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
-    flow_id = await start_family(hass, "acuvim")
+    flow_id = await start_acuvim(hass, "acuvim_network")
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_HOST: HOST, CONF_PORT: acuvim_sim.port, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Acuvim II AV2-0001"
     assert result["data"][CONF_UNIT_ID] == 1
+    assert result["data"][CONF_FRAMING] == "tcp"  # the form's default
     await hass.async_block_till_done()
+
+
+async def test_acuvim_rtu_over_tcp(hass: HomeAssistant) -> None:
+    converter = AcuvimSimulator(framing="rtu_over_tcp")
+    await converter.start()
+    flow_id = await start_acuvim(hass, "acuvim_network")
+    typed = {CONF_HOST: HOST, CONF_PORT: converter.port, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0003"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_FRAMING: "tcp"})
+    assert result["errors"] == {"base": "cannot_connect"}  # RTU frames do not parse as Modbus TCP
+    result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_FRAMING: "rtu_over_tcp"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await converter.stop()
+
+
+async def test_acuvim_on_a_serial_port(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    meter = AcuvimSimulator(unit_id=3, framing="serial")
+    await meter.start()
+    assert meter.serial_server is not None
+    path = meter.serial_server.path
+    monkeypatch.setattr(config_flow, "serial_ports", lambda: ["/dev/ttyUSB0", path])
+    flow_id = await start_acuvim(hass, "acuvim_serial")
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    host_selector = next(value for key, value in result["data_schema"].schema.items() if key == CONF_HOST)
+    assert host_selector.config["options"] == ["/dev/ttyUSB0", path]  # the ports found ...
+    assert host_selector.config["custom_value"] is True  # ... or a path typed in
+    line = {"baudrate": "9600", "parity": "none", "bytesize": "8", "stopbits": "1"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: path, **line, CONF_UNIT_ID: 3, CONF_SERIAL: "AV2-0009"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_FAMILY: "acuvim_serial",
+        CONF_HOST: path,
+        CONF_PORT: 0,
+        CONF_FRAMING: "serial",
+        **line,
+        CONF_UNIT_ID: 3,
+        CONF_SERIAL: "AV2-0009",
+    }
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.accuenergy_acuvim_ii_frequency").state not in ("unavailable", "unknown")
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await meter.stop()
+
+
+async def test_a_serial_port_that_does_not_answer(hass: HomeAssistant) -> None:
+    flow_id = await start_acuvim(hass, "acuvim_serial")
+    line = {"baudrate": "9600", "parity": "none", "bytesize": "8", "stopbits": "1"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: "/dev/ttyNOTHING", **line, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
 
 
 async def test_enistic_identified_by_its_broadcast(

@@ -48,15 +48,20 @@ async def test_the_menu_lists_every_family(client: Any) -> None:
     assert menu["menu_options"] == MENU
 
 
-FORMS = [*(option for option in MENU if option != "iskra"), "iskra_rest", "iskra_modbus"]  # iskra: a menu
+SUBMENUS = {"iskra": ("iskra_rest", "iskra_modbus"), "acuvim": ("acuvim_network", "acuvim_serial")}
+FORMS = [
+    *(option for option in MENU if option not in SUBMENUS),
+    *(form for forms in SUBMENUS.values() for form in forms),
+]
 
 
 @pytest.mark.parametrize("option", FORMS)
 async def test_every_family_form_serializes(client: Any, option: str) -> None:
     menu = await post(client, FLOWS, {"handler": DOMAIN})
     path = f"{FLOWS}/{menu['flow_id']}"
-    if option.startswith("iskra_"):
-        await post(client, path, {"next_step_id": "iskra"})
+    for submenu, forms in SUBMENUS.items():
+        if option in forms:
+            await post(client, path, {"next_step_id": submenu})
     result = await post(client, path, {"next_step_id": option})
     assert result["type"] == "form", result
     names = [field["name"] for field in result["data_schema"]]

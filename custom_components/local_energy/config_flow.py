@@ -22,6 +22,9 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -32,6 +35,7 @@ from . import LocalEnergyConfigEntry
 from .const import (
     CONF_COUNTER_OFFSETS,
     CONF_FAMILY,
+    CONF_FRAMING,
     CONF_INVERT,
     CONF_SERIAL,
     CONF_TLS_PORT,
@@ -41,6 +45,7 @@ from .const import (
     LOGGER,
 )
 from .devices.families import FAMILIES, ZEROCONF_FAMILIES, Family, Field
+from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.model import (
     ApiDisabled,
     AuthenticationFailed,
@@ -99,6 +104,31 @@ _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
 )
 
 
+def _choice(
+    field: Field, options: list[str], default: str, *, translated: bool = False
+) -> tuple[vol.Marker, Any]:
+    config = SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+    if translated:
+        config["translation_key"] = field.value
+    return vol.Required(field.value, default=default), SelectSelector(config)
+
+
+_LINE_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
+    Field.FRAMING: _choice(Field.FRAMING, [Framing.TCP, Framing.RTU_OVER_TCP], Framing.TCP, translated=True),
+    Field.BAUDRATE: _choice(Field.BAUDRATE, [str(rate) for rate in BAUD_RATES], "9600"),
+    Field.PARITY: _choice(Field.PARITY, list(Parity), Parity.NONE, translated=True),
+    Field.BYTESIZE: _choice(Field.BYTESIZE, ["7", "8"], "8"),
+    Field.STOPBITS: _choice(Field.STOPBITS, ["1", "2"], "1"),
+}
+
+
+def serial_ports() -> list[str]:
+    """The serial ports of this machine, by their stable names where there are (blocking: executor)."""
+    from serial.tools import list_ports
+
+    return sorted(str(port.device) for port in list_ports.comports())
+
+
 def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
     if field is Field.PORT:
         return vol.Required(CONF_PORT, default=family.default_port), vol.All(_PORT, vol.Coerce(int))
@@ -107,6 +137,8 @@ def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
     if field in _SETTING_FIELDS:
         default, selector = _SETTING_FIELDS[field]
         return vol.Required(field.value, default=default), selector
+    if field in _LINE_FIELDS:
+        return _LINE_FIELDS[field]
     return _PLAIN_FIELDS[field]
 
 
@@ -118,8 +150,18 @@ _PLAIN_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
 }
 
 
-def _schema(family: Family, fields: tuple[Field, ...], *, with_host: bool = True) -> vol.Schema:
-    schema: dict[vol.Marker, Any] = {vol.Required(CONF_HOST): str} if with_host else {}
+def _schema(
+    family: Family, fields: tuple[Field, ...], *, with_host: bool = True, ports: list[str] | None = None
+) -> vol.Schema:
+    schema: dict[vol.Marker, Any] = {}
+    if with_host and family.serial_line:
+        # The ports found, or a path typed in (a /dev/serial/by-id name survives replugging).
+        config = SelectSelectorConfig(
+            options=ports or [], custom_value=True, mode=SelectSelectorMode.DROPDOWN
+        )
+        schema[vol.Required(CONF_HOST)] = SelectSelector(config)
+    elif with_host:
+        schema[vol.Required(CONF_HOST)] = str
     schema.update(_field_schema(family, field) for field in fields)
     return vol.Schema(schema)
 
@@ -276,8 +318,16 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_step_family("enistic", user_input)
 
     async def async_step_acuvim(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Acuvim II meter."""
-        return await self._async_step_family("acuvim", user_input)
+        """An Acuvim II meter: on the network (its Ethernet module, or a converter), or on RS-485 here."""
+        return self.async_show_menu(step_id="acuvim", menu_options=["acuvim_network", "acuvim_serial"])
+
+    async def async_step_acuvim_network(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Acuvim II over Modbus TCP, or RTU over TCP through a serial-to-Ethernet converter."""
+        return await self._async_step_family("acuvim", user_input, step_id="acuvim_network")
+
+    async def async_step_acuvim_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An Acuvim II on an RS-485 adapter of this machine."""
+        return await self._async_step_family("acuvim_serial", user_input)
 
     async def _async_step_family(
         self, family_id: str, user_input: dict[str, Any] | None, step_id: str | None = None
@@ -288,15 +338,20 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             errors[Field.MEMBERS.value] = "invalid_members"
         elif user_input is not None:
             self._family, self._data = family, {CONF_FAMILY: family_id, **user_input}
+            if family.serial_line:
+                self._data |= {CONF_PORT: 0, CONF_FRAMING: Framing.SERIAL}
             outcome = await self._async_identify_unique()
             if outcome.needs_credentials:
                 return await self._async_step_access()
             if outcome.error is None:
                 return self._async_create()
             errors["base"] = outcome.error
+        ports = await self.hass.async_add_executor_job(serial_ports) if family.serial_line else None
         return self.async_show_form(
             step_id=step_id or family_id,
-            data_schema=self.add_suggested_values_to_schema(_schema(family, family.fields), user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                _schema(family, family.fields, ports=ports), user_input
+            ),
             errors=errors,
         )
 
@@ -447,10 +502,11 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
             errors["base"] = str(outcome.error)
+        ports = await self.hass.async_add_executor_job(serial_ports) if family.serial_line else None
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(family, fields), user_input or dict(entry.data)
+                _schema(family, fields, ports=ports), user_input or dict(entry.data)
             ),
             errors=errors,
         )

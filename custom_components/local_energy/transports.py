@@ -11,15 +11,21 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
 from .const import (
+    CONF_BAUDRATE,
+    CONF_BYTESIZE,
     CONF_COMMAND_PORT,
+    CONF_FRAMING,
     CONF_MEMBERS,
+    CONF_PARITY,
     CONF_PUSH_PORT,
     CONF_SERIAL,
+    CONF_STOPBITS,
     CONF_TLS_PORT,
     CONF_UNIT_ID,
     DOMAIN,
 )
 from .devices.client import Transports
+from .devices.links import Framing, Parity, SerialLine
 from .devices.modbus import ModbusPool
 from .devices.model import ConnectionConfig
 from .devices.payload import finite
@@ -56,6 +62,13 @@ def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None
         # A stored setting that is not a finite number is left out: the family default applies.
         settings={name: value for name in SETTINGS if (value := finite(merged.get(name))) is not None},
         members=parse_addresses(str(data.get(CONF_MEMBERS, ""))),
+        framing=Framing(data.get(CONF_FRAMING, Framing.TCP)),
+        line=SerialLine(
+            baudrate=int(data.get(CONF_BAUDRATE, 9600)),
+            parity=Parity(data.get(CONF_PARITY, Parity.NONE)),
+            bytesize=int(data.get(CONF_BYTESIZE, 8)),
+            stopbits=int(data.get(CONF_STOPBITS, 1)),
+        ),
     )
 
 

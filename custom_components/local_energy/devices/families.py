@@ -34,6 +34,11 @@ class Field(StrEnum):
     RATED_POWER = "rated_power"
     PHASE_CHANGE_MINUTES = "phase_change_minutes"
     MEMBERS = "members"
+    FRAMING = "framing"
+    BAUDRATE = "baudrate"
+    PARITY = "parity"
+    BYTESIZE = "bytesize"
+    STOPBITS = "stopbits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,8 @@ class Family:
     """The form error shown when the device does not answer (a family may explain more)."""
     variant_of: str | None = None
     """Another way to reach a family's devices (Iskra over Modbus): offered under that family's option."""
+    serial_line: bool = False
+    """Reached on a serial port of this machine (RS-485), named where other families have a host."""
 
 
 FAMILIES: dict[str, Family] = {
@@ -103,7 +110,7 @@ FAMILIES: dict[str, Family] = {
             "smart-me",
             smartme.SmartMeClient,
             smartme.DEFAULT_PORT,
-            fields=(Field.PORT, Field.UNIT_ID, Field.MAX_CURRENT),
+            fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.MAX_CURRENT),
             default_unit_id=smartme.DEFAULT_UNIT_ID,
             options=(Field.PHASE_CHANGE_MINUTES,),
             cannot_connect_error="smartme_cannot_connect",
@@ -130,15 +137,32 @@ FAMILIES: dict[str, Family] = {
             "Accuenergy Acuvim II",
             acuvim.AcuvimClient,
             acuvim.DEFAULT_PORT,
-            fields=(Field.PORT, Field.UNIT_ID, Field.SERIAL),
+            fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.SERIAL),
             default_unit_id=acuvim.DEFAULT_UNIT_ID,
+        ),
+        Family(
+            "acuvim_serial",
+            "Accuenergy Acuvim II (RS-485)",
+            acuvim.AcuvimClient,
+            0,
+            fields=(
+                Field.BAUDRATE,
+                Field.PARITY,
+                Field.BYTESIZE,
+                Field.STOPBITS,
+                Field.UNIT_ID,
+                Field.SERIAL,
+            ),
+            default_unit_id=acuvim.DEFAULT_UNIT_ID,
+            variant_of="acuvim",
+            serial_line=True,
         ),
         Family(
             "powerpack",
             "PowerPack",
             powerpack.PowerPackClient,
             powerpack.DEFAULT_PORT,
-            fields=(Field.PORT, Field.UNIT_ID, Field.SERIAL, Field.RATED_POWER),
+            fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.SERIAL, Field.RATED_POWER),
             default_unit_id=powerpack.DEFAULT_UNIT_ID,
         ),
     )
