@@ -7,6 +7,7 @@ endpoints follow the shape our client assumes (the gateway's MQTT JSON).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -231,3 +232,58 @@ class IskraGatewaySimulator(SimulatedDevice):
             return web.json_response({"error": "unknown bicom or value"}, status=400)
         bicom.on = body["val"] == "on"
         return web.json_response({"addr": bicom.addr, "state": body["val"]})
+
+
+# The discovery exchange as Iskra's library (pyiskra discovery.py) documents it, written out here on its own.
+PROBE = bytes([0x00, 0x00, 0x00, 0x1A])
+ANSWER_LENGTH = 137
+
+
+def discovery_answer(
+    model: str, serial: str, *, mac: bytes = bytes.fromhex("0050C2AABB01"), modbus_address: int = 34
+) -> bytes:
+    """A gateway's answer to the discovery probe, laid out as Iskra's library reads it."""
+    answer = bytearray(ANSWER_LENGTH)
+    answer[3] = 0x1B
+    answer[8:20] = b"iskra-wifi".ljust(12, b"\0")
+    answer[20:26] = mac
+    answer[26] = 1
+    answer[28:42] = model.encode("ascii").ljust(14, b"\0")
+    answer[43:51] = serial.encode("ascii").ljust(8, b"\0")[:8]
+    answer[52] = 214  # software 2.14
+    answer[54] = ord("A")
+    answer[55:94] = b"Smart gateway".ljust(39, b"\0")
+    answer[95:134] = b"Basement".ljust(39, b"\0")
+    answer[136] = modbus_address
+    return bytes(answer)
+
+
+class IskraDiscoveryResponder(asyncio.DatagramProtocol):
+    """Answers the discovery probe on a UDP port, as gateways with "UDP Discovery" on do."""
+
+    def __init__(self, answers: list[bytes]) -> None:
+        self.answers = answers
+        self.probes = 0
+        self._transport: asyncio.DatagramTransport | None = None
+        self.port = 0
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on host:port (0: a free port)."""
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
+        self._transport = transport
+        self.port = transport.get_extra_info("sockname")[1]
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        """Answer a probe; anything else is not for us."""
+        if data != PROBE or self._transport is None:
+            return
+        self.probes += 1
+        for answer in self.answers:
+            self._transport.sendto(answer, addr)
+
+    async def stop(self) -> None:
+        """Stop answering."""
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None

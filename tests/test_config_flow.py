@@ -116,7 +116,8 @@ async def test_acuvim_on_a_serial_port(hass: HomeAssistant, monkeypatch: pytest.
     flow_id = await start_acuvim(hass, "acuvim_serial")
     result = await hass.config_entries.flow.async_configure(flow_id)
     host_selector = next(value for key, value in result["data_schema"].schema.items() if key == CONF_HOST)
-    assert host_selector.config["options"] == ["/dev/ttyUSB0", path]  # the ports found ...
+    offered = [option["value"] for option in host_selector.config["options"]]
+    assert offered == ["/dev/ttyUSB0", path]  # the ports found ...
     assert host_selector.config["custom_value"] is True  # ... or a path typed in
     line = {"baudrate": "9600", "parity": "none", "bytesize": "8", "stopbits": "1"}
     result = await hass.config_entries.flow.async_configure(

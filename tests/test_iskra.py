@@ -27,8 +27,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_UNIT_ID, DOMAIN
-from custom_components.local_energy.devices import iskra
-from simulators.iskra import GATEWAY_SERIAL, IskraGatewaySimulator, Meter
+from custom_components.local_energy.devices import iskra, iskra_discovery
+from simulators.iskra import (
+    GATEWAY_SERIAL,
+    IskraDiscoveryResponder,
+    IskraGatewaySimulator,
+    Meter,
+    discovery_answer,
+)
 from simulators.iskra_modbus import IskraModbusSimulator
 from tests.conftest import HOST, refresh, setup_entry
 from tests.registry import device_by_identifier, snapshot_entities
@@ -68,7 +74,7 @@ async def test_flow_asks_credentials_only_when_needed(hass: HomeAssistant) -> No
     await gateway.start()
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
-    assert result["menu_options"] == ["iskra_rest", "iskra_modbus"]
+    assert result["menu_options"] == ["iskra_search", "iskra_rest", "iskra_modbus"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra_rest"})
     assert result["step_id"] == "iskra_rest"
     result = await hass.config_entries.flow.async_configure(
@@ -226,3 +232,47 @@ async def test_a_gateway_without_its_device_list_does_not_load(
     entry = gateway_entry(gateway)
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_the_flow_offers_the_gateways_that_answer(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    responder = IskraDiscoveryResponder([discovery_answer("SG-E1", GATEWAY_SERIAL)])
+    await responder.start()
+    monkeypatch.setattr(iskra_discovery, "PROBE_PORT", responder.port)
+    monkeypatch.setattr(iskra_discovery, "LISTEN_SECONDS", 0.2)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
+    assert result["menu_options"] == ["iskra_search", "iskra_rest", "iskra_modbus"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "iskra_search"}
+    )
+    assert result["step_id"] == "iskra_search"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "not an ip"})
+    assert result["errors"] == {"probe_address": "invalid_probe_address"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
+    assert result["step_id"] == "iskra_rest"
+    host = next(value for key, value in result["data_schema"].schema.items() if key == CONF_HOST)
+    assert host.config["options"] == [{"value": "127.0.0.1", "label": f"127.0.0.1 (SG-E1 {GATEWAY_SERIAL})"}]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: gateway.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == GATEWAY_SERIAL
+    await hass.async_block_till_done()
+    await responder.stop()
+
+
+async def test_a_search_without_answers(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    responder = IskraDiscoveryResponder([])
+    await responder.start()
+    monkeypatch.setattr(iskra_discovery, "PROBE_PORT", responder.port)
+    monkeypatch.setattr(iskra_discovery, "LISTEN_SECONDS", 0.1)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "iskra_search"}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
+    assert result["errors"] == {"base": "no_gateways"}
+    await responder.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -44,6 +46,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .devices import iskra_discovery
 from .devices.families import FAMILIES, ZEROCONF_FAMILIES, Family, Field
 from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.model import (
@@ -61,6 +64,8 @@ from .transports import connection_config, parse_addresses, shared_transports
 from .validation import vol
 
 PAIRING_TIMEOUT = 60.0
+CONF_PROBE_ADDRESS = "probe_address"
+BROADCAST = "255.255.255.255"
 """Seconds the flow keeps asking the device for access while the user presses its button."""
 PAIRING_INTERVAL = 1.0
 _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
@@ -123,10 +128,15 @@ _LINE_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
 
 
 def serial_ports() -> list[str]:
-    """The serial ports of this machine, by their stable names where there are (blocking: executor)."""
+    """The serial ports of this machine (blocking: run it in the executor; pyserial reads /sys)."""
     from serial.tools import list_ports
 
     return sorted(str(port.device) for port in list_ports.comports())
+
+
+async def _serial_port_choices(hass: HomeAssistant) -> list[SelectOptionDict]:
+    ports = await hass.async_add_executor_job(serial_ports)
+    return [SelectOptionDict(value=port, label=port) for port in ports]
 
 
 def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
@@ -151,13 +161,18 @@ _PLAIN_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
 
 
 def _schema(
-    family: Family, fields: tuple[Field, ...], *, with_host: bool = True, ports: list[str] | None = None
+    family: Family,
+    fields: tuple[Field, ...],
+    *,
+    with_host: bool = True,
+    found: list[SelectOptionDict] | None = None,
 ) -> vol.Schema:
+    """A family's form; found offers the hosts (or serial ports) found, besides one typed in."""
     schema: dict[vol.Marker, Any] = {}
-    if with_host and family.serial_line:
-        # The ports found, or a path typed in (a /dev/serial/by-id name survives replugging).
+    if with_host and (family.serial_line or found):
+        # What was found, or typed in (a /dev/serial/by-id name survives replugging).
         config = SelectSelectorConfig(
-            options=ports or [], custom_value=True, mode=SelectSelectorMode.DROPDOWN
+            options=found or [], custom_value=True, mode=SelectSelectorMode.DROPDOWN
         )
         schema[vol.Required(CONF_HOST)] = SelectSelector(config)
     elif with_host:
@@ -197,6 +212,14 @@ async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]
         await client.close()
 
 
+def _is_ipv4(address: str) -> bool:
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        return False
+    return True
+
+
 def _valid_addresses(user_input: Mapping[str, Any]) -> bool:
     try:
         parse_addresses(str(user_input.get(Field.MEMBERS.value, "")))
@@ -218,6 +241,8 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._family: Family = FAMILIES["homewizard"]
         self._data: dict[str, Any] = {}
         self._identity: DeviceIdentity | None = None
+        self._found: list[SelectOptionDict] | None = None
+        """Devices a search found, offered as the host (Iskra gateways that answered the probe)."""
         self._needs_credentials = False
         self._pairing: asyncio.Task[Mapping[str, str] | None] | None = None
 
@@ -302,8 +327,31 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_step_family("powerpack", user_input)
 
     async def async_step_iskra(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Iskra smart gateway: over its REST API or over Modbus TCP, as its manual offers."""
-        return self.async_show_menu(step_id="iskra", menu_options=["iskra_rest", "iskra_modbus"])
+        """An Iskra smart gateway: searched for, or over its REST API or Modbus TCP at a typed address."""
+        return self.async_show_menu(
+            step_id="iskra", menu_options=["iskra_search", "iskra_rest", "iskra_modbus"]
+        )
+
+    async def async_step_iskra_search(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask the gateways to answer (their UDP discovery), then offer those that did in the REST form."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            address = str(user_input[CONF_PROBE_ADDRESS]).strip()
+            if not _is_ipv4(address):
+                errors[CONF_PROBE_ADDRESS] = "invalid_probe_address"
+            elif gateways := await iskra_discovery.discover_gateways(
+                address, iskra_discovery.PROBE_PORT, iskra_discovery.LISTEN_SECONDS
+            ):
+                self._found = [SelectOptionDict(value=g.host, label=g.label) for g in gateways]
+                return await self.async_step_iskra_rest()
+            else:
+                errors["base"] = "no_gateways"
+        schema = vol.Schema({vol.Required(CONF_PROBE_ADDRESS, default=BROADCAST): str})
+        return self.async_show_form(
+            step_id="iskra_search",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
 
     async def async_step_iskra_rest(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An Iskra smart gateway over REST."""
@@ -346,11 +394,11 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             if outcome.error is None:
                 return self._async_create()
             errors["base"] = outcome.error
-        ports = await self.hass.async_add_executor_job(serial_ports) if family.serial_line else None
+        found = await _serial_port_choices(self.hass) if family.serial_line else self._found
         return self.async_show_form(
             step_id=step_id or family_id,
             data_schema=self.add_suggested_values_to_schema(
-                _schema(family, family.fields, ports=ports), user_input
+                _schema(family, family.fields, found=found), user_input
             ),
             errors=errors,
         )
@@ -502,11 +550,11 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
             errors["base"] = str(outcome.error)
-        ports = await self.hass.async_add_executor_job(serial_ports) if family.serial_line else None
+        found = await _serial_port_choices(self.hass) if family.serial_line else None
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(family, fields, ports=ports), user_input or dict(entry.data)
+                _schema(family, fields, found=found), user_input or dict(entry.data)
             ),
             errors=errors,
         )
