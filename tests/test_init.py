@@ -6,19 +6,24 @@ import asyncio
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
 
 from custom_components.local_energy import discovery
+from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
+from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
 from simulators.enistic import EnisticSimulator
 from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import (
     acuvim_entry,
     enistic_entry,
+    free_udp_port,
     hear_enistic,
     homewizard_entry,
     refresh,
@@ -178,3 +183,58 @@ async def test_sub_second_interval_is_kept(hass: HomeAssistant, homewizard_sim: 
     await asyncio.sleep(1.2)  # real time: the polls themselves are what is counted
     await hass.async_block_till_done(wait_background_tasks=True)
     assert 1 <= homewizard_sim.requests <= 4
+
+
+async def test_an_enistic_controller_heard_is_discovered(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_udp_port()
+    monkeypatch.setattr(discovery, "ENISTIC_PORT", port)
+    controller = EnisticSimulator(port)
+    await controller.start()
+    assert await async_setup_component(hass, DOMAIN, {})
+    controller.broadcast()
+    controller.broadcast()  # heard twice, announced once
+    await wait_for(hass, lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["integration_discovery"]
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
+    assert result["step_id"] == "zeroconf_confirm"
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == ENISTIC_CONTROLLER
+    assert result["data"][CONF_HOST] == "127.0.0.1"
+    assert result["data"][CONF_PORT] == port
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await controller.stop()
+
+
+async def test_adding_by_hand_takes_over_a_discovered_flow(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_udp_port()
+    monkeypatch.setattr(discovery, "ENISTIC_PORT", port)
+    controller = EnisticSimulator(port)
+    await controller.start()
+    assert await async_setup_component(hass, DOMAIN, {})
+    controller.broadcast()
+    await wait_for(hass, lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "enistic"})
+    sending = asyncio.create_task(keep_broadcasting(controller))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: port}
+    )
+    sending.cancel()
+    assert result["type"] is FlowResultType.CREATE_ENTRY  # not "already in progress"
+    await hass.async_block_till_done()
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []  # the discovered one is gone
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    await controller.stop()
+
+
+async def keep_broadcasting(controller: EnisticSimulator) -> None:
+    while True:
+        controller.broadcast()
+        await asyncio.sleep(0.05)

@@ -25,7 +25,7 @@ from custom_components.local_energy.const import (
     CONF_UPDATE_INTERVAL,
     DOMAIN,
 )
-from custom_components.local_energy.devices.families import ZEROCONF_FAMILIES
+from custom_components.local_energy.devices.families import ANNOUNCEMENTS
 from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
 from simulators.ecotracker import EcoTrackerSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
@@ -63,7 +63,8 @@ def test_manifest_announces_what_the_families_discover() -> None:
     manifest = json.loads(
         (Path(__file__).parents[1] / "custom_components" / "local_energy" / "manifest.json").read_text()
     )
-    assert {matcher["type"] for matcher in manifest["zeroconf"]} == set(ZEROCONF_FAMILIES)
+    listed = {(matcher["type"], matcher.get("name")) for matcher in manifest["zeroconf"]}
+    assert listed == {(announcement.type, announcement.name) for announcement, _ in ANNOUNCEMENTS}
 
 
 @pytest.mark.parametrize(("family", "serial"), [("ecotracker", ECOTRACKER_SERIAL), ("stromleser", DEVICE_ID)])

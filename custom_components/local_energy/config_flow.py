@@ -11,6 +11,7 @@ from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    SOURCE_USER,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -47,7 +48,7 @@ from .const import (
     LOGGER,
 )
 from .devices import iskra_discovery
-from .devices.families import FAMILIES, ZEROCONF_FAMILIES, Family, Field
+from .devices.families import FAMILIES, Family, Field, announced_family
 from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.model import (
     ApiDisabled,
@@ -292,7 +293,9 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             _title(outcome.identity) if outcome.identity else f"{family.name} {discovery_info[CONF_SERIAL]}"
         )
         self.context["title_placeholders"] = {"name": name}
-        return await self.async_step_discovery_confirm()
+        if family.discovery_asks_port:
+            return await self.async_step_discovery_confirm()
+        return await self.async_step_zeroconf_confirm()
 
     async def async_step_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -425,19 +428,20 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """A device announced itself: recognise it by what it answers, not by its announced name."""
-        family_id = ZEROCONF_FAMILIES.get(discovery_info.type)
-        if family_id is None:
+        found = announced_family(discovery_info.type, discovery_info.name)
+        if found is None:
             return self.async_abort(reason="not_supported")
-        family = FAMILIES[family_id]
+        announcement, family = found
         self._family = family
-        self._data = {CONF_FAMILY: family_id, CONF_HOST: discovery_info.host}
+        self._data = {CONF_FAMILY: family.id, CONF_HOST: discovery_info.host}
         if discovery_info.type in family.zeroconf_tls:
             self._data |= {CONF_PORT: family.default_port, CONF_TLS_PORT: discovery_info.port}
         else:
             self._data[CONF_PORT] = discovery_info.port or family.default_port
         if serial := discovery_info.properties.get("serial"):
             # Known before any request: a device already set up is recognised before it is asked anything.
-            await self.async_set_unique_id(str(serial).lower())
+            serial = str(serial).lower() if announcement.lowercase_serial else str(serial)
+            await self.async_set_unique_id(serial)
             self._abort_if_unique_id_configured(updates=self._data)
         outcome = await self._async_identify_unique()
         if outcome.identity is None and not outcome.needs_credentials:
@@ -522,7 +526,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         outcome = await _identify(self.hass, self._family, self._data)
         if outcome.identity is not None:
             self._identity = outcome.identity
-            await self.async_set_unique_id(outcome.identity.serial)
+            # A device the user adds by hand takes over a discovered flow for it that waits to be confirmed.
+            await self.async_set_unique_id(
+                outcome.identity.serial, raise_on_progress=self.source != SOURCE_USER
+            )
             self._abort_if_unique_id_configured(
                 updates={CONF_HOST: self._data[CONF_HOST], CONF_PORT: self._data[CONF_PORT]}
             )

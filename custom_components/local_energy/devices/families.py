@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -42,6 +43,21 @@ class Field(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Announcement:
+    """A zeroconf service a family's devices announce, as the manifest lists it."""
+
+    type: str
+    name: str | None = None
+    """A pattern the announced name must match (lower case, * for any text): one type, several vendors."""
+    lowercase_serial: bool = True
+    """Whether the TXT serial is the unique id in lower case (MAC-like ids), or as announced."""
+
+    def matches(self, service_type: str, name: str) -> bool:
+        """Whether an announced service is this one."""
+        return service_type == self.type and (self.name is None or fnmatch.fnmatch(name.lower(), self.name))
+
+
+@dataclass(frozen=True, slots=True)
 class Family:
     """One family of devices, as the config flow and the coordinator see it."""
 
@@ -53,8 +69,8 @@ class Family:
     default_unit_id: int | None = None
     credentials: tuple[Field, ...] = ()
     """Asked only when the device says it needs them, and again in reauth."""
-    zeroconf: tuple[str, ...] = ()
-    """Service types the family's devices announce."""
+    zeroconf: tuple[Announcement, ...] = ()
+    """The services the family's devices announce."""
     zeroconf_tls: tuple[str, ...] = ()
     """Of those, the ones whose announced port is the TLS port (stored apart from the plain port)."""
     pairing: bool = False
@@ -65,6 +81,8 @@ class Family:
     """The form error shown when the device does not answer (a family may explain more)."""
     variant_of: str | None = None
     """Another way to reach a family's devices (Iskra over Modbus): offered under that family's option."""
+    discovery_asks_port: bool = False
+    """A device heard broadcasting is confirmed with the HTTP port its entry assumes (it may differ)."""
     serial_line: bool = False
     """Reached on a serial port of this machine (RS-485), named where other families have a host."""
 
@@ -78,14 +96,14 @@ FAMILIES: dict[str, Family] = {
             shelly.ShellyClient,
             shelly.DEFAULT_PORT,
             credentials=(Field.USERNAME, Field.PASSWORD),
-            zeroconf=("_shelly._tcp.local.", "_http._tcp.local."),
+            zeroconf=(Announcement("_shelly._tcp.local."), Announcement("_http._tcp.local.", "shelly*")),
         ),
         Family(
             "homewizard",
             "HomeWizard",
             homewizard.HomeWizardClient,
             homewizard.DEFAULT_PORT,
-            zeroconf=("_hwenergy._tcp.local.", "_homewizard._tcp.local."),
+            zeroconf=(Announcement("_hwenergy._tcp.local."), Announcement("_homewizard._tcp.local.")),
             zeroconf_tls=("_homewizard._tcp.local.",),
             pairing=True,
         ),
@@ -94,17 +112,31 @@ FAMILIES: dict[str, Family] = {
             "everHome EcoTracker",
             ecotracker.EcoTrackerClient,
             ecotracker.DEFAULT_PORT,
-            zeroconf=("_everhome._tcp.local.",),
+            zeroconf=(Announcement("_everhome._tcp.local."),),
         ),
         Family(
             "stromleser",
             "stromleser.one",
             stromleser.StromleserClient,
             stromleser.DEFAULT_PORT,
-            zeroconf=("_stromleser._tcp.local.",),
+            zeroconf=(Announcement("_stromleser._tcp.local."),),
         ),
-        Family("igen", "IGEN", igen.IgenClient, igen.DEFAULT_PORT, credentials=(Field.PASSWORD,)),
-        Family("indevolt", "INDEVOLT", indevolt.IndevoltClient, indevolt.DEFAULT_PORT),
+        Family(
+            "igen",
+            "IGEN",
+            igen.IgenClient,
+            igen.DEFAULT_PORT,
+            credentials=(Field.PASSWORD,),
+            zeroconf=(Announcement("_solarman._tcp.local.", lowercase_serial=False),),
+            discovery_asks_port=True,
+        ),
+        Family(
+            "indevolt",
+            "INDEVOLT",
+            indevolt.IndevoltClient,
+            indevolt.DEFAULT_PORT,
+            zeroconf=(Announcement("_http._tcp.local.", "smd web server*"),),
+        ),
         Family(
             "smartme",
             "smart-me",
@@ -168,7 +200,12 @@ FAMILIES: dict[str, Family] = {
     )
 }
 
-ZEROCONF_FAMILIES: dict[str, str] = {
-    service: family.id for family in FAMILIES.values() for service in family.zeroconf
-}
-"""Which family a zeroconf service type belongs to (the manifest lists the same types)."""
+ANNOUNCEMENTS: tuple[tuple[Announcement, Family], ...] = tuple(
+    (announcement, family) for family in FAMILIES.values() for announcement in family.zeroconf
+)
+"""Every announced service and its family (the manifest lists the same)."""
+
+
+def announced_family(service_type: str, name: str) -> tuple[Announcement, Family] | None:
+    """The family of an announced service, if any."""
+    return next(((a, f) for a, f in ANNOUNCEMENTS if a.matches(service_type, name)), None)
