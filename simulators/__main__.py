@@ -14,6 +14,7 @@ from .homewizard import SERIAL as HOMEWIZARD_SERIAL
 from .homewizard import HomeWizardSimulator
 from .igen import IgenDevice, IgenSimulator
 from .indevolt import IndevoltSimulator
+from .iskra import GATEWAY_SERIAL, IskraDiscoveryResponder, IskraGatewaySimulator, discovery_answer
 from .powerpack import PowerPackSimulator
 from .shelly import ShellySimulator
 from .smartme import SmartMeSimulator
@@ -29,6 +30,8 @@ IGEN_PUSH_PORT = 8088
 IGEN_HTTP_PORT = 18086
 INDEVOLT_PORT = 18087
 ACUVIM_PORT = 15020
+ISKRA_PORT = 18088
+ISKRA_PROBE_PORT = 33333
 ACUVIM_RS485_LINK = Path(".simulators/acuvim-rs485").absolute()
 """Where the simulated RS-485 port is found (a link to its pseudo-terminal, which is numbered afresh)."""
 ENISTIC_READINGS_PORT = 53005
@@ -48,6 +51,25 @@ async def start_rs485_acuvim() -> AcuvimSimulator:
     return meter
 
 
+async def start_iskra() -> tuple[IskraGatewaySimulator, IskraDiscoveryResponder]:
+    """An Iskra gateway without Bicom relays (its /api/bicoms answers 404) that answers searches.
+
+    The Iskra option's search finds it with 127.0.0.1 as the search address.
+    """
+    gateway = IskraGatewaySimulator(port=ISKRA_PORT)
+    gateway.missing.add("/api/bicoms")
+    await gateway.start()
+    responder = IskraDiscoveryResponder([discovery_answer(gateway.gateway_model, GATEWAY_SERIAL)])
+    await responder.start("127.0.0.1", ISKRA_PROBE_PORT)
+    return gateway, responder
+
+
+async def start_document_shaped() -> list[AcuvimSimulator | IskraGatewaySimulator | IskraDiscoveryResponder]:
+    """The simulators shaped by the vendors' documents rather than the common case."""
+    iskra, responder = await start_iskra()
+    return [await start_rs485_acuvim(), iskra, responder]
+
+
 async def run(enistic_interval: float) -> None:
     """Start the simulators, print how to add them, and serve until cancelled."""
     homewizard = HomeWizardSimulator(port=HOMEWIZARD_PORT)
@@ -55,7 +77,7 @@ async def run(enistic_interval: float) -> None:
     enistic = EnisticSimulator(ENISTIC_READINGS_PORT, ENISTIC_COMMAND_PORT)
     await homewizard.start(changing=True)
     await acuvim.start(changing=True)
-    acuvim_rs485 = await start_rs485_acuvim()
+    shaped = await start_document_shaped()
     await enistic.start(interval=enistic_interval)
     shellies = [
         ShellySimulator(model, port=port, mac=f"AABBCCDDEE{index:02X}",
@@ -92,6 +114,7 @@ async def run(enistic_interval: float) -> None:
     print(f"  HomeWizard P1 meter  host 127.0.0.1  port {homewizard.port}  (serial {HOMEWIZARD_SERIAL})")
     print(f"  Acuvim II meter      host 127.0.0.1  port {acuvim.port}  unit id 1  serial: any, e.g. AV2-0001")
     print(f"  Acuvim II on RS-485  serial port {ACUVIM_RS485_LINK}  9600 8N1  unit id 2  serial: any")
+    print(f"  Iskra gateway        host 127.0.0.1  port {ISKRA_PORT}  (no Bicoms; search address 127.0.0.1)")
     print(
         f"  Enistic controller   host 127.0.0.1  port {ENISTIC_READINGS_PORT}  "
         f"(controller {enistic.controller}, readings every {enistic_interval:g} s, "
@@ -124,7 +147,8 @@ async def run(enistic_interval: float) -> None:
         for shelly in shellies:
             await shelly.stop()
         await enistic.stop()
-        await acuvim_rs485.stop()
+        for simulator in shaped:
+            await simulator.stop()
         await acuvim.stop()
         await homewizard.stop()
 

@@ -27,6 +27,7 @@ from .__main__ import (
     ENISTIC_READINGS_PORT,
     HOMEWIZARD_PORT,
     INDEVOLT_PORT,
+    ISKRA_PORT,
     POWERPACK_PORT,
     SHELLY_PASSWORD,
     SHELLY_PORTS,
@@ -76,6 +77,7 @@ DEVICES = (
         },
     ),
     Device("indevolt", {"host": LOCAL, "port": INDEVOLT_PORT}),
+    Device("iskra/iskra_rest", {"host": LOCAL, "port": ISKRA_PORT}),
     Device("smartme", {"host": LOCAL, "port": SMARTME_METER_PORT, "unit_id": 1, "max_current": 16}),
     Device("smartme", {"host": LOCAL, "port": SMARTME_PICO_PORT, "unit_id": 1, "max_current": 16}),
     Device(
