@@ -11,8 +11,12 @@ from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.links import Framing, Parity, SerialLine
 from custom_components.local_energy.devices.model import MAIN_CHANNEL, CannotConnect, ConnectionConfig
+from custom_components.local_energy.devices.powerpack import PowerPackClient
+from custom_components.local_energy.devices.smartme import SmartMeClient
 from simulators.acuvim import AcuvimSimulator
-from simulators.modbus_server import SerialModbusSimulatorServer
+from simulators.modbus_server import ModbusSimulatorServer, SerialModbusSimulatorServer
+from simulators.powerpack import PowerPackSimulator
+from simulators.smartme import SmartMeSimulator
 
 
 def acuvim_on(
@@ -71,3 +75,31 @@ async def test_two_meters_on_one_bus_share_one_client(transports: Transports) ->
 def test_serial_line_text() -> None:
     assert str(SerialLine()) == "9600 8N1"
     assert str(SerialLine(19200, Parity.EVEN, 8, 1)) == "19200 8E1"
+
+
+async def test_smartme_and_powerpack_behind_a_serial_to_ethernet_converter(transports: Transports) -> None:
+    pico, battery = SmartMeSimulator(pico=True), PowerPackSimulator()
+    converters = [
+        ModbusSimulatorServer({1: pico.registers}, rtu=True),
+        ModbusSimulatorServer({1: battery.registers}, rtu=True),
+    ]
+    for converter in converters:
+        await converter.start()
+    clients = [
+        SmartMeClient(
+            ConnectionConfig("127.0.0.1", converters[0].port, unit_id=1, framing=Framing.RTU_OVER_TCP),
+            transports,
+        ),
+        PowerPackClient(
+            ConnectionConfig(
+                "127.0.0.1", converters[1].port, unit_id=1, serial="PP-1", framing=Framing.RTU_OVER_TCP
+            ),
+            transports,
+        ),
+    ]
+    for client in clients:
+        await client.identify()
+        assert (await client.read()).channels[MAIN_CHANNEL].values
+        await client.close()
+    for converter in converters:
+        await converter.stop()
