@@ -123,6 +123,45 @@ async def add(page: Page, base: str, device: Device, steps: Steps) -> None:
     await steps.shot(f"{slug(device.menu)}-created")
 
 
+async def entry_titles(page: Page) -> list[str]:
+    """The titles of this integration's config entries, as Home Assistant has them."""
+    entries = await page.evaluate(
+        """() => document.querySelector("home-assistant").hass.callWS(
+            {type: "config_entries/get", domain: "local_energy"})"""
+    )
+    return [str(entry["title"]) for entry in entries]
+
+
+async def add_once(page: Page, base: str, device: Device, steps: Steps) -> None:
+    """Add a device and see its entry appear; one more try from a fresh page when the first goes wrong.
+
+    The frontend sometimes reloads itself mid-dialog in its first minutes (it settles its login and
+    caches): the dialog is gone, and the entry may or may not have been made. A second failure is a failure.
+    """
+    await visit(page, f"{base}/config/integrations/dashboard")
+    before = len(await entry_titles(page))
+    for attempt in range(2):
+        try:
+            await add(page, base, device, steps)
+            await wait_for_entries(page, before + 1)
+            return
+        except (Error, AssertionError):
+            await steps.shot(f"{slug(device.menu)}-retry")
+            await visit(page, f"{base}/config/integrations/dashboard")
+            if len(await entry_titles(page)) > before:
+                return  # made after all, while the page reloaded
+            if attempt:
+                raise
+
+
+async def wait_for_entries(page: Page, count: int) -> None:
+    for _ in range(WAIT_MS // 250):
+        if len(await entry_titles(page)) >= count:
+            return
+        await page.wait_for_timeout(250)
+    raise AssertionError("no config entry was made")
+
+
 async def wait_for_entry(page: Page) -> None:
     """Wait until the flow ends: the dialog closes, or asks for names and areas of the new devices (Finish).
 
@@ -190,13 +229,7 @@ async def run(base: str, folder: Path) -> None:
             await steps.shot("repairs")
             await assert_nothing_to_read(page)
             for device in DEVICES:
-                try:
-                    await add(page, base, device, steps)
-                except Error:
-                    # The frontend sometimes reloads itself mid-dialog on its first minutes (it settles its
-                    # login and caches); one more try from a fresh page. A second failure is a failure.
-                    await steps.shot(f"{slug(device.menu)}-retry")
-                    await add(page, base, device, steps)
+                await add_once(page, base, device, steps)
             for device in DEVICES:
                 await check_device(page, base, device, steps)
         except (Error, AssertionError):
