@@ -11,10 +11,11 @@ from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import DOMAIN
-from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.devices import enistic, udp
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
@@ -238,3 +239,30 @@ async def keep_broadcasting(controller: EnisticSimulator) -> None:
     while True:
         controller.broadcast()
         await asyncio.sleep(0.05)
+
+
+async def test_a_controller_that_moved_is_followed(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(udp, "_now", lambda: clock[0])
+    port = free_udp_port()
+    monkeypatch.setattr(discovery, "ENISTIC_PORT", port)
+    controller = EnisticSimulator(port)
+    await controller.start()
+    assert await async_setup_component(hass, DOMAIN, {})
+    entry = enistic_entry(controller)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=entry.unique_id, data={**entry.data, CONF_HOST: "127.0.0.2"}
+    )
+    await setup_entry(hass, entry)  # it was at 127.0.0.2; it now sends from 127.0.0.1
+    controller.broadcast()
+    await wait_for(hass, lambda: controller.sent > 0)
+    assert entry.data[CONF_HOST] == "127.0.0.2"  # heard from elsewhere at once: a stranger's
+    clock[0] += udp.MOVED_AFTER + 1
+    controller.broadcast()
+    await wait_for(hass, lambda: entry.data[CONF_HOST] == "127.0.0.1")
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    await hass.config_entries.async_unload(entry.entry_id)
+    await controller.stop()

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from custom_components.local_energy.devices import udp
 from custom_components.local_energy.devices.udp import Address, UdpHub
 from tests.conftest import free_udp_port
 
@@ -92,4 +93,28 @@ async def test_a_key_is_believed_only_from_its_source(caplog: pytest.LogCaptureF
     assert [r.message for r in caplog.records if "naming meter x" in r.message] == [
         "Ignoring datagrams naming meter x from 127.0.0.2: it is at 127.0.0.1"
     ]
+    hub.close()
+
+
+async def test_a_device_silent_at_its_address_may_be_heard_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(udp, "_now", lambda: clock[0])
+    hub = UdpHub(bind_host="127.0.0.1")
+    port = free_udp_port()
+    mine: list[bytes] = []
+    unclaimed: list[tuple[bytes, str]] = []
+    await hub.subscribe(port, router, "x", lambda data, _a: mine.append(data), source_host="127.0.0.1")
+    await hub.subscribe(port, router, None, lambda data, address: unclaimed.append((data, address[0])))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as moved:
+        moved.bind(("127.0.0.2", 0))
+        moved.sendto(b"x:1", ("127.0.0.1", port))
+        await asyncio.sleep(0.05)
+        assert unclaimed == []  # the device was heard lately (the route is new): a stranger's
+        clock[0] += udp.MOVED_AFTER + 1
+        moved.sendto(b"x:2", ("127.0.0.1", port))
+        async with asyncio.timeout(2):
+            while not unclaimed:
+                await asyncio.sleep(0.005)
+    assert unclaimed == [(b"x:2", "127.0.0.2")]  # offered to discovery, never to the entry
+    assert mine == []
     hub.close()

@@ -19,6 +19,14 @@ type DatagramHandler = Callable[[bytes, Address], None]
 type Router = Callable[[bytes], str | None]
 """Returns the routing key of a datagram (a controller's serial), or None when it has none."""
 
+MOVED_AFTER = 60.0
+"""Seconds a device must be silent at its own address before datagrams naming it from another address
+are offered to discovery (it may have moved: a new DHCP lease); until then they are a stranger's."""
+
+
+def _now() -> float:
+    return time.monotonic()
+
 
 class OncePerMinute:
     """Decides whether a message about a source may be logged: at most once a minute per source."""
@@ -71,6 +79,8 @@ class _Route:
     source: str | None
     label: str
     foreign: int = 0
+    heard: float = field(default_factory=lambda: _now())
+    """When the device was last heard from its own address (or the route was made)."""
 
 
 @dataclass
@@ -92,8 +102,13 @@ class _Listener:
                 unrouted(data, address)
         elif route.source is not None and address[0] != route.source:
             self._foreign(route, str(key), address)
+            if _now() - route.heard > MOVED_AFTER:
+                # Silent where it was, heard elsewhere: discovery may offer it at its new address.
+                for unrouted in tuple(self.unrouted_handlers):
+                    unrouted(data, address)
         else:
             self.stats.routed += 1
+            route.heard = _now()
             route.handler(data, address)
 
     def _foreign(self, route: _Route, key: str, address: Address) -> None:
