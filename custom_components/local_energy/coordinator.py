@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
@@ -58,10 +59,14 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {family.id} {identity.serial}",
-            update_interval=timedelta(seconds=interval),
+            # The base class counts from the start of the current second, which for intervals under a
+            # second polls in a tight loop: those are timed by a time-interval listener of our own.
+            update_interval=timedelta(seconds=interval) if interval >= 1 else None,
             always_update=False,
         )
         self._interval_seconds = interval
+        self._unsub_fast_polling: CALLBACK_TYPE | None = None
+        self._fast_refresh: asyncio.Task[None] | None = None
         self._last_push_write = -interval
         self._pending_push: asyncio.TimerHandle | None = None
         self._error_issue_raised = False
@@ -74,31 +79,30 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_shutdown(self) -> None:
         """Stop timers and release the client's sockets."""
+        if self._unsub_fast_polling is not None:
+            self._unsub_fast_polling()
+            self._unsub_fast_polling = None
         if self._pending_push is not None:
             self._pending_push.cancel()
             self._pending_push = None
         await super().async_shutdown()
         await self.client.close()
 
-    def _schedule_refresh(self) -> None:
-        """Schedule the next poll exactly one interval from now when the interval is under a second.
-
-        The base class counts from the start of the current second (``int(loop.time())``), which for
-        sub-second intervals lands in the past most of the time and polls the device in a tight loop.
-        """
-        interval = self._update_interval_seconds
-        if interval is None or interval >= 1 or self.config_entry.pref_disable_polling:
-            super()._schedule_refresh()
+    @callback
+    def async_start_fast_polling(self) -> None:
+        """Poll every interval under a second (a no-op for longer intervals, which the base class times)."""
+        if self._interval_seconds >= 1 or self.config_entry.pref_disable_polling:
             return
-        self._async_unsub_refresh()
-        loop = self.hass.loop
-        self._unsub_refresh = loop.call_at(loop.time() + interval, self._on_interval).cancel
+        self._unsub_fast_polling = async_track_time_interval(
+            self.hass, self._on_fast_tick, timedelta(seconds=self._interval_seconds)
+        )
 
     @callback
-    def _on_interval(self) -> None:
-        self._unsub_refresh = None
-        self.config_entry.async_create_background_task(
-            self.hass, self._handle_refresh_interval(), f"{self.name} refresh", eager_start=True
+    def _on_fast_tick(self, _now: datetime) -> None:
+        if self._fast_refresh is not None and not self._fast_refresh.done():
+            return  # the last poll is still out: never two at once
+        self._fast_refresh = self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{self.name} refresh", eager_start=True
         )
 
     async def _async_update_data(self) -> Snapshot:

@@ -49,7 +49,8 @@ def client_for(simulator: IgenSimulator, transports: Transports, **config: objec
 
 
 async def until(condition: object) -> None:
-    async with asyncio.timeout(2):
+    """Wait for sockets to deliver; the limit only ends a test that would hang (a busy machine is slow)."""
+    async with asyncio.timeout(20):
         while not condition():  # type: ignore[operator]
             await asyncio.sleep(0.005)
 
