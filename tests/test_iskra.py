@@ -276,3 +276,37 @@ async def test_a_search_without_answers(hass: HomeAssistant, monkeypatch: pytest
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
     assert result["errors"] == {"base": "no_gateways"}
     await responder.stop()
+
+
+async def test_a_search_finds_a_known_gateway_at_a_new_address(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=GATEWAY_SERIAL,
+        data={
+            CONF_FAMILY: "iskra",
+            CONF_HOST: "192.0.2.1",
+            CONF_PORT: gateway.port,
+            CONF_SERIAL: GATEWAY_SERIAL,
+        },
+    )
+    entry.add_to_hass(hass)  # not set up: nothing is sent to its old address
+    responder = IskraDiscoveryResponder([discovery_answer("SG-E1", GATEWAY_SERIAL)])
+    await responder.start()
+    monkeypatch.setattr(iskra_discovery, "PROBE_PORT", responder.port)
+    monkeypatch.setattr(iskra_discovery, "LISTEN_SECONDS", 0.2)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "iskra_search"}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: gateway.port}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == "127.0.0.1"
+    await hass.async_block_till_done()
+    await responder.stop()
