@@ -296,7 +296,7 @@ async def test_options(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator)
     await setup_entry(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["description_placeholders"] == {"minimum": "0.5", "default": "1"}
+    assert result["description_placeholders"] == {"minimum": "1", "default": "1"}
     assert entry.options == {}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_UPDATE_INTERVAL: 2.5, CONF_INVERT: True}
@@ -322,7 +322,7 @@ async def test_options_refuse_an_interval_below_the_minimum(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     with pytest.raises(InvalidData, match="update_interval"):
         await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_UPDATE_INTERVAL: 0.1, CONF_INVERT: False}
+            result["flow_id"], {CONF_UPDATE_INTERVAL: 0.5, CONF_INVERT: False}
         )
 
 

@@ -47,7 +47,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     entry.async_on_unload(coordinator.async_shutdown)
     await coordinator.async_start_push()
     await coordinator.async_config_entry_first_refresh()
-    coordinator.async_start_fast_polling()
     async_clear_errors(hass, entry)
     entry.runtime_data = coordinator
     # Registered up front: a controller or gateway may have no entity of its own, only children.

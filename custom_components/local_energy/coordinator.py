@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
@@ -26,6 +25,9 @@ from .issues import async_clear_errors, async_raise_for_error, async_sync_notice
 
 if TYPE_CHECKING:
     from . import LocalEnergyConfigEntry
+
+
+MIN_POLL_SECONDS = 1.0
 
 
 class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -53,20 +55,19 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.counter_offsets: dict[str, float] = dict(entry.options.get(CONF_COUNTER_OFFSETS, {}))
         self.raw: Snapshot | None = None
         """The latest checked snapshot as the device reported it (before invert and offsets)."""
-        interval = float(entry.options.get(CONF_UPDATE_INTERVAL, client.timing.default_interval))
+        chosen = float(entry.options.get(CONF_UPDATE_INTERVAL, client.timing.default_interval))
+        interval = max(chosen, client.timing.minimum_interval)  # a value stored under an older minimum
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {family.id} {identity.serial}",
-            # The base class counts from the start of the current second, which for intervals under a
-            # second polls in a tight loop: those are timed by a time-interval listener of our own.
-            update_interval=timedelta(seconds=interval) if interval >= 1 else None,
+            # Nothing is polled faster than once a second: devices reach their own rate by push. For push
+            # devices the poll is the watchdog (and IGEN's HTTP fallback); pushes are written per interval.
+            update_interval=timedelta(seconds=max(interval, MIN_POLL_SECONDS)),
             always_update=False,
         )
         self._interval_seconds = interval
-        self._unsub_fast_polling: CALLBACK_TYPE | None = None
-        self._fast_refresh: asyncio.Task[None] | None = None
         self._last_push_write = -interval
         self._pending_push: asyncio.TimerHandle | None = None
         self._error_issue_raised = False
@@ -79,31 +80,11 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_shutdown(self) -> None:
         """Stop timers and release the client's sockets."""
-        if self._unsub_fast_polling is not None:
-            self._unsub_fast_polling()
-            self._unsub_fast_polling = None
         if self._pending_push is not None:
             self._pending_push.cancel()
             self._pending_push = None
         await super().async_shutdown()
         await self.client.close()
-
-    @callback
-    def async_start_fast_polling(self) -> None:
-        """Poll every interval under a second (a no-op for longer intervals, which the base class times)."""
-        if self._interval_seconds >= 1 or self.config_entry.pref_disable_polling:
-            return
-        self._unsub_fast_polling = async_track_time_interval(
-            self.hass, self._on_fast_tick, timedelta(seconds=self._interval_seconds)
-        )
-
-    @callback
-    def _on_fast_tick(self, _now: datetime) -> None:
-        if self._fast_refresh is not None and not self._fast_refresh.done():
-            return  # the last poll is still out: never two at once
-        self._fast_refresh = self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), f"{self.name} refresh", eager_start=True
-        )
 
     async def _async_update_data(self) -> Snapshot:
         try:

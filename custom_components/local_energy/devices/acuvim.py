@@ -157,7 +157,7 @@ class MeterSettings:
 class AcuvimClient(ModbusDeviceClient):
     """One Acuvim II behind a Modbus TCP module; it has no readable serial, the user gives it."""
 
-    timing = Timing(default_interval=1.0, minimum_interval=0.5)
+    timing = Timing(default_interval=1.0, minimum_interval=1.0)
     default_unit_id = DEFAULT_UNIT_ID
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

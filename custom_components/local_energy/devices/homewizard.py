@@ -97,7 +97,7 @@ _TARIFF_TOTALS = (
 class HomeWizardClient(DeviceClient):
     """A P1 meter: API v2 when the entry holds a token, else API v1."""
 
-    timing = Timing(default_interval=1.0, minimum_interval=0.5)
+    timing = Timing(default_interval=1.0, minimum_interval=1.0)
     ca_pem: ClassVar[str] = CA_PEM
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
