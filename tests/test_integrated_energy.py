@@ -9,7 +9,7 @@ from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
 
-from custom_components.local_energy.devices import contract
+from custom_components.local_energy.devices import contract, enistic
 from simulators.enistic import EnisticSimulator
 from tests.conftest import hear_enistic, setup_heard_enistic
 
@@ -24,6 +24,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The value guard's clock, moved by the test (seconds)."""
     now = [1000.0]
     monkeypatch.setattr(contract, "_now", lambda: now[0])
+    monkeypatch.setattr(enistic, "_now", lambda: now[0])  # when readings are heard: the same clock
     return now
 
 

@@ -70,6 +70,9 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._interval_seconds = interval
         self._last_push_write = -interval
         self._pending_push: asyncio.TimerHandle | None = None
+        self._pushed: Snapshot | None = None
+        """The newest snapshot a push client handed over that is not written yet."""
+        self._pushes = 0
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
 
@@ -87,10 +90,13 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         await self.client.close()
 
     async def _async_update_data(self) -> Snapshot:
+        pushes_before = self._pushes
         try:
             snapshot = await self.client.read()
         except DeviceError as err:
             raise self._failure(err) from err
+        if self._pushes == pushes_before:
+            self._pushed = None  # what was pushed before this read is older than it: never written after it
         return self._presented(snapshot)
 
     def _failure(self, err: DeviceError) -> Exception:
@@ -123,7 +129,10 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         return apply_offsets(shown, self.counter_offsets)
 
     @callback
-    def _on_push(self) -> None:
+    def _on_push(self, snapshot: Snapshot) -> None:
+        """A pushed snapshot: written at once after a quiet interval, else the newest once per interval."""
+        self._pushed = snapshot
+        self._pushes += 1
         if self._pending_push is not None:
             return
         loop = self.hass.loop
@@ -137,11 +146,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     def _write_push(self) -> None:
         self._pending_push = None
         self._last_push_write = self.hass.loop.time()
-        snapshot = self.client.read_latest()
-        if snapshot is None:  # nothing fresh to hand over: a regular refresh decides
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), f"{self.name} push", eager_start=True
-            )
+        snapshot, self._pushed = self._pushed, None
+        if snapshot is None:
             return
         snapshot = self._presented(snapshot)
         if snapshot != self.data or not self.last_update_success:

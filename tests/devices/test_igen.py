@@ -26,6 +26,7 @@ from custom_components.local_energy.devices.model import (
     FirmwareTooOld,
     InvalidResponse,
     Key,
+    Snapshot,
 )
 from simulators.igen import IgenDevice, IgenSimulator, packet
 from tests.conftest import free_tcp_port, free_udp_port
@@ -113,8 +114,8 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     client = client_for(meter, transports)
     identity = await client.identify()
     assert (identity.serial, identity.model) == (SERIAL, "gl meter")
-    pushes: list[None] = []
-    await client.start(lambda: pushes.append(None))
+    pushes: list[Snapshot] = []
+    await client.start(pushes.append)
     meter.send()
     meter.send(raw=packet("OTHERREADER00001", {"data": {"voltage": 1}}))  # another reader: not ours
     meter.send(raw=meter.devices[0].broadcast()[:-40])  # cut short: malformed
@@ -125,7 +126,9 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     assert meter.http_requests == []  # fresh broadcast: no HTTP
     assert values[Key.POWER] == 1250.0
     assert values[Key.POWER_FACTOR] == 0.98  # % -> fraction
-    assert len(pushes) == 1
+    (pushed,) = pushes  # the push hands over its own snapshot, checked like a read one
+    assert pushed.channels[MAIN_CHANNEL].values[Key.POWER] == 1250.0
+    assert pushed.channels[MAIN_CHANNEL].measured_at is not None
     await client.close()
 
 
@@ -135,7 +138,7 @@ async def test_http_when_udp_is_off(
     meter.udp_enabled = False
     client = client_for(meter, transports, serial=SERIAL)
     await client.identify()
-    await client.start(lambda: None)
+    await client.start(lambda _snapshot: None)
     values = (await client.read()).channels[MAIN_CHANNEL].values
     assert meter.http_requests[-1] == "/rpc/Meter.JsonData"
     assert values[Key.POWER_L1] == 625.0
@@ -228,7 +231,7 @@ async def test_notice_after_a_minute_without_broadcasts(meter: IgenSimulator, tr
     client = client_for(meter, transports, serial=SERIAL)
     await client.identify()
     assert client.notices() == ()  # not subscribed: nothing is expected
-    await client.start(lambda: None)
+    await client.start(lambda _snapshot: None)
     for _ in range(igen.POLLS_BEFORE_NOTICE):
         assert client.notices() == ()
         await client.read()

@@ -23,7 +23,8 @@ from .model import (
 )
 from .udp import UdpHub
 
-type PushListener = Callable[[], None]
+type PushListener = Callable[[Snapshot], None]
+"""Called with each new snapshot a push client received, checked like a polled one."""
 
 
 class Transports:
@@ -113,7 +114,7 @@ class DeviceClient(ABC):
         return None
 
     async def start(self, on_push: PushListener) -> None:  # noqa: B027 - polled devices need no start
-        """Begin receiving pushed data; on_push is called whenever new values arrived."""
+        """Begin receiving pushed data; on_push is handed each new checked snapshot."""
 
     async def pair(self) -> Mapping[str, str] | None:
         """Ask for access the user grants on the device (a button press).

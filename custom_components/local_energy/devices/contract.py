@@ -19,13 +19,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import CommandRejected
 from .integrator import EnergyIntegrator
 from .keys import KEYS, MAX_POWER_W, Key, KeySpec, ValueKind
-from .model import Control, ControlKind, Snapshot, Value
+from .model import Channel, Control, ControlKind, Snapshot, Value
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -100,14 +100,18 @@ class ValueGuard:
         """
         now = self.clock()
 
-        def checked(channel_id: str, values: Mapping[Key, Value]) -> dict[Key, Value]:
-            kept = self._checked(channel_id, values, now)
+        def checked(channel_id: str, channel: Channel) -> Channel:
+            at = now if channel.measured_at is None else channel.measured_at
+            values = channel.values
+            kept = self._checked(channel_id, values, at)
             wanted = _integrated_keys(values, netted(channel_id), lambda: may_export(channel_id))
             if wanted:
-                kept |= self._integrated(channel_id, kept.get(Key.POWER), now, wanted)
-            return kept
+                kept |= self._integrated(channel_id, kept.get(Key.POWER), at, wanted)
+            return replace(channel, values=kept)
 
-        return snapshot.map_values(checked)
+        return replace(
+            snapshot, channels={cid: checked(cid, channel) for cid, channel in snapshot.channels.items()}
+        )
 
     def diagnostics(self) -> dict[str, Any]:
         """Values dropped, counter readings held back, and resets taken, by channel/key and reason."""

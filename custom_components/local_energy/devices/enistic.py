@@ -139,7 +139,7 @@ def socket_command(controller: str, socket_serial: str, on: bool) -> bytes:
 _RELAY_CONTROL = Control(key=Key.RELAY, kind=ControlKind.SWITCH)
 
 
-def _channel(reading: Reading) -> Channel:
+def _channel(reading: Reading, heard: float) -> Channel:
     values: dict[Key, Value] = {Key.POWER: reading.power}
     is_socket = reading.channel == 1 and reading.socket_on is not None
     if is_socket:
@@ -154,6 +154,7 @@ def _channel(reading: Reading) -> Channel:
         name=f"{'Socket' if is_socket else 'Meter'} {reading.meter[-6:]}"
         + ("" if reading.channel == 1 else f" channel {reading.channel}"),
         controls=(_RELAY_CONTROL,) if is_socket else (),
+        measured_at=heard,
     )
 
 
@@ -273,9 +274,9 @@ class EnisticClient(DeviceClient):
             if reading.channel_id not in self._channels and len(self._channels) >= MAX_CHANNELS:
                 self.over_cap += 1
                 continue
-            self._channels[reading.channel_id] = (_channel(reading), now)
-        if readings and self._listener is not None:
-            self._listener()
+            self._channels[reading.channel_id] = (_channel(reading, now), now)
+        if readings and self._listener is not None and (snapshot := self.read_latest()) is not None:
+            self._listener(snapshot)
 
     async def _wait_for_serial(self) -> str:
         try:

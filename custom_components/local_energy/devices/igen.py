@@ -240,14 +240,16 @@ def _p1_power_scale(reported: float, values: Mapping[Key, Value]) -> float:
     return 1.0 if abs(reported - estimate) < abs(reported * 1000 - estimate) else 1000.0
 
 
-def snapshot_of(values: Mapping[Key, Value], controls: tuple[Control, ...] = ()) -> Snapshot:
+def snapshot_of(
+    values: Mapping[Key, Value], controls: tuple[Control, ...] = (), measured_at: float | None = None
+) -> Snapshot:
     """The device, and a P1 reader's gas meter as a child (a counter at 0 is a P1 without one)."""
     own: dict[Key, Value] = {key: value for key, value in values.items() if key is not Key.GAS}
-    channels = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, own, controls=controls)}
+    channels = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, own, controls=controls, measured_at=measured_at)}
     gas = values.get(Key.GAS)
     if gas:
         channels[GAS_CHANNEL] = Channel(
-            ChannelKind.METER, {Key.GAS: gas}, model="Gas meter", name="Gas meter"
+            ChannelKind.METER, {Key.GAS: gas}, model="Gas meter", name="Gas meter", measured_at=measured_at
         )
     return Snapshot(channels)
 
@@ -355,12 +357,13 @@ class IgenClient(DeviceClient):
         if self._is_plug and self._relay is not None:
             values[Key.RELAY] = self._relay
         controls = (_RELAY,) if self._is_plug and self._relay is not None else ()
-        return snapshot_of(values, controls)
+        return snapshot_of(values, controls, measured_at=self._pushed[1])
 
     async def fetch(self) -> Snapshot:
         """The latest broadcast while it is fresh; otherwise one HTTP request."""
+        measured_at: float | None = None
         if self._pushed is not None and _now() - self._pushed[1] <= PUSH_FRESH:
-            values = dict(self._pushed[0])
+            values, measured_at = dict(self._pushed[0]), self._pushed[1]
         else:
             values = parse_values(await self._rpc(self._data_api()))
             self.http_polls += 1
@@ -371,7 +374,7 @@ class IgenClient(DeviceClient):
             if self._relay is not None:
                 values[Key.RELAY] = self._relay
                 controls = (_RELAY,)
-        return snapshot_of(values, controls)
+        return snapshot_of(values, controls, measured_at)
 
     async def _refresh_relay(self) -> None:
         """The plug's relay now and then over HTTP; when HTTP fails, the last known state (if any)."""
@@ -470,8 +473,8 @@ class IgenClient(DeviceClient):
         self._pushed = (values, _now())
         self._polls_without_broadcast = 0
         self._heard.set()
-        if self._listener is not None:
-            self._listener()
+        if self._listener is not None and (snapshot := self.read_latest()) is not None:
+            self._listener(snapshot)
 
     async def _wait_for_broadcast(self) -> str:
         try:

@@ -116,6 +116,12 @@ class Channel:
     serial: str | None = None
     name: str | None = None
     controls: tuple[Control, ...] = ()
+    measured_at: float | None = None
+    """When a pushed channel's values were received (monotonic seconds); None for values read just now.
+
+    A snapshot handed over on every datagram repeats the channels that datagram did not carry: their time
+    tells the value guard they are not new samples (energy is never integrated over a held value).
+    """
 
 
 @dataclass(frozen=True, slots=True)
