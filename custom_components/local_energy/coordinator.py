@@ -149,7 +149,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         snapshot, self._pushed = self._pushed, None
         if snapshot is None:
             return
-        snapshot = self._presented(snapshot)
+        snapshot = self._presented(self.client.check(snapshot))
         if snapshot != self.data or not self.last_update_success:
             # Pushed values need no I/O: written directly, not through a refresh task per datagram.
             self.async_set_updated_data(snapshot)

@@ -126,7 +126,7 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     assert meter.http_requests == []  # fresh broadcast: no HTTP
     assert values[Key.POWER] == 1250.0
     assert values[Key.POWER_FACTOR] == 0.98  # % -> fraction
-    (pushed,) = pushes  # the push hands over its own snapshot, checked like a read one
+    (pushed,) = pushes  # the push hands over its own snapshot (checked when it is written)
     assert pushed.channels[MAIN_CHANNEL].values[Key.POWER] == 1250.0
     assert pushed.channels[MAIN_CHANNEL].measured_at is not None
     await client.close()

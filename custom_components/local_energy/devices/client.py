@@ -24,7 +24,7 @@ from .model import (
 from .udp import UdpHub
 
 type PushListener = Callable[[Snapshot], None]
-"""Called with each new snapshot a push client received, checked like a polled one."""
+"""Called with each new snapshot a push client received (unchecked: see DeviceClient.check)."""
 
 
 class Transports:
@@ -63,10 +63,13 @@ class DeviceClient(ABC):
         """Fetch, then check every value against the data contract (what Home Assistant is given)."""
         return self._checked(await self.fetch())
 
-    def read_latest(self) -> Snapshot | None:
-        """The pushed values, checked against the data contract; None when nothing fresh was pushed."""
-        latest = self.latest()
-        return None if latest is None else self._checked(latest)
+    def check(self, snapshot: Snapshot) -> Snapshot:
+        """A pushed snapshot checked against the data contract, as read() checks a fetched one.
+
+        Push clients hand over unchecked snapshots on every datagram; the coordinator checks the one it
+        writes, once per interval, so a flood of datagrams costs parsing only.
+        """
+        return self._checked(snapshot)
 
     async def write(self, channel_id: str, key: Key, value: Value) -> None:
         """Write a control after guarding the value by the control's declaration.
@@ -114,7 +117,7 @@ class DeviceClient(ABC):
         return None
 
     async def start(self, on_push: PushListener) -> None:  # noqa: B027 - polled devices need no start
-        """Begin receiving pushed data; on_push is handed each new checked snapshot."""
+        """Begin receiving pushed data; on_push is handed each new snapshot."""
 
     async def pair(self) -> Mapping[str, str] | None:
         """Ask for access the user grants on the device (a button press).

@@ -275,7 +275,7 @@ class EnisticClient(DeviceClient):
                 self.over_cap += 1
                 continue
             self._channels[reading.channel_id] = (_channel(reading, now), now)
-        if readings and self._listener is not None and (snapshot := self.read_latest()) is not None:
+        if readings and self._listener is not None and (snapshot := self.latest()) is not None:
             self._listener(snapshot)
 
     async def _wait_for_serial(self) -> str:

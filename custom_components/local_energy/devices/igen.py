@@ -473,7 +473,7 @@ class IgenClient(DeviceClient):
         self._pushed = (values, _now())
         self._polls_without_broadcast = 0
         self._heard.set()
-        if self._listener is not None and (snapshot := self.read_latest()) is not None:
+        if self._listener is not None and (snapshot := self.latest()) is not None:
             self._listener(snapshot)
 
     async def _wait_for_broadcast(self) -> str:
