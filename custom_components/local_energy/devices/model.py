@@ -116,7 +116,7 @@ class Channel:
     serial: str | None = None
     name: str | None = None
     controls: tuple[Control, ...] = ()
-    measured_at: float | None = None
+    measured_at: float | None = field(default=None, compare=False)
     """When a pushed channel's values were received (monotonic seconds); None for values read just now.
 
     A snapshot handed over on every datagram repeats the channels that datagram did not carry: their time
