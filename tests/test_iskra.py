@@ -234,13 +234,16 @@ async def test_a_gateway_without_its_device_list_does_not_load(
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
-async def test_the_flow_offers_the_gateways_that_answer(
-    hass: HomeAssistant, gateway: IskraGatewaySimulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    responder = IskraDiscoveryResponder([discovery_answer("SG-E1", GATEWAY_SERIAL)])
+async def answering(monkeypatch: pytest.MonkeyPatch, *answers: bytes) -> IskraDiscoveryResponder:
+    """Gateways that answer the search on 127.0.0.1, listened to for a short while."""
+    responder = IskraDiscoveryResponder(list(answers))
     await responder.start()
     monkeypatch.setattr(iskra_discovery, "PROBE_PORT", responder.port)
     monkeypatch.setattr(iskra_discovery, "LISTEN_SECONDS", 0.2)
+    return responder
+
+
+async def open_search(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
     assert result["menu_options"] == ["iskra_search", "iskra_rest", "iskra_modbus"]
@@ -248,7 +251,15 @@ async def test_the_flow_offers_the_gateways_that_answer(
         result["flow_id"], {"next_step_id": "iskra_search"}
     )
     assert result["step_id"] == "iskra_search"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "not an ip"})
+    return str(result["flow_id"])
+
+
+async def test_the_flow_offers_the_gateways_that_answer(
+    hass: HomeAssistant, gateway: IskraGatewaySimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    responder = await answering(monkeypatch, discovery_answer("SG-E1", GATEWAY_SERIAL))
+    flow_id = await open_search(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"probe_address": "not an ip"})
     assert result["errors"] == {"probe_address": "invalid_probe_address"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
     assert result["step_id"] == "iskra_rest"
@@ -264,16 +275,9 @@ async def test_the_flow_offers_the_gateways_that_answer(
 
 
 async def test_a_search_without_answers(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
-    responder = IskraDiscoveryResponder([])
-    await responder.start()
-    monkeypatch.setattr(iskra_discovery, "PROBE_PORT", responder.port)
-    monkeypatch.setattr(iskra_discovery, "LISTEN_SECONDS", 0.1)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "iskra_search"}
-    )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
+    responder = await answering(monkeypatch)
+    flow_id = await open_search(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"probe_address": "127.0.0.1"})
     assert result["errors"] == {"base": "no_gateways"}
     await responder.stop()
 
@@ -292,16 +296,9 @@ async def test_a_search_finds_a_known_gateway_at_a_new_address(
         },
     )
     entry.add_to_hass(hass)  # not set up: nothing is sent to its old address
-    responder = IskraDiscoveryResponder([discovery_answer("SG-E1", GATEWAY_SERIAL)])
-    await responder.start()
-    monkeypatch.setattr(iskra_discovery, "PROBE_PORT", responder.port)
-    monkeypatch.setattr(iskra_discovery, "LISTEN_SECONDS", 0.2)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "iskra"})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "iskra_search"}
-    )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"probe_address": "127.0.0.1"})
+    responder = await answering(monkeypatch, discovery_answer("SG-E1", GATEWAY_SERIAL))
+    flow_id = await open_search(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"probe_address": "127.0.0.1"})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: gateway.port}
     )
