@@ -397,3 +397,12 @@ async def test_without_a_fresh_broadcast_an_entry_asks_over_http(
     assert identity.model == "gl meter"
     assert meter.http_requests == ["/rpc/Sys.GetConfig"]
     await client.close()
+
+
+def test_a_p1_reader_that_sends_only_its_import_power() -> None:
+    only_import = {
+        " Actual electricity power delivered +P ": 2.1,
+        "AC_Phase-A_Voltage": 231.0,
+        "AC_Phase-A_Current ": 9.1,
+    }
+    assert parse_values(only_import)[Key.POWER] == pytest.approx(2100.0)

@@ -124,9 +124,17 @@ _P1_POWERS: Mapping[Key, tuple[tuple[str, str], ...]] = {
     Key.POWER_L3: (("c_act_power", "c_act_ret_power"),
                    ("instantaneous active power l3 +p", "instantaneous active power l3 -p")),
 }  # fmt: skip
+# Keys only a P1 reader sends: every export power, and the document's worded import powers (the
+# broadcasts' total_act_power is also a meter's signed power, so it tells nothing).
 _P1_MARKS = frozenset(
-    {"total_act_energy_lt", "total_act_ret_power", "electricity delivered to client_low tariff"}
-    | {name for pairs in _P1_POWERS.values() for _, name in pairs}
+    {"total_act_energy_lt", "electricity delivered to client_low tariff"}
+    | {
+        name
+        for pairs in _P1_POWERS.values()
+        for pair in pairs
+        for name in pair
+        if "ret" in name or " " in name
+    }
 )
 GAS_CHANNEL = "gas"
 # What a device is when only its broadcasts tell (Sys.GetConfig's type is not in them): by its keys.
