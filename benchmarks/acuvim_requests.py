@@ -12,9 +12,9 @@ import aiohttp
 
 from custom_components.local_energy.devices.acuvim import MEASUREMENTS, AcuvimClient
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.acuvim import AcuvimSimulator
 

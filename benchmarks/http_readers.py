@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 
 from custom_components.local_energy.devices.client import DeviceClient, Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.ecotracker import EcoTrackerClient
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.stromleser import StromleserClient
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.ecotracker import EcoTrackerSimulator

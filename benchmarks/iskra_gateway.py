@@ -12,9 +12,9 @@ import aiohttp
 
 from custom_components.local_energy.devices import iskra
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.iskra import IskraClient
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.iskra import IskraGatewaySimulator, Meter
 

@@ -16,9 +16,9 @@ import aiohttp
 
 from custom_components.local_energy.devices.acuvim import AcuvimClient
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.links import Framing
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.acuvim import AcuvimSimulator
 from simulators.modbus_server import SerialModbusSimulatorServer

@@ -12,8 +12,8 @@ import aiohttp
 
 from custom_components.local_energy.devices.acuvim import AcuvimClient
 from custom_components.local_energy.devices.client import DeviceClient, Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.powerpack import PowerPackClient
 from custom_components.local_energy.devices.smartme import SmartMeClient
 from custom_components.local_energy.devices.udp import UdpHub

@@ -12,8 +12,8 @@ import time
 import aiohttp
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.shelly import ShellySimulator

@@ -35,8 +35,8 @@ from custom_components.local_energy.devices import (
 from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.errors import DeviceError
 from custom_components.local_energy.devices.modbus import RegisterBlock, Registers
-from custom_components.local_energy.devices.model import MAIN_CHANNEL, Channel, ChannelKind, Snapshot
 from custom_components.local_energy.devices.payload import decode_json
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Channel, ChannelKind, Snapshot
 from simulators.ecotracker import EcoTrackerSimulator
 from simulators.enistic import CONTROLLER, Meter
 from simulators.homewizard import HomeWizardSimulator, HomeWizardV2Simulator

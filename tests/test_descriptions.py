@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from custom_components.local_energy.descriptions import SENSORS
-from custom_components.local_energy.devices.model import CONTROL_KEYS, Key
+from custom_components.local_energy.devices.keys import CONTROL_KEYS, Key
 
 STRINGS = json.loads(
     (Path(__file__).parents[1] / "custom_components" / "local_energy" / "strings.json").read_text(

@@ -179,7 +179,7 @@ async def test_diagnostics_never_show_the_token(
 
 
 def _client(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> HomeWizardClient:
-    from custom_components.local_energy.devices.model import ConnectionConfig
+    from custom_components.local_energy.devices.connection import ConnectionConfig
     from custom_components.local_energy.transports import shared_transports
 
     return HomeWizardClient(

@@ -21,19 +21,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import families
 from custom_components.local_energy.devices.client import DeviceClient
+from custom_components.local_energy.devices.errors import CommandRejected
 from custom_components.local_energy.devices.families import Family
+from custom_components.local_energy.devices.family import Timing
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.modbus import DataType, decode, encode
-from custom_components.local_energy.devices.model import (
+from custom_components.local_energy.devices.snapshot import (
     MAIN_CHANNEL,
     Channel,
     ChannelKind,
-    CommandRejected,
     Control,
     ControlKind,
     DeviceIdentity,
-    Key,
     Snapshot,
-    Timing,
     Value,
 )
 from simulators.modbus_server import ModbusSimulatorServer, RegisterMap

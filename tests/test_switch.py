@@ -12,7 +12,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.local_energy.devices.enistic import EnisticClient
-from custom_components.local_energy.devices.model import CannotConnect, ChannelKind
+from custom_components.local_energy.devices.errors import CannotConnect
+from custom_components.local_energy.devices.snapshot import ChannelKind
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from tests.conftest import refresh, setup_heard_enistic, wait_for
 from tests.registry import device_by_identifier

@@ -12,8 +12,9 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_FAMILY, DOMAIN, LOGGER
 from .coordinator import LocalEnergyCoordinator
+from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import FAMILIES
-from .devices.model import MAIN_CHANNEL, AuthenticationFailed, DeviceError, WrongDevice
+from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
 from .entity import device_info
 from .issues import async_clear_errors, async_raise_for_error, async_remove_all

@@ -48,19 +48,19 @@ from .const import (
     LOGGER,
 )
 from .devices import iskra_discovery
-from .devices.families import FAMILIES, Family, Field, announced_family
-from .devices.links import BAUD_RATES, Framing, Parity
-from .devices.model import (
+from .devices.errors import (
     ApiDisabled,
     AuthenticationFailed,
     AuthenticationRequired,
     DeviceError,
-    DeviceIdentity,
     FirmwareTooOld,
     InvalidResponse,
     UnsupportedModel,
-    continuity_offsets,
 )
+from .devices.families import FAMILIES, Family, Field, announced_family
+from .devices.invert import continuity_offsets
+from .devices.links import BAUD_RATES, Framing, Parity
+from .devices.snapshot import DeviceIdentity
 from .transports import connection_config, parse_addresses, shared_transports
 from .validation import vol
 

@@ -12,15 +12,10 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
 from .devices.client import DeviceClient
+from .devices.errors import AuthenticationFailed, DeviceError
 from .devices.families import Family
-from .devices.model import (
-    AuthenticationFailed,
-    DeviceError,
-    DeviceIdentity,
-    Snapshot,
-    apply_offsets,
-    invert_snapshot,
-)
+from .devices.invert import apply_offsets, invert_snapshot
+from .devices.snapshot import DeviceIdentity, Snapshot
 from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
 
 if TYPE_CHECKING:

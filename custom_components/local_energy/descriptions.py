@@ -27,7 +27,7 @@ from homeassistant.const import (
     UnitOfVolume,
 )
 
-from .devices.model import CONTROL_KEYS, UNITS, Key, Unit
+from .devices.keys import CONTROL_KEYS, UNITS, Key, Unit
 
 HA_UNITS: Mapping[Unit, str | None] = {
     Unit.WATT: UnitOfPower.WATT,

@@ -12,7 +12,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import LocalEnergyCoordinator
-from .devices.model import MAIN_CHANNEL, Channel, Key, Value
+from .devices.keys import Key
+from .devices.snapshot import MAIN_CHANNEL, Channel, Value
 
 type EntityFactory = Callable[[LocalEnergyCoordinator, str, Channel], Iterable[Entity]]
 

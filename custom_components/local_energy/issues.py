@@ -15,7 +15,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .devices.model import ApiDisabled, DeviceError, FirmwareTooOld, Notice, WrongDevice
+from .devices.errors import ApiDisabled, DeviceError, FirmwareTooOld, WrongDevice
+from .devices.snapshot import Notice
 
 ERROR_ISSUES: tuple[tuple[type[DeviceError], str], ...] = (
     (ApiDisabled, "api_disabled"),

@@ -11,7 +11,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
 from .descriptions import HA_UNITS, split_key
-from .devices.model import UNITS, Channel, Control, ControlKind
+from .devices.keys import UNITS
+from .devices.snapshot import Channel, Control, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
 

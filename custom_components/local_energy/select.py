@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
-from .devices.model import Channel, ControlKind
+from .devices.snapshot import Channel, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
 

@@ -12,7 +12,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
-from .devices.model import ACCUMULATED_KEYS, Channel
+from .devices.keys import ACCUMULATED_KEYS
+from .devices.snapshot import Channel
 from .entity import LocalEnergyEntity, add_channel_entities
 
 # The coordinator does the I/O; entities only read its snapshot.

@@ -11,7 +11,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
-from .devices.model import Channel, ChannelKind, ControlKind, Key
+from .devices.keys import Key
+from .devices.snapshot import Channel, ChannelKind, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
 

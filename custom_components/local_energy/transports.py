@@ -25,9 +25,9 @@ from .const import (
     DOMAIN,
 )
 from .devices.client import Transports
+from .devices.connection import ConnectionConfig
 from .devices.links import Framing, Parity, SerialLine
 from .devices.modbus import ModbusPool
-from .devices.model import ConnectionConfig
 from .devices.payload import finite
 from .devices.udp import UdpHub
 

@@ -6,7 +6,9 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
 from .coordinator import LocalEnergyCoordinator
-from .devices.model import CommandRejected, DeviceError, Key, Value
+from .devices.errors import CommandRejected, DeviceError
+from .devices.keys import Key
+from .devices.snapshot import Value
 
 
 async def write_control(

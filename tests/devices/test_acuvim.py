@@ -7,14 +7,11 @@ from pymodbus.constants import ExcCodes
 
 from custom_components.local_energy.devices.acuvim import MEASUREMENT_PLAN, AcuvimClient, MeterSettings
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.modbus import ModbusExceptionResponse, RegisterBlock, Registers
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    ConnectionConfig,
-    InvalidResponse,
-    Key,
-)
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.acuvim import AcuvimSimulator
 
 

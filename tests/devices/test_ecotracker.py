@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.ecotracker import EcoTrackerClient, parse
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    ConnectionConfig,
-    InvalidResponse,
-    Key,
-)
+from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.ecotracker import SERIAL, EcoTrackerSimulator
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.enistic import (
     EnisticClient,
     parse_datagram,
@@ -15,14 +16,9 @@ from custom_components.local_energy.devices.enistic import (
     route,
     socket_command,
 )
-from custom_components.local_energy.devices.model import (
-    CannotConnect,
-    ChannelKind,
-    CommandRejected,
-    ConnectionConfig,
-    InvalidResponse,
-    Key,
-)
+from custom_components.local_energy.devices.errors import CannotConnect, CommandRejected, InvalidResponse
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import ChannelKind
 from simulators.enistic import CONTROLLER, EnisticSimulator
 
 SOCKET = "0021ED0000041319"

@@ -5,22 +5,22 @@ from __future__ import annotations
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import (
+    ApiDisabled,
+    CannotConnect,
+    FirmwareTooOld,
+    InvalidResponse,
+    UnsupportedModel,
+)
 from custom_components.local_energy.devices.homewizard import (
     GAS_CHANNEL,
     HomeWizardClient,
     decode_hex_id,
     parse_data,
 )
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    ApiDisabled,
-    CannotConnect,
-    ConnectionConfig,
-    FirmwareTooOld,
-    InvalidResponse,
-    Key,
-    UnsupportedModel,
-)
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.homewizard import SERIAL, HomeWizardSimulator
 
 

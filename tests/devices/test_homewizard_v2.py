@@ -7,15 +7,15 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
-from custom_components.local_energy.devices.homewizard import CA_PEM, SYSTEM_EVERY, HomeWizardClient
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import (
     AuthenticationFailed,
     AuthenticationRequired,
     CannotConnect,
-    ConnectionConfig,
-    Key,
 )
+from custom_components.local_energy.devices.homewizard import CA_PEM, SYSTEM_EVERY, HomeWizardClient
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.homewizard import HomeWizardV2Simulator
 
 

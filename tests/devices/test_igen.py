@@ -10,6 +10,13 @@ import pytest
 
 from custom_components.local_energy.devices import igen
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import (
+    CannotConnect,
+    CommandRejected,
+    FirmwareTooOld,
+    InvalidResponse,
+)
 from custom_components.local_energy.devices.igen import (
     GAS_CHANNEL,
     IgenClient,
@@ -18,16 +25,8 @@ from custom_components.local_energy.devices.igen import (
     route,
     snapshot_of,
 )
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    CommandRejected,
-    ConnectionConfig,
-    FirmwareTooOld,
-    InvalidResponse,
-    Key,
-    Snapshot,
-)
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from simulators.igen import IgenDevice, IgenSimulator, packet
 from tests.conftest import free_tcp_port, free_udp_port
 

@@ -7,13 +7,11 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CommandRejected
 from custom_components.local_energy.devices.indevolt import METER_CHANNEL, IndevoltClient, config_query
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CommandRejected,
-    ConnectionConfig,
-    Key,
-)
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.indevolt import SERIAL, IndevoltSimulator
 
 

@@ -7,6 +7,15 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import (
+    AuthenticationFailed,
+    AuthenticationRequired,
+    CommandRejected,
+    EndpointMissing,
+    InvalidResponse,
+    UnsupportedModel,
+)
 from custom_components.local_energy.devices.iskra import (
     DEVICE_LIST_EVERY,
     IskraClient,
@@ -16,17 +25,8 @@ from custom_components.local_energy.devices.iskra import (
     parse_measurements,
     quantity,
 )
-from custom_components.local_energy.devices.model import (
-    AuthenticationFailed,
-    AuthenticationRequired,
-    ChannelKind,
-    CommandRejected,
-    ConnectionConfig,
-    EndpointMissing,
-    InvalidResponse,
-    Key,
-    UnsupportedModel,
-)
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import ChannelKind
 from simulators.iskra import GATEWAY_SERIAL, IskraGatewaySimulator
 
 

@@ -7,14 +7,11 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
 from custom_components.local_energy.devices.iskra_modbus import IskraModbusClient, t5, t6, t7
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    ConnectionConfig,
-    InvalidResponse,
-    Key,
-)
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.iskra_modbus import GATEWAY_ADDRESS, IskraModbusSimulator, t5_words, t7_words
 
 

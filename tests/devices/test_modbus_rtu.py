@@ -8,11 +8,13 @@ import pytest
 
 from custom_components.local_energy.devices.acuvim import AcuvimClient
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.links import Framing, Parity, SerialLine
-from custom_components.local_energy.devices.model import MAIN_CHANNEL, CannotConnect, ConnectionConfig
 from custom_components.local_energy.devices.powerpack import PowerPackClient
 from custom_components.local_energy.devices.smartme import SmartMeClient
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.acuvim import AcuvimSimulator
 from simulators.modbus_server import ModbusSimulatorServer, SerialModbusSimulatorServer
 from simulators.powerpack import PowerPackSimulator

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    Channel,
-    ChannelKind,
-    Key,
-    Snapshot,
-    invert_snapshot,
-)
+from custom_components.local_energy.devices.invert import invert_snapshot
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Channel, ChannelKind, Snapshot
 
 
 def test_invert_flips_power_and_swaps_every_counter_pair() -> None:

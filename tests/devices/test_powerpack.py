@@ -10,16 +10,13 @@ from pymodbus.constants import ExcCodes
 
 from custom_components.local_energy.devices import powerpack
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CannotConnect, CommandRejected
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import ModbusExceptionResponse, ModbusWriteRejected
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    CommandRejected,
-    ConnectionConfig,
-    Key,
-)
 from custom_components.local_energy.devices.powerpack import REG_TARGET_POWER, PowerPackClient
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.modbus_server import RegisterMap
 from simulators.powerpack import PowerPackSimulator
 

@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
 from custom_components.local_energy.devices.http import HttpEndpoint, HttpTransport, basic_credentials
 from custom_components.local_energy.devices.iskra import IskraClient
-from custom_components.local_energy.devices.model import ConnectionConfig
 from custom_components.local_energy.devices.shelly import ShellyClient
 from simulators.http_server import HttpSimulatorServer
 

@@ -8,18 +8,18 @@ import pytest
 
 from custom_components.local_energy.devices import contract
 from custom_components.local_energy.devices.client import Transports
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import (
     AuthenticationFailed,
     AuthenticationRequired,
     CommandRejected,
-    ConnectionConfig,
     InvalidResponse,
-    Key,
     UnsupportedModel,
     WrongDevice,
 )
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.shelly import MODELS, ShellyClient, parse_info
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 
 MAC = "aabbccddeeff"

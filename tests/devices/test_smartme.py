@@ -8,13 +8,11 @@ import pytest
 
 from custom_components.local_energy.devices import smartme
 from custom_components.local_energy.devices.client import Transports
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CommandRejected,
-    ConnectionConfig,
-    Key,
-)
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CommandRejected
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.smartme import ALL_PHASES, METER_PLAN, PER_PHASE, SmartMeClient
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.smartme import SmartMeSimulator
 
 

@@ -6,14 +6,10 @@ import pytest
 
 from custom_components.local_energy.devices import stromleser
 from custom_components.local_energy.devices.client import Transports
-from custom_components.local_energy.devices.model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    ConnectionConfig,
-    InvalidResponse,
-    Key,
-    WrongDevice,
-)
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse, WrongDevice
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from custom_components.local_energy.devices.stromleser import StromleserClient, parse, parse_value
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
 

@@ -10,9 +10,11 @@ import pytest
 
 from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.enistic import EnisticClient
 from custom_components.local_energy.devices.igen import IgenClient
-from custom_components.local_energy.devices.model import MAIN_CHANNEL, ConnectionConfig, Key
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from simulators.igen import IgenDevice, IgenSimulator
 from tests.conftest import free_udp_port

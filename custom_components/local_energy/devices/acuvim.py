@@ -12,20 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import ModbusDeviceClient
+from .errors import CannotConnect, InvalidResponse
+from .family import Timing
+from .keys import Key
 from .modbus import DataType, Registers, plan_reads
-from .model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    Channel,
-    ChannelKind,
-    DeviceIdentity,
-    InvalidResponse,
-    Key,
-    Snapshot,
-    Timing,
-    Value,
-)
 from .payload import total
+from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
 
 VENDOR = "Accuenergy"
 MODEL = "Acuvim II"

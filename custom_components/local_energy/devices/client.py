@@ -8,19 +8,13 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from .connection import ConnectionConfig
 from .contract import ValueGuard, guard_setpoint
+from .errors import CommandRejected
+from .family import Timing
+from .keys import Key
 from .modbus import ModbusConnection, ModbusPool
-from .model import (
-    CommandRejected,
-    ConnectionConfig,
-    Control,
-    DeviceIdentity,
-    Key,
-    Notice,
-    Snapshot,
-    Timing,
-    Value,
-)
+from .snapshot import Control, DeviceIdentity, Notice, Snapshot, Value
 from .udp import UdpHub
 
 type PushListener = Callable[[Snapshot], None]

@@ -25,7 +25,7 @@ from typing import Any
 from .errors import CommandRejected
 from .integrator import EnergyIntegrator
 from .keys import KEYS, MAX_POWER_W, Key, KeySpec, ValueKind
-from .model import Channel, Control, ControlKind, Snapshot, Value
+from .snapshot import Channel, Control, ControlKind, Snapshot, Value
 
 _LOGGER = logging.getLogger(__name__)
 

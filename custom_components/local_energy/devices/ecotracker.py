@@ -10,21 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import DeviceClient
+from .errors import CannotConnect, InvalidResponse
+from .family import Timing
 from .http import HttpEndpoint, HttpTransport
-from .model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    Channel,
-    ChannelKind,
-    DeviceIdentity,
-    InvalidResponse,
-    Key,
-    Snapshot,
-    Timing,
-    Value,
-    is_number,
-)
+from .keys import Key
 from .payload import number, total
+from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value, is_number
 
 VENDOR = "everHome"
 MODEL = "EcoTracker"

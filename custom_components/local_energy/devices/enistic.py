@@ -14,20 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import DeviceClient, PushListener
-from .model import (
-    CannotConnect,
-    Channel,
-    ChannelKind,
-    CommandRejected,
-    Control,
-    ControlKind,
-    DeviceIdentity,
-    InvalidResponse,
-    Key,
-    Snapshot,
-    Timing,
-    Value,
-)
+from .errors import CannotConnect, CommandRejected, InvalidResponse
+from .family import Timing
+from .keys import Key
+from .snapshot import Channel, ChannelKind, Control, ControlKind, DeviceIdentity, Snapshot, Value
 from .udp import Address, OncePerMinute, Subscription
 
 _LOGGER = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .model import DeviceIdentity
+    from .snapshot import DeviceIdentity
 
 
 class DeviceError(Exception):

@@ -15,26 +15,21 @@ from importlib import resources
 from typing import Any, ClassVar
 
 from .client import DeviceClient
-from .http import HttpEndpoint, HttpTransport
-from .model import (
-    MAIN_CHANNEL,
+from .errors import (
     ApiDisabled,
     AuthenticationFailed,
     AuthenticationRequired,
     CannotConnect,
-    Channel,
-    ChannelKind,
-    DeviceIdentity,
     EndpointMissing,
     FirmwareTooOld,
     InvalidResponse,
-    Key,
-    Snapshot,
-    Timing,
     UnsupportedModel,
-    Value,
 )
+from .family import Timing
+from .http import HttpEndpoint, HttpTransport
+from .keys import Key
 from .payload import number, total
+from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
 
 _LOGGER = logging.getLogger(__name__)
 

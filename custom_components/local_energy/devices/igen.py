@@ -21,28 +21,30 @@ from typing import Any
 import aiohttp
 
 from .client import DeviceClient, PushListener
-from .http import HttpEndpoint, HttpTransport
-from .model import (
-    MAIN_CHANNEL,
+from .errors import (
     AuthenticationRequired,
     CannotConnect,
-    Channel,
-    ChannelKind,
     CommandRejected,
-    Control,
-    ControlKind,
     DeviceError,
-    DeviceIdentity,
     EndpointMissing,
     FirmwareTooOld,
     InvalidResponse,
-    Key,
+)
+from .family import Timing
+from .http import HttpEndpoint, HttpTransport
+from .keys import Key
+from .payload import decode_json, total
+from .snapshot import (
+    MAIN_CHANNEL,
+    Channel,
+    ChannelKind,
+    Control,
+    ControlKind,
+    DeviceIdentity,
     Notice,
     Snapshot,
-    Timing,
     Value,
 )
-from .payload import decode_json, total
 from .udp import Address, OncePerMinute, Subscription
 
 _LOGGER = logging.getLogger(__name__)

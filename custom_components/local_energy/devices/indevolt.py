@@ -15,22 +15,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import DeviceClient
+from .errors import CommandRejected, InvalidResponse
+from .family import Timing
 from .http import HttpEndpoint, HttpTransport
-from .model import (
+from .keys import Key
+from .payload import finite, number, total
+from .snapshot import (
     MAIN_CHANNEL,
     Channel,
     ChannelKind,
-    CommandRejected,
     Control,
     ControlKind,
     DeviceIdentity,
-    InvalidResponse,
-    Key,
     Snapshot,
-    Timing,
     Value,
 )
-from .payload import finite, number, total
 
 VENDOR = "INDEVOLT"
 DEFAULT_PORT = 8080

@@ -17,27 +17,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import DeviceClient
-from .http import HttpEndpoint, HttpTransport, basic_credentials
-from .model import (
-    MAIN_CHANNEL,
+from .errors import (
     ApiDisabled,
     AuthenticationFailed,
     AuthenticationRequired,
+    CommandRejected,
+    EndpointMissing,
+    InvalidResponse,
+    UnsupportedModel,
+)
+from .family import Timing
+from .http import HttpEndpoint, HttpTransport, basic_credentials
+from .keys import Key
+from .payload import total
+from .snapshot import (
+    MAIN_CHANNEL,
     Channel,
     ChannelKind,
-    CommandRejected,
     Control,
     ControlKind,
     DeviceIdentity,
-    EndpointMissing,
-    InvalidResponse,
-    Key,
     Snapshot,
-    Timing,
-    UnsupportedModel,
     Value,
 )
-from .payload import total
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,21 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import ModbusDeviceClient
+from .errors import CannotConnect, InvalidResponse
+from .family import Timing
+from .keys import SWAPPED_ON_INVERT, Key
 from .modbus import DataType, ModbusExceptionResponse, RegisterBlock, Registers
-from .model import (
-    MAIN_CHANNEL,
-    SWAPPED_ON_INVERT,
-    CannotConnect,
-    Channel,
-    ChannelKind,
-    DeviceIdentity,
-    InvalidResponse,
-    Key,
-    Snapshot,
-    Timing,
-    Value,
-)
 from .payload import total
+from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
 
 VENDOR = "Iskra"
 DEFAULT_PORT = 10001

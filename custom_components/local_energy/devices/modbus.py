@@ -14,8 +14,8 @@ from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 from pymodbus.pdu import ExceptionResponse, ModbusPDU
 
+from .errors import CannotConnect, CommandRejected, InvalidResponse
 from .links import Framing, ModbusLink
-from .model import CannotConnect, CommandRejected, InvalidResponse
 
 _LOGGER = logging.getLogger(__name__)
 

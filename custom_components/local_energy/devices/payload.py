@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .errors import InvalidResponse
-from .model import is_number
+from .snapshot import is_number
 
 MAX_BODY_BYTES = 1_000_000
 """The largest JSON document read from a device (the biggest real answer is a few kB)."""

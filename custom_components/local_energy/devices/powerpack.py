@@ -16,22 +16,21 @@ import math
 from typing import Any
 
 from .client import ModbusDeviceClient
+from .errors import CannotConnect, CommandRejected
+from .family import Timing
+from .keys import Key
 from .modbus import DataType, ModbusExceptionResponse, Registers, encode
-from .model import (
+from .payload import total
+from .snapshot import (
     MAIN_CHANNEL,
-    CannotConnect,
     Channel,
     ChannelKind,
-    CommandRejected,
     Control,
     ControlKind,
     DeviceIdentity,
-    Key,
     Snapshot,
-    Timing,
     Value,
 )
-from .payload import total
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -21,26 +21,22 @@ from typing import Any
 import aiohttp
 
 from .client import DeviceClient
+from .errors import AuthenticationRequired, CommandRejected, InvalidResponse, UnsupportedModel, WrongDevice
+from .family import Timing
 from .http import HttpEndpoint, HttpTransport, basic_credentials
-from .model import (
+from .keys import Key
+from .payload import number, parsing, total
+from .snapshot import (
     MAIN_CHANNEL,
-    AuthenticationRequired,
     Channel,
     ChannelKind,
-    CommandRejected,
     Control,
     ControlKind,
     DeviceIdentity,
-    InvalidResponse,
-    Key,
     Snapshot,
-    Timing,
-    UnsupportedModel,
     Value,
-    WrongDevice,
     is_number,
 )
-from .payload import number, parsing, total
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -23,21 +23,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import ModbusDeviceClient
+from .errors import CommandRejected
+from .family import Timing
+from .keys import Key
 from .modbus import DataType, ModbusExceptionResponse, Registers, encode, plan_reads
-from .model import (
+from .payload import total
+from .snapshot import (
     MAIN_CHANNEL,
     Channel,
     ChannelKind,
-    CommandRejected,
     Control,
     ControlKind,
     DeviceIdentity,
-    Key,
     Snapshot,
-    Timing,
     Value,
 )
-from .payload import total
 
 VENDOR = "smart-me"
 DEFAULT_PORT = 502

@@ -16,21 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import DeviceClient
+from .errors import CannotConnect, InvalidResponse, WrongDevice
+from .family import Timing
 from .http import HttpEndpoint, HttpTransport, RateLimited
-from .model import (
-    MAIN_CHANNEL,
-    CannotConnect,
-    Channel,
-    ChannelKind,
-    DeviceIdentity,
-    InvalidResponse,
-    Key,
-    Snapshot,
-    Timing,
-    Value,
-    WrongDevice,
-)
+from .keys import Key
 from .payload import total
+from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
 
 _LOGGER = logging.getLogger(__name__)
 

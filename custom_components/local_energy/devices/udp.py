@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .model import CannotConnect
+from .errors import CannotConnect
 
 _LOGGER = logging.getLogger(__name__)
 
