@@ -16,7 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from benchmarks import harness
 from benchmarks.harness import home_assistant, p50_p99_ms
 from custom_components.local_energy.const import CONF_UPDATE_INTERVAL, DOMAIN
-from custom_components.local_energy.devices.enistic import EnisticClient, parse_datagram
+from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.devices.enistic import parse_datagram
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from tests.conftest import enistic_entry, free_udp_port
 
@@ -54,7 +55,7 @@ async def latency(period: float) -> tuple[float, float, int]:
         hass = await home_assistant(stack)
         simulator = EnisticSimulator(free_udp_port())
         await simulator.start()
-        entry = await add_entry(hass, simulator, EnisticClient.timing.minimum_interval, CONTROLLER)
+        entry = await add_entry(hass, simulator, enistic.FAMILY.timing.minimum_interval, CONTROLLER)
         simulator.meters = simulator.meters[:1]
         sent_at: dict[str, float] = {}
         delays: list[float] = []

@@ -28,7 +28,7 @@ async def home_assistant(stack: AsyncExitStack) -> HomeAssistant:
     It gets a plain HTTP session (the bare harness has no network stack for Home Assistant's own) and
     listens for IGEN discovery on a free port rather than 8088.
     """
-    discovery.IGEN_PORT = free_udp_port()
+    discovery.LISTEN_PORTS["igen"] = free_udp_port()
     hass = await stack.enter_async_context(async_test_home_assistant())
     hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
     session = await stack.enter_async_context(aiohttp.ClientSession())

@@ -16,7 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from benchmarks import harness
 from benchmarks.harness import home_assistant, p50_p99_ms
 from custom_components.local_energy.const import CONF_PUSH_PORT, CONF_UPDATE_INTERVAL, DOMAIN
-from custom_components.local_energy.devices.igen import IgenClient, parse_packet, parse_values
+from custom_components.local_energy.devices import igen
+from custom_components.local_energy.devices.igen import parse_packet, parse_values
 from simulators.igen import IgenDevice, IgenSimulator
 from tests.conftest import free_udp_port
 
@@ -39,7 +40,7 @@ def parse_rate() -> float:
 
 
 async def start(
-    stack: AsyncExitStack, port: int, interval: float = IgenClient.timing.minimum_interval
+    stack: AsyncExitStack, port: int, interval: float = igen.FAMILY.timing.minimum_interval
 ) -> tuple[HomeAssistant, IgenSimulator, list[MockConfigEntry]]:
     hass = await home_assistant(stack)
     simulator = IgenSimulator(port, [IgenDevice("meter", serial(n)) for n in range(METERS)])
@@ -131,7 +132,7 @@ async def main() -> None:
         f"IGEN: {METERS} meters every {PERIOD * 1000:.0f} ms, entries at the 0.15 s minimum: "
         f"datagram -> state p50 {p50:.1f} ms, p99 {p99:.1f} ms ({count} samples)"
     )
-    for interval in (IgenClient.timing.minimum_interval, IgenClient.timing.default_interval):
+    for interval in (igen.FAMILY.timing.minimum_interval, igen.FAMILY.timing.default_interval):
         idle, busy, sent, received = await cpu_share(interval)
         print(
             f"IGEN: {METERS} meters every {PERIOD * 1000:.0f} ms, entries at {interval:g} s "

@@ -17,6 +17,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.local_energy import discovery
 from custom_components.local_energy.const import (
     CONF_COMMAND_PORT,
     CONF_FAMILY,
@@ -51,8 +52,8 @@ def _custom_integrations(
     An IGEN entry first listens 1.5 s for a broadcast before it asks over HTTP. Most tests freeze the
     clock, so those seconds would never pass: here the entry does not wait. The tests of that wait set it.
     """
-    monkeypatch.setattr("custom_components.local_energy.discovery.IGEN_PORT", free_udp_port())
-    monkeypatch.setattr("custom_components.local_energy.discovery.ENISTIC_PORT", free_udp_port())
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "igen", free_udp_port())
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "enistic", free_udp_port())
     monkeypatch.setattr("custom_components.local_energy.devices.igen.BROADCAST_WAIT", 0.0)
 
 

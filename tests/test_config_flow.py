@@ -22,7 +22,8 @@ from custom_components.local_energy.const import (
     DOMAIN,
 )
 from custom_components.local_energy.devices import enistic
-from custom_components.local_energy.devices.families import FAMILIES, Field
+from custom_components.local_energy.devices.families import BY_ID
+from custom_components.local_energy.devices.family import Field
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
@@ -328,7 +329,7 @@ async def test_options_refuse_an_interval_below_the_minimum(
 
 def test_credential_fields_use_home_assistant_keys() -> None:
     """Families with authentication (Shelly, Iskra, IGEN) ask for username and a masked password."""
-    schema = _schema(FAMILIES["homewizard"], (Field.USERNAME, Field.PASSWORD), with_host=False)
+    schema = _schema(BY_ID["homewizard"], (Field.USERNAME, Field.PASSWORD), with_host=False)
     assert [str(key) for key in schema.schema] == [CONF_USERNAME, CONF_PASSWORD]
     assert schema({CONF_USERNAME: "admin", CONF_PASSWORD: "pw"}) == {
         CONF_USERNAME: "admin",

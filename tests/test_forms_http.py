@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +28,21 @@ async def smartme_pico() -> Any:
 
 FLOWS = "/api/config/config_entries/flow"
 OPTIONS = "/api/config/config_entries/options/flow"
-MENU = [family.id for family in FAMILIES.values() if family.variant_of is None]
+MENU = [
+    "shelly",
+    "homewizard",
+    "ecotracker",
+    "stromleser",
+    "igen",
+    "indevolt",
+    "smartme",
+    "iskra",
+    "enistic",
+    "acuvim",
+    "powerpack",
+]
+"""The menu option ids are part of the interface (automations and guides name them): they never change."""
+STRINGS = json.loads((Path(__file__).parents[1] / "custom_components/local_energy/strings.json").read_text())
 
 
 async def post(client: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +62,19 @@ async def test_the_menu_lists_every_family(client: Any) -> None:
     menu = await post(client, FLOWS, {"handler": DOMAIN})
     assert menu["type"] == "menu"
     assert menu["menu_options"] == MENU
+    assert [family.id for family in FAMILIES if family.variant_of is None] == MENU
+
+
+async def test_the_ways_to_reach_a_family_are_a_menu(client: Any) -> None:
+    for submenu, options in {
+        "iskra": ["iskra_search", *SUBMENUS["iskra"]],
+        "acuvim": SUBMENUS["acuvim"],
+    }.items():
+        menu = await post(client, FLOWS, {"handler": DOMAIN})
+        result = await post(client, f"{FLOWS}/{menu['flow_id']}", {"next_step_id": submenu})
+        assert result["type"] == "menu"
+        assert result["menu_options"] == list(options)
+        assert set(options) <= set(STRINGS["config"]["step"][submenu]["menu_options"])
 
 
 SUBMENUS = {"iskra": ("iskra_rest", "iskra_modbus"), "acuvim": ("acuvim_network", "acuvim_serial")}
@@ -67,6 +96,7 @@ async def test_every_family_form_serializes(client: Any, option: str) -> None:
     names = [field["name"] for field in result["data_schema"]]
     assert "host" in names
     assert all("selector" in field or "type" in field for field in result["data_schema"])
+    assert set(names) <= set(STRINGS["config"]["step"][option]["data"]), "every field has a label"
 
 
 async def test_a_refused_setting_comes_back_as_a_form_error(client: Any) -> None:

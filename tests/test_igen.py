@@ -55,7 +55,7 @@ def meter_entry(simulator: IgenSimulator) -> MockConfigEntry:
 
 async def test_discovered_by_listening(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_udp_port()
-    monkeypatch.setattr(discovery, "IGEN_PORT", port)
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "igen", port)
     simulator = IgenSimulator(port)
     await simulator.start()
     assert await async_setup_component(hass, DOMAIN, {})
@@ -153,7 +153,7 @@ async def test_discovery_port_taken(
 ) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as blocker:
         blocker.bind(("0.0.0.0", 0))  # without SO_REUSEPORT: the port cannot be shared
-        monkeypatch.setattr(discovery, "IGEN_PORT", blocker.getsockname()[1])
+        monkeypatch.setitem(discovery.LISTEN_PORTS, "igen", blocker.getsockname()[1])
         assert await async_setup_component(hass, DOMAIN, {})
     assert "Cannot listen for IGEN broadcasts" in caplog.text
 

@@ -171,7 +171,7 @@ async def test_unload_leaves_nothing_behind(
     await hass.async_block_till_done()
     assert len(transports.modbus) == 0
     assert all(entry.state is ConfigEntryState.NOT_LOADED for entry in entries)
-    discovery_port = discovery.IGEN_PORT
+    discovery_port = discovery.LISTEN_PORTS["igen"]
     assert transports.udp.listening(discovery_port)  # discovery listens as long as Home Assistant runs
     await hass.async_stop(force=True)
     assert not transports.udp.listening(discovery_port)
@@ -194,7 +194,7 @@ async def test_an_enistic_controller_heard_is_discovered(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = free_udp_port()
-    monkeypatch.setattr(discovery, "ENISTIC_PORT", port)
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "enistic", port)
     controller = EnisticSimulator(port)
     await controller.start()
     assert await async_setup_component(hass, DOMAIN, {})
@@ -219,7 +219,7 @@ async def test_adding_by_hand_takes_over_a_discovered_flow(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = free_udp_port()
-    monkeypatch.setattr(discovery, "ENISTIC_PORT", port)
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "enistic", port)
     controller = EnisticSimulator(port)
     await controller.start()
     assert await async_setup_component(hass, DOMAIN, {})
@@ -251,7 +251,7 @@ async def test_a_controller_that_moved_is_followed(
     clock = [100.0]
     monkeypatch.setattr(udp, "_now", lambda: clock[0])
     port = free_udp_port()
-    monkeypatch.setattr(discovery, "ENISTIC_PORT", port)
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "enistic", port)
     controller = EnisticSimulator(port)
     await controller.start()
     assert await async_setup_component(hass, DOMAIN, {})

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     do_adhoc_statistics,
 )
 
+from custom_components.local_energy import discovery
 from custom_components.local_energy.const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL
 from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import free_udp_port, homewizard_entry, setup_entry
@@ -31,7 +32,7 @@ def _custom_integrations(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """As in conftest, with the recorder set up before Home Assistant (it must come first)."""
-    monkeypatch.setattr("custom_components.local_energy.discovery.IGEN_PORT", free_udp_port())
+    monkeypatch.setitem(discovery.LISTEN_PORTS, "igen", free_udp_port())
 
 
 async def run(hass: HomeAssistant, simulator: HomeWizardSimulator, entry: MockConfigEntry) -> None:

@@ -278,7 +278,7 @@ async def test_a_search_without_answers(hass: HomeAssistant, monkeypatch: pytest
     responder = await answering(monkeypatch)
     flow_id = await open_search(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, {"probe_address": "127.0.0.1"})
-    assert result["errors"] == {"base": "no_gateways"}
+    assert result["errors"] == {"base": "no_devices_found"}
     await responder.stop()
 
 

@@ -21,9 +21,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import families
 from custom_components.local_energy.devices.client import DeviceClient
+from custom_components.local_energy.devices.connection import Settings
 from custom_components.local_energy.devices.errors import CommandRejected
-from custom_components.local_energy.devices.families import Family
-from custom_components.local_energy.devices.family import Timing
+from custom_components.local_energy.devices.family import Family, Timing, Transport
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.modbus import DataType, decode, encode
 from custom_components.local_energy.devices.snapshot import (
@@ -46,8 +46,6 @@ ENTITY = "number.test_setpoint_device_target_power_charge_discharge"
 
 class SetpointClient(DeviceClient):
     """A device with one int16 setpoint register, in W."""
-
-    timing = Timing(default_interval=1.0, minimum_interval=1.0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +78,8 @@ async def device(monkeypatch: pytest.MonkeyPatch) -> AsyncGenerator[RegisterMap]
     server = ModbusSimulatorServer({1: registers})
     await server.start()
     registers.port = server.port  # type: ignore[attr-defined]
-    monkeypatch.setitem(families.FAMILIES, "setpoint", Family("setpoint", "Setpoint", SetpointClient, 502))
+    family = Family("setpoint", "Setpoint", SetpointClient, Transport.MODBUS, 502, Timing(1.0, 1.0), Settings)
+    monkeypatch.setitem(families.BY_ID, "setpoint", family)  # type: ignore[index]
     yield registers
     await server.stop()
 

@@ -119,7 +119,7 @@ async def test_unreachable_pico_is_explained(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_configure(
         await form(hass, "smartme"), {CONF_HOST: HOST, CONF_PORT: 1, CONF_UNIT_ID: 1, "max_current": 16}
     )
-    assert result["errors"] == {"base": "smartme_cannot_connect"}
+    assert result["errors"] == {"base": "cannot_connect"}
 
 
 async def test_pico_current(hass: HomeAssistant, pico: SmartMeSimulator) -> None:
@@ -226,4 +226,4 @@ async def test_settings_must_be_finite_and_in_range(
     if not math.isnan(value):  # once per family: the same form accepts a valid number (then finds no device)
         return
     result = await hass.config_entries.flow.async_configure(flow_id, fields | {setting: 16})
-    assert result["errors"] == {"base": f"{'smartme_' if family == 'smartme' else ''}cannot_connect"}
+    assert result["errors"] == {"base": "cannot_connect"}

@@ -13,12 +13,12 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_FAMILY, DOMAIN, LOGGER
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
-from .devices.families import FAMILIES
+from .devices.families import BY_ID
 from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
 from .entity import device_info
 from .issues import async_clear_errors, async_raise_for_error, async_remove_all
-from .transports import connection_config, shared_transports
+from .transports import make_client
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
@@ -35,8 +35,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
     """Identify the device, fetch its first snapshot, then set up the platforms."""
-    family = FAMILIES[entry.data[CONF_FAMILY]]
-    client = family.client(connection_config(entry.data, entry.options), shared_transports(hass))
+    family = BY_ID[entry.data[CONF_FAMILY]]
+    client = make_client(hass, family, entry.data, entry.options)
     try:
         identity = await client.identify()
         if entry.unique_id is not None and identity.serial != entry.unique_id:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -47,7 +48,6 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .devices import iskra_discovery
 from .devices.errors import (
     ApiDisabled,
     AuthenticationFailed,
@@ -57,11 +57,12 @@ from .devices.errors import (
     InvalidResponse,
     UnsupportedModel,
 )
-from .devices.families import FAMILIES, Family, Field, announced_family
+from .devices.families import BY_ID, FAMILIES, announced_family, variants
+from .devices.family import Asked, Family, Field, Setting, format_addresses, parse_addresses
 from .devices.invert import continuity_offsets
 from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.snapshot import DeviceIdentity
-from .transports import connection_config, parse_addresses, shared_transports
+from .transports import make_client
 from .validation import vol
 
 PAIRING_TIMEOUT = 60.0
@@ -88,18 +89,6 @@ class _FiniteNumberSelector(NumberSelector):
         return value
 
 
-def _setting(default: float, minimum: float, maximum: float, unit: str) -> tuple[float, Any]:
-    config = NumberSelectorConfig(
-        min=minimum, max=maximum, step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-    )
-    return default, _FiniteNumberSelector(config)
-
-
-_SETTING_FIELDS: dict[Field, tuple[float, Any]] = {
-    Field.MAX_CURRENT: _setting(16, 6, 80, "A"),
-    Field.RATED_POWER: _setting(100, 1, 10000, "kW"),
-    Field.PHASE_CHANGE_MINUTES: _setting(10, 1, 120, "min"),
-}
 _FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
     (ApiDisabled, "api_not_enabled"),
     (AuthenticationFailed, "invalid_auth"),
@@ -126,6 +115,11 @@ _LINE_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
     Field.BYTESIZE: _choice(Field.BYTESIZE, ["7", "8"], "8"),
     Field.STOPBITS: _choice(Field.STOPBITS, ["1", "2"], "1"),
 }
+_PLAIN_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
+    Field.USERNAME: (vol.Optional(CONF_USERNAME), str),
+    Field.PASSWORD: (vol.Optional(CONF_PASSWORD), _PASSWORD),
+    Field.SERIAL: (vol.Required(CONF_SERIAL), str),
+}
 
 
 def serial_ports() -> list[str]:
@@ -140,30 +134,34 @@ async def _serial_port_choices(hass: HomeAssistant) -> list[SelectOptionDict]:
     return [SelectOptionDict(value=port, label=port) for port in ports]
 
 
-def _field_schema(family: Family, field: Field) -> tuple[vol.Marker, Any]:
+def _field_schema(family: Family[Any], field: Field) -> tuple[vol.Marker, Any]:
     if field is Field.PORT:
         return vol.Required(CONF_PORT, default=family.default_port), vol.All(_PORT, vol.Coerce(int))
     if field is Field.UNIT_ID:
         return vol.Required(CONF_UNIT_ID, default=family.default_unit_id), vol.All(_UNIT_ID, vol.Coerce(int))
-    if field in _SETTING_FIELDS:
-        default, selector = _SETTING_FIELDS[field]
-        return vol.Required(field.value, default=default), selector
     if field in _LINE_FIELDS:
         return _LINE_FIELDS[field]
     return _PLAIN_FIELDS[field]
 
 
-_PLAIN_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
-    Field.USERNAME: (vol.Optional(CONF_USERNAME), str),
-    Field.PASSWORD: (vol.Optional(CONF_PASSWORD), _PASSWORD),
-    Field.SERIAL: (vol.Required(CONF_SERIAL), str),
-    Field.MEMBERS: (vol.Required(Field.MEMBERS.value, default="33"), str),
-}
+def _setting_schema(setting: Setting) -> tuple[vol.Marker, Any]:
+    """A setting's field: addresses as text (checked on submit), a number within its bounds."""
+    if isinstance(setting.default, tuple):
+        return vol.Required(setting.name, default=format_addresses(setting.default)), str
+    config = NumberSelectorConfig(
+        min=setting.minimum,
+        max=setting.maximum,
+        step=setting.step,
+        unit_of_measurement=setting.unit,
+        mode=NumberSelectorMode.BOX,
+    )
+    return vol.Required(setting.name, default=setting.default), _FiniteNumberSelector(config)
 
 
 def _schema(
-    family: Family,
+    family: Family[Any],
     fields: tuple[Field, ...],
+    settings: tuple[Setting, ...] = (),
     *,
     with_host: bool = True,
     found: list[SelectOptionDict] | None = None,
@@ -179,7 +177,45 @@ def _schema(
     elif with_host:
         schema[vol.Required(CONF_HOST)] = str
     schema.update(_field_schema(family, field) for field in fields)
+    schema.update(_setting_schema(setting) for setting in settings)
     return vol.Schema(schema)
+
+
+def _setting_errors(family: Family[Any], user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Settings the form cannot check itself: a list of addresses must parse."""
+    errors: dict[str, str] = {}
+    for setting in family.declared_settings(Asked.SETUP):
+        if setting.addresses:
+            try:
+                parse_addresses(str(user_input.get(setting.name, "")))
+            except ValueError:
+                errors[setting.name] = f"invalid_{setting.name}"
+    return errors
+
+
+class _Step(StrEnum):
+    MENU = "menu"
+    SEARCH = "search"
+    CONNECTION = "connection"
+
+
+def _steps() -> dict[str, tuple[_Step, Family[Any]]]:
+    """Every step the family menu leads to, by its id (the menu option ids), derived from the declarations.
+
+    A family reached in one way gets its connection form; one reached in several ways (or found by a
+    search) gets a menu of them first.
+    """
+    steps: dict[str, tuple[_Step, Family[Any]]] = {}
+    for family in FAMILIES:
+        if family.variant_of is None and (family.probe or len(variants(family)) > 1):
+            steps[family.id] = (_Step.MENU, family)
+        if family.probe:
+            steps[f"{family.id}_search"] = (_Step.SEARCH, family)
+        steps[family.choice] = (_Step.CONNECTION, family)
+    return steps
+
+
+STEPS = _steps()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,12 +228,12 @@ class _Identified:
     needs_credentials: bool = False
 
 
-async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]) -> _Identified:
+async def _identify(hass: HomeAssistant, family: Family[Any], data: Mapping[str, Any]) -> _Identified:
     """Connect, ask the device who it is and, when it is polled, read it once (its data API works too)."""
-    client = family.client(connection_config(data), shared_transports(hass))
+    client = make_client(hass, family, data)
     try:
         identity = await client.identify()
-        if not client.timing.push:
+        if not family.timing.push:
             await client.read()
         return _Identified(identity=identity)
     except AuthenticationRequired as err:
@@ -205,7 +241,7 @@ async def _identify(hass: HomeAssistant, family: Family, data: Mapping[str, Any]
     except DeviceError as err:
         LOGGER.debug("Identifying a %s device at %s failed: %s", family.name, data.get(CONF_HOST), err)
         error = next(key for kind, key in _FORM_ERRORS if isinstance(err, kind))
-        return _Identified(error=family.cannot_connect_error if error == "cannot_connect" else error)
+        return _Identified(error=error)
     except Exception:  # noqa: BLE001 - anything else is a bug to report, not a reason to crash the flow
         LOGGER.exception("Unexpected error while identifying a %s device", family.name)
         return _Identified(error="unknown")
@@ -221,14 +257,6 @@ def _is_ipv4(address: str) -> bool:
     return True
 
 
-def _valid_addresses(user_input: Mapping[str, Any]) -> bool:
-    try:
-        parse_addresses(str(user_input.get(Field.MEMBERS.value, "")))
-    except ValueError:
-        return False
-    return True
-
-
 def _title(identity: DeviceIdentity) -> str:
     return identity.name or f"{identity.model} {identity.serial}"
 
@@ -239,11 +267,11 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
 
     def __init__(self) -> None:
-        self._family: Family = FAMILIES["homewizard"]
+        self._family: Family[Any] = FAMILIES[0]  # replaced by the family chosen or discovered
         self._data: dict[str, Any] = {}
         self._identity: DeviceIdentity | None = None
         self._found: list[SelectOptionDict] | None = None
-        """Devices a search found, offered as the host (Iskra gateways that answered the probe)."""
+        """Devices a search found, offered as the host (those that answered the family's probe)."""
         self._needs_credentials = False
         self._pairing: asyncio.Task[Mapping[str, str] | None] | None = None
 
@@ -256,32 +284,23 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Offer the families."""
         return self.async_show_menu(
-            step_id="user", menu_options=[f.id for f in FAMILIES.values() if f.variant_of is None]
+            step_id="user", menu_options=[f.id for f in FAMILIES if f.variant_of is None]
         )
 
-    async def async_step_shelly(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A Shelly meter or plug."""
-        return await self._async_step_family("shelly", user_input)
-
-    async def async_step_homewizard(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A HomeWizard P1 meter."""
-        return await self._async_step_family("homewizard", user_input)
-
-    async def async_step_ecotracker(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An everHome EcoTracker IR reader."""
-        return await self._async_step_family("ecotracker", user_input)
-
-    async def async_step_stromleser(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A stromleser.one IR reader."""
-        return await self._async_step_family("stromleser", user_input)
-
-    async def async_step_igen(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An IGEN / SOLARMAN meter, reader or plug."""
-        return await self._async_step_family("igen", user_input)
+    async def _async_step_chosen(self, step_id: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """A step the family menu leads to: the ways to reach a family, its search, or its form."""
+        kind, family = STEPS[step_id]
+        if kind is _Step.MENU:
+            options = [f"{family.id}_search"] if family.probe else []
+            options += [way.choice for way in variants(family)]
+            return self.async_show_menu(step_id=step_id, menu_options=options)
+        if kind is _Step.SEARCH:
+            return await self._async_step_search(step_id, family, user_input)
+        return await self._async_step_connection(step_id, family, user_input)
 
     async def async_step_integration_discovery(self, discovery_info: dict[str, Any]) -> ConfigFlowResult:
         """A device was heard broadcasting: confirm it (its serial is known from what it sent)."""
-        family = FAMILIES[discovery_info[CONF_FAMILY]]
+        family = BY_ID[discovery_info[CONF_FAMILY]]
         self._family, self._data = family, dict(discovery_info)
         await self.async_set_unique_id(str(discovery_info[CONF_SERIAL]))
         self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info[CONF_HOST]})
@@ -317,78 +336,35 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={**self.context["title_placeholders"], "host": self._data[CONF_HOST]},
         )
 
-    async def async_step_indevolt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An INDEVOLT battery system."""
-        return await self._async_step_family("indevolt", user_input)
-
-    async def async_step_smartme(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A smart-me meter or Pico charging station."""
-        return await self._async_step_family("smartme", user_input)
-
-    async def async_step_powerpack(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A PowerPack battery."""
-        return await self._async_step_family("powerpack", user_input)
-
-    async def async_step_iskra(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Iskra smart gateway: searched for, or over its REST API or Modbus TCP at a typed address."""
-        return self.async_show_menu(
-            step_id="iskra", menu_options=["iskra_search", "iskra_rest", "iskra_modbus"]
-        )
-
-    async def async_step_iskra_search(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask the gateways to answer (their UDP discovery), then offer those that did in the REST form."""
+    async def _async_step_search(
+        self, step_id: str, family: Family[Any], user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask the devices to answer (a probe to an address), then offer those that did in the form."""
+        assert family.probe is not None
         errors: dict[str, str] = {}
         if user_input is not None:
             address = str(user_input[CONF_PROBE_ADDRESS]).strip()
             if not _is_ipv4(address):
                 errors[CONF_PROBE_ADDRESS] = "invalid_probe_address"
-            elif gateways := await iskra_discovery.discover_gateways(
-                address, iskra_discovery.PROBE_PORT, iskra_discovery.LISTEN_SECONDS
-            ):
-                self._found = [SelectOptionDict(value=g.host, label=g.label) for g in gateways]
-                return await self.async_step_iskra_rest()
+            elif found := await family.probe.search(address):
+                self._found = [SelectOptionDict(value=device.host, label=device.label) for device in found]
+                return await self._async_step_connection(family.choice, family, None)
             else:
-                errors["base"] = "no_gateways"
+                errors["base"] = "no_devices_found"
         schema = vol.Schema({vol.Required(CONF_PROBE_ADDRESS, default=BROADCAST): str})
         return self.async_show_form(
-            step_id="iskra_search",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
 
-    async def async_step_iskra_rest(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Iskra smart gateway over REST."""
-        return await self._async_step_family("iskra", user_input, step_id="iskra_rest")
-
-    async def async_step_iskra_modbus(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Iskra smart gateway (or meter) over Modbus TCP."""
-        return await self._async_step_family("iskra_modbus", user_input)
-
-    async def async_step_enistic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Enistic controller."""
-        return await self._async_step_family("enistic", user_input)
-
-    async def async_step_acuvim(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Acuvim II meter: on the network (its Ethernet module, or a converter), or on RS-485 here."""
-        return self.async_show_menu(step_id="acuvim", menu_options=["acuvim_network", "acuvim_serial"])
-
-    async def async_step_acuvim_network(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Acuvim II over Modbus TCP, or RTU over TCP through a serial-to-Ethernet converter."""
-        return await self._async_step_family("acuvim", user_input, step_id="acuvim_network")
-
-    async def async_step_acuvim_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """An Acuvim II on an RS-485 adapter of this machine."""
-        return await self._async_step_family("acuvim_serial", user_input)
-
-    async def _async_step_family(
-        self, family_id: str, user_input: dict[str, Any] | None, step_id: str | None = None
+    async def _async_step_connection(
+        self, step_id: str, family: Family[Any], user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        family = FAMILIES[family_id]
-        errors: dict[str, str] = {}
-        if user_input is not None and not _valid_addresses(user_input):
-            errors[Field.MEMBERS.value] = "invalid_members"
-        elif user_input is not None:
-            self._family, self._data = family, {CONF_FAMILY: family_id, **user_input}
+        """Where a family's device is reached, and its settings: identified before the entry exists."""
+        errors = _setting_errors(family, user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            self._family, self._data = family, {CONF_FAMILY: family.id, **user_input}
             if family.serial_line:
                 self._data |= {CONF_PORT: 0, CONF_FRAMING: Framing.SERIAL}
             outcome = await self._async_identify_unique()
@@ -398,11 +374,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self._async_create()
             errors["base"] = outcome.error
         found = await _serial_port_choices(self.hass) if family.serial_line else self._found
+        schema = _schema(family, family.fields, family.declared_settings(Asked.SETUP), found=found)
         return self.async_show_form(
-            step_id=step_id or family_id,
-            data_schema=self.add_suggested_values_to_schema(
-                _schema(family, family.fields, found=found), user_input
-            ),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
 
@@ -434,7 +409,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         announcement, family = found
         self._family = family
         self._data = {CONF_FAMILY: family.id, CONF_HOST: discovery_info.host}
-        if discovery_info.type in family.zeroconf_tls:
+        if announcement.tls:
             self._data |= {CONF_PORT: family.default_port, CONF_TLS_PORT: discovery_info.port}
         else:
             self._data[CONF_PORT] = discovery_info.port or family.default_port
@@ -483,7 +458,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_progress_done(next_step_id="pair_finish")
 
     async def _async_wait_for_access(self) -> Mapping[str, str] | None:
-        client = self._family.client(connection_config(self._data), shared_transports(self.hass))
+        client = make_client(self.hass, self._family, self._data)
         try:
             async with asyncio.timeout(PAIRING_TIMEOUT):
                 while True:
@@ -544,10 +519,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change where the device is reached; it must still be the same device."""
         entry = self._get_reconfigure_entry()
-        family = FAMILIES[entry.data[CONF_FAMILY]]
+        family = BY_ID[entry.data[CONF_FAMILY]]
         fields = tuple(f for f in family.fields if f is not Field.SERIAL)
-        errors: dict[str, str] = {}
-        if user_input is not None:
+        errors = _setting_errors(family, user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
             data = {**entry.data, **user_input}
             if Field.SERIAL not in family.fields:
                 data.pop(CONF_SERIAL, None)  # ask the device again rather than trust the stored serial
@@ -561,7 +536,8 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(family, fields, found=found), user_input or dict(entry.data)
+                _schema(family, fields, family.declared_settings(Asked.SETUP), found=found),
+                user_input or dict(entry.data),
             ),
             errors=errors,
         )
@@ -573,7 +549,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Try again with what the user gives (or just again, when the family has no credentials)."""
         entry = self._get_reauth_entry()
-        family = FAMILIES[entry.data[CONF_FAMILY]]
+        family = BY_ID[entry.data[CONF_FAMILY]]
         errors: dict[str, str] = {}
         if user_input is not None and family.pairing and CONF_TOKEN in entry.data:
             # The device no longer accepts the token it gave: pair again.
@@ -605,8 +581,8 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
         """Show and save the options."""
         if user_input is not None:
             return self.async_create_entry(data=self._with_counter_offsets(user_input))
-        family = FAMILIES[self.config_entry.data[CONF_FAMILY]]
-        timing = family.client.timing
+        family = BY_ID[self.config_entry.data[CONF_FAMILY]]
+        timing = family.timing
         schema = vol.Schema(
             {
                 vol.Required(CONF_UPDATE_INTERVAL, default=timing.default_interval): NumberSelector(
@@ -620,7 +596,7 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
                 ),
                 vol.Required(CONF_INVERT, default=False): BooleanSelector(),
             }
-        ).extend(dict(_field_schema(family, field) for field in family.options))
+        ).extend(dict(_setting_schema(setting) for setting in family.declared_settings(Asked.OPTIONS)))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, dict(self.config_entry.options)),
@@ -645,3 +621,19 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
             return {**user_input, CONF_COUNTER_OFFSETS: previous}
         offsets = continuity_offsets(coordinator.data, coordinator.raw, invert=invert, previous=previous)
         return {**user_input, CONF_COUNTER_OFFSETS: offsets}
+
+
+def _chosen_step(step_id: str) -> Callable[..., Coroutine[Any, Any, ConfigFlowResult]]:
+    async def step(flow: LocalEnergyConfigFlow, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await flow._async_step_chosen(step_id, user_input)  # noqa: SLF001 - the flow's own step
+
+    step.__doc__ = f"The {step_id} choice of the family menu (declared by the families)."
+    return step
+
+
+# Home Assistant calls a menu option's step by its name, async_step_<option>: the option ids are the
+# families' (an interface: they stay), so their steps are made from the declarations, not written out.
+for _step_id in STEPS:
+    if hasattr(LocalEnergyConfigFlow, f"async_step_{_step_id}"):
+        raise RuntimeError(f"the family step {_step_id} would replace a step of the flow")
+    setattr(LocalEnergyConfigFlow, f"async_step_{_step_id}", _chosen_step(_step_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -13,7 +13,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
 from .devices.client import DeviceClient
 from .devices.errors import AuthenticationFailed, DeviceError
-from .devices.families import Family
+from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot
 from .devices.snapshot import DeviceIdentity, Snapshot
 from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
@@ -39,7 +39,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self,
         hass: HomeAssistant,
         entry: LocalEnergyConfigEntry,
-        family: Family,
+        family: Family[Any],
         client: DeviceClient,
         identity: DeviceIdentity,
     ) -> None:
@@ -50,15 +50,15 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.counter_offsets: dict[str, float] = dict(entry.options.get(CONF_COUNTER_OFFSETS, {}))
         self.raw: Snapshot | None = None
         """The latest checked snapshot as the device reported it (before invert and offsets)."""
-        chosen = float(entry.options.get(CONF_UPDATE_INTERVAL, client.timing.default_interval))
-        interval = max(chosen, client.timing.minimum_interval)  # a value stored under an older minimum
+        chosen = float(entry.options.get(CONF_UPDATE_INTERVAL, family.timing.default_interval))
+        interval = max(chosen, family.timing.minimum_interval)  # a value stored under an older minimum
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {family.id} {identity.serial}",
             # Nothing is polled faster than once a second: devices reach their own rate by push. For push
-            # devices the poll is the watchdog (and IGEN's HTTP fallback); pushes are written per interval.
+            # devices the poll is the watchdog (and a fallback read when pushes stop).
             update_interval=timedelta(seconds=max(interval, MIN_POLL_SECONDS)),
             always_update=False,
         )
@@ -73,7 +73,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
-        if self.client.timing.push:
+        if self.family.timing.push:
             await self.client.start(self._on_push)
 
     async def async_shutdown(self) -> None:

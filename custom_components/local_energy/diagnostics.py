@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from . import LocalEnergyConfigEntry
 
-TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}  # the HomeWizard v2 token is CONF_TOKEN
+TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}  # tokens a device granted are CONF_TOKEN
 
 
 async def async_get_config_entry_diagnostics(

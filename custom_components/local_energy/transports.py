@@ -15,7 +15,6 @@ from .const import (
     CONF_BYTESIZE,
     CONF_COMMAND_PORT,
     CONF_FRAMING,
-    CONF_MEMBERS,
     CONF_PARITY,
     CONF_PUSH_PORT,
     CONF_SERIAL,
@@ -24,11 +23,11 @@ from .const import (
     CONF_UNIT_ID,
     DOMAIN,
 )
-from .devices.client import Transports
+from .devices.client import DeviceClient, Transports
 from .devices.connection import ConnectionConfig
+from .devices.family import Family
 from .devices.links import Framing, Parity, SerialLine
 from .devices.modbus import ModbusPool
-from .devices.payload import finite
 from .devices.udp import UdpHub
 
 DATA_TRANSPORTS: HassKey[Transports] = HassKey(f"{DOMAIN}_transports")
@@ -42,26 +41,20 @@ def shared_transports(hass: HomeAssistant) -> Transports:
     return transports
 
 
-SETTINGS = ("max_current", "rated_power", "phase_change_minutes")
-
-
-def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> ConnectionConfig:
-    """The connection settings stored in an entry (or entered in a form), with its family settings."""
-    merged = {**data, **(options or {})}
+def connection_config(family: Family[Any], data: Mapping[str, Any]) -> ConnectionConfig:
+    """How to reach the device of an entry (or of a form): its address, credentials and Modbus link."""
+    unit_id = data.get(CONF_UNIT_ID, family.default_unit_id)
     return ConnectionConfig(
         host=data[CONF_HOST],
         port=int(data[CONF_PORT]),
         username=data.get(CONF_USERNAME),
         password=data.get(CONF_PASSWORD),
-        unit_id=None if data.get(CONF_UNIT_ID) is None else int(data[CONF_UNIT_ID]),
+        unit_id=None if unit_id is None else int(unit_id),
         serial=data.get(CONF_SERIAL),
         command_port=data.get(CONF_COMMAND_PORT),
         token=data.get(CONF_TOKEN),
         tls_port=data.get(CONF_TLS_PORT),
         push_port=data.get(CONF_PUSH_PORT),
-        # A stored setting that is not a finite number is left out: the family default applies.
-        settings={name: value for name in SETTINGS if (value := finite(merged.get(name))) is not None},
-        members=parse_addresses(str(data.get(CONF_MEMBERS, ""))),
         framing=Framing(data.get(CONF_FRAMING, Framing.TCP)),
         line=SerialLine(
             baudrate=int(data.get(CONF_BAUDRATE, 9600)),
@@ -72,9 +65,13 @@ def connection_config(data: Mapping[str, Any], options: Mapping[str, Any] | None
     )
 
 
-def parse_addresses(text: str) -> tuple[int, ...]:
-    """'33, 35 36' -> (33, 35, 36); raises ValueError for anything that is not an address 1-247."""
-    addresses = tuple(int(part) for part in text.replace(",", " ").split())
-    if any(not 1 <= address <= 247 for address in addresses):
-        raise ValueError(f"Modbus addresses are 1 to 247: {text!r}")
-    return addresses
+def make_client(
+    hass: HomeAssistant,
+    family: Family[Any],
+    data: Mapping[str, Any],
+    options: Mapping[str, Any] | None = None,
+) -> DeviceClient:
+    """A client for the device of an entry (or a form), with the family's typed settings from both."""
+    return family.make_client(
+        connection_config(family, data), shared_transports(hass), {**data, **(options or {})}
+    )

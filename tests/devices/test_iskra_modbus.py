@@ -9,7 +9,13 @@ import pytest
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
-from custom_components.local_energy.devices.iskra_modbus import IskraModbusClient, t5, t6, t7
+from custom_components.local_energy.devices.iskra_modbus import (
+    IskraModbusClient,
+    IskraModbusSettings,
+    t5,
+    t6,
+    t7,
+)
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.iskra_modbus import GATEWAY_ADDRESS, IskraModbusSimulator, t5_words, t7_words
@@ -29,8 +35,8 @@ def client_for(
     unit: int = GATEWAY_ADDRESS,
     members: tuple[int, ...] = (33, 35),
 ) -> IskraModbusClient:
-    config = ConnectionConfig(host="127.0.0.1", port=gateway.port, unit_id=unit, members=members)
-    return IskraModbusClient(config, transports)
+    config = ConnectionConfig(host="127.0.0.1", port=gateway.port, unit_id=unit)
+    return IskraModbusClient(config, transports, IskraModbusSettings(members))
 
 
 def test_number_formats() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 DEVICES = Path(__file__).parents[2] / "custom_components" / "local_energy" / "devices"
@@ -33,3 +34,38 @@ def test_the_check_sees_an_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from homeassistant.core import HomeAssistant\nimport homeassistant.const\n")
     assert imported_modules(sample) == {"homeassistant.core", "homeassistant.const"}
+
+
+HA_LAYER = DEVICES.parent
+
+
+def vendor_words() -> set[str]:
+    """What names a vendor: each family's id, its name's words and its module's name."""
+    from custom_components.local_energy.devices.families import FAMILIES
+
+    words = {"pico", "solarman", "bicom"}
+    for family in FAMILIES:
+        words.add(family.id)
+        words.update(part.lower() for part in family.name.replace("(", " ").split() if len(part) > 4)
+        words.add(family.client.__module__.rsplit(".", 1)[-1])
+    return words - {"modbus"}
+
+
+def named(text: str, words: set[str]) -> list[str]:
+    return sorted(word for word in words if re.search(rf"\b{re.escape(word)}\b", text.lower()))
+
+
+def test_the_home_assistant_layer_names_no_vendor() -> None:
+    """Everything the HA layer knows of a family comes from its declaration (strings aside)."""
+    words = vendor_words()
+    assert {"shelly", "homewizard", "igen", "iskra", "acuvim", "powerpack", "enistic"} <= words
+    found = {
+        path.name: named(path.read_text(encoding="utf-8"), words) for path in sorted(HA_LAYER.glob("*.py"))
+    }
+    assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+def test_the_vendor_check_sees_a_vendor(tmp_path: Path) -> None:
+    assert "shelly" in vendor_words()
+    assert named("from .devices import shelly, igen", vendor_words()) == ["igen", "shelly"]
+    assert named("config_entries; designed", vendor_words()) == []

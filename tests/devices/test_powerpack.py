@@ -15,7 +15,11 @@ from custom_components.local_energy.devices.errors import CannotConnect, Command
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import ModbusExceptionResponse, ModbusWriteRejected
-from custom_components.local_energy.devices.powerpack import REG_TARGET_POWER, PowerPackClient
+from custom_components.local_energy.devices.powerpack import (
+    REG_TARGET_POWER,
+    PowerPackClient,
+    PowerPackSettings,
+)
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.modbus_server import RegisterMap
 from simulators.powerpack import PowerPackSimulator
@@ -31,10 +35,8 @@ async def battery(monkeypatch: pytest.MonkeyPatch) -> AsyncGenerator[PowerPackSi
 
 
 def client_for(battery: PowerPackSimulator, transports: Transports) -> PowerPackClient:
-    config = ConnectionConfig(
-        host="127.0.0.1", port=battery.port, unit_id=1, serial="PP-500-01", settings={"rated_power": 50}
-    )
-    return PowerPackClient(config, transports)
+    config = ConnectionConfig(host="127.0.0.1", port=battery.port, unit_id=1, serial="PP-500-01")
+    return PowerPackClient(config, transports, PowerPackSettings(rated_power=50))
 
 
 async def test_values_in_one_request(battery: PowerPackSimulator, transports: Transports) -> None:

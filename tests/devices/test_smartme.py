@@ -10,8 +10,15 @@ from custom_components.local_energy.devices import smartme
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import CommandRejected
+from custom_components.local_energy.devices.family import settings_from
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.smartme import ALL_PHASES, METER_PLAN, PER_PHASE, SmartMeClient
+from custom_components.local_energy.devices.smartme import (
+    ALL_PHASES,
+    METER_PLAN,
+    PER_PHASE,
+    PicoSettings,
+    SmartMeClient,
+)
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.smartme import SmartMeSimulator
 
@@ -33,8 +40,8 @@ async def pico() -> AsyncGenerator[SmartMeSimulator]:
 
 
 def client_for(simulator: SmartMeSimulator, transports: Transports, **settings: float) -> SmartMeClient:
-    config = ConnectionConfig(host="127.0.0.1", port=simulator.port, unit_id=1, settings=settings)
-    return SmartMeClient(config, transports)
+    config = ConnectionConfig(host="127.0.0.1", port=simulator.port, unit_id=1)
+    return SmartMeClient(config, transports, settings_from(PicoSettings, settings))
 
 
 async def test_meter(meter: SmartMeSimulator, transports: Transports) -> None:

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import ModbusDeviceClient
+from .connection import Settings
 from .errors import CannotConnect, InvalidResponse
-from .family import Timing
+from .family import (
+    Family,
+    Field,
+    Timing,
+    Transport,
+)
 from .keys import Key
 from .modbus import DataType, Registers, plan_reads
 from .payload import total
@@ -149,9 +155,6 @@ class MeterSettings:
 class AcuvimClient(ModbusDeviceClient):
     """One Acuvim II behind a Modbus TCP module; it has no readable serial, the user gives it."""
 
-    timing = Timing(default_interval=1.0, minimum_interval=1.0)
-    default_unit_id = DEFAULT_UNIT_ID
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._settings: MeterSettings | None = None
@@ -210,3 +213,30 @@ def decode_measurements(registers: Registers, settings: MeterSettings) -> Mappin
         raw_count = registers.read(measurement.address, measurement.data_type)
         values[measurement.key] = round(raw_count / settings.energy_divisor, 3)
     return values
+
+
+_TIMING = Timing(default_interval=1.0, minimum_interval=1.0)
+FAMILY = Family(
+    id="acuvim",
+    name="Accuenergy Acuvim II",
+    client=AcuvimClient,
+    transport=Transport.MODBUS,
+    default_port=DEFAULT_PORT,
+    timing=_TIMING,
+    settings=Settings,
+    fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.SERIAL),
+    default_unit_id=DEFAULT_UNIT_ID,
+    option="acuvim_network",
+)
+SERIAL_FAMILY = Family(
+    id="acuvim_serial",
+    name="Accuenergy Acuvim II (RS-485)",
+    client=AcuvimClient,
+    transport=Transport.SERIAL,
+    default_port=0,
+    timing=_TIMING,
+    settings=Settings,
+    fields=(Field.BAUDRATE, Field.PARITY, Field.BYTESIZE, Field.STOPBITS, Field.UNIT_ID, Field.SERIAL),
+    default_unit_id=DEFAULT_UNIT_ID,
+    variant_of="acuvim",
+)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import aiohttp
 
-from .connection import ConnectionConfig
+from .connection import ConnectionConfig, Settings
 from .contract import ValueGuard, guard_setpoint
 from .errors import CommandRejected
-from .family import Timing
 from .keys import Key
 from .modbus import ModbusConnection, ModbusPool
 from .snapshot import Control, DeviceIdentity, Notice, Snapshot, Value
@@ -45,9 +44,10 @@ class Transports:
 class DeviceClient(ABC):
     """Talks to one device (or one gateway and what stands behind it)."""
 
-    timing: ClassVar[Timing]
-
-    def __init__(self, config: ConnectionConfig, transports: Transports) -> None:
+    def __init__(
+        self, config: ConnectionConfig, transports: Transports, settings: Settings | None = None
+    ) -> None:
+        """settings: the family's typed settings; a family that has some takes them in its own __init__."""
         self.config = config
         self.transports = transports
         self.guard = ValueGuard(f"{type(self).__name__} at {config.host}")
@@ -140,12 +140,14 @@ class DeviceClient(ABC):
 class ModbusDeviceClient(DeviceClient):
     """A device on the shared Modbus TCP connection to its host:port, at a unit id."""
 
-    default_unit_id: ClassVar[int] = 1
-
-    def __init__(self, config: ConnectionConfig, transports: Transports) -> None:
-        super().__init__(config, transports)
+    def __init__(
+        self, config: ConnectionConfig, transports: Transports, settings: Settings | None = None
+    ) -> None:
+        if config.unit_id is None:
+            raise ValueError("a Modbus device needs a unit id (its family declares the default)")
+        super().__init__(config, transports, settings)
         self._connection: ModbusConnection = transports.modbus.acquire(config.modbus_link)
-        self._unit = config.unit_id if config.unit_id is not None else self.default_unit_id
+        self._unit = config.unit_id
 
     async def close(self) -> None:
         """Give the shared connection back."""

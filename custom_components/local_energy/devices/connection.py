@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .links import Framing, ModbusLink, SerialLine
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """A family's typed settings (a frozen dataclass of its own); a family without settings uses this one.
+
+    family.py declares how each field is asked for and bounded.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +31,6 @@ class ConnectionConfig:
     tls_port: int | None = None
     push_port: int | None = None
     """Where pushed datagrams arrive, when not the family's standard port."""
-    settings: Mapping[str, float] = field(default_factory=dict)
-    """Family-specific numbers the user set: a maximum current, a rated power, a minimum interval."""
-    members: tuple[int, ...] = ()
-    """Modbus addresses of the devices behind a gateway, where the protocol cannot list them."""
     framing: Framing = Framing.TCP
     """For Modbus devices: TCP, RTU over TCP, or RTU on the serial port named by host."""
     line: SerialLine = field(default_factory=SerialLine)

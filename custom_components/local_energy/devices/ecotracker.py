@@ -10,8 +10,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import DeviceClient
+from .connection import Settings
 from .errors import CannotConnect, InvalidResponse
-from .family import Timing
+from .family import (
+    Announcement,
+    Family,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport
 from .keys import Key
 from .payload import number, total
@@ -41,8 +47,6 @@ _WATT_HOURS: Mapping[str, Key] = {
 
 class EcoTrackerClient(DeviceClient):
     """One EcoTracker."""
-
-    timing = Timing(default_interval=1.0, minimum_interval=1.0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,3 +100,15 @@ def parse(body: Mapping[str, Any]) -> Snapshot:
     if is_number(rssi := body.get("rssi")):
         values[Key.WIFI_RSSI] = float(rssi)
     return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values)})
+
+
+FAMILY = Family(
+    id="ecotracker",
+    name="everHome EcoTracker",
+    client=EcoTrackerClient,
+    transport=Transport.HTTP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=1.0, minimum_interval=1.0),
+    settings=Settings,
+    zeroconf=(Announcement("_everhome._tcp.local."),),
+)

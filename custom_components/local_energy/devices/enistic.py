@@ -14,8 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import DeviceClient, PushListener
+from .connection import Settings
 from .errors import CannotConnect, CommandRejected, InvalidResponse
-from .family import Timing
+from .family import (
+    Broadcast,
+    Family,
+    Timing,
+    Transport,
+)
 from .keys import Key
 from .snapshot import Channel, ChannelKind, Control, ControlKind, DeviceIdentity, Snapshot, Value
 from .udp import Address, OncePerMinute, Subscription
@@ -151,8 +157,6 @@ def _channel(reading: Reading, heard: float) -> Channel:
 class EnisticClient(DeviceClient):
     """One controller; its meters and sockets become channels as their first readings arrive."""
 
-    timing = Timing(default_interval=1.0, minimum_interval=0.1, push=True)
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._serial = (self.config.serial or "").upper() or None
@@ -278,3 +282,15 @@ class EnisticClient(DeviceClient):
                 f"no Enistic reading from {self.config.host} on UDP port {self.listen_port} "
                 f"within {IDENTIFY_TIMEOUT:.0f} s"
             ) from err
+
+
+FAMILY = Family(
+    id="enistic",
+    name="Enistic",
+    client=EnisticClient,
+    transport=Transport.UDP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=1.0, minimum_interval=0.1, push=True),
+    settings=Settings,
+    broadcast=Broadcast(DEFAULT_PORT, route),
+)

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, ClassVar
 
 from .client import DeviceClient
+from .connection import Settings
 from .errors import (
     ApiDisabled,
     AuthenticationFailed,
@@ -25,7 +26,12 @@ from .errors import (
     InvalidResponse,
     UnsupportedModel,
 )
-from .family import Timing
+from .family import (
+    Announcement,
+    Family,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport
 from .keys import Key
 from .payload import number, total
@@ -92,7 +98,6 @@ _TARIFF_TOTALS = (
 class HomeWizardClient(DeviceClient):
     """A P1 meter: API v2 when the entry holds a token, else API v1."""
 
-    timing = Timing(default_interval=1.0, minimum_interval=1.0)
     ca_pem: ClassVar[str] = CA_PEM
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -332,3 +337,16 @@ def _require_object(body: object, path: str) -> Mapping[str, Any]:
     if not isinstance(body, dict):
         raise InvalidResponse(f"{path} answered {type(body).__name__}, not a JSON object")
     return body
+
+
+FAMILY = Family(
+    id="homewizard",
+    name="HomeWizard",
+    client=HomeWizardClient,
+    transport=Transport.HTTP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=1.0, minimum_interval=1.0),
+    settings=Settings,
+    pairing=True,
+    zeroconf=(Announcement("_hwenergy._tcp.local."), Announcement("_homewizard._tcp.local.", tls=True)),
+)

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from .client import DeviceClient, PushListener
+from .connection import Settings
 from .errors import (
     AuthenticationRequired,
     CannotConnect,
@@ -30,7 +31,14 @@ from .errors import (
     FirmwareTooOld,
     InvalidResponse,
 )
-from .family import Timing
+from .family import (
+    Announcement,
+    Broadcast,
+    Family,
+    Field,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport
 from .keys import Key
 from .payload import decode_json, total
@@ -271,8 +279,6 @@ def _now() -> float:
 class IgenClient(DeviceClient):
     """One IGEN device: pushed values while it broadcasts, its HTTP API otherwise."""
 
-    timing = Timing(default_interval=1.0, minimum_interval=0.15, push=True)
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         digest = (
@@ -495,3 +501,18 @@ class IgenClient(DeviceClient):
             raise CannotConnect(
                 f"{self.config.host} answers neither its HTTP API nor with broadcasts on UDP {self.push_port}"
             ) from err
+
+
+FAMILY = Family(
+    id="igen",
+    name="IGEN",
+    client=IgenClient,
+    transport=Transport.UDP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=1.0, minimum_interval=0.15, push=True),
+    settings=Settings,
+    credentials=(Field.PASSWORD,),
+    zeroconf=(Announcement("_solarman._tcp.local.", lowercase_serial=False),),
+    broadcast=Broadcast(PUSH_PORT, route, http_port=DEFAULT_PORT),
+    discovery_asks_port=True,
+)

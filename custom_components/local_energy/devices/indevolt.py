@@ -15,8 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import DeviceClient
+from .connection import Settings
 from .errors import CommandRejected, InvalidResponse
-from .family import Timing
+from .family import (
+    Announcement,
+    Family,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport
 from .keys import Key
 from .payload import finite, number, total
@@ -77,8 +83,6 @@ def config_query(config: Mapping[str, Any]) -> str:
 
 class IndevoltClient(DeviceClient):
     """One battery system; its meter is a child channel."""
-
-    timing = Timing(default_interval=2.0, minimum_interval=1.0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,3 +212,15 @@ def parse_data(points: Points, data: Mapping[str, Any], setpoint: float) -> Snap
             ChannelKind.METER, {Key.POWER: meter}, model="Smart meter (SMD)", name="INDEVOLT meter"
         )
     return Snapshot(channels)
+
+
+FAMILY = Family(
+    id="indevolt",
+    name="INDEVOLT",
+    client=IndevoltClient,
+    transport=Transport.HTTP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=2.0, minimum_interval=1.0),
+    settings=Settings,
+    zeroconf=(Announcement("_http._tcp.local.", "smd web server*"),),
+)

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import iskra_discovery
 from .client import DeviceClient
+from .connection import Settings
 from .errors import (
     ApiDisabled,
     AuthenticationFailed,
@@ -26,7 +28,13 @@ from .errors import (
     InvalidResponse,
     UnsupportedModel,
 )
-from .family import Timing
+from .family import (
+    Family,
+    Field,
+    Probe,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport, basic_credentials
 from .keys import Key
 from .payload import total
@@ -223,8 +231,6 @@ def parse_counters(body: object) -> dict[Key, Value]:
 class IskraClient(DeviceClient):
     """A gateway; its meters and Bicoms are channels named by serial (meters) or address (Bicoms)."""
 
-    timing = Timing(default_interval=5.0, minimum_interval=2.0)
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
@@ -366,3 +372,17 @@ def parse_bicoms(body: object) -> dict[str, Channel]:
 
 def _text(raw: object) -> str | None:
     return raw.strip() if isinstance(raw, str) and raw.strip() else None
+
+
+FAMILY = Family(
+    id="iskra",
+    name="Iskra",
+    client=IskraClient,
+    transport=Transport.HTTP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=5.0, minimum_interval=2.0),
+    settings=Settings,
+    credentials=(Field.USERNAME, Field.PASSWORD),
+    probe=Probe(iskra_discovery.search),
+    option="iskra_rest",
+)

@@ -12,6 +12,9 @@ import socket
 from dataclasses import dataclass
 
 from .errors import InvalidResponse
+from .family import (
+    Found,
+)
 from .payload import total
 
 PROBE = bytes([0x00, 0x00, 0x00, 0x1A])
@@ -91,3 +94,9 @@ async def discover_gateways(
     finally:
         transport.close()
     return sorted(collector.found.values(), key=lambda gateway: gateway.host)
+
+
+async def search(address: str) -> list[Found]:
+    """The gateways that answer a probe sent to an address (a broadcast address, or one gateway's)."""
+    gateways = await discover_gateways(address, PROBE_PORT, LISTEN_SECONDS)
+    return [Found(gateway.host, gateway.label) for gateway in gateways]

@@ -14,9 +14,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .client import ModbusDeviceClient
+from .client import ModbusDeviceClient, Transports
+from .connection import ConnectionConfig, Settings
 from .errors import CannotConnect, InvalidResponse
-from .family import Timing
+from .family import (
+    Family,
+    Field,
+    Timing,
+    Transport,
+    addresses_setting,
+)
 from .keys import SWAPPED_ON_INVERT, Key
 from .modbus import DataType, ModbusExceptionResponse, RegisterBlock, Registers
 from .payload import total
@@ -177,14 +184,21 @@ class Member:
         return self.model.startswith(("MC", "MT", "iMC", "iMT"))
 
 
+@dataclass(frozen=True, slots=True)
+class IskraModbusSettings(Settings):
+    """The meters behind a gateway, which Modbus cannot list."""
+
+    members: tuple[int, ...] = addresses_setting((33,))
+
+
 class IskraModbusClient(ModbusDeviceClient):
     """A gateway (its meters named by address) or a single Iskra meter, over one Modbus TCP connection."""
 
-    timing = Timing(default_interval=5.0, minimum_interval=2.0)
-    default_unit_id = DEFAULT_GATEWAY_ADDRESS
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, config: ConnectionConfig, transports: Transports, settings: IskraModbusSettings | None = None
+    ) -> None:
+        super().__init__(config, transports)
+        self.settings = settings or IskraModbusSettings()
         self._is_gateway = True
         self._members: dict[int, Member] = {}
         self._counters: dict[int, dict[Key, Value]] = {}
@@ -200,7 +214,7 @@ class IskraModbusClient(ModbusDeviceClient):
         """Each meter's measurement block every poll, its counters every COUNTERS_EVERY polls."""
         read_counters = self._polls % COUNTERS_EVERY == 0
         self._polls += 1
-        addresses = self.config.members if self._is_gateway else (self._unit,)
+        addresses = self.settings.members if self._is_gateway else (self._unit,)
         channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, {})}
         answered = 0
         for address in addresses:
@@ -294,3 +308,17 @@ def _counter_key(settings: RegisterBlock, address: int, *, resettable: bool) -> 
     unit = settings.words[address - settings.start] & 0x03
     direction = _DIRECTIONS.get(settings.words[address + 1 - settings.start] & 0x0F)
     return None if direction is None else _COUNTER_KEYS.get((resettable, direction, unit))
+
+
+FAMILY = Family(
+    id="iskra_modbus",
+    name="Iskra (Modbus TCP)",
+    client=IskraModbusClient,
+    transport=Transport.MODBUS,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=5.0, minimum_interval=2.0),
+    settings=IskraModbusSettings,
+    fields=(Field.PORT, Field.UNIT_ID),
+    default_unit_id=DEFAULT_GATEWAY_ADDRESS,
+    variant_of="iskra",
+)

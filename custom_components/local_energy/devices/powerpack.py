@@ -13,11 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from .client import ModbusDeviceClient
+from .client import ModbusDeviceClient, Transports
+from .connection import ConnectionConfig, Settings
 from .errors import CannotConnect, CommandRejected
-from .family import Timing
+from .family import (
+    Family,
+    Field,
+    Timing,
+    Transport,
+    number_setting,
+)
 from .keys import Key
 from .modbus import DataType, ModbusExceptionResponse, Registers, encode
 from .payload import total
@@ -38,7 +46,6 @@ VENDOR = "PowerPack"
 MODEL = "PowerPack BESS"
 DEFAULT_PORT = 502
 DEFAULT_UNIT_ID = 1
-DEFAULT_RATED_POWER_KW = 100.0
 
 REG_STATUS = 2000
 REG_TARGET_POWER = 2008
@@ -55,20 +62,28 @@ BACKOFF_SECONDS = 1.0
 _TRANSIENT_CODES = {4, 5, 6}  # device failure, acknowledge, busy: worth asking again
 
 
+@dataclass(frozen=True, slots=True)
+class PowerPackSettings(Settings):
+    """What the user tells about a PowerPack that it cannot tell itself."""
+
+    rated_power: float = number_setting(100, 1, 10000, "kW")
+    """The largest charge or discharge power: the target power's bounds."""
+
+
 class PowerPackClient(ModbusDeviceClient):
     """One PowerPack; the user gives its serial (none is readable) and rated power."""
 
-    timing = Timing(default_interval=2.0, minimum_interval=1.0)
-    default_unit_id = DEFAULT_UNIT_ID
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, config: ConnectionConfig, transports: Transports, settings: PowerPackSettings | None = None
+    ) -> None:
+        super().__init__(config, transports)
+        self.settings = settings or PowerPackSettings()
         self.retries = 0
 
     @property
     def rated_power_w(self) -> float:
         """The largest charge or discharge power the user allows, in W."""
-        return self.config.settings.get("rated_power", DEFAULT_RATED_POWER_KW) * 1000
+        return self.settings.rated_power * 1000
 
     async def identify(self) -> DeviceIdentity:
         """A device that answers the register block is taken for a PowerPack."""
@@ -145,3 +160,16 @@ def parse_block(registers: Registers, rated_power_w: float) -> Snapshot:
         Control(Key.COMMAND_SOURCE, ControlKind.SELECT, options=COMMAND_SOURCES),
     )
     return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
+
+
+FAMILY = Family(
+    id="powerpack",
+    name="PowerPack",
+    client=PowerPackClient,
+    transport=Transport.MODBUS,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=2.0, minimum_interval=1.0),
+    settings=PowerPackSettings,
+    fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.SERIAL),
+    default_unit_id=DEFAULT_UNIT_ID,
+)

@@ -21,8 +21,15 @@ from typing import Any
 import aiohttp
 
 from .client import DeviceClient
+from .connection import Settings
 from .errors import AuthenticationRequired, CommandRejected, InvalidResponse, UnsupportedModel, WrongDevice
-from .family import Timing
+from .family import (
+    Announcement,
+    Family,
+    Field,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport, basic_credentials
 from .keys import Key
 from .payload import number, parsing, total
@@ -137,8 +144,6 @@ def parse_info(body: object) -> ShellyInfo:
 
 class ShellyClient(DeviceClient):
     """One Shelly device, any generation."""
-
-    timing = Timing(default_interval=2.0, minimum_interval=1.0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -430,3 +435,16 @@ def _kwh_or_none(watt_hours: object) -> float | None:
 
 def _text(raw: object) -> str | None:
     return raw if isinstance(raw, str) and raw else None
+
+
+FAMILY = Family(
+    id="shelly",
+    name="Shelly",
+    client=ShellyClient,
+    transport=Transport.HTTP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=2.0, minimum_interval=1.0),
+    settings=Settings,
+    credentials=(Field.USERNAME, Field.PASSWORD),
+    zeroconf=(Announcement("_shelly._tcp.local."), Announcement("_http._tcp.local.", "shelly*")),
+)

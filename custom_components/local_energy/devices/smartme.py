@@ -22,9 +22,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .client import ModbusDeviceClient
+from .client import ModbusDeviceClient, Transports
+from .connection import ConnectionConfig, Settings
 from .errors import CommandRejected
-from .family import Timing
+from .family import (
+    Asked,
+    Family,
+    Field,
+    Timing,
+    Transport,
+    number_setting,
+)
 from .keys import Key
 from .modbus import DataType, ModbusExceptionResponse, Registers, encode, plan_reads
 from .payload import total
@@ -44,8 +52,6 @@ DEFAULT_PORT = 502
 DEFAULT_UNIT_ID = 1
 MINIMUM_CURRENT = 6.0
 """Amperes: the lowest charging current a Pico charges with; below it only 0 (pause) is possible."""
-DEFAULT_MAXIMUM_CURRENT = 16.0
-DEFAULT_PHASE_CHANGE_MINUTES = 10.0
 ILLEGAL_DATA_ADDRESS = 2
 
 
@@ -119,14 +125,24 @@ def decode(registers: Registers, values: tuple[Register, ...]) -> dict[Key, Valu
     return decoded
 
 
+@dataclass(frozen=True, slots=True)
+class PicoSettings(Settings):
+    """What the user allows a Pico to do (a meter ignores them)."""
+
+    max_current: float = number_setting(16, 6, 80, "A")
+    """The highest charging current per phase (the wiring's limit)."""
+    phase_change_minutes: float = number_setting(10, 1, 120, "min", asked=Asked.OPTIONS)
+    """The shortest time between two changes of the charging phases (contactor wear)."""
+
+
 class SmartMeClient(ModbusDeviceClient):
     """A smart-me meter, or a Pico charging station (standalone, or the master of its group)."""
 
-    timing = Timing(default_interval=2.0, minimum_interval=2.0)
-    default_unit_id = DEFAULT_UNIT_ID
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, config: ConnectionConfig, transports: Transports, settings: PicoSettings | None = None
+    ) -> None:
+        super().__init__(config, transports)
+        self.settings = settings or PicoSettings()
         self._is_pico: bool | None = None
         self._currents: dict[Key, Value] = {}
         self._active_phases: frozenset[int] | None = None
@@ -135,12 +151,12 @@ class SmartMeClient(ModbusDeviceClient):
     @property
     def maximum_current(self) -> float:
         """The highest charging current the user allows (A)."""
-        return self.config.settings.get("max_current", DEFAULT_MAXIMUM_CURRENT)
+        return self.settings.max_current
 
     @property
     def phase_change_seconds(self) -> float:
         """The shortest time between two changes of the charging phases."""
-        return self.config.settings.get("phase_change_minutes", DEFAULT_PHASE_CHANGE_MINUTES) * 60
+        return self.settings.phase_change_minutes * 60
 
     async def identify(self) -> DeviceIdentity:
         """The serial from the meter block; a Pico is what answers the charging registers."""
@@ -251,3 +267,16 @@ def _active(currents: Mapping[Key, Value]) -> frozenset[int] | None:
 
 def _now() -> float:
     return time.monotonic()
+
+
+FAMILY = Family(
+    id="smartme",
+    name="smart-me",
+    client=SmartMeClient,
+    transport=Transport.MODBUS,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=2.0, minimum_interval=2.0),
+    settings=PicoSettings,
+    fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID),
+    default_unit_id=DEFAULT_UNIT_ID,
+)

@@ -16,8 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import DeviceClient
+from .connection import Settings
 from .errors import CannotConnect, InvalidResponse, WrongDevice
-from .family import Timing
+from .family import (
+    Announcement,
+    Family,
+    Timing,
+    Transport,
+)
 from .http import HttpEndpoint, HttpTransport, RateLimited
 from .keys import Key
 from .payload import total
@@ -109,8 +115,6 @@ def _rssi(body: Mapping[str, Any]) -> float | None:
 class StromleserClient(DeviceClient):
     """One stromleser.one."""
 
-    timing = Timing(default_interval=10.0, minimum_interval=10.0)
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
@@ -161,3 +165,15 @@ class StromleserClient(DeviceClient):
 
     async def _read(self) -> Mapping[str, Any]:
         return await self._http.get_object(PATH)
+
+
+FAMILY = Family(
+    id="stromleser",
+    name="stromleser.one",
+    client=StromleserClient,
+    transport=Transport.HTTP,
+    default_port=DEFAULT_PORT,
+    timing=Timing(default_interval=10.0, minimum_interval=10.0),
+    settings=Settings,
+    zeroconf=(Announcement("_stromleser._tcp.local."),),
+)
