@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
@@ -214,3 +215,30 @@ async def test_an_entry_whose_http_api_is_elsewhere_loads_from_broadcasts(
     assert device.model == "Meter"
     await hass.config_entries.async_unload(entry.entry_id)
     await simulator.stop()
+
+
+async def test_polled_only_while_silent(
+    hass: HomeAssistant, meter: IgenSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """While it broadcasts the entry asks nothing; silent for 3 s, it is read over HTTP until it is back."""
+    entry = meter_entry(meter)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    client = coordinator.client
+    assert coordinator.update_interval is None
+    asked = len(meter.http_requests)
+    for second in range(1, 8):
+        meter.devices[0].power = 1000.0 + second
+        meter.send()
+        await wait_for(hass, lambda second=second: client.datagrams == second)
+        await refresh(hass, freezer)
+    assert hass.states.get(POWER).state == "1007.0"
+    assert len(meter.http_requests) == asked  # seven seconds of pushes: no request
+    await refresh(hass, freezer, igen.PUSH_FRESH + 1)
+    assert coordinator.silent
+    assert coordinator.update_interval == timedelta(seconds=1)
+    assert len(meter.http_requests) > asked  # read over HTTP while silent
+    meter.send()
+    await wait_for(hass, lambda: not coordinator.silent)
+    assert coordinator.update_interval is None
+    assert hass.states.get(POWER).state == "1007.0"

@@ -146,9 +146,14 @@ async def test_enistic_push_is_coalesced_and_goes_stale(
     await refresh(hass, freezer)
     assert hass.states.get(SOCKET_POWER).state == "3.0"
     assert len(writes) == 1  # and written once
-    now[0] += enistic.STALE_AFTER + 1
-    await refresh(hass, freezer)
-    assert hass.states.get(SOCKET_POWER).state == STATE_UNAVAILABLE
+    assert coordinator.update_interval is None  # push only: never polled
+    now[0] += enistic.STALE_AFTER - 1
+    await refresh(hass, freezer, enistic.STALE_AFTER - 1)
+    assert hass.states.get(SOCKET_POWER).state == "3.0"  # quiet, not yet silent
+    now[0] += 2
+    await refresh(hass, freezer, 2)
+    assert hass.states.get(SOCKET_POWER).state == STATE_UNAVAILABLE  # the watchdog
+    assert coordinator.silent
     enistic_sim.broadcast()
     await wait_for(hass, lambda: coordinator.client.datagrams >= 25)
     await refresh(hass, freezer)

@@ -187,7 +187,7 @@ async def test_malformed_broadcasts_are_counted_without_a_traceback(
     assert client.malformed == len(garbage)
     assert hass.states.get(IGEN_POWER).state == "1250.0"  # the good broadcast is written
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
-    assert len([r for r in caplog.records if "malformed IGEN broadcast" in r.message]) == 1
+    assert len([r for r in caplog.records if "malformed datagram from the IGEN device" in r.message]) == 1
     await simulator.stop()
 
 

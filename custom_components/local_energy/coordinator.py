@@ -28,9 +28,10 @@ MIN_POLL_SECONDS = 1.0
 class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     """Keeps the snapshot of one device fresh.
 
-    Polled devices are asked every interval. Push devices hand over their data as it arrives; the first
-    arrival after a quiet interval is written at once, later ones are coalesced to one write per interval.
-    The timer still runs for push devices, so a device that falls silent becomes unavailable.
+    Polled devices are asked every interval. Push devices hand over their snapshots as they arrive and
+    are not polled: the first arrival after a quiet interval is written at once, later ones are coalesced
+    to one write per interval, always the newest. A watchdog notices a push device that falls silent: it
+    is then polled at the interval when its family can be read another way, or made unavailable.
     """
 
     config_entry: LocalEnergyConfigEntry
@@ -52,17 +53,20 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """The latest checked snapshot as the device reported it (before invert and offsets)."""
         chosen = float(entry.options.get(CONF_UPDATE_INTERVAL, family.timing.default_interval))
         interval = max(chosen, family.timing.minimum_interval)  # a value stored under an older minimum
+        # Nothing is polled faster than once a second: devices reach their own rate by push.
+        self._poll_interval = timedelta(seconds=max(interval, MIN_POLL_SECONDS))
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {family.id} {identity.serial}",
-            # Nothing is polled faster than once a second: devices reach their own rate by push. For push
-            # devices the poll is the watchdog (and a fallback read when pushes stop).
-            update_interval=timedelta(seconds=max(interval, MIN_POLL_SECONDS)),
+            update_interval=None if family.timing.push else self._poll_interval,
             always_update=False,
         )
         self._interval_seconds = interval
+        self._watchdog: asyncio.TimerHandle | None = None
+        self.silent = False
+        """A push device that has not pushed for its family's silent_after seconds."""
         self._last_push_write = -interval
         self._pending_push: asyncio.TimerHandle | None = None
         self._pushed: Snapshot | None = None
@@ -75,12 +79,14 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """Subscribe a push client to its data; no-op for polled devices."""
         if self.family.timing.push:
             await self.client.start(self._on_push)
+            self._arm_watchdog()
 
     async def async_shutdown(self) -> None:
         """Stop timers and release the client's sockets."""
-        if self._pending_push is not None:
-            self._pending_push.cancel()
-            self._pending_push = None
+        for timer in (self._pending_push, self._watchdog):
+            if timer is not None:
+                timer.cancel()
+        self._pending_push = self._watchdog = None
         await super().async_shutdown()
         await self.client.close()
 
@@ -123,11 +129,41 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         shown = invert_snapshot(snapshot) if self.invert else snapshot
         return apply_offsets(shown, self.counter_offsets)
 
+    def _arm_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._watchdog = self.hass.loop.call_later(self.family.timing.silent_after, self._on_silence)
+
+    @callback
+    def _on_silence(self) -> None:
+        """No push for silent_after seconds: read the device another way, or show it unavailable."""
+        self._watchdog = None
+        self.silent = True
+        seconds = f"{self.family.timing.silent_after:g}"
+        if self.family.timing.polls_when_silent:
+            LOGGER.info(
+                "%s pushed nothing for %s s: reading it every %s", self.name, seconds, self._poll_interval
+            )
+            self.update_interval = self._poll_interval
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), f"{self.name} read while silent"
+            )
+            return
+        self.async_set_update_error(
+            UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="silent",
+                translation_placeholders={"seconds": seconds},
+            )
+        )
+
     @callback
     def _on_push(self, snapshot: Snapshot) -> None:
         """A pushed snapshot: written at once after a quiet interval, else the newest once per interval."""
         self._pushed = snapshot
         self._pushes += 1
+        if self.silent:
+            self._on_voice()
         if self._pending_push is not None:
             return
         loop = self.hass.loop
@@ -138,8 +174,18 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             self._pending_push = loop.call_later(delay, self._write_push)
 
     @callback
+    def _on_voice(self) -> None:
+        """Pushes again after a silence: polling stops, the watchdog watches again."""
+        self.silent = False
+        if self.update_interval is not None:
+            self.update_interval = None
+        LOGGER.info("%s pushes again", self.name)
+        self._arm_watchdog()
+
+    @callback
     def _write_push(self) -> None:
         self._pending_push = None
+        self._arm_watchdog()
         self._last_push_write = self.hass.loop.time()
         snapshot, self._pushed = self._pushed, None
         if snapshot is None:

@@ -53,7 +53,7 @@ async def test_enistic_reading_from_another_address_is_ignored(
     channels = (await client.read()).channels
     assert all(channel.values[Key.POWER] != 99999.0 for channel in channels.values())
     assert (
-        sum("Ignoring datagrams naming controller" in r.message for r in caplog.records) == 1
+        sum("Ignoring datagrams naming Enistic controller" in r.message for r in caplog.records) == 1
     )  # once a minute
     await client.close()
     await simulator.stop()
@@ -98,7 +98,7 @@ async def test_igen_broadcast_from_another_address_is_ignored(
     await until(lambda: client.datagrams == 4)
     assert client.malformed == 3
     assert (await client.read()).channels[MAIN_CHANNEL].values[Key.POWER] == device.power
-    assert sum("malformed IGEN broadcast" in r.message for r in caplog.records) == 1
+    assert sum("malformed datagram from the IGEN device" in r.message for r in caplog.records) == 1
     assert not any(r.exc_info for r in caplog.records)
     await client.close()
     await simulator.stop()

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .client import DeviceClient, PushListener
+from .client import PushListener
 from .connection import Settings
 from .errors import CannotConnect, CommandRejected, InvalidResponse
 from .family import (
@@ -24,7 +24,8 @@ from .family import (
 )
 from .keys import Key
 from .snapshot import Channel, ChannelKind, Control, ControlKind, DeviceIdentity, Snapshot, Value
-from .udp import Address, OncePerMinute, Subscription
+from .udp import Address
+from .udp_push import UdpPushClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -154,19 +155,17 @@ def _channel(reading: Reading, heard: float) -> Channel:
     )
 
 
-class EnisticClient(DeviceClient):
+class EnisticClient(UdpPushClient):
     """One controller; its meters and sockets become channels as their first readings arrive."""
+
+    router = route
+    device = "Enistic controller"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._serial = (self.config.serial or "").upper() or None
         self._channels: dict[str, tuple[Channel, float]] = {}
-        self._subscription: Subscription | None = None
-        self._listener: PushListener | None = None
         self._listening_since: float | None = None
-        self._log_limit = OncePerMinute()
-        self.datagrams = 0
-        self.malformed = 0
         self.over_cap = 0
 
     @property
@@ -182,24 +181,17 @@ class EnisticClient(DeviceClient):
     async def identify(self) -> DeviceIdentity:
         """Wait for a reading broadcast by the controller at the configured host; its serial is the id."""
         if self._serial is None:
-            self._serial = await self._wait_for_serial()
+            self._serial = await self._first_serial(
+                IDENTIFY_TIMEOUT,
+                f"no Enistic reading from {self.config.host} on UDP port {self.listen_port} "
+                f"within {IDENTIFY_TIMEOUT:.0f} s",
+            )
         return DeviceIdentity(vendor=VENDOR, model=MODEL, serial=self._serial)
 
     async def start(self, on_push: PushListener) -> None:
         """Join the shared listener, routed by this controller's serial."""
-        if self._serial is None:
-            await self.identify()
-        assert self._serial is not None
-        self._listener = on_push
         self._listening_since = _now()
-        self._subscription = await self.transports.udp.subscribe(
-            self.listen_port,
-            route,
-            self._serial,
-            self._on_datagram,
-            source_host=self.config.host,
-            label=f"controller {self._serial}",
-        )
+        await super().start(on_push)
 
     def latest(self) -> Snapshot | None:
         """The channels heard from lately, or None."""
@@ -229,12 +221,6 @@ class EnisticClient(DeviceClient):
         await self.transports.udp.send(self.config.host, self.command_port, command)
         _LOGGER.debug("Sent %r to %s:%s", command, self.config.host, self.command_port)
 
-    async def close(self) -> None:
-        """Leave the shared listener."""
-        if self._subscription is not None:
-            self._subscription.cancel()
-            self._subscription = None
-
     def may_export(self, channel_id: str) -> bool:
         """Smart sockets supply consumers; meters (clamps, also on PV circuits) measure both ways."""
         known = self._channels.get(channel_id)
@@ -242,25 +228,16 @@ class EnisticClient(DeviceClient):
 
     def diagnostics(self) -> dict[str, Any]:
         """Datagram counters and the channels heard."""
-        return {
-            "datagrams": self.datagrams,
-            "malformed_events": self.malformed,
-            "foreign_datagrams": self.foreign,
+        return super().diagnostics() | {
             "channels_over_cap": self.over_cap,
             "channels": sorted(self._channels),
         }
 
-    @property
-    def foreign(self) -> int:
-        """Datagrams naming this controller that came from another address (dropped by the hub)."""
-        return 0 if self._subscription is None else self._subscription.foreign
-
-    def _on_datagram(self, datagram: bytes, address: Address) -> None:
-        self.datagrams += 1
+    def receive(self, datagram: bytes, address: Address) -> bool:
+        """Each reading of this controller's meters and sockets (malformed events are counted)."""
         readings, malformed = parse_datagram(datagram)
-        self.malformed += malformed
-        if malformed and self._log_limit.allow(address[0]):
-            _LOGGER.info("Ignoring malformed Enistic events from %s (%s so far)", address[0], self.malformed)
+        if malformed:
+            self.count_malformed(address, "events that are not readings", malformed)
         now = _now()
         for reading in readings:
             if reading.controller != self._serial:
@@ -269,19 +246,7 @@ class EnisticClient(DeviceClient):
                 self.over_cap += 1
                 continue
             self._channels[reading.channel_id] = (_channel(reading, now), now)
-        if readings and self._listener is not None and (snapshot := self.latest()) is not None:
-            self._listener(snapshot)
-
-    async def _wait_for_serial(self) -> str:
-        try:
-            return await self.transports.udp.first_key_from(
-                self.listen_port, route, self.config.host, IDENTIFY_TIMEOUT
-            )
-        except TimeoutError as err:
-            raise CannotConnect(
-                f"no Enistic reading from {self.config.host} on UDP port {self.listen_port} "
-                f"within {IDENTIFY_TIMEOUT:.0f} s"
-            ) from err
+        return bool(readings)
 
 
 FAMILY = Family(
@@ -290,7 +255,7 @@ FAMILY = Family(
     client=EnisticClient,
     transport=Transport.UDP,
     default_port=DEFAULT_PORT,
-    timing=Timing(default_interval=1.0, minimum_interval=0.1, push=True),
+    timing=Timing(default_interval=1.0, minimum_interval=0.1, push=True, silent_after=STALE_AFTER),
     settings=Settings,
     broadcast=Broadcast(DEFAULT_PORT, route),
 )

@@ -23,13 +23,18 @@ from .udp import Router
 class Timing:
     """How often a device may be asked, in seconds, and whether it pushes on its own.
 
-    For a push family the intervals bound how often pushed data is written (coalescing), not a poll.
+    For a push family the intervals bound how often pushed data is written (coalescing); it is not polled
+    while it pushes.
     """
 
     default_interval: float
     minimum_interval: float
     maximum_interval: float = 300.0
     push: bool = False
+    silent_after: float = 3.0
+    """For a push family: seconds without a push after which the device is silent."""
+    polls_when_silent: bool = False
+    """For a push family: read at the interval while silent (it has another way), else unavailable."""
 
 
 class Transport(StrEnum):

@@ -20,11 +20,9 @@ from typing import Any
 
 import aiohttp
 
-from .client import DeviceClient, PushListener
 from .connection import Settings
 from .errors import (
     AuthenticationRequired,
-    CannotConnect,
     CommandRejected,
     DeviceError,
     EndpointMissing,
@@ -53,7 +51,8 @@ from .snapshot import (
     Snapshot,
     Value,
 )
-from .udp import Address, OncePerMinute, Subscription
+from .udp import Address, OncePerMinute
+from .udp_push import UdpPushClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -276,8 +275,11 @@ def _now() -> float:
     return time.monotonic()
 
 
-class IgenClient(DeviceClient):
+class IgenClient(UdpPushClient):
     """One IGEN device: pushed values while it broadcasts, its HTTP API otherwise."""
+
+    router = route
+    device = "IGEN device"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -291,18 +293,14 @@ class IgenClient(DeviceClient):
         self._device_type = ""
         self._pushed: tuple[dict[Key, Value], float] | None = None
         self._relay: bool | None = None
-        self._subscription: Subscription | None = None
-        self._listener: PushListener | None = None
         self._log_limit = OncePerMinute()
-        self.datagrams = 0
-        self.malformed = 0
         self.http_polls = 0
         self._polls_without_broadcast = 0
         self._heard = asyncio.Event()
         self._shape = ""
 
     @property
-    def push_port(self) -> int:
+    def listen_port(self) -> int:
         """Where this device's broadcasts arrive."""
         return self.config.push_port or PUSH_PORT
 
@@ -350,20 +348,6 @@ class IgenClient(DeviceClient):
     def _identity_from_broadcast(self) -> DeviceIdentity:
         assert self._serial is not None
         return DeviceIdentity(vendor=VENDOR, model=SHAPE_MODELS[self._shape], serial=self._serial)
-
-    async def start(self, on_push: PushListener) -> None:
-        """Receive this device's broadcasts; on_push is called for each one."""
-        if self._serial is None:
-            await self.identify()
-        self._listener = on_push
-        await self._subscribe()
-
-    async def _subscribe(self) -> None:
-        if self._subscription is None:
-            assert self._serial is not None
-            self._subscription = await self.transports.udp.subscribe(
-                self.push_port, route, self._serial, self._on_datagram, source_host=self.config.host
-            )
 
     def latest(self) -> Snapshot | None:
         """The latest broadcast while it is fresh (the plug's relay as last read), or None."""
@@ -414,27 +398,15 @@ class IgenClient(DeviceClient):
             raise CommandRejected(f"the plug refused to switch {state}")
         self._relay = bool(value)
 
-    async def close(self) -> None:
-        """Leave the shared listener."""
-        if self._subscription is not None:
-            self._subscription.cancel()
-            self._subscription = None
-
     def diagnostics(self) -> dict[str, Any]:
         """Datagrams, malformed ones, and HTTP polls made while no broadcast was fresh."""
-        return {
-            "datagrams": self.datagrams,
-            "malformed": self.malformed,
-            "foreign_datagrams": self.foreign,
-            "http_polls": self.http_polls,
-            "device_type": self._device_type,
-        }
+        return super().diagnostics() | {"http_polls": self.http_polls, "device_type": self._device_type}
 
     def notices(self) -> tuple[Notice, ...]:
         """UDP looks switched off when a minute of HTTP polls passed without one broadcast."""
-        if self._subscription is None or self._polls_without_broadcast < POLLS_BEFORE_NOTICE:
+        if not self.subscribed or self._polls_without_broadcast < POLLS_BEFORE_NOTICE:
             return ()
-        return (Notice("push_not_received", {"port": str(self.push_port)}),)
+        return (Notice("push_not_received", {"port": str(self.listen_port)}),)
 
     @property
     def _is_plug(self) -> bool:
@@ -470,37 +442,21 @@ class IgenClient(DeviceClient):
             return "its firmware predates the OpenData API"
         return f"the OpenData API needs firmware {minimum} or newer"
 
-    @property
-    def foreign(self) -> int:
-        """Broadcasts naming this device that came from another address (dropped by the hub)."""
-        return 0 if self._subscription is None else self._subscription.foreign
-
-    def _on_datagram(self, datagram: bytes, address: Address) -> None:
-        self.datagrams += 1
-        try:
-            _, data = parse_packet(datagram)
-            values = parse_values(data)
-            self._shape = shape_of(data)
-        except InvalidResponse as err:
-            self.malformed += 1
-            if self._log_limit.allow(address[0]):
-                _LOGGER.info("Ignoring a malformed IGEN broadcast from %s: %s", address[0], err)
-            return
+    def receive(self, datagram: bytes, address: Address) -> bool:
+        """A broadcast's values, kept with the time it arrived."""
+        _, data = parse_packet(datagram)
+        values = parse_values(data)
+        self._shape = shape_of(data)
         self._pushed = (values, _now())
         self._polls_without_broadcast = 0
         self._heard.set()
-        if self._listener is not None and (snapshot := self.latest()) is not None:
-            self._listener(snapshot)
+        return True
 
     async def _wait_for_broadcast(self) -> str:
-        try:
-            return await self.transports.udp.first_key_from(
-                self.push_port, route, self.config.host, PUSH_FRESH * 2
-            )
-        except TimeoutError as err:
-            raise CannotConnect(
-                f"{self.config.host} answers neither its HTTP API nor with broadcasts on UDP {self.push_port}"
-            ) from err
+        return await self._first_serial(
+            PUSH_FRESH * 2,
+            f"{self.config.host} answers neither its HTTP API nor with broadcasts on UDP {self.listen_port}",
+        )
 
 
 FAMILY = Family(
@@ -509,7 +465,13 @@ FAMILY = Family(
     client=IgenClient,
     transport=Transport.UDP,
     default_port=DEFAULT_PORT,
-    timing=Timing(default_interval=1.0, minimum_interval=0.15, push=True),
+    timing=Timing(
+        default_interval=1.0,
+        minimum_interval=0.15,
+        push=True,
+        silent_after=PUSH_FRESH,
+        polls_when_silent=True,
+    ),
     settings=Settings,
     credentials=(Field.PASSWORD,),
     zeroconf=(Announcement("_solarman._tcp.local.", lowercase_serial=False),),
