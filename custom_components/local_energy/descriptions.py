@@ -27,7 +27,7 @@ from homeassistant.const import (
     UnitOfVolume,
 )
 
-from .devices.keys import CONTROL_KEYS, UNITS, Key, Unit
+from .devices.keys import CONTROL_KEYS, KEYS, UNITS, Key, Phase, Quantity, Unit
 
 HA_UNITS: Mapping[Unit, str | None] = {
     Unit.WATT: UnitOfPower.WATT,
@@ -64,88 +64,57 @@ class _Kind:
 _MEASURED = SensorStateClass.MEASUREMENT
 _COUNTER = SensorStateClass.TOTAL_INCREASING
 _DIAGNOSTIC = EntityCategory.DIAGNOSTIC
-_KINDS: Mapping[str, _Kind] = {
-    "power": _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
-    "reactive_power": _Kind(SensorDeviceClass.REACTIVE_POWER, _MEASURED, 0, enabled=False),
-    "apparent_power": _Kind(SensorDeviceClass.APPARENT_POWER, _MEASURED, 0, enabled=False),
-    "power_factor": _Kind(SensorDeviceClass.POWER_FACTOR, _MEASURED, 2, enabled=False),
-    "voltage": _Kind(SensorDeviceClass.VOLTAGE, _MEASURED, 1),
-    "current": _Kind(SensorDeviceClass.CURRENT, _MEASURED, 2),
-    "frequency": _Kind(SensorDeviceClass.FREQUENCY, _MEASURED, 2),
-    "energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "reactive_energy": _Kind(SensorDeviceClass.REACTIVE_ENERGY, _COUNTER, 3, enabled=False),
-    "gas": _Kind(SensorDeviceClass.GAS, _COUNTER, 3),
-    "state_of_energy": _Kind(SensorDeviceClass.BATTERY, _MEASURED, 0),
-    "wifi_strength": _Kind(None, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
-    "wifi_rssi": _Kind(SensorDeviceClass.SIGNAL_STRENGTH, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
-    "active_tariff": _Kind(None, None, None),
-    "system_status": _Kind(None, None, None),
-    "temperature": _Kind(SensorDeviceClass.TEMPERATURE, _MEASURED, 1),
-    "battery_power": _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
-    "pv_power": _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
-    "ac_input_power": _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
-    "ac_output_power": _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
-    "battery_charge_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "battery_discharge_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "pv_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "ac_input_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "ac_output_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "battery_state": _Kind(None, None, None),
-    "temperature_input": _Kind(SensorDeviceClass.TEMPERATURE, _MEASURED, 1),
-    "pulse_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "power_angle": _Kind(None, _MEASURED, 1, enabled=False),
-    "thd_voltage": _Kind(None, _MEASURED, 1, enabled=False),
-    "thd_current": _Kind(None, _MEASURED, 1, enabled=False),
-    "resettable_energy": _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
-    "available_blocks": _Kind(None, _MEASURED, 0),
-    "meter_channel": _Kind(None, None, None, _DIAGNOSTIC, enabled=False),
+_SHOWN: Mapping[Quantity, _Kind] = {
+    Quantity.POWER: _Kind(SensorDeviceClass.POWER, _MEASURED, 0),
+    Quantity.REACTIVE_POWER: _Kind(SensorDeviceClass.REACTIVE_POWER, _MEASURED, 0, enabled=False),
+    Quantity.APPARENT_POWER: _Kind(SensorDeviceClass.APPARENT_POWER, _MEASURED, 0, enabled=False),
+    Quantity.POWER_FACTOR: _Kind(SensorDeviceClass.POWER_FACTOR, _MEASURED, 2, enabled=False),
+    Quantity.VOLTAGE: _Kind(SensorDeviceClass.VOLTAGE, _MEASURED, 1),
+    Quantity.CURRENT: _Kind(SensorDeviceClass.CURRENT, _MEASURED, 2),
+    Quantity.FREQUENCY: _Kind(SensorDeviceClass.FREQUENCY, _MEASURED, 2),
+    Quantity.ENERGY: _Kind(SensorDeviceClass.ENERGY, _COUNTER, 3),
+    Quantity.REACTIVE_ENERGY: _Kind(SensorDeviceClass.REACTIVE_ENERGY, _COUNTER, 3, enabled=False),
+    Quantity.GAS: _Kind(SensorDeviceClass.GAS, _COUNTER, 3),
+    Quantity.STATE_OF_ENERGY: _Kind(SensorDeviceClass.BATTERY, _MEASURED, 0),
+    Quantity.SIGNAL_QUALITY: _Kind(None, _MEASURED, 0, _DIAGNOSTIC, enabled=False),
+    Quantity.SIGNAL_STRENGTH: _Kind(
+        SensorDeviceClass.SIGNAL_STRENGTH, _MEASURED, 0, _DIAGNOSTIC, enabled=False
+    ),
+    Quantity.TEMPERATURE: _Kind(SensorDeviceClass.TEMPERATURE, _MEASURED, 1),
+    Quantity.ANGLE: _Kind(None, _MEASURED, 1, enabled=False),
+    Quantity.DISTORTION: _Kind(None, _MEASURED, 1, enabled=False),
+    Quantity.COUNT: _Kind(None, _MEASURED, 0),
+    Quantity.CODE: _Kind(None, None, None),
+    Quantity.IDENTIFIER: _Kind(None, None, None, _DIAGNOSTIC, enabled=False),
+    Quantity.STATE: _Kind(None, None, None),
 }
-_SUFFIXES = ("_l1_l2", "_l2_l3", "_l3_l1", "_l1", "_l2", "_l3", "_n", "_t1", "_t2", "_t3", "_t4")
-_KIND_OF_TRANSLATION = {
-    "voltage_phase_to_phase": "voltage",
-    "power_average": "power",
-    "energy_import": "energy",
-    "energy_export": "energy",
-    "resettable_energy_import": "resettable_energy",
-    "resettable_energy_export": "resettable_energy",
-    "net_energy_import": "energy",
-    "net_energy_export": "energy",
-    "integrated_energy_import": "energy",
-    "integrated_energy_export": "energy",
-    "energy_import_tariff": "energy",
-    "energy_export_tariff": "energy",
-    "reactive_energy_import": "reactive_energy",
-    "reactive_energy_export": "reactive_energy",
-    "current_neutral": "current",
-}
+"""How Home Assistant shows each quantity."""
 SENSOR_KEYS = frozenset(UNITS) - CONTROL_KEYS
 
 
-def split_key(key: Key) -> tuple[str, dict[str, str]]:
-    """A key's translation key and placeholders: power_l2 -> ("power_phase", {"phase": "2"})."""
-    for suffix in _SUFFIXES:
-        if key.endswith(suffix):
-            base = key.removesuffix(suffix)
-            if suffix.startswith("_t"):
-                return f"{base}_tariff", {"tariff": suffix[2:]}
-            if suffix == "_n":
-                return f"{base}_neutral", {}
-            if suffix.count("_") == 2:
-                return f"{base}_phase_to_phase", {"phases": suffix[1:].upper().replace("_", "-")}
-            return f"{base}_phase", {"phase": suffix[2:]}
-    return key.value, {}
+def translation_of(key: Key) -> tuple[str, dict[str, str]]:
+    """A key's translation key and placeholders, from its place in the key table.
 
-
-def _kind(translation_key: str) -> _Kind:
-    if translation_key in _KIND_OF_TRANSLATION:
-        return _KINDS[_KIND_OF_TRANSLATION[translation_key]]
-    base = translation_key.removesuffix("_phase")
-    return _KINDS[_KIND_OF_TRANSLATION.get(base, base)]
+    power_l2 -> ("power_phase", {"phase": "2"}); voltage_l1_l2 -> ("voltage_phase_to_phase",
+    {"phases": "L1-L2"}); current_n -> ("current_neutral", {}); energy_import_t1 ->
+    ("energy_import_tariff", {"tariff": "1"}).
+    """
+    spec = KEYS[key]
+    if spec.of is None:
+        return key.value, {}
+    if spec.tariff is not None:
+        return f"{spec.of.value}_tariff", {"tariff": str(spec.tariff)}
+    if spec.phase is Phase.NEUTRAL:
+        return f"{spec.of.value}_neutral", {}
+    assert spec.phase is not None
+    if spec.phase.between_phases:
+        return f"{spec.of.value}_phase_to_phase", {"phases": spec.phase.value}
+    return f"{spec.of.value}_phase", {"phase": spec.phase.value}
 
 
 def _description(key: Key) -> LocalEnergySensorDescription:
-    translation_key, placeholders = split_key(key)
-    kind = _kind(translation_key)
+    translation_key, placeholders = translation_of(key)
+    kind = _SHOWN[KEYS[key].quantity]
     return LocalEnergySensorDescription(
         key=key.value,
         translation_key=translation_key,

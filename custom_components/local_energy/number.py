@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
-from .descriptions import HA_UNITS, split_key
+from .descriptions import HA_UNITS, translation_of
 from .devices.keys import UNITS
 from .devices.snapshot import Channel, Control, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
@@ -30,7 +30,7 @@ async def async_setup_entry(
 
 
 def _description(control: Control) -> NumberEntityDescription:
-    translation_key, placeholders = split_key(control.key)
+    translation_key, placeholders = translation_of(control.key)
     return NumberEntityDescription(
         key=control.key.value,
         translation_key=translation_key,

@@ -38,7 +38,7 @@ from .family import (
     Transport,
 )
 from .http import HttpEndpoint, HttpTransport
-from .keys import Key
+from .keys import Key, phases_of
 from .payload import decode_json, total
 from .snapshot import (
     MAIN_CHANNEL,
@@ -245,11 +245,7 @@ def _p1_powers(named: Mapping[str, float], values: Mapping[Key, Value]) -> dict[
 def _p1_power_scale(reported: float, values: Mapping[Key, Value]) -> float:
     estimate = sum(
         float(values.get(voltage, 0)) * float(values.get(current, 0))
-        for voltage, current in (
-            (Key.VOLTAGE_L1, Key.CURRENT_L1),
-            (Key.VOLTAGE_L2, Key.CURRENT_L2),
-            (Key.VOLTAGE_L3, Key.CURRENT_L3),
-        )
+        for voltage, current in zip(phases_of(Key.VOLTAGE), phases_of(Key.CURRENT), strict=True)
     )
     reported = abs(reported)
     if reported == 0 or estimate < 1:

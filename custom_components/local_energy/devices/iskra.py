@@ -36,7 +36,7 @@ from .family import (
     Transport,
 )
 from .http import HttpEndpoint, HttpTransport, basic_credentials
-from .keys import Key
+from .keys import Key, phases_of
 from .payload import total
 from .snapshot import (
     MAIN_CHANNEL,
@@ -67,15 +67,15 @@ _FACTORS: Mapping[str, float] = {
     "Wh": 0.001, "kWh": 1.0, "MWh": 1000.0, "varh": 0.001, "kvarh": 1.0, "Mvarh": 1000.0,
 }  # fmt: skip
 _PHASE_VALUES: tuple[tuple[tuple[str, ...], tuple[Key, Key, Key]], ...] = (
-    (("U", "voltage"), (Key.VOLTAGE_L1, Key.VOLTAGE_L2, Key.VOLTAGE_L3)),
-    (("I", "current"), (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3)),
-    (("P", "active_power"), (Key.POWER_L1, Key.POWER_L2, Key.POWER_L3)),
-    (("Q", "reactive_power"), (Key.REACTIVE_POWER_L1, Key.REACTIVE_POWER_L2, Key.REACTIVE_POWER_L3)),
-    (("S", "apparent_power"), (Key.APPARENT_POWER_L1, Key.APPARENT_POWER_L2, Key.APPARENT_POWER_L3)),
-    (("PF", "power_factor"), (Key.POWER_FACTOR_L1, Key.POWER_FACTOR_L2, Key.POWER_FACTOR_L3)),
-    (("PA", "power_angle"), (Key.POWER_ANGLE_L1, Key.POWER_ANGLE_L2, Key.POWER_ANGLE_L3)),
-    (("THDUp", "THD_voltage"), (Key.THD_VOLTAGE_L1, Key.THD_VOLTAGE_L2, Key.THD_VOLTAGE_L3)),
-    (("THDI", "THD_current"), (Key.THD_CURRENT_L1, Key.THD_CURRENT_L2, Key.THD_CURRENT_L3)),
+    (("U", "voltage"), phases_of(Key.VOLTAGE)),
+    (("I", "current"), phases_of(Key.CURRENT)),
+    (("P", "active_power"), phases_of(Key.POWER)),
+    (("Q", "reactive_power"), phases_of(Key.REACTIVE_POWER)),
+    (("S", "apparent_power"), phases_of(Key.APPARENT_POWER)),
+    (("PF", "power_factor"), phases_of(Key.POWER_FACTOR)),
+    (("PA", "power_angle"), phases_of(Key.POWER_ANGLE)),
+    (("THDUp", "THD_voltage"), phases_of(Key.THD_VOLTAGE)),
+    (("THDI", "THD_current"), phases_of(Key.THD_CURRENT)),
 )
 _TOTAL_VALUES: tuple[tuple[tuple[str, ...], Key], ...] = (
     (("P", "active_power"), Key.POWER),

@@ -24,7 +24,7 @@ from .family import (
     Transport,
     addresses_setting,
 )
-from .keys import SWAPPED_ON_INVERT, Key
+from .keys import SWAPPED_ON_INVERT, Key, phases_of
 from .modbus import DataType, ModbusExceptionResponse, RegisterBlock, Registers
 from .payload import total
 from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
@@ -86,17 +86,6 @@ def _float(words: Sequence[int]) -> float:
     return round(float(struct.unpack(">f", struct.pack(">HH", words[0], words[1]))[0]), 3)
 
 
-_VOLTS = (Key.VOLTAGE_L1, Key.VOLTAGE_L2, Key.VOLTAGE_L3)
-_AMPS = (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3)
-_WATTS = (Key.POWER_L1, Key.POWER_L2, Key.POWER_L3)
-_VARS = (Key.REACTIVE_POWER_L1, Key.REACTIVE_POWER_L2, Key.REACTIVE_POWER_L3)
-_VAS = (Key.APPARENT_POWER_L1, Key.APPARENT_POWER_L2, Key.APPARENT_POWER_L3)
-_PFS = (Key.POWER_FACTOR_L1, Key.POWER_FACTOR_L2, Key.POWER_FACTOR_L3)
-_ANGLES = (Key.POWER_ANGLE_L1, Key.POWER_ANGLE_L2, Key.POWER_ANGLE_L3)
-_THD_U = (Key.THD_VOLTAGE_L1, Key.THD_VOLTAGE_L2, Key.THD_VOLTAGE_L3)
-_THD_I = (Key.THD_CURRENT_L1, Key.THD_CURRENT_L2, Key.THD_CURRENT_L3)
-
-
 def _phases(keys: tuple[Key, Key, Key], start: int, step: int, decode: Callable[[Sequence[int]], float],
             width: int = 2) -> tuple[Reading, ...]:  # fmt: skip
     return tuple(Reading(key, start + step * p, decode, width) for p, key in enumerate(keys))
@@ -105,33 +94,33 @@ def _phases(keys: tuple[Key, Key, Key], start: int, step: int, decode: Callable[
 WM_IMPACT_BLOCK = (100, 91)
 WM_IMPACT: tuple[Reading, ...] = (
     Reading(Key.FREQUENCY, 105, t5),
-    *_phases(_VOLTS, 107, 2, t5),
-    *_phases(_AMPS, 126, 2, t5),
+    *_phases(phases_of(Key.VOLTAGE), 107, 2, t5),
+    *_phases(phases_of(Key.CURRENT), 126, 2, t5),
     Reading(Key.POWER, 140, t6),
-    *_phases(_WATTS, 142, 2, t6),
+    *_phases(phases_of(Key.POWER), 142, 2, t6),
     Reading(Key.REACTIVE_POWER, 148, t6),
-    *_phases(_VARS, 150, 2, t6),
+    *_phases(phases_of(Key.REACTIVE_POWER), 150, 2, t6),
     Reading(Key.APPARENT_POWER, 156, t5),
-    *_phases(_VAS, 158, 2, t5),
+    *_phases(phases_of(Key.APPARENT_POWER), 158, 2, t5),
     Reading(Key.POWER_FACTOR, 164, t7),
-    *_phases(_PFS, 166, 2, t7),
+    *_phases(phases_of(Key.POWER_FACTOR), 166, 2, t7),
     Reading(Key.POWER_ANGLE, 172, _hundredths(signed=True), 1),
-    *_phases(_ANGLES, 173, 1, _hundredths(signed=True), 1),
+    *_phases(phases_of(Key.POWER_ANGLE), 173, 1, _hundredths(signed=True), 1),
     Reading(Key.TEMPERATURE, 181, _hundredths(signed=True), 1),
-    *_phases(_THD_U, 182, 1, _hundredths(signed=False), 1),
-    *_phases(_THD_I, 188, 1, _hundredths(signed=False), 1),
+    *_phases(phases_of(Key.THD_VOLTAGE), 182, 1, _hundredths(signed=False), 1),
+    *_phases(phases_of(Key.THD_CURRENT), 188, 1, _hundredths(signed=False), 1),
 )
 MC_BLOCK = (2500, 100)
 MC: tuple[Reading, ...] = (
-    *_phases(_VOLTS, 2500, 2, _float),
-    *_phases(_AMPS, 2516, 2, _float),
-    *_phases(_WATTS, 2530, 2, _float),
+    *_phases(phases_of(Key.VOLTAGE), 2500, 2, _float),
+    *_phases(phases_of(Key.CURRENT), 2516, 2, _float),
+    *_phases(phases_of(Key.POWER), 2530, 2, _float),
     Reading(Key.POWER, 2536, _float),
-    *_phases(_VARS, 2538, 2, _float),
+    *_phases(phases_of(Key.REACTIVE_POWER), 2538, 2, _float),
     Reading(Key.REACTIVE_POWER, 2544, _float),
-    *_phases(_VAS, 2546, 2, _float),
+    *_phases(phases_of(Key.APPARENT_POWER), 2546, 2, _float),
     Reading(Key.APPARENT_POWER, 2552, _float),
-    *_phases(_PFS, 2554, 2, _float),
+    *_phases(phases_of(Key.POWER_FACTOR), 2554, 2, _float),
     Reading(Key.POWER_FACTOR, 2560, _float),
     Reading(Key.FREQUENCY, 2584, _float),
 )

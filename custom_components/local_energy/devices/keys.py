@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
 
 
 class Unit(StrEnum):
@@ -118,9 +119,11 @@ class Key(StrEnum):
     POWER_ANGLE_L1 = "power_angle_l1"
     POWER_ANGLE_L2 = "power_angle_l2"
     POWER_ANGLE_L3 = "power_angle_l3"
+    THD_VOLTAGE = "thd_voltage"
     THD_VOLTAGE_L1 = "thd_voltage_l1"
     THD_VOLTAGE_L2 = "thd_voltage_l2"
     THD_VOLTAGE_L3 = "thd_voltage_l3"
+    THD_CURRENT = "thd_current"
     THD_CURRENT_L1 = "thd_current_l1"
     THD_CURRENT_L2 = "thd_current_l2"
     THD_CURRENT_L3 = "thd_current_l3"
@@ -146,18 +149,71 @@ class ValueKind(StrEnum):
     FLAG = "flag"
 
 
+class Quantity(StrEnum):
+    """What a key measures: Home Assistant shows each quantity its own way (class, precision, category)."""
+
+    POWER = "power"
+    REACTIVE_POWER = "reactive_power"
+    APPARENT_POWER = "apparent_power"
+    POWER_FACTOR = "power_factor"
+    VOLTAGE = "voltage"
+    CURRENT = "current"
+    FREQUENCY = "frequency"
+    ENERGY = "energy"
+    REACTIVE_ENERGY = "reactive_energy"
+    GAS = "gas"
+    STATE_OF_ENERGY = "state_of_energy"
+    SIGNAL_QUALITY = "signal_quality"
+    """Wi-Fi quality in percent."""
+    SIGNAL_STRENGTH = "signal_strength"
+    TEMPERATURE = "temperature"
+    ANGLE = "angle"
+    DISTORTION = "distortion"
+    COUNT = "count"
+    """How many of something (available battery blocks)."""
+    CODE = "code"
+    """A number that names a state (a tariff, a status word): not a measurement."""
+    IDENTIFIER = "identifier"
+    """A number that says which input a channel is (diagnostic)."""
+    STATE = "state"
+    """Text or a flag: a mode, a relay."""
+
+
+class Phase(StrEnum):
+    """The conductor(s) a value belongs to."""
+
+    L1 = "1"
+    L2 = "2"
+    L3 = "3"
+    NEUTRAL = "N"
+    L1_L2 = "L1-L2"
+    L2_L3 = "L2-L3"
+    L3_L1 = "L3-L1"
+
+    @property
+    def between_phases(self) -> bool:
+        """A line-to-line value (a voltage between two phases)."""
+        return "-" in self.value
+
+
+PHASES = (Phase.L1, Phase.L2, Phase.L3)
+LINE_TO_LINE = (Phase.L1_L2, Phase.L2_L3, Phase.L3_L1)
+
+
 @dataclass(frozen=True, slots=True)
 class KeySpec:
-    """What a key is: its unit, its type, and the range outside which a reading is impossible.
+    """Everything about a key: its quantity and unit, where it belongs, how it is checked and inverted.
 
     ``low``/``high`` are the plausibility bounds: a value outside cannot be a real reading (NaN, 1e300 W,
     -5 kWh), whereas 0 V on a dead phase, 0 Hz without mains or a large export stay inside.
     ``counter`` marks energy-like totals that only grow (total_increasing); ``max_rate`` is the fastest
     a counter can grow, in its unit per hour. ``swaps_with`` is the counter of the other direction,
-    exchanged when a clamp's sign is inverted. ``signed`` keys change sign on invert.
+    exchanged when a clamp's sign is inverted. ``signed`` keys change sign on invert. ``of`` is the key a
+    per-phase or per-tariff key is a part of (power_l2 is of power, energy_import_t1 of energy_import).
     """
 
     unit: Unit
+    quantity: Quantity
     low: float = -math.inf
     high: float = math.inf
     kind: ValueKind = ValueKind.NUMBER
@@ -169,6 +225,9 @@ class KeySpec:
     """A counter the client integrates from zero; Home Assistant carries its total over restarts."""
     control: bool = False
     """Written as well as read: shown as a control, not as a sensor."""
+    of: Key | None = None
+    phase: Phase | None = None
+    tariff: int | None = None
 
 
 MAX_POWER_W = 1e8
@@ -178,14 +237,19 @@ _ENERGY_RATE = MAX_POWER_W / 1000  # kWh per hour at the largest plausible power
 
 
 def _power(*, signed: bool = False, control: bool = False) -> KeySpec:
-    return KeySpec(Unit.WATT, -MAX_POWER_W, MAX_POWER_W, signed=signed, control=control)
+    return KeySpec(Unit.WATT, Quantity.POWER, -MAX_POWER_W, MAX_POWER_W, signed=signed, control=control)
 
 
 def _energy(
-    swaps_with: Key | None = None, *, unit: Unit = Unit.KILOWATT_HOUR, accumulated: bool = False
+    swaps_with: Key | None = None,
+    *,
+    unit: Unit = Unit.KILOWATT_HOUR,
+    quantity: Quantity = Quantity.ENERGY,
+    accumulated: bool = False,
 ) -> KeySpec:
     return KeySpec(
         unit,
+        quantity,
         0.0,
         _MAX_ENERGY,
         counter=True,
@@ -195,19 +259,28 @@ def _energy(
     )
 
 
-def _ranged(unit: Unit, low: float, high: float, *, signed: bool = False, control: bool = False) -> KeySpec:
-    return KeySpec(unit, low, high, signed=signed, control=control)
+def _ranged(
+    unit: Unit, quantity: Quantity, low: float, high: float, *, signed: bool = False, control: bool = False
+) -> KeySpec:
+    return KeySpec(unit, quantity, low, high, signed=signed, control=control)
 
 
-_TEXT = KeySpec(Unit.NONE, kind=ValueKind.TEXT)
-_VOLTAGE = _ranged(Unit.VOLT, 0.0, 1e6)
-_CURRENT = _ranged(Unit.AMPERE, -1e5, 1e5, signed=True)
-_POWER_FACTOR = _ranged(Unit.NONE, -1.1, 1.1)
-_REACTIVE = KeySpec(Unit.VAR, -MAX_POWER_W, MAX_POWER_W, signed=True)
-_APPARENT = KeySpec(Unit.VOLT_AMPERE, -MAX_POWER_W, MAX_POWER_W)
-_ANGLE = _ranged(Unit.DEGREE, -360.0, 360.0)
-_THD = _ranged(Unit.PERCENT, 0.0, 1000.0)
-_CHARGE_CURRENT = _ranged(Unit.AMPERE, 0.0, 1000.0, control=True)
+def _state(*, kind: ValueKind = ValueKind.TEXT, control: bool = False) -> KeySpec:
+    return KeySpec(Unit.NONE, Quantity.STATE, kind=kind, control=control)
+
+
+def _parts(whole: Key, spec: KeySpec, *parts: Key, phases: tuple[Phase, ...] = PHASES) -> dict[Key, KeySpec]:
+    """A key and its per-phase keys, in the order of phases."""
+    specs = {whole: spec}
+    specs.update(
+        {part: replace(spec, of=whole, phase=phase) for part, phase in zip(parts, phases, strict=True)}
+    )
+    return specs
+
+
+def _tariffs(whole: Key, *tariffs: Key) -> dict[Key, KeySpec]:
+    """Tariff counters keep their names on invert: a tariff register is wired to one direction."""
+    return {key: replace(_energy(), of=whole, tariff=number) for number, key in enumerate(tariffs, start=1)}
 
 
 def _pairs(*pairs: tuple[Key, Key]) -> dict[Key, KeySpec]:
@@ -218,68 +291,81 @@ def _pairs(*pairs: tuple[Key, Key]) -> dict[Key, KeySpec]:
     return specs
 
 
+def _phase_pairs(whole: tuple[Key, Key], *pairs: tuple[Key, Key]) -> dict[Key, KeySpec]:
+    """Per-phase import/export counters: each swaps with its phase's other direction."""
+    specs: dict[Key, KeySpec] = {}
+    for phase, (importing, exporting) in zip(PHASES, pairs, strict=True):
+        specs[importing] = replace(_energy(exporting), of=whole[0], phase=phase)
+        specs[exporting] = replace(_energy(importing), of=whole[1], phase=phase)
+    return specs
+
+
 _K = Key
+_VOLTAGE = _ranged(Unit.VOLT, Quantity.VOLTAGE, 0.0, 1e6)
+_CURRENT = _ranged(Unit.AMPERE, Quantity.CURRENT, -1e5, 1e5, signed=True)
+_CHARGE_CURRENT = _ranged(Unit.AMPERE, Quantity.CURRENT, 0.0, 1000.0, control=True)
 KEYS: Mapping[Key, KeySpec] = {
-    **dict.fromkeys((_K.POWER, _K.POWER_AVERAGE, _K.POWER_L1, _K.POWER_L2, _K.POWER_L3), _power(signed=True)),
-    **dict.fromkeys(
-        (_K.REACTIVE_POWER, _K.REACTIVE_POWER_L1, _K.REACTIVE_POWER_L2, _K.REACTIVE_POWER_L3), _REACTIVE
+    **_parts(_K.POWER, _power(signed=True), _K.POWER_L1, _K.POWER_L2, _K.POWER_L3),
+    _K.POWER_AVERAGE: _power(signed=True),
+    **_parts(
+        _K.REACTIVE_POWER,
+        KeySpec(Unit.VAR, Quantity.REACTIVE_POWER, -MAX_POWER_W, MAX_POWER_W, signed=True),
+        _K.REACTIVE_POWER_L1,
+        _K.REACTIVE_POWER_L2,
+        _K.REACTIVE_POWER_L3,
     ),
-    **dict.fromkeys(
-        (_K.APPARENT_POWER, _K.APPARENT_POWER_L1, _K.APPARENT_POWER_L2, _K.APPARENT_POWER_L3), _APPARENT
+    **_parts(
+        _K.APPARENT_POWER,
+        KeySpec(Unit.VOLT_AMPERE, Quantity.APPARENT_POWER, -MAX_POWER_W, MAX_POWER_W),
+        _K.APPARENT_POWER_L1,
+        _K.APPARENT_POWER_L2,
+        _K.APPARENT_POWER_L3,
     ),
-    **dict.fromkeys(
-        (_K.POWER_FACTOR, _K.POWER_FACTOR_L1, _K.POWER_FACTOR_L2, _K.POWER_FACTOR_L3), _POWER_FACTOR
+    **_parts(
+        _K.POWER_FACTOR,
+        _ranged(Unit.NONE, Quantity.POWER_FACTOR, -1.1, 1.1),
+        _K.POWER_FACTOR_L1,
+        _K.POWER_FACTOR_L2,
+        _K.POWER_FACTOR_L3,
     ),
-    **dict.fromkeys(
-        (
-            _K.VOLTAGE,
-            _K.VOLTAGE_L1,
-            _K.VOLTAGE_L2,
-            _K.VOLTAGE_L3,
-            _K.VOLTAGE_L1_L2,
-            _K.VOLTAGE_L2_L3,
-            _K.VOLTAGE_L3_L1,
-        ),
-        _VOLTAGE,
-    ),
-    **dict.fromkeys((_K.CURRENT, _K.CURRENT_L1, _K.CURRENT_L2, _K.CURRENT_L3), _CURRENT),
-    _K.CURRENT_N: _ranged(Unit.AMPERE, -1e5, 1e5),
-    _K.FREQUENCY: _ranged(Unit.HERTZ, 0.0, 1000.0),
+    **_parts(_K.VOLTAGE, _VOLTAGE, _K.VOLTAGE_L1, _K.VOLTAGE_L2, _K.VOLTAGE_L3),
+    **_parts(_K.VOLTAGE, _VOLTAGE, _K.VOLTAGE_L1_L2, _K.VOLTAGE_L2_L3, _K.VOLTAGE_L3_L1, phases=LINE_TO_LINE),
+    **_parts(_K.CURRENT, _CURRENT, _K.CURRENT_L1, _K.CURRENT_L2, _K.CURRENT_L3),
+    _K.CURRENT_N: replace(_CURRENT, signed=False, of=_K.CURRENT, phase=Phase.NEUTRAL),
+    _K.FREQUENCY: _ranged(Unit.HERTZ, Quantity.FREQUENCY, 0.0, 1000.0),
     **_pairs(
+        (_K.ENERGY_IMPORT, _K.ENERGY_EXPORT), (_K.RESETTABLE_ENERGY_IMPORT, _K.RESETTABLE_ENERGY_EXPORT)
+    ),
+    **_phase_pairs(
         (_K.ENERGY_IMPORT, _K.ENERGY_EXPORT),
         (_K.ENERGY_IMPORT_L1, _K.ENERGY_EXPORT_L1),
         (_K.ENERGY_IMPORT_L2, _K.ENERGY_EXPORT_L2),
         (_K.ENERGY_IMPORT_L3, _K.ENERGY_EXPORT_L3),
-        (_K.RESETTABLE_ENERGY_IMPORT, _K.RESETTABLE_ENERGY_EXPORT),
     ),
-    # Tariff counters keep their names on invert: a tariff register is wired to one direction by the meter.
-    **dict.fromkeys(
-        (
-            _K.ENERGY_IMPORT_T1,
-            _K.ENERGY_IMPORT_T2,
-            _K.ENERGY_IMPORT_T3,
-            _K.ENERGY_IMPORT_T4,
-            _K.ENERGY_EXPORT_T1,
-            _K.ENERGY_EXPORT_T2,
-            _K.ENERGY_EXPORT_T3,
-            _K.ENERGY_EXPORT_T4,
-        ),
-        _energy(),
+    **_tariffs(
+        _K.ENERGY_IMPORT, _K.ENERGY_IMPORT_T1, _K.ENERGY_IMPORT_T2, _K.ENERGY_IMPORT_T3, _K.ENERGY_IMPORT_T4
+    ),
+    **_tariffs(
+        _K.ENERGY_EXPORT, _K.ENERGY_EXPORT_T1, _K.ENERGY_EXPORT_T2, _K.ENERGY_EXPORT_T3, _K.ENERGY_EXPORT_T4
     ),
     _K.NET_ENERGY_IMPORT: _energy(_K.NET_ENERGY_EXPORT, accumulated=True),
     _K.NET_ENERGY_EXPORT: _energy(_K.NET_ENERGY_IMPORT, accumulated=True),
     _K.INTEGRATED_ENERGY_IMPORT: _energy(_K.INTEGRATED_ENERGY_EXPORT, accumulated=True),
     _K.INTEGRATED_ENERGY_EXPORT: _energy(_K.INTEGRATED_ENERGY_IMPORT, accumulated=True),
-    _K.REACTIVE_ENERGY_IMPORT: _energy(_K.REACTIVE_ENERGY_EXPORT, unit=Unit.KILOVAR_HOUR),
-    _K.REACTIVE_ENERGY_EXPORT: _energy(_K.REACTIVE_ENERGY_IMPORT, unit=Unit.KILOVAR_HOUR),
-    _K.ACTIVE_TARIFF: _ranged(Unit.NONE, 0, 100),
-    _K.GAS: _energy(unit=Unit.CUBIC_METER),
-    _K.STATE_OF_ENERGY: _ranged(Unit.PERCENT, 0.0, 100.0),
-    _K.WIFI_STRENGTH: _ranged(Unit.PERCENT, 0.0, 100.0),
-    _K.WIFI_RSSI: _ranged(Unit.DECIBEL_MILLIWATT, -150.0, 20.0),
-    _K.TEMPERATURE: _ranged(Unit.CELSIUS, -80.0, 250.0),
+    _K.REACTIVE_ENERGY_IMPORT: _energy(
+        _K.REACTIVE_ENERGY_EXPORT, unit=Unit.KILOVAR_HOUR, quantity=Quantity.REACTIVE_ENERGY
+    ),
+    _K.REACTIVE_ENERGY_EXPORT: _energy(
+        _K.REACTIVE_ENERGY_IMPORT, unit=Unit.KILOVAR_HOUR, quantity=Quantity.REACTIVE_ENERGY
+    ),
+    _K.ACTIVE_TARIFF: _ranged(Unit.NONE, Quantity.CODE, 0, 100),
+    _K.GAS: _energy(unit=Unit.CUBIC_METER, quantity=Quantity.GAS),
+    _K.STATE_OF_ENERGY: _ranged(Unit.PERCENT, Quantity.STATE_OF_ENERGY, 0.0, 100.0),
+    _K.WIFI_STRENGTH: _ranged(Unit.PERCENT, Quantity.SIGNAL_QUALITY, 0.0, 100.0),
+    _K.WIFI_RSSI: _ranged(Unit.DECIBEL_MILLIWATT, Quantity.SIGNAL_STRENGTH, -150.0, 20.0),
+    _K.TEMPERATURE: _ranged(Unit.CELSIUS, Quantity.TEMPERATURE, -80.0, 250.0),
     _K.BATTERY_POWER: _power(signed=True),
-    _K.BATTERY_STATE: _TEXT,
+    _K.BATTERY_STATE: _state(),
     _K.PV_POWER: _power(),
     _K.AC_INPUT_POWER: _power(),
     _K.AC_OUTPUT_POWER: _power(),
@@ -290,39 +376,63 @@ KEYS: Mapping[Key, KeySpec] = {
             _K.PV_ENERGY,
             _K.AC_INPUT_ENERGY,
             _K.AC_OUTPUT_ENERGY,
+            _K.PULSE_ENERGY,
         ),
         _energy(),
     ),
-    _K.OPERATING_MODE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
+    _K.OPERATING_MODE: _state(control=True),
     _K.FEED_IN_LIMIT: _power(control=True),
     _K.MAX_OUTPUT_POWER: _power(control=True),
-    _K.BACKUP_SOC: _ranged(Unit.PERCENT, 0.0, 100.0, control=True),
-    _K.GRID_CHARGING: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
+    _K.BACKUP_SOC: _ranged(Unit.PERCENT, Quantity.STATE_OF_ENERGY, 0.0, 100.0, control=True),
+    _K.GRID_CHARGING: _state(kind=ValueKind.FLAG, control=True),
     _K.BATTERY_SETPOINT: _power(control=True),
-    _K.TEMPERATURE_INPUT: _ranged(Unit.CELSIUS, -80.0, 250.0),
-    _K.PULSE_ENERGY: _energy(),
-    **dict.fromkeys((_K.POWER_ANGLE, _K.POWER_ANGLE_L1, _K.POWER_ANGLE_L2, _K.POWER_ANGLE_L3), _ANGLE),
-    **dict.fromkeys(
-        (
-            _K.THD_VOLTAGE_L1,
-            _K.THD_VOLTAGE_L2,
-            _K.THD_VOLTAGE_L3,
-            _K.THD_CURRENT_L1,
-            _K.THD_CURRENT_L2,
-            _K.THD_CURRENT_L3,
-        ),
-        _THD,
+    _K.TEMPERATURE_INPUT: _ranged(Unit.CELSIUS, Quantity.TEMPERATURE, -80.0, 250.0),
+    **_parts(
+        _K.POWER_ANGLE,
+        _ranged(Unit.DEGREE, Quantity.ANGLE, -360.0, 360.0),
+        _K.POWER_ANGLE_L1,
+        _K.POWER_ANGLE_L2,
+        _K.POWER_ANGLE_L3,
     ),
-    _K.RELAY: KeySpec(Unit.NONE, kind=ValueKind.FLAG, control=True),
-    _K.METER_CHANNEL: _ranged(Unit.NONE, 0, 1e4),
+    **_parts(
+        _K.THD_VOLTAGE,
+        _ranged(Unit.PERCENT, Quantity.DISTORTION, 0.0, 1000.0),
+        _K.THD_VOLTAGE_L1,
+        _K.THD_VOLTAGE_L2,
+        _K.THD_VOLTAGE_L3,
+    ),
+    **_parts(
+        _K.THD_CURRENT,
+        _ranged(Unit.PERCENT, Quantity.DISTORTION, 0.0, 1000.0),
+        _K.THD_CURRENT_L1,
+        _K.THD_CURRENT_L2,
+        _K.THD_CURRENT_L3,
+    ),
+    _K.RELAY: _state(kind=ValueKind.FLAG, control=True),
+    _K.METER_CHANNEL: _ranged(Unit.NONE, Quantity.IDENTIFIER, 0, 1e4),
     _K.TARGET_POWER: _power(control=True),
-    **dict.fromkeys(
-        (_K.CHARGE_CURRENT, _K.CHARGE_CURRENT_L1, _K.CHARGE_CURRENT_L2, _K.CHARGE_CURRENT_L3), _CHARGE_CURRENT
+    **_parts(
+        _K.CHARGE_CURRENT, _CHARGE_CURRENT, _K.CHARGE_CURRENT_L1, _K.CHARGE_CURRENT_L2, _K.CHARGE_CURRENT_L3
     ),
-    _K.COMMAND_SOURCE: KeySpec(Unit.NONE, kind=ValueKind.TEXT, control=True),
-    _K.SYSTEM_STATUS: _ranged(Unit.NONE, 0, 65535),
-    _K.AVAILABLE_BLOCKS: _ranged(Unit.NONE, 0, 1e4),
+    _K.COMMAND_SOURCE: _state(control=True),
+    _K.SYSTEM_STATUS: _ranged(Unit.NONE, Quantity.CODE, 0, 65535),
+    _K.AVAILABLE_BLOCKS: _ranged(Unit.NONE, Quantity.COUNT, 0, 1e4),
 }
+
+
+@cache
+def phases_of(whole: Key) -> tuple[Key, Key, Key]:
+    """The keys of L1, L2 and L3 of a quantity: of Key.POWER, (POWER_L1, POWER_L2, POWER_L3)."""
+    parts = {spec.phase: key for key, spec in KEYS.items() if spec.of is whole and spec.phase in PHASES}
+    return parts[Phase.L1], parts[Phase.L2], parts[Phase.L3]
+
+
+@cache
+def line_to_line(whole: Key) -> tuple[Key, Key, Key]:
+    """The keys of L1-L2, L2-L3 and L3-L1 of a quantity (voltages between phases)."""
+    parts = {spec.phase: key for key, spec in KEYS.items() if spec.of is whole and spec.phase in LINE_TO_LINE}
+    return parts[Phase.L1_L2], parts[Phase.L2_L3], parts[Phase.L3_L1]
+
 
 UNITS: Mapping[Key, Unit] = {key: spec.unit for key, spec in KEYS.items()}
 SIGNED_KEYS = frozenset(key for key, spec in KEYS.items() if spec.signed)

@@ -31,7 +31,7 @@ from .family import (
     Transport,
 )
 from .http import HttpEndpoint, HttpTransport, basic_credentials
-from .keys import Key
+from .keys import Key, phases_of
 from .payload import number, parsing, total
 from .snapshot import (
     MAIN_CHANNEL,
@@ -252,13 +252,6 @@ def parse_status(status: object, info: ShellyInfo) -> Snapshot:
 
 type _Channels = dict[str, Channel]
 _PHASES = ("a", "b", "c")
-_POWER_PHASES = (Key.POWER_L1, Key.POWER_L2, Key.POWER_L3)
-_VOLTAGE_PHASES = (Key.VOLTAGE_L1, Key.VOLTAGE_L2, Key.VOLTAGE_L3)
-_CURRENT_PHASES = (Key.CURRENT_L1, Key.CURRENT_L2, Key.CURRENT_L3)
-_PF_PHASES = (Key.POWER_FACTOR_L1, Key.POWER_FACTOR_L2, Key.POWER_FACTOR_L3)
-_APPARENT_PHASES = (Key.APPARENT_POWER_L1, Key.APPARENT_POWER_L2, Key.APPARENT_POWER_L3)
-_IMPORT_PHASES = (Key.ENERGY_IMPORT_L1, Key.ENERGY_IMPORT_L2, Key.ENERGY_IMPORT_L3)
-_EXPORT_PHASES = (Key.ENERGY_EXPORT_L1, Key.ENERGY_EXPORT_L2, Key.ENERGY_EXPORT_L3)
 
 
 def _gen1_3em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
@@ -266,12 +259,12 @@ def _gen1_3em(status: Mapping[str, Any], _info: ShellyInfo) -> _Channels:
     values: dict[Key, Value] = {}
     for index, meter in enumerate(emeters):
         power = float(meter["power"])
-        values[_POWER_PHASES[index]] = power
-        values[_VOLTAGE_PHASES[index]] = float(meter["voltage"])
-        values[_CURRENT_PHASES[index]] = _signed(meter.get("current", 0.0), power)
-        _put(values, _PF_PHASES[index], meter.get("pf"))
-        values[_IMPORT_PHASES[index]] = _kwh(meter["total"])
-        values[_EXPORT_PHASES[index]] = _kwh(meter["total_returned"])
+        values[phases_of(Key.POWER)[index]] = power
+        values[phases_of(Key.VOLTAGE)[index]] = float(meter["voltage"])
+        values[phases_of(Key.CURRENT)[index]] = _signed(meter.get("current", 0.0), power)
+        _put(values, phases_of(Key.POWER_FACTOR)[index], meter.get("pf"))
+        values[phases_of(Key.ENERGY_IMPORT)[index]] = _kwh(meter["total"])
+        values[phases_of(Key.ENERGY_EXPORT)[index]] = _kwh(meter["total_returned"])
     total = status.get("total_power")
     values[Key.POWER] = float(total) if is_number(total) else sum(float(m["power"]) for m in emeters)
     values[Key.ENERGY_IMPORT] = round(sum(_kwh(m["total"]) for m in emeters), 6)
@@ -316,13 +309,17 @@ def _rpc_3em(status: Mapping[str, Any], info: ShellyInfo) -> _Channels:
     }
     for index, phase in enumerate(_PHASES):
         power = float(meter[f"{phase}_act_power"])
-        values[_POWER_PHASES[index]] = power
-        values[_APPARENT_PHASES[index]] = float(meter[f"{phase}_aprt_power"])
-        values[_VOLTAGE_PHASES[index]] = float(meter[f"{phase}_voltage"])
-        values[_CURRENT_PHASES[index]] = _signed(meter[f"{phase}_current"], power)
-        _put(values, _PF_PHASES[index], meter.get(f"{phase}_pf"))
-        _put(values, _IMPORT_PHASES[index], _kwh_or_none(data.get(f"{phase}_total_act_energy")))
-        _put(values, _EXPORT_PHASES[index], _kwh_or_none(data.get(f"{phase}_total_act_ret_energy")))
+        values[phases_of(Key.POWER)[index]] = power
+        values[phases_of(Key.APPARENT_POWER)[index]] = float(meter[f"{phase}_aprt_power"])
+        values[phases_of(Key.VOLTAGE)[index]] = float(meter[f"{phase}_voltage"])
+        values[phases_of(Key.CURRENT)[index]] = _signed(meter[f"{phase}_current"], power)
+        _put(values, phases_of(Key.POWER_FACTOR)[index], meter.get(f"{phase}_pf"))
+        _put(values, phases_of(Key.ENERGY_IMPORT)[index], _kwh_or_none(data.get(f"{phase}_total_act_energy")))
+        _put(
+            values,
+            phases_of(Key.ENERGY_EXPORT)[index],
+            _kwh_or_none(data.get(f"{phase}_total_act_ret_energy")),
+        )
     _put(values, Key.FREQUENCY, meter.get("a_freq"))
     _put(values, Key.CURRENT_N, meter.get("n_current"))
     _put(values, Key.ENERGY_IMPORT, _kwh_or_none(data.get("total_act")))
