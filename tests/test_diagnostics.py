@@ -9,8 +9,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from simulators.acuvim import AcuvimSimulator
+from simulators.enistic import EnisticSimulator
 from simulators.homewizard import HomeWizardSimulator
-from tests.conftest import acuvim_entry, homewizard_entry, setup_entry
+from simulators.smartme import SmartMeSimulator
+from tests.conftest import acuvim_entry, enistic_entry, homewizard_entry, setup_entry
+from tests.test_setpoints import pico_entry
 
 
 async def test_homewizard(
@@ -44,3 +47,29 @@ async def test_acuvim_counts_requests(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["client"]["modbus_requests"] == 2  # settings once, then one measurement block
     assert diagnostics["client"]["settings"]["ct_ratio"] == 40.0
+
+
+async def test_a_family_with_settings_shows_them_typed(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    pico = SmartMeSimulator(pico=True, serial=7100042)
+    await pico.start()
+    entry = pico_entry(pico, phase_change_minutes=5)
+    await setup_entry(hass, entry)
+    family = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["family"]
+    assert family["settings"] == {"max_current": 16, "phase_change_minutes": 5}
+    assert (family["transport"], family["polled_every"]) == ("modbus", 2.0)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await pico.stop()
+
+
+async def test_a_push_entry_is_not_polled(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, enistic_sim: EnisticSimulator
+) -> None:
+    entry = enistic_entry(enistic_sim)
+    await setup_entry(hass, entry)
+    family = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["family"]
+    assert family["polled_every"] is None
+    assert family["timing"]["push"]
+    assert family["timing"]["silent_after"] == 60.0
+    assert not family["silent"]

@@ -10,6 +10,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from . import LocalEnergyConfigEntry
+from .coordinator import LocalEnergyCoordinator
 
 TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}  # tokens a device granted are CONF_TOKEN
 
@@ -25,6 +26,7 @@ async def async_get_config_entry_diagnostics(
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": dict(entry.options),
         },
+        "family": _family(coordinator),
         "identity": asdict(coordinator.identity),
         "client": coordinator.client.diagnostics(),
         "contract": coordinator.client.guard.diagnostics(),
@@ -37,4 +39,18 @@ async def async_get_config_entry_diagnostics(
             }
             for channel_id, channel in snapshot.channels.items()
         },
+    }
+
+
+def _family(coordinator: LocalEnergyCoordinator) -> dict[str, Any]:
+    """What the family declares and how the entry runs it: polled or pushed, and its typed settings."""
+    family = coordinator.family
+    interval = coordinator.update_interval
+    return {
+        "id": family.id,
+        "transport": family.transport.value,
+        "timing": asdict(family.timing),
+        "polled_every": None if interval is None else interval.total_seconds(),
+        "silent": coordinator.silent,
+        "settings": asdict(coordinator.client.settings),
     }

@@ -47,8 +47,9 @@ class DeviceClient(ABC):
     def __init__(
         self, config: ConnectionConfig, transports: Transports, settings: Settings | None = None
     ) -> None:
-        """settings: the family's typed settings; a family that has some takes them in its own __init__."""
+        """settings: the family's typed settings; a family that has some types them in its own __init__."""
         self.config = config
+        self.settings: Settings = settings if settings is not None else Settings()
         self.transports = transports
         self.guard = ValueGuard(f"{type(self).__name__} at {config.host}")
         self._declared_controls: dict[tuple[str, Key], Control] = {}

@@ -183,6 +183,8 @@ class IskraModbusSettings(Settings):
 class IskraModbusClient(ModbusDeviceClient):
     """A gateway (its meters named by address) or a single Iskra meter, over one Modbus TCP connection."""
 
+    settings: IskraModbusSettings
+
     def __init__(
         self, config: ConnectionConfig, transports: Transports, settings: IskraModbusSettings | None = None
     ) -> None:

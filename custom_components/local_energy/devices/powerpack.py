@@ -73,6 +73,8 @@ class PowerPackSettings(Settings):
 class PowerPackClient(ModbusDeviceClient):
     """One PowerPack; the user gives its serial (none is readable) and rated power."""
 
+    settings: PowerPackSettings
+
     def __init__(
         self, config: ConnectionConfig, transports: Transports, settings: PowerPackSettings | None = None
     ) -> None:

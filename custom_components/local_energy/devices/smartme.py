@@ -138,6 +138,8 @@ class PicoSettings(Settings):
 class SmartMeClient(ModbusDeviceClient):
     """A smart-me meter, or a Pico charging station (standalone, or the master of its group)."""
 
+    settings: PicoSettings
+
     def __init__(
         self, config: ConnectionConfig, transports: Transports, settings: PicoSettings | None = None
     ) -> None:
