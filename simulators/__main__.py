@@ -85,7 +85,11 @@ async def run(enistic_interval: float) -> None:
         for index, (model, port) in enumerate(SHELLY_PORTS.items())
     ]  # fmt: skip
     for shelly in shellies:
-        await shelly.start(changing=True)
+        if shelly.generation >= 2:  # changes pushed over the RPC WebSocket each second, as devices do
+            await shelly.start()
+            shelly.start_pushing(1.0)
+        else:
+            await shelly.start(changing=True)
     ecotracker = EcoTrackerSimulator(port=ECOTRACKER_PORT)
     stromleser = StromleserSimulator(port=STROMLESER_PORT)
     await ecotracker.start(changing=True)

@@ -6,14 +6,18 @@ the devices do: HTTP basic for Gen1, RFC 7616 digest with SHA-256 (user admin, r
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
+import json
 import math
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
@@ -80,12 +84,25 @@ class ShellySimulator(SimulatedDevice):
         self.requests: list[str] = []
         self.malformed = False
         self._nonces: set[str] = set()
+        self.websocket_enabled = True
+        """Gen2+ answer ws://<host>/rpc; off, the upgrade is refused (404), as with no socket at all."""
+        self.close_after_handshake = False
+        """Close each socket right after answering its first request (a device that drops clients)."""
+        self.frames: list[dict[str, Any]] = []
+        """Every request frame received over the WebSocket."""
+        self._peers: dict[web.WebSocketResponse, str] = {}
+        self._open: set[web.WebSocketResponse] = set()
+        self._frame_nonce = 1_725_185_413
+        self._last_notified: dict[str, Any] = {}
+        self._pusher: asyncio.Task[None] | None = None
         app_ = web.Application()
         app_.router.add_get("/shelly", self._shelly)
         app_.router.add_get("/status", self._gen1_status)
         app_.router.add_get("/relay/0", self._gen1_relay)
         app_.router.add_get("/rpc/Shelly.GetStatus", self._rpc_status)
         app_.router.add_get("/rpc/Switch.Set", self._rpc_switch_set)
+        app_.router.add_get("/rpc", self._rpc_socket)
+        app_.on_shutdown.append(lambda _app: self.drop_sockets())
         super().__init__(HttpSimulatorServer(app_, host, port))
 
     def advance(self) -> None:
@@ -98,6 +115,98 @@ class ShellySimulator(SimulatedDevice):
                 state.imported_wh[phase] += power / 3600
             else:
                 state.exported_wh[phase] -= power / 3600
+
+    # --- the RPC WebSocket ------------------------------------------------------------------------
+
+    @property
+    def sockets(self) -> int:
+        """Open RPC WebSockets."""
+        return len(self._peers)
+
+    def start_pushing(self, every: float) -> None:
+        """Change the values every `every` seconds and notify each open socket, as the device does."""
+        if self._pusher is None:
+            self._pusher = asyncio.get_running_loop().create_task(self._push_loop(every))
+
+    async def stop(self) -> None:
+        """Stop pushing, close the sockets, stop listening."""
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
+        await self.drop_sockets()
+        await super().stop()
+
+    async def drop_sockets(self) -> None:
+        """Close every open socket (the device restarts its WebSocket server)."""
+        for ws in list(self._open):
+            await ws.close()
+
+    async def _push_loop(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            self.advance()
+            await self.notify()
+
+    async def notify(self) -> None:
+        """NotifyStatus to every peer: the components, and within them the values, that changed."""
+        status = self.rpc_status()
+        changes = _changes(self._last_notified, status)
+        self._last_notified = status
+        if not changes:
+            return
+        for ws, peer in list(self._peers.items()):
+            frame = {"src": self.device_id, "dst": peer, "method": "NotifyStatus",
+                     "params": {"ts": round(time.time(), 2), **changes}}  # fmt: skip
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(frame)
+
+    async def _rpc_socket(self, request: web.Request) -> web.StreamResponse:
+        if self.generation < 2 or not self.websocket_enabled:
+            return web.Response(status=404, text="no WebSocket")
+        ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)
+        await ws.prepare(request)
+        self._open.add(ws)
+        try:
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                self.frames.append(frame)
+                await ws.send_json(self._answer(ws, frame))
+                if self.close_after_handshake:
+                    await ws.close()
+        finally:
+            self._peers.pop(ws, None)
+            self._open.discard(ws)
+        return ws
+
+    def _answer(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> dict[str, Any]:
+        reply: dict[str, Any] = {"id": frame.get("id"), "src": self.device_id, "dst": frame.get("src")}
+        if self.password is not None and not self._frame_auth_valid(frame.get("auth")):
+            challenge = {"auth_type": "digest", "nonce": self._frame_nonce, "nc": 1,
+                         "realm": self.device_id, "algorithm": "SHA-256"}  # fmt: skip
+            return reply | {"error": {"code": 401, "message": json.dumps(challenge)}}
+        if isinstance(frame.get("src"), str):
+            self._peers[ws] = frame["src"]  # notifications go to the src of the requests seen
+        method, params = frame.get("method"), frame.get("params") or {}
+        if method == "Shelly.GetStatus":
+            self._last_notified = self.rpc_status()
+            return reply | {"result": self._last_notified}
+        if method == "Switch.Set" and self.layout in ("rpc_plug", "rpc_em"):
+            was_on, self.state.relay = self.state.relay, bool(params.get("on"))
+            asyncio.get_running_loop().create_task(self.notify())
+            return reply | {"result": {"was_on": was_on}}
+        return reply | {"error": {"code": 404, "message": f"No handler for {method}"}}
+
+    def _frame_auth_valid(self, auth: object) -> bool:
+        if not isinstance(auth, dict) or auth.get("nonce") != self._frame_nonce:
+            return False
+        ha1 = _sha256(f"admin:{self.device_id}:{self.password}")
+        ha2 = _sha256("dummy_method:dummy_uri")
+        expected = _sha256(f"{ha1}:{auth.get('nonce')}:{auth.get('nc', 1)}:{auth.get('cnonce')}:auth:{ha2}")
+        return auth.get("username") == "admin" and secrets.compare_digest(expected, str(auth.get("response")))
 
     # --- endpoints --------------------------------------------------------------------------------
 
@@ -302,3 +411,17 @@ class ShellySimulator(SimulatedDevice):
         ha2 = _sha256(f"{request.method}:{fields.get('uri', '')}")
         expected = _sha256(f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
         return secrets.compare_digest(expected, fields.get("response", ""))
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Per component, the values that differ (a component new or gone whole)."""
+    changes: dict[str, Any] = {}
+    for name, component in after.items():
+        previous = before.get(name)
+        if isinstance(component, dict) and isinstance(previous, dict):
+            changed = {key: value for key, value in component.items() if previous.get(key) != value}
+            if changed:
+                changes[name] = changed
+        elif previous != component:
+            changes[name] = component
+    return changes

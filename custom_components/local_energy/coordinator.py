@@ -16,6 +16,7 @@ from .devices.errors import AuthenticationFailed, DeviceError
 from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot
 from .devices.snapshot import DeviceIdentity, Snapshot
+from .devices.websocket import Link
 from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {family.id} {identity.serial}",
-            update_interval=None if family.timing.push else self._poll_interval,
+            update_interval=None if client.pushes else self._poll_interval,
             always_update=False,
         )
         self._interval_seconds = interval
@@ -77,8 +78,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
-        if self.family.timing.push:
-            await self.client.start(self._on_push)
+        if self.client.pushes:
+            await self.client.start(self._on_push, self._on_link)
             self._arm_watchdog()
 
     async def async_shutdown(self) -> None:
@@ -136,13 +137,23 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @callback
     def _on_silence(self) -> None:
-        """No push for silent_after seconds: read the device another way, or show it unavailable."""
+        """No push for silent_after seconds: read the device another way, or show it unavailable.
+
+        A device whose push connection is up is only quiet (a plug whose power does not change).
+        """
         self._watchdog = None
+        if self.client.push_connected():
+            # Quiet, not gone: what the connection holds is still the device's state, and energy
+            # integrated from power needs a sample now and then.
+            if (held := self.client.latest()) is not None:
+                self._on_push(held)
+            self._arm_watchdog()
+            return
         self.silent = True
         seconds = f"{self.family.timing.silent_after:g}"
         if self.family.timing.polls_when_silent:
             LOGGER.info(
-                "%s pushed nothing for %s s: reading it every %s", self.name, seconds, self._poll_interval
+                "%s gives no pushes: reading it every %s until it does", self.name, self._poll_interval
             )
             self.update_interval = self._poll_interval
             self.config_entry.async_create_background_task(
@@ -156,6 +167,14 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"seconds": seconds},
             )
         )
+
+    @callback
+    def _on_link(self, link: Link) -> None:
+        """The push connection went down: read the device another way at once (or show it unavailable)."""
+        if link is Link.DOWN and not self.silent:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+            self._on_silence()
 
     @callback
     def _on_push(self, snapshot: Snapshot) -> None:

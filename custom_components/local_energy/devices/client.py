@@ -15,6 +15,7 @@ from .keys import Key
 from .modbus import ModbusConnection, ModbusPool
 from .snapshot import Control, DeviceIdentity, Notice, Snapshot, Value
 from .udp import UdpHub
+from .websocket import LinkListener
 
 type PushListener = Callable[[Snapshot], None]
 """Called with each new snapshot a push client received (unchecked: see DeviceClient.check)."""
@@ -111,8 +112,25 @@ class DeviceClient(ABC):
         """For push devices: the values pushed lately, without any I/O (None when there are none)."""
         return None
 
-    async def start(self, on_push: PushListener) -> None:  # noqa: B027 - polled devices need no start
-        """Begin receiving pushed data; on_push is handed each new snapshot."""
+    @property
+    def pushes(self) -> bool:
+        """Whether the device pushes its values (known once it is identified); it is polled otherwise."""
+        return False
+
+    def push_connected(self) -> bool:
+        """Whether a kept-open connection that delivers pushes is up (a WebSocket).
+
+        Connectionless push (UDP) has none: only silence tells that it stopped.
+        """
+        return False
+
+    async def start(  # noqa: B027 - polled devices need no start
+        self, on_push: PushListener, on_link: LinkListener | None = None
+    ) -> None:
+        """Begin receiving pushed data; on_push is handed each new snapshot.
+
+        A client with a kept-open connection tells on_link when it goes down (read it another way) and up.
+        """
 
     async def pair(self) -> Mapping[str, str] | None:
         """Ask for access the user grants on the device (a button press).

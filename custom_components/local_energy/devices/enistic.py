@@ -26,6 +26,7 @@ from .keys import Key
 from .snapshot import Channel, ChannelKind, Control, ControlKind, DeviceIdentity, Snapshot, Value
 from .udp import Address
 from .udp_push import UdpPushClient
+from .websocket import LinkListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -188,10 +189,10 @@ class EnisticClient(UdpPushClient):
             )
         return DeviceIdentity(vendor=VENDOR, model=MODEL, serial=self._serial)
 
-    async def start(self, on_push: PushListener) -> None:
+    async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
         """Join the shared listener, routed by this controller's serial."""
         self._listening_since = _now()
-        await super().start(on_push)
+        await super().start(on_push, on_link)
 
     def latest(self) -> Snapshot | None:
         """The channels heard from lately, or None."""

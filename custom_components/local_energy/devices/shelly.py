@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from .client import DeviceClient
+from .client import DeviceClient, PushListener
 from .connection import Settings
 from .errors import AuthenticationRequired, CommandRejected, InvalidResponse, UnsupportedModel, WrongDevice
 from .family import (
@@ -33,6 +33,7 @@ from .family import (
 from .http import HttpEndpoint, HttpTransport, basic_credentials
 from .keys import Key, phases_of
 from .payload import number, parsing, total
+from .shelly_socket import ShellySocket
 from .snapshot import (
     MAIN_CHANNEL,
     Channel,
@@ -44,6 +45,8 @@ from .snapshot import (
     Value,
     is_number,
 )
+from .udp import OncePerMinute
+from .websocket import Link, LinkListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -151,6 +154,66 @@ class ShellyClient(DeviceClient):
         self._open = HttpTransport(self.transports.http, endpoint)
         self._authed: HttpTransport | None = None
         self._info: ShellyInfo | None = None
+        self._socket: ShellySocket | None = None
+        self._listener: PushListener | None = None
+        self._link: LinkListener = lambda _link: None
+        self._foreign_mac: str | None = None
+        """Why the device at the socket is not this entry's (another MAC): its pushes are not taken."""
+        self._log_limit = OncePerMinute()
+
+    @property
+    def pushes(self) -> bool:
+        """Gen2+ devices push status notifications over their RPC WebSocket; Gen1 devices are polled."""
+        return self._info is not None and self._info.generation >= 2
+
+    def push_connected(self) -> bool:
+        """The WebSocket is up and answered by this entry's device."""
+        return self._socket is not None and self._socket.connected and self._foreign_mac is None
+
+    async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
+        """Open the RPC WebSocket (Gen2+): a full status on every connect, then its notifications."""
+        info = self._info or await self._read_info()
+        if info.generation < 2 or self._socket is not None:
+            return
+        self._listener = on_push
+        self._link = on_link or self._link
+        password = self.config.password if info.auth_required else None
+        self._socket = ShellySocket(
+            lambda: self.transports.http, self.config.host, self.config.port, password, self._on_status
+        )
+        self._socket.start(self._on_link)
+
+    def latest(self) -> Snapshot | None:
+        """The status the WebSocket holds while it is up (no I/O), or None."""
+        info, socket = self._info, self._socket
+        if info is None or socket is None or socket.status is None or not self.push_connected():
+            return None
+        try:
+            return self._checked_status(socket.status, info)
+        except (WrongDevice, InvalidResponse):
+            return None
+
+    def _on_link(self, link: Link) -> None:
+        if link is Link.UP:
+            self._foreign_mac = None
+        self._link(link)
+
+    def _on_status(self, status: Mapping[str, Any]) -> None:
+        """The merged status after a notification: handed over as a snapshot."""
+        info = self._info
+        if info is None or self._listener is None:
+            return
+        try:
+            snapshot = self._checked_status(status, info)
+        except WrongDevice as err:
+            self._foreign_mac = str(err)
+            self._link(Link.DOWN)  # read over HTTP, which reports the wrong device
+            return
+        except InvalidResponse as err:
+            if self._log_limit.allow("status"):
+                _LOGGER.info("Ignoring a status notification from %s: %s", self.config.host, err)
+            return
+        self._listener(snapshot)
 
     async def identify(self) -> DeviceIdentity:
         """Read /shelly; when auth is on, prove the credentials with one status request."""
@@ -171,9 +234,14 @@ class ShellyClient(DeviceClient):
         return identity
 
     async def fetch(self) -> Snapshot:
-        """One status request, checked against the MAC this entry belongs to."""
+        """The status the WebSocket keeps while it is up, else one status request; MAC checked."""
         info = self._info or await self._read_info()
-        status = await self._read_status()
+        if self.push_connected() and self._socket is not None and self._socket.status is not None:
+            return self._checked_status(self._socket.status, info)
+        return self._checked_status(await self._read_status(), info)
+
+    def _checked_status(self, status: Mapping[str, Any], info: ShellyInfo) -> Snapshot:
+        """The snapshot of a status, which must be of the MAC this entry belongs to."""
         reported = _status_mac(status, info.generation)
         expected = (self.config.serial or info.mac).lower()
         if reported is not None and reported != expected:
@@ -187,15 +255,33 @@ class ShellyClient(DeviceClient):
         if key is not Key.RELAY or channel_id != MAIN_CHANNEL or info.model.layout in (Layout.RPC_3EM,):
             raise CommandRejected(f"{info.model.name} has no relay {channel_id!r}")
         on = bool(value)
-        if info.generation >= 2:
+        if self.push_connected() and self._socket is not None:
+            await self._socket.call("Switch.Set", {"id": 0, "on": on})
+        elif info.generation >= 2:
             await self._transport(info).get_json(f"/rpc/Switch.Set?id=0&on={'true' if on else 'false'}")
         else:
             await self._transport(info).get_json(f"/relay/0?turn={'on' if on else 'off'}")
 
+    async def close(self) -> None:
+        """Close the WebSocket."""
+        if self._socket is not None:
+            await self._socket.close()
+            self._socket = None
+
     def diagnostics(self) -> dict[str, Any]:
-        """Requests sent and what /shelly said."""
+        """Requests sent, what /shelly said, and the WebSocket's counters."""
         info = self._info
+        socket = self._socket
         return {
+            "websocket": None
+            if socket is None
+            else {
+                "connected": socket.connected,
+                "connects": socket.connects,
+                "frames": socket.frames,
+                "notifications": socket.notifications,
+                "malformed": socket.malformed,
+            },
             "http_requests": self._open.requests + (self._authed.requests if self._authed else 0),
             "generation": info.generation if info else None,
             "model_id": info.model_id if info else None,
@@ -440,7 +526,7 @@ FAMILY = Family(
     client=ShellyClient,
     transport=Transport.HTTP,
     default_port=DEFAULT_PORT,
-    timing=Timing(default_interval=2.0, minimum_interval=1.0),
+    timing=Timing(default_interval=2.0, minimum_interval=1.0, polls_when_silent=True),
     settings=Settings,
     credentials=(Field.USERNAME, Field.PASSWORD),
     zeroconf=(Announcement("_shelly._tcp.local."), Announcement("_http._tcp.local.", "shelly*")),

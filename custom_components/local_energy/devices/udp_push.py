@@ -16,6 +16,7 @@ from .client import DeviceClient, PushListener, Transports
 from .connection import ConnectionConfig, Settings
 from .errors import CannotConnect, InvalidResponse
 from .udp import Address, OncePerMinute, Router, Subscription
+from .websocket import LinkListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,7 +52,12 @@ class UdpPushClient(DeviceClient):
         Raises InvalidResponse when nothing in it can be read (counted and logged here).
         """
 
-    async def start(self, on_push: PushListener) -> None:
+    @property
+    def pushes(self) -> bool:
+        """Its device broadcasts."""
+        return True
+
+    async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
         """Hand each new snapshot to on_push (the device is identified first when it is not yet)."""
         if self._serial is None:
             await self.identify()

@@ -1,0 +1,147 @@
+"""Shelly Gen2+ through Home Assistant by push: values follow NotifyStatus, the socket's fallback is HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    SERVICE_TURN_OFF,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+
+from custom_components.local_energy.const import DOMAIN
+from custom_components.local_energy.devices import websocket
+from simulators.shelly import ShellySimulator
+from tests.conftest import refresh, setup_entry, wait_for
+from tests.test_shelly import POWER, shelly_entry
+
+
+@pytest.fixture(autouse=True)
+def quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(websocket, "BACKOFF", (0.05, 0.1))
+
+
+@pytest.fixture
+async def pro3em() -> AsyncGenerator[ShellySimulator]:
+    simulator = ShellySimulator("SPEM-003CEBEU")
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def test_values_follow_pushes_without_requests(
+    hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = shelly_entry(pro3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await wait_for(hass, coordinator.client.push_connected)
+    assert coordinator.update_interval is None  # pushed, not polled
+    requests = len(pro3em.requests)
+    socket = coordinator.client._socket
+    for power in (100.0, 2000.0, -500.0):
+        pro3em.state.powers[0] = power
+        heard = socket.notifications
+        await pro3em.notify()
+        await wait_for(hass, lambda heard=heard: socket.notifications > heard)
+        await refresh(hass, freezer, 2)  # one write per interval: the newest
+        assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
+    assert len(pro3em.requests) == requests  # not one HTTP request
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
+    hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = shelly_entry(pro3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await wait_for(hass, coordinator.client.push_connected)
+    pro3em.websocket_enabled = False
+    await pro3em.drop_sockets()
+    await wait_for(hass, lambda: coordinator.silent)
+    assert coordinator.update_interval is not None  # polled while the socket is down
+    pro3em.state.powers[0] = 777.0
+    await refresh(hass, freezer, 2)
+    assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
+    assert "/rpc/Shelly.GetStatus" in pro3em.requests
+    pro3em.websocket_enabled = True
+    await wait_for(hass, lambda: not coordinator.silent, iterations=20000)
+    assert coordinator.update_interval is None  # pushed again
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_relay_is_switched_over_the_socket(hass: HomeAssistant) -> None:
+    plug = ShellySimulator("S3PL-00112EU")
+    await plug.start()
+    entry = shelly_entry(plug)
+    await setup_entry(hass, entry)
+    await wait_for(hass, entry.runtime_data.client.push_connected)
+    switch = "switch.shelly_plug_s_gen3_relay"
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert plug.state.relay is False
+    assert "/rpc/Switch.Set" not in plug.requests
+    await wait_for(hass, lambda: state_of(hass, switch) == "off")
+    await hass.config_entries.async_unload(entry.entry_id)
+    await plug.stop()
+
+
+async def test_a_password_changed_on_the_device_opens_reauth(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    device = ShellySimulator("SPEM-003CEBEU", password="s3cret")
+    await device.start()
+    entry = shelly_entry(device, **{CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"})
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await wait_for(hass, coordinator.client.push_connected)
+    device.password = "changed"
+    await device.drop_sockets()  # the device drops its clients when its password changes
+    await wait_for(hass, lambda: coordinator.silent)
+    await refresh(hass, freezer, 2)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    await hass.config_entries.async_unload(entry.entry_id)
+    await device.stop()
+
+
+async def test_a_device_that_closes_after_the_handshake_is_still_read(
+    hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    pro3em.close_after_handshake = True
+    entry = shelly_entry(pro3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await wait_for(hass, lambda: coordinator.silent, iterations=20000)
+    pro3em.state.powers[0] = 321.0
+    expected = round(sum(pro3em.state.powers), 1)
+    for _ in range(10):  # read within a few intervals, whether by poll or by the next handshake
+        await refresh(hass, freezer, 2)
+        if round(float(state_of(hass, POWER)), 1) == expected:
+            break
+    assert round(float(state_of(hass, POWER)), 1) == expected
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_gen1_is_polled(hass: HomeAssistant) -> None:
+    device = ShellySimulator("SHEM-3")
+    await device.start()
+    entry = shelly_entry(device)
+    await setup_entry(hass, entry)
+    assert entry.runtime_data.update_interval is not None
+    assert state_of(hass, "sensor.shelly_3em_power") != STATE_UNAVAILABLE
+    await hass.config_entries.async_unload(entry.entry_id)
+    await device.stop()
