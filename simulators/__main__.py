@@ -70,6 +70,22 @@ async def start_document_shaped() -> list[AcuvimSimulator | IskraGatewaySimulato
     return [await start_rs485_acuvim(), iskra, responder]
 
 
+async def start_shellies() -> list[ShellySimulator]:
+    """One Shelly per model; Gen2+ push their changes over the RPC WebSocket each second, as devices do."""
+    shellies = [
+        ShellySimulator(model, port=port, mac=f"AABBCCDDEE{index:02X}",
+                        password=SHELLY_PASSWORD if model == "S3PL-00112EU" else None)
+        for index, (model, port) in enumerate(SHELLY_PORTS.items())
+    ]  # fmt: skip
+    for shelly in shellies:
+        if shelly.generation >= 2:
+            await shelly.start()
+            shelly.start_pushing(1.0)
+        else:
+            await shelly.start(changing=True)
+    return shellies
+
+
 async def run(enistic_interval: float) -> None:
     """Start the simulators, print how to add them, and serve until cancelled."""
     homewizard = HomeWizardSimulator(port=HOMEWIZARD_PORT)
@@ -79,17 +95,7 @@ async def run(enistic_interval: float) -> None:
     await acuvim.start(changing=True)
     shaped = await start_document_shaped()
     await enistic.start(interval=enistic_interval)
-    shellies = [
-        ShellySimulator(model, port=port, mac=f"AABBCCDDEE{index:02X}",
-                        password=SHELLY_PASSWORD if model == "S3PL-00112EU" else None)
-        for index, (model, port) in enumerate(SHELLY_PORTS.items())
-    ]  # fmt: skip
-    for shelly in shellies:
-        if shelly.generation >= 2:  # changes pushed over the RPC WebSocket each second, as devices do
-            await shelly.start()
-            shelly.start_pushing(1.0)
-        else:
-            await shelly.start(changing=True)
+    shellies = await start_shellies()
     ecotracker = EcoTrackerSimulator(port=ECOTRACKER_PORT)
     stromleser = StromleserSimulator(port=STROMLESER_PORT)
     await ecotracker.start(changing=True)
