@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
+import json
 import math
 import secrets
 import ssl
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
@@ -34,6 +36,18 @@ class P1State:
     tariff: int = 2
     gas_m3: float = 2569.646
     step: int = 0
+
+
+def advance_state(state: P1State) -> None:
+    """Next second: PV output drifts, counters move with the net power."""
+    state.step += 1
+    swing = 400.0 * math.sin(state.step / 15)
+    state.powers = [-676.0 + swing, 133.0 + swing / 4, 12.0]
+    net_kwh = sum(state.powers) / 1000 / 3600
+    if net_kwh >= 0:
+        state.import_t2 += net_kwh
+    else:
+        state.export_t2 -= net_kwh
 
 
 class HomeWizardSimulator(SimulatedDevice):
@@ -58,15 +72,7 @@ class HomeWizardSimulator(SimulatedDevice):
 
     def advance(self) -> None:
         """Next second: PV output drifts, counters move with the net power."""
-        state = self.state
-        state.step += 1
-        swing = 400.0 * math.sin(state.step / 15)
-        state.powers = [-676.0 + swing, 133.0 + swing / 4, 12.0]
-        net_kwh = sum(state.powers) / 1000 / 3600
-        if net_kwh >= 0:
-            state.import_t2 += net_kwh
-        else:
-            state.export_t2 -= net_kwh
+        advance_state(self.state)
 
     def payload(self) -> dict[str, Any]:
         """The /api/v1/data body of a three-phase DSMR 5 meter with gas."""
@@ -169,7 +175,106 @@ class HomeWizardV2Simulator(SimulatedDevice):
         app.router.add_get("/api/measurement", self._measurement)
         app.router.add_get("/api/system", self._system)
         app.router.add_post("/api/user", self._user)
+        app.router.add_get("/api/ws", self._socket)
+        app.on_shutdown.append(lambda _app: self.drop_sockets())
+        self.requests: list[str] = []
+        self.websocket_enabled = True
+        self.close_after_handshake = False
+        """Close each socket right after it is authorized (a meter that drops its clients)."""
+        self.received: list[dict[str, Any]] = []
+        self._subscribers: dict[web.WebSocketResponse, set[str]] = {}
+        self._pusher: asyncio.Task[None] | None = None
         super().__init__(HttpSimulatorServer(app, host, port, tls=self._tls))
+
+    # --- the WebSocket ------------------------------------------------------------------------------
+
+    @property
+    def sockets(self) -> int:
+        """Open WebSockets."""
+        return len(self._subscribers)
+
+    def advance(self) -> None:
+        """Next second, as the v1 meter moves."""
+        advance_state(self.state)
+
+    def start_pushing(self, every: float) -> None:
+        """A new telegram every `every` seconds (1 s on DSMR 5), pushed to each subscriber."""
+        if self._pusher is None:
+            self._pusher = asyncio.get_running_loop().create_task(self._push_loop(every))
+
+    async def stop(self) -> None:
+        """Stop pushing and listening."""
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
+        await super().stop()
+
+    async def drop_sockets(self) -> None:
+        """Close every open socket."""
+        for ws in list(self._subscribers):
+            await ws.close()
+
+    async def _push_loop(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            self.advance()
+            await self.push()
+
+    async def push(self) -> None:
+        """The current measurement to every socket subscribed to it."""
+        for ws, topics in list(self._subscribers.items()):
+            if "measurement" in topics or "*" in topics:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.send_json({"type": "measurement", "data": self.measurement()})
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        if not self.websocket_enabled:
+            return web.json_response({"error": "request:unknown-type"}, status=404)
+        ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)
+        await ws.prepare(request)
+        self._subscribers[ws] = set()
+        authorized = False
+        try:
+            await ws.send_json({"type": "authorization_requested", "data": {"api_version": "2.0.0"}})
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                self.received.append(frame)
+                authorized = await self._on_frame(ws, frame, authorized=authorized)
+        finally:
+            self._subscribers.pop(ws, None)
+        return ws
+
+    async def _on_frame(self, ws: web.WebSocketResponse, frame: dict[str, Any], *, authorized: bool) -> bool:
+        kind, data = frame.get("type"), frame.get("data")
+        if kind == "authorization":
+            if data not in self.tokens.values():
+                await ws.send_json({"type": "error", "data": {"message": "user:unauthorized"}})
+                await ws.close()
+                return False
+            await ws.send_json({"type": "authorized"})
+            if self.close_after_handshake:
+                await ws.close()
+            return True
+        if not authorized:
+            await ws.send_json({"type": "error", "data": {"message": "user:unauthorized"}})
+        elif kind == "subscribe" and data in ("measurement", "system", "*"):
+            self._subscribers[ws].add(str(data))
+            if data in ("measurement", "*"):
+                await ws.send_json({"type": "measurement", "data": self.measurement()})
+            if data in ("system", "*"):
+                await ws.send_json({"type": "system", "data": self.system()})
+        else:
+            await ws.send_json({"type": "error", "data": {"message": "request:unknown-subscription"}})
+        return authorized
+
+    def system(self) -> dict[str, Any]:
+        """The /api/system body."""
+        return {"wifi_ssid": "My Wi-Fi", "wifi_rssi_db": -77, "cloud_enabled": False, "uptime_s": 356,
+                "status_led_brightness_pct": 100, "api_v1_enabled": False}  # fmt: skip
 
     def press_button(self) -> None:
         """The user presses the meter's button: tokens can be requested for 30 s."""
@@ -228,17 +333,16 @@ class HomeWizardV2Simulator(SimulatedDevice):
         )  # fmt: skip
 
     async def _measurement(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
         if not self._authorized(request):
             return web.json_response({"error": "user:unauthorized"}, status=401)
         return web.json_response(self.measurement())
 
     async def _system(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
         if not self._authorized(request):
             return web.json_response({"error": "user:unauthorized"}, status=401)
-        return web.json_response(
-            {"wifi_ssid": "My Wi-Fi", "wifi_rssi_db": -77, "cloud_enabled": False, "uptime_s": 356,
-             "status_led_brightness_pct": 100, "api_v1_enabled": False}
-        )  # fmt: skip
+        return web.json_response(self.system())
 
     async def _user(self, request: web.Request) -> web.Response:
         self.pairing_requests += 1

@@ -23,7 +23,7 @@ from custom_components.local_energy import config_flow
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_TLS_PORT, DOMAIN
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.homewizard import HomeWizardV2Simulator
-from tests.conftest import HOST, setup_entry
+from tests.conftest import HOST, setup_entry, wait_for
 from tests.registry import snapshot_entities
 
 POWER = "sensor.homewizard_p1_meter_power"
@@ -147,8 +147,11 @@ async def test_refused_token_pairs_again(hass: HomeAssistant, meter: HomeWizardV
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state == "-543.0"
+    await wait_for(hass, entry.runtime_data.client.push_connected)
     meter.revoke_all()
     meter._pressed_at = None
+    await meter.drop_sockets()  # a revoked token's sockets close; reconnecting, the token is refused
+    await wait_for(hass, lambda: entry.runtime_data.silent)
     await entry.runtime_data.async_refresh()  # the next poll (real time: pairing below sleeps for real)
     await hass.async_block_till_done()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE

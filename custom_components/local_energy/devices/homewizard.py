@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, ClassVar
 
-from .client import DeviceClient
+from .client import DeviceClient, PushListener
 from .connection import Settings
 from .errors import (
     ApiDisabled,
@@ -32,10 +32,13 @@ from .family import (
     Timing,
     Transport,
 )
+from .homewizard_socket import HomeWizardSocket
 from .http import HttpEndpoint, HttpTransport
 from .keys import Key
 from .payload import number, total
 from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
+from .udp import OncePerMinute
+from .websocket import LinkListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +109,62 @@ class HomeWizardClient(DeviceClient):
         self._v2: HttpTransport | None = None
         self._polls = 0
         self._wifi_rssi: float | None = None
+        self._socket: HomeWizardSocket | None = None
+        self._measurement: Mapping[str, Any] | None = None
+        self._listener: PushListener | None = None
+        self._log_limit = OncePerMinute()
+
+    @property
+    def pushes(self) -> bool:
+        """API v2 pushes each measurement over its WebSocket; API v1 is polled."""
+        return self.uses_v2
+
+    def push_connected(self) -> bool:
+        """The v2 WebSocket is up and authorized."""
+        return self._socket is not None and self._socket.connected
+
+    async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
+        """Open the v2 WebSocket: authorized with the entry's token, subscribed to its measurements."""
+        if not self.uses_v2 or self._socket is not None or self.config.token is None:
+            return
+        self._listener = on_push
+        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+        serial = self.config.serial
+        self._socket = HomeWizardSocket(
+            lambda: self.transports.http,
+            f"wss://{host}:{self.config.tls_port or V2_PORT}/api/ws",
+            self.config.token,
+            self._on_topic,
+            tls=self._v2_tls(),
+            server_hostname=f"appliance/p1dongle/{serial}" if serial else None,
+        )
+        self._socket.start(on_link or (lambda _link: None))
+
+    def _on_topic(self, topic: str, data: Mapping[str, Any]) -> None:
+        if topic == "system":
+            self._wifi_rssi = number(data.get("wifi_rssi_db"))
+            return
+        try:
+            snapshot = parse_measurement(data, self._wifi_rssi)
+        except InvalidResponse as err:
+            if self._log_limit.allow("measurement"):
+                _LOGGER.info("Ignoring a measurement pushed by %s: %s", self.config.host, err)
+            return
+        self._measurement = data
+        if self._listener is not None:
+            self._listener(snapshot)
+
+    def latest(self) -> Snapshot | None:
+        """The measurement the WebSocket pushed last, while it is up (no I/O)."""
+        if not self.push_connected() or self._measurement is None:
+            return None
+        return parse_measurement(self._measurement, self._wifi_rssi)
+
+    async def close(self) -> None:
+        """Close the WebSocket."""
+        if self._socket is not None:
+            await self._socket.close()
+            self._socket = None
 
     @property
     def uses_v2(self) -> bool:
@@ -130,6 +189,8 @@ class HomeWizardClient(DeviceClient):
             raise FirmwareTooOld(f"the meter's firmware lacks its data endpoint ({err}): update it") from err
 
     async def _fetch(self) -> Snapshot:
+        if (pushed := self.latest()) is not None:
+            return pushed
         if not self.uses_v2:
             return parse_data(await self._v1.get_object("/api/v1/data"))
         measurement = _require_object(await self._v2_request("GET", "/api/measurement"), "/api/measurement")
@@ -160,7 +221,11 @@ class HomeWizardClient(DeviceClient):
     def diagnostics(self) -> dict[str, Any]:
         """API version and requests sent (never the token)."""
         requests = self._v1.requests + (self._v2.requests if self._v2 else 0)
-        return {"api": 2 if self.uses_v2 else 1, "http_requests": requests}
+        socket = self._socket
+        pushed = None
+        if socket is not None:
+            pushed = {"connected": socket.connected, "connects": socket.connects, "messages": socket.messages}
+        return {"api": 2 if self.uses_v2 else 1, "http_requests": requests, "websocket": pushed}
 
     async def _speaks_v2(self) -> bool:
         try:
@@ -345,7 +410,7 @@ FAMILY = Family(
     client=HomeWizardClient,
     transport=Transport.HTTP,
     default_port=DEFAULT_PORT,
-    timing=Timing(default_interval=1.0, minimum_interval=1.0),
+    timing=Timing(default_interval=1.0, minimum_interval=1.0, polls_when_silent=True),
     settings=Settings,
     pairing=True,
     zeroconf=(Announcement("_hwenergy._tcp.local."), Announcement("_homewizard._tcp.local.", tls=True)),

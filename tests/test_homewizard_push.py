@@ -1,0 +1,140 @@
+"""HomeWizard API v2 by push over its WebSocket: measurements follow the meter, HTTP only while it is down."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+
+from custom_components.local_energy import config_flow
+from custom_components.local_energy.const import DOMAIN
+from custom_components.local_energy.devices import websocket
+from custom_components.local_energy.devices.homewizard import HomeWizardClient
+from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket, error_code
+from simulators.homewizard import HomeWizardV2Simulator
+from tests.conftest import refresh, setup_entry, wait_for
+from tests.test_homewizard_v2 import POWER, _client, paired_entry
+
+
+@pytest.fixture(autouse=True)
+def quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(websocket, "BACKOFF", (0.05, 0.1))
+
+
+@pytest.fixture
+async def meter(
+    monkeypatch: pytest.MonkeyPatch, tls_handshakes_may_be_aborted: None
+) -> AsyncGenerator[HomeWizardV2Simulator]:
+    simulator = HomeWizardV2Simulator()
+    await simulator.start()
+    monkeypatch.setattr(HomeWizardClient, "ca_pem", simulator.ca_pem)
+    monkeypatch.setattr(config_flow, "PAIRING_INTERVAL", 0.01)
+    yield simulator
+    await simulator.stop()
+
+
+async def loaded(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> object:
+    meter.press_button()
+    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    entry = paired_entry(meter, token)
+    await setup_entry(hass, entry)
+    await wait_for(hass, entry.runtime_data.client.push_connected)
+    return entry
+
+
+def power(hass: HomeAssistant) -> float:
+    state = hass.states.get(POWER)
+    assert state is not None
+    return float(state.state)
+
+
+DOCUMENTED_HANDSHAKE = [
+    {"type": "authorization_requested", "data": {"api_version": "2.0.0"}},
+    {"type": "authorized"},
+]
+
+
+def test_the_documented_frames() -> None:
+    """The greeting is ignored and "authorized" settles the handshake; an error names its code."""
+    socket = HomeWizardSocket(
+        lambda: None, "wss://x/api/ws", "T", lambda _t, _d: None, tls=True, server_hostname=None
+    )  # type: ignore[arg-type,return-value]
+    for frame in DOCUMENTED_HANDSHAKE:
+        socket.on_frame(frame)
+    assert error_code({"type": "error", "data": {"message": "user:unauthorized"}}) == "user:unauthorized"
+    assert (
+        error_code({"type": "error", "data": "request:unknown-subscription"})
+        == "request:unknown-subscription"
+    )
+
+
+async def test_measurements_follow_pushes_without_requests(
+    hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await loaded(hass, meter)
+    coordinator = entry.runtime_data  # type: ignore[attr-defined]
+    assert coordinator.update_interval is None
+    await wait_for(hass, lambda: len(meter.received) == 3)
+    assert [frame["type"] for frame in meter.received] == ["authorization", "subscribe", "subscribe"]
+    asked = len(meter.requests)
+    socket = coordinator.client._socket
+    for watts in (-800.0, 2500.0, 40.0):
+        meter.state.powers = [watts, 0.0, 0.0]
+        heard = socket.messages
+        await meter.push()
+        await wait_for(hass, lambda heard=heard: socket.messages > heard)
+        await refresh(hass, freezer, 1)
+        assert power(hass) == watts
+    assert len(meter.requests) == asked  # not one HTTP request while the socket is up
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
+    hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await loaded(hass, meter)
+    coordinator = entry.runtime_data  # type: ignore[attr-defined]
+    meter.websocket_enabled = False
+    await meter.drop_sockets()
+    await wait_for(hass, lambda: coordinator.silent)
+    meter.state.powers = [1234.0, 0.0, 0.0]
+    await refresh(hass, freezer, 1)
+    assert power(hass) == 1234.0
+    assert "/api/measurement" in meter.requests
+    meter.websocket_enabled = True
+    await wait_for(hass, lambda: not coordinator.silent, iterations=20000)
+    assert coordinator.update_interval is None
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+async def test_a_refused_token_opens_reauth(
+    hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await loaded(hass, meter)
+    coordinator = entry.runtime_data  # type: ignore[attr-defined]
+    meter.revoke_all()
+    await meter.drop_sockets()
+    await wait_for(hass, lambda: coordinator.silent)
+    await refresh(hass, freezer, 1)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+async def test_a_meter_that_closes_after_the_handshake_is_still_read(
+    hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    meter.close_after_handshake = True
+    meter.press_button()
+    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    entry = paired_entry(meter, token)
+    await setup_entry(hass, entry)
+    meter.state.powers = [555.0, 0.0, 0.0]
+    for _ in range(10):
+        await refresh(hass, freezer, 1)
+        if power(hass) == 555.0:
+            break
+    assert power(hass) == 555.0
+    await hass.config_entries.async_unload(entry.entry_id)
