@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import json
 import math
 import secrets
@@ -162,9 +163,15 @@ class HomeWizardV2Simulator(SimulatedDevice):
     ``POST /api/user`` hands out a token only within 30 s after ``press_button()``.
     """
 
-    def __init__(self, state: P1State | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        state: P1State | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        serial: str = "5c2fafaabbcc",
+    ) -> None:
         self.state = state or P1State()
-        self.serial = "5c2fafaabbcc"
+        self.serial = serial
         self.tokens: dict[str, str] = {}
         self.pairing_requests = 0
         self._pressed_at: float | None = None
@@ -358,17 +365,17 @@ class HomeWizardV2Simulator(SimulatedDevice):
         return web.json_response({"token": self.tokens[name], "name": name})
 
 
-def _test_certificates(serial: str) -> tuple[str, bytes, bytes]:
-    """A CA and a meter certificate signed by it, named as HomeWizard names its meters."""
+@functools.cache
+def _authority() -> tuple[Any, Any]:
+    """The test CA of this process (every simulated meter's certificate is signed by it)."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
     now = datetime.datetime.now(datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Simulated Appliance Access CA")])
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"appliance/p1dongle/{serial}")])
     ca = (
         x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
         .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
@@ -376,6 +383,21 @@ def _test_certificates(serial: str) -> tuple[str, bytes, bytes]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip
+    return ca, ca_key
+
+
+def _test_certificates(serial: str) -> tuple[str, bytes, bytes]:
+    """The CA and a meter certificate signed by it, named as HomeWizard names its meters."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca, ca_key = _authority()
+    ca_name = ca.subject
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"appliance/p1dongle/{serial}")])
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(ca_name).public_key(key.public_key())
         .serial_number(2).not_valid_before(now - datetime.timedelta(days=1))

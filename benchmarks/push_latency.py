@@ -1,0 +1,190 @@
+"""Shelly Gen2 and HomeWizard v2, side by side in one Home Assistant: push over the WebSocket against our
+1 s poll. A change on the device -> the state in Home Assistant (p50/p99), and HTTP requests per device per
+minute in steady state.
+
+Run: .venv/bin/python -m benchmarks.push_latency
+The poll devices are the same simulators with their WebSocket refused: the entries fall back to polling at
+the 1 s minimum. Changes come every 1.2-2 s at random phases (a meter's rate), so each push is written at
+once; changes faster than the entry interval are coalesced to one write per interval by design.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from benchmarks.harness import home_assistant, p50_p99_ms
+from custom_components.local_energy.const import (
+    CONF_FAMILY,
+    CONF_SERIAL,
+    CONF_TLS_PORT,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+)
+from custom_components.local_energy.devices.homewizard import HomeWizardClient
+from simulators.homewizard import HomeWizardV2Simulator
+from simulators.shelly import ShellySimulator
+
+CHANGES = 60
+INTERVAL = 1.0
+
+
+@dataclass
+class Pair:
+    """One device read by push and its twin read by polling; the changes sent and when."""
+
+    label: str
+    change: Callable[[object, float], Awaitable[None]]
+    requests: Callable[[object], int]
+    devices: dict[str, object] = field(default_factory=dict)
+    sent: dict[tuple[str, str], float] = field(default_factory=dict)
+    delays: dict[str, list[float]] = field(default_factory=lambda: {"push": [], "poll": []})
+
+
+async def shelly_change(device: object, watts: float) -> None:
+    assert isinstance(device, ShellySimulator)
+    device.state.powers = [watts, 0.0, 0.0]
+    await device.notify()  # a device tells its sockets at once; a polled one is read at the next poll
+
+
+async def homewizard_change(device: object, watts: float) -> None:
+    assert isinstance(device, HomeWizardV2Simulator)
+    device.state.powers = [watts, 0.0, 0.0]
+    await device.push()
+
+
+async def add(hass: HomeAssistant, data: dict[str, object], unique_id: str) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=unique_id, data=data, options={CONF_UPDATE_INTERVAL: INTERVAL}
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def shelly_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
+    pair = Pair(
+        "Shelly Pro 3EM (Gen2)",
+        shelly_change,
+        lambda device: len(device.requests),  # type: ignore[attr-defined]
+    )
+    for mode, mac in (("push", "aabbccdd0001"), ("poll", "aabbccdd0002")):
+        device = ShellySimulator(mac=mac.upper())
+        device.websocket_enabled = mode == "push"
+        await device.start()
+        stack.push_async_callback(device.stop)
+        data = {CONF_FAMILY: "shelly", "host": "127.0.0.1", "port": device.port, CONF_SERIAL: mac}
+        await add(hass, data, mac)
+        pair.devices[mode] = device
+    return pair
+
+
+async def homewizard_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
+    pair = Pair(
+        "HomeWizard P1 (API v2)",
+        homewizard_change,
+        lambda device: len(device.requests),  # type: ignore[attr-defined]
+    )
+    for mode, serial in (("push", "5c2faf000001"), ("poll", "5c2faf000002")):
+        device = HomeWizardV2Simulator(serial=serial)
+        device.websocket_enabled = mode == "push"
+        await device.start()
+        stack.push_async_callback(device.stop)
+        HomeWizardClient.ca_pem = device.ca_pem  # one test CA signs every simulated meter
+        device.press_button()
+        device.tokens["local/local_energy"] = "0123456789ABCDEF0123456789ABCDEF"
+        data = {
+            CONF_FAMILY: "homewizard",
+            "host": "127.0.0.1",
+            "port": 80,
+            CONF_TLS_PORT: device.port,
+            CONF_SERIAL: serial,
+            "token": "0123456789ABCDEF0123456789ABCDEF",
+        }
+        await add(hass, data, serial)
+        pair.devices[mode] = device
+    return pair
+
+
+def power_entities(hass: HomeAssistant) -> dict[str, str]:
+    """Each entry's own power sensor (unique id <serial>_power), by the entry's serial."""
+    from homeassistant.helpers import entity_registry as er
+
+    registry = er.async_get(hass)
+    return {
+        str(entry.unique_id): entity.entity_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if entity.unique_id == f"{entry.unique_id}_power"
+    }
+
+
+async def run() -> list[tuple[Pair, dict[str, float]]]:
+    async with AsyncExitStack() as stack:
+        hass = await home_assistant(stack)
+        pairs = [await shelly_pair(hass, stack), await homewizard_pair(hass, stack)]
+        await asyncio.sleep(4)  # the poll twins' sockets are refused: after 3 s they are polled
+        entities = power_entities(hass)
+        serial_of = {"aabbccdd0001": (0, "push"), "aabbccdd0002": (0, "poll"),
+                     "5c2faf000001": (1, "push"), "5c2faf000002": (1, "poll")}  # fmt: skip
+        watched = {entities[serial]: where for serial, where in serial_of.items()}
+
+        def on_change(event: Event[EventStateChangedData]) -> None:
+            state = event.data["new_state"]
+            where = watched.get(event.data["entity_id"])
+            if state is None or where is None:
+                return
+            pair = pairs[where[0]]
+            if (sent := pair.sent.pop((where[1], state.state), None)) is not None:
+                pair.delays[where[1]].append(time.perf_counter() - sent)
+
+        unsubscribe = hass.bus.async_listen("state_changed", on_change)
+        requests_before = {id(p): {m: p.requests(d) for m, d in p.devices.items()} for p in pairs}
+        started = time.perf_counter()
+        for change in range(CHANGES):
+            watts = float(1000 + change)
+            for pair in pairs:
+                for mode, device in pair.devices.items():
+                    pair.sent[(mode, f"{watts:.1f}")] = time.perf_counter()
+                    pair.sent[(mode, f"{watts:.0f}")] = pair.sent[(mode, f"{watts:.1f}")]
+                    await pair.change(device, watts)
+            await asyncio.sleep(random.uniform(1.2, 2.0))
+        minutes = (time.perf_counter() - started) / 60
+        unsubscribe()
+        results = []
+        for pair in pairs:
+            before = requests_before[id(pair)]
+            rates = {m: (pair.requests(d) - before[m]) / minutes for m, d in pair.devices.items()}
+            results.append((pair, rates))
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_stop(force=True)
+    return results
+
+
+def main() -> None:
+    results = asyncio.run(run())
+    print(
+        f"Change on the device -> Home Assistant state, {CHANGES} changes every 1.2-2 s, one Home Assistant"
+    )
+    for pair, rates in results:
+        for mode in ("push", "poll"):
+            delays = pair.delays[mode]
+            p50, p99 = p50_p99_ms(delays) if delays else (float("nan"), float("nan"))
+            how = "push (WebSocket)" if mode == "push" else "our 1 s poll    "
+            print(
+                f"  {pair.label:<24} {how}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+                f"({len(delays)} samples)  HTTP requests per minute: {rates[mode]:.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
