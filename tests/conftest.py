@@ -251,9 +251,10 @@ async def setup_heard_enistic(
     simulator: EnisticSimulator,
     freezer: FrozenDateTimeFactory,
     entry_id: str | None = None,
+    **options: object,
 ) -> MockConfigEntry:
     """Set up the Enistic entry and let one broadcast of every meter reach Home Assistant."""
-    entry = enistic_entry(simulator, entry_id=entry_id)
+    entry = enistic_entry(simulator, entry_id=entry_id, **options)
     await setup_entry(hass, entry)
     await hear_enistic(hass, entry, simulator, freezer)
     return entry

@@ -32,7 +32,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import contract
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for
@@ -260,6 +260,9 @@ async def test_netted_energy_continues_after_restart(
     monkeypatch.setattr(contract, "_now", lambda: now[0])
     shelly_sim.state.powers = [0.0, -3600.0, 0.0]
     entry = shelly_entry(shelly_sim)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=MAC, data=entry.data, options={CONF_EVERY_VALUE_FAST: True}
+    )  # every change shown: this test follows the integration, not the 10 s rate of counters
     await setup_entry(hass, entry)
     await wait_for(hass, entry.runtime_data.client.push_connected)
     assert hass.states.get(entity).state == "12.5"

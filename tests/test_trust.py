@@ -65,7 +65,7 @@ async def test_impossible_values_are_dropped_and_the_rest_updates(
     serve(
         ecotracker_sim, power=math.nan, powerPhase1=10**400, energyCounterIn=-5000, energyCounterOut=1254900.0
     )
-    await refresh(hass, freezer)
+    await refresh(hass, freezer, 10)  # a counter's change is shown within 10 s
     assert hass.states.get(ECO_POWER).state == STATE_UNAVAILABLE  # NaN
     assert hass.states.get(PHASE_1).state == STATE_UNAVAILABLE  # a 400-digit integer
     assert hass.states.get(IMPORT).state == STATE_UNAVAILABLE  # -5 kWh

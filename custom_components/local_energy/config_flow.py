@@ -38,6 +38,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from . import LocalEnergyConfigEntry
 from .const import (
     CONF_COUNTER_OFFSETS,
+    CONF_EVERY_VALUE_FAST,
     CONF_FAMILY,
     CONF_FRAMING,
     CONF_INVERT,
@@ -595,6 +596,7 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
                     )
                 ),
                 vol.Required(CONF_INVERT, default=False): BooleanSelector(),
+                vol.Required(CONF_EVERY_VALUE_FAST, default=False): BooleanSelector(),
             }
         ).extend(dict(_setting_schema(setting) for setting in family.declared_settings(Asked.OPTIONS)))
         return self.async_show_form(

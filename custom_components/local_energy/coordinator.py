@@ -10,7 +10,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL, DOMAIN, LOGGER
+from .const import (
+    CONF_COUNTER_OFFSETS,
+    CONF_EVERY_VALUE_FAST,
+    CONF_INVERT,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
 from .devices.client import DeviceClient
 from .devices.errors import AuthenticationFailed, DeviceError
 from .devices.family import Family
@@ -49,6 +56,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.client = client
         self.identity = identity
         self.invert = bool(entry.options.get(CONF_INVERT, False))
+        self.every_value_fast = bool(entry.options.get(CONF_EVERY_VALUE_FAST, False))
+        """Show every change at the entry's rate, not only power and current."""
         self.counter_offsets: dict[str, float] = dict(entry.options.get(CONF_COUNTER_OFFSETS, {}))
         self.raw: Snapshot | None = None
         """The latest checked snapshot as the device reported it (before invert and offsets)."""

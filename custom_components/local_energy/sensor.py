@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from homeassistant.components.sensor import RestoreSensor, SensorEntity
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
-from .devices.keys import ACCUMULATED_KEYS
+from .devices.keys import ACCUMULATED_KEYS, KEYS
 from .devices.snapshot import Channel
 from .entity import LocalEnergyEntity, add_channel_entities
 
@@ -42,9 +45,57 @@ def _sensors(
 
 
 class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
-    """A measured value."""
+    """A measured value, shown when it changes: at once, or for a slow quantity at most every so often.
+
+    The key table says how often each quantity's changes are shown (power and current at the entry's
+    rate, counters and voltages every 10 s, Wi-Fi and temperatures every minute): the state writes Home
+    Assistant handles are what many devices cost. A held change is shown when its time comes, also when
+    nothing else arrives; an entry option shows every change at the entry's rate.
+    """
 
     entity_description: LocalEnergySensorDescription
+    _shown: tuple[bool, object] | None = None
+    _shown_at = -math.inf
+    _held: CALLBACK_TYPE | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """What the platform writes when the entity is added counts as shown."""
+        await super().async_added_to_hass()
+        self._remember_shown()
+
+    def _remember_shown(self) -> None:
+        self._shown, self._shown_at = (self.available, self.native_value), self.hass.loop.time()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        shown = (self.available, self.native_value)
+        if shown == self._shown:
+            return  # nothing changed: no state write
+        every = 0.0 if self.coordinator.every_value_fast else KEYS[self.value_key].write_every
+        wait = self._shown_at + every - self.hass.loop.time()
+        if wait <= 0 or self._shown is None or shown[0] != self._shown[0]:
+            self._show(shown)
+        elif self._held is None:
+            self._held = async_call_later(self.hass, wait, self._show_held)
+
+    @callback
+    def _show_held(self, _now: datetime) -> None:
+        self._held = None
+        self._show((self.available, self.native_value))
+
+    def _show(self, shown: tuple[bool, object]) -> None:
+        if self._held is not None:
+            self._held()
+            self._held = None
+        self._shown, self._shown_at = shown, self.hass.loop.time()
+        self.async_write_ha_state()
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Drop a held change."""
+        if self._held is not None:
+            self._held()
+            self._held = None
+        await super().async_will_remove_from_hass()
 
     @property
     def native_value(self) -> float | int | str | None:
@@ -64,6 +115,7 @@ class LocalEnergyAccumulatedSensor(LocalEnergySensor, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and isinstance(last.native_value, (int, float, Decimal)):
             self._offset = float(last.native_value)
+        self._remember_shown()
 
     @property
     def native_value(self) -> float | None:

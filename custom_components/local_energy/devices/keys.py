@@ -228,7 +228,44 @@ class KeySpec:
     of: Key | None = None
     phase: Phase | None = None
     tariff: int | None = None
+    every: float | None = None
+    """The shortest time between two shown changes, in seconds (None: the quantity's, see WRITE_EVERY)."""
 
+    @property
+    def write_every(self) -> float:
+        """Seconds a changed value may wait before it is shown (0: at the entry's rate)."""
+        return WRITE_EVERY[self.quantity] if self.every is None else self.every
+
+
+FAST = 0.0
+"""Shown at the entry's rate: what control loops and dashboards follow, and states (a relay)."""
+SLOW = 10.0
+"""Counters and slowly moving quantities: shown at most every 10 s."""
+DIAGNOSTIC = 60.0
+"""Wi-Fi and temperatures: shown at most once a minute."""
+WRITE_EVERY: Mapping[Quantity, float] = {
+    Quantity.POWER: FAST,
+    Quantity.CURRENT: FAST,
+    Quantity.STATE: FAST,
+    Quantity.CODE: FAST,
+    Quantity.REACTIVE_POWER: SLOW,
+    Quantity.APPARENT_POWER: SLOW,
+    Quantity.POWER_FACTOR: SLOW,
+    Quantity.VOLTAGE: SLOW,
+    Quantity.FREQUENCY: SLOW,
+    Quantity.ENERGY: SLOW,
+    Quantity.REACTIVE_ENERGY: SLOW,
+    Quantity.GAS: SLOW,
+    Quantity.STATE_OF_ENERGY: SLOW,
+    Quantity.ANGLE: SLOW,
+    Quantity.DISTORTION: SLOW,
+    Quantity.COUNT: SLOW,
+    Quantity.IDENTIFIER: DIAGNOSTIC,
+    Quantity.SIGNAL_QUALITY: DIAGNOSTIC,
+    Quantity.SIGNAL_STRENGTH: DIAGNOSTIC,
+    Quantity.TEMPERATURE: DIAGNOSTIC,
+}
+"""How often a change of each quantity is shown (the state writes Home Assistant must handle)."""
 
 MAX_POWER_W = 1e8
 """100 MW: above any building a meter of ours measures, far below a corrupt float."""

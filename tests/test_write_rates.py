@@ -1,0 +1,90 @@
+"""How often changes are shown: power at the entry's rate, slow quantities at most every 10 s."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Event, HomeAssistant, callback
+
+from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
+from simulators.homewizard import HomeWizardSimulator
+from tests.conftest import homewizard_entry, refresh, setup_entry
+
+POWER = "sensor.homewizard_p1_meter_power"
+VOLTAGE = "sensor.homewizard_p1_meter_voltage_phase_1"
+
+
+def state(hass: HomeAssistant, entity_id: str) -> float:
+    found = hass.states.get(entity_id)
+    assert found is not None
+    return float(found.state)
+
+
+def writes_of(hass: HomeAssistant, entity_id: str) -> list[str]:
+    """Every state written for an entity from now on (also writes that change nothing)."""
+    written: list[str] = []
+
+    @callback
+    def this_entity(data: Mapping[str, Any]) -> bool:
+        return bool(data["entity_id"] == entity_id)
+
+    def record(event: Event[Any]) -> None:
+        if (new := event.data["new_state"]) is not None:
+            written.append(str(new.state))
+
+    hass.bus.async_listen("state_changed", record, event_filter=this_entity)
+    hass.bus.async_listen("state_reported", record, event_filter=this_entity)
+    return written
+
+
+async def test_power_follows_each_poll_and_voltage_every_ten_seconds(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_entry(hass, homewizard_entry(homewizard_sim))
+    voltages = writes_of(hass, VOLTAGE)
+    for second in range(1, 10):
+        homewizard_sim.state.powers[0] = 100.0 + second
+        homewizard_sim.state.voltages[0] = 230.0 + second / 10
+        await refresh(hass, freezer)
+        assert state(hass, POWER) == sum(homewizard_sim.state.powers)  # every second
+    assert voltages == []  # within ten seconds of the value shown at setup: held
+    await refresh(hass, freezer, 2)  # its time came: the newest held value, once
+    assert voltages == ["230.9"]
+
+
+async def test_a_held_change_is_shown_without_another_update(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = homewizard_entry(homewizard_sim, update_interval=60)
+    await setup_entry(hass, entry)
+    homewizard_sim.state.voltages[0] = 231.0
+    await refresh(hass, freezer, 60)  # the poll shows it at once: nothing shown in the last 10 s
+    assert state(hass, VOLTAGE) == 231.0
+    homewizard_sim.state.voltages[0] = 232.0
+    await entry.runtime_data.async_refresh()  # an early read (after a command): held
+    assert state(hass, VOLTAGE) == 231.0
+    await refresh(hass, freezer, 10)  # its time has come, no poll due yet
+    assert state(hass, VOLTAGE) == 232.0
+
+
+async def test_unchanged_values_are_not_written(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_entry(hass, homewizard_entry(homewizard_sim))
+    powers = writes_of(hass, POWER)
+    for second in range(1, 6):
+        homewizard_sim.state.voltages[0] = 230.0 + second / 10  # the snapshot changes, the power not
+        await refresh(hass, freezer)
+    assert powers == []
+
+
+async def test_the_option_shows_every_change_at_the_entry_rate(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_entry(hass, homewizard_entry(homewizard_sim, **{CONF_EVERY_VALUE_FAST: True}))
+    for second in range(1, 4):
+        homewizard_sim.state.voltages[0] = 230.0 + second / 10
+        await refresh(hass, freezer)
+        assert state(hass, VOLTAGE) == 230.0 + second / 10
