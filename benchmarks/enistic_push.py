@@ -10,7 +10,7 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks import harness
@@ -60,6 +60,7 @@ async def latency(period: float) -> tuple[float, float, int]:
         sent_at: dict[str, float] = {}
         delays: list[float] = []
 
+        @callback  # on the loop: a plain function would run in an executor thread
         def on_change(event: Event[EventStateChangedData]) -> None:
             state = event.data["new_state"]
             if state is not None and state.entity_id.endswith("_power") and state.state in sent_at:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks.harness import home_assistant, p50_p99_ms
@@ -137,6 +137,7 @@ async def run() -> list[tuple[Pair, dict[str, float]]]:
                      "5c2faf000001": (1, "push"), "5c2faf000002": (1, "poll")}  # fmt: skip
         watched = {entities[serial]: where for serial, where in serial_of.items()}
 
+        @callback  # on the loop: a plain function would run in an executor thread
         def on_change(event: Event[EventStateChangedData]) -> None:
             state = event.data["new_state"]
             where = watched.get(event.data["entity_id"])

@@ -11,7 +11,10 @@ the per-key write rates of the key table, then every change shown at the entry's
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
+import os
+import pstats
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -133,6 +136,7 @@ async def phase(
     await asyncio.sleep(10)  # let pushes and polls settle
     writes = [0]
 
+    @callback  # on the loop: a plain function would run in an executor thread
     def count(_event: Event[Any]) -> None:
         writes[0] += 1
 
@@ -143,8 +147,16 @@ async def phase(
     lags: list[float] = []
     stop = asyncio.Event()
     lagging = asyncio.get_running_loop().create_task(loop_lag(lags, stop))
+    profiler = cProfile.Profile() if os.environ.get("LOCAL_ENERGY_PROFILE") else None
     cpu, wall = time.process_time(), time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     await asyncio.sleep(seconds)
+    if profiler is not None:
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats("tottime")
+        stats.print_stats(30)
+        stats.print_callers("submit|run_in_executor")
     share = (time.process_time() - cpu) / (time.perf_counter() - wall) * 100
     per_second = writes[0] / (time.perf_counter() - wall)
     stop.set()

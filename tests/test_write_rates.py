@@ -30,6 +30,7 @@ def writes_of(hass: HomeAssistant, entity_id: str) -> list[str]:
     def this_entity(data: Mapping[str, Any]) -> bool:
         return bool(data["entity_id"] == entity_id)
 
+    @callback
     def record(event: Event[Any]) -> None:
         if (new := event.data["new_state"]) is not None:
             written.append(str(new.state))
