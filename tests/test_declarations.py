@@ -128,3 +128,12 @@ async def test_an_entry_gives_its_client_typed_settings(hass: HomeAssistant) -> 
     client: Any = config_flow.make_client(hass, family, entry.data, entry.options)
     assert client.settings == PicoSettings(max_current=25.0, phase_change_minutes=120)
     await client.close()
+
+
+def test_declared_controls_are_control_keys() -> None:
+    from custom_components.local_energy.devices.keys import CONTROL_KEYS
+
+    for family in FAMILIES:
+        assert set(family.controls) <= CONTROL_KEYS, family.id
+    assert BY_ID["smartme"].controls[0].value == "charge_current"
+    assert not BY_ID["homewizard"].controls

@@ -71,14 +71,26 @@ class SetpointClient(DeviceClient):
 
 
 @pytest.fixture
-async def device(monkeypatch: pytest.MonkeyPatch) -> AsyncGenerator[RegisterMap]:
+async def device(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> AsyncGenerator[RegisterMap]:
+    """A setpoint device; parametrized False, its family does not declare the setpoint."""
     registers = RegisterMap()
     registers.set_words(REGISTER, [encode(-500, DataType.INT16)[0]])
     registers.write_hook = lambda _address, words: 3 if decode(words, DataType.INT16) == 1500 else None  # type: ignore[assignment,return-value]
     server = ModbusSimulatorServer({1: registers})
     await server.start()
     registers.port = server.port  # type: ignore[attr-defined]
-    family = Family("setpoint", "Setpoint", SetpointClient, Transport.MODBUS, 502, Timing(1.0, 1.0), Settings)
+    family = Family(
+        "setpoint",
+        "Setpoint",
+        SetpointClient,
+        Transport.MODBUS,
+        502,
+        Timing(1.0, 1.0),
+        Settings,
+        controls=(Key.TARGET_POWER,) if getattr(request, "param", True) else (),
+    )
     monkeypatch.setitem(families.BY_ID, "setpoint", family)  # type: ignore[index]
     yield registers
     await server.stop()
@@ -123,3 +135,17 @@ async def test_setpoint_written_and_read_back(
             NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: ENTITY, ATTR_VALUE: 5000}, blocking=True
         )
     assert device.writes == []  # nothing refused was written
+
+
+@pytest.mark.parametrize("device", [False], indirect=True)
+async def test_a_control_its_family_does_not_declare_is_not_offered(
+    hass: HomeAssistant, device: RegisterMap, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="SP-1",
+        data={CONF_FAMILY: "setpoint", CONF_HOST: "127.0.0.1", CONF_PORT: device.port, CONF_SERIAL: "SP-1"},  # type: ignore[attr-defined]
+    )
+    await setup_entry(hass, entry)
+    assert hass.states.get(ENTITY) is None
+    assert sum("does not declare" in record.message for record in caplog.records) == 1

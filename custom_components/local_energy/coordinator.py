@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from .devices.client import DeviceClient
 from .devices.errors import AuthenticationFailed, DeviceError
 from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot
+from .devices.keys import Key
 from .devices.snapshot import DeviceIdentity, Snapshot
 from .devices.websocket import Link
 from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
@@ -84,6 +86,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._pushes = 0
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
+        self._refused_controls: set[Key] = set()
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
@@ -137,7 +140,26 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._notices = async_sync_notices(self.hass, self.config_entry, self.client.notices(), self._notices)
         self.raw = snapshot
         shown = invert_snapshot(snapshot) if self.invert else snapshot
-        return apply_offsets(shown, self.counter_offsets)
+        return apply_offsets(self._declared_controls_only(shown), self.counter_offsets)
+
+    def _declared_controls_only(self, snapshot: Snapshot) -> Snapshot:
+        """Controls the family does not declare are not offered (logged once each)."""
+        declared = self.family.controls
+        if all(
+            control.key in declared for channel in snapshot.channels.values() for control in channel.controls
+        ):
+            return snapshot
+        channels = {}
+        for channel_id, channel in snapshot.channels.items():
+            for control in channel.controls:
+                if control.key not in declared and control.key not in self._refused_controls:
+                    self._refused_controls.add(control.key)
+                    LOGGER.warning(
+                        "%s offers %s, which its family does not declare: not offered", self.name, control.key
+                    )
+            kept = tuple(control for control in channel.controls if control.key in declared)
+            channels[channel_id] = replace(channel, controls=kept)
+        return replace(snapshot, channels=channels)
 
     def _arm_watchdog(self) -> None:
         if self._watchdog is not None:

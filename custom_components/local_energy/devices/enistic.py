@@ -259,4 +259,5 @@ FAMILY = Family(
     timing=Timing(default_interval=1.0, minimum_interval=0.1, push=True, silent_after=STALE_AFTER),
     settings=Settings,
     broadcast=Broadcast(DEFAULT_PORT, route),
+    controls=(Key.RELAY,),
 )

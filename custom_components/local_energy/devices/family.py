@@ -15,6 +15,7 @@ from typing import Any
 
 from .client import DeviceClient, Transports
 from .connection import ConnectionConfig, Settings
+from .keys import Key
 from .payload import finite
 from .udp import Router
 
@@ -245,6 +246,10 @@ class Family[S: Settings]:
     """Its choice among the ways to reach the family's devices, when there are several (default: id)."""
     discovery_asks_port: bool = False
     """A device heard broadcasting is confirmed with the HTTP port its entry assumes (it may differ)."""
+    controls: tuple[Key, ...] = ()
+    """The keys its devices may offer as controls. Each snapshot brings their bounds and step, which
+    depend on the model and the settings (a Pico's maximum current, a battery's rated power); a control
+    not declared here is never offered."""
 
     @property
     def choice(self) -> str:

@@ -473,4 +473,5 @@ FAMILY = Family(
     zeroconf=(Announcement("_solarman._tcp.local.", lowercase_serial=False),),
     broadcast=Broadcast(PUSH_PORT, route, http_port=DEFAULT_PORT),
     discovery_asks_port=True,
+    controls=(Key.RELAY,),
 )

@@ -223,4 +223,12 @@ FAMILY = Family(
     timing=Timing(default_interval=2.0, minimum_interval=1.0),
     settings=Settings,
     zeroconf=(Announcement("_http._tcp.local.", "smd web server*"),),
+    controls=(
+        Key.OPERATING_MODE,
+        Key.FEED_IN_LIMIT,
+        Key.MAX_OUTPUT_POWER,
+        Key.BACKUP_SOC,
+        Key.GRID_CHARGING,
+        Key.BATTERY_SETPOINT,
+    ),
 )

@@ -385,4 +385,5 @@ FAMILY = Family(
     credentials=(Field.USERNAME, Field.PASSWORD),
     probe=Probe(iskra_discovery.search),
     option="iskra_rest",
+    controls=(Key.RELAY,),
 )

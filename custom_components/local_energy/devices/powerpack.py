@@ -174,4 +174,5 @@ FAMILY = Family(
     settings=PowerPackSettings,
     fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.SERIAL),
     default_unit_id=DEFAULT_UNIT_ID,
+    controls=(Key.TARGET_POWER, Key.COMMAND_SOURCE),
 )

@@ -530,4 +530,5 @@ FAMILY = Family(
     settings=Settings,
     credentials=(Field.USERNAME, Field.PASSWORD),
     zeroconf=(Announcement("_shelly._tcp.local."), Announcement("_http._tcp.local.", "shelly*")),
+    controls=(Key.RELAY,),
 )

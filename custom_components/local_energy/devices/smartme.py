@@ -33,7 +33,7 @@ from .family import (
     Transport,
     number_setting,
 )
-from .keys import Key
+from .keys import Key, phases_of
 from .modbus import DataType, ModbusExceptionResponse, Registers, encode, plan_reads
 from .payload import total
 from .snapshot import (
@@ -281,4 +281,5 @@ FAMILY = Family(
     settings=PicoSettings,
     fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID),
     default_unit_id=DEFAULT_UNIT_ID,
+    controls=(Key.CHARGE_CURRENT, *phases_of(Key.CHARGE_CURRENT)),
 )
