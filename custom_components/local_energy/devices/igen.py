@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -161,8 +162,12 @@ def shape_of(data: Mapping[str, Any]) -> str:
     return "plug" if names & _PLUG_MARKS else "meter"
 
 
+@functools.lru_cache(maxsize=1024)
 def _canonical(name: str) -> str:
-    """A key as both vocabularies can be compared: no outer or repeated spaces, lower case."""
+    """A key as both vocabularies can be compared: no outer or repeated spaces, lower case.
+
+    Cached: a device sends the same few dozen keys in every broadcast (bounded, for strangers' keys).
+    """
     return " ".join(name.split()).lower()
 
 

@@ -60,7 +60,8 @@ def decode_json(document: bytes | str, what: str) -> Any:
     raw = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidResponse(f"{what} is {len(raw)} bytes, more than the {MAX_BODY_BYTES} accepted")
-    if _nesting_depth(raw) > MAX_DEPTH:
+    # Fewer brackets than the limit cannot nest deeper than it: the exact walk only for the rest.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _nesting_depth(raw) > MAX_DEPTH:
         raise InvalidResponse(f"{what} nests deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(raw, parse_int=_parse_int)
