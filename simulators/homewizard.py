@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
+from .ticker import Ticker
 
 SERIAL = "3c39e7aabbcc"
 
@@ -190,7 +191,7 @@ class HomeWizardV2Simulator(SimulatedDevice):
         """Close each socket right after it is authorized (a meter that drops its clients)."""
         self.received: list[dict[str, Any]] = []
         self._subscribers: dict[web.WebSocketResponse, set[str]] = {}
-        self._pusher: asyncio.Task[None] | None = None
+        self._pusher = Ticker(self.advance, 1.0, after=self.push)
         super().__init__(HttpSimulatorServer(app, host, port, tls=self._tls))
 
     # --- the WebSocket ------------------------------------------------------------------------------
@@ -206,28 +207,17 @@ class HomeWizardV2Simulator(SimulatedDevice):
 
     def start_pushing(self, every: float) -> None:
         """A new telegram every `every` seconds (1 s on DSMR 5), pushed to each subscriber."""
-        if self._pusher is None:
-            self._pusher = asyncio.get_running_loop().create_task(self._push_loop(every))
+        self._pusher.start(every)
 
     async def stop(self) -> None:
         """Stop pushing and listening."""
-        if self._pusher is not None:
-            self._pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pusher
-            self._pusher = None
+        await self._pusher.stop()
         await super().stop()
 
     async def drop_sockets(self) -> None:
         """Close every open socket."""
         for ws in list(self._subscribers):
             await ws.close()
-
-    async def _push_loop(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            self.advance()
-            await self.push()
 
     async def push(self) -> None:
         """The current measurement to every socket subscribed to it."""

@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 
 from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
+from .ticker import Ticker
 
 # model id -> (generation, app name, layout)
 MODELS: dict[str, tuple[int, str, str]] = {
@@ -94,7 +95,7 @@ class ShellySimulator(SimulatedDevice):
         self._open: set[web.WebSocketResponse] = set()
         self._frame_nonce = 1_725_185_413
         self._last_notified: dict[str, Any] = {}
-        self._pusher: asyncio.Task[None] | None = None
+        self._pusher = Ticker(self.advance, 1.0, after=self.notify)
         app_ = web.Application()
         app_.router.add_get("/shelly", self._shelly)
         app_.router.add_get("/status", self._gen1_status)
@@ -125,16 +126,11 @@ class ShellySimulator(SimulatedDevice):
 
     def start_pushing(self, every: float) -> None:
         """Change the values every `every` seconds and notify each open socket, as the device does."""
-        if self._pusher is None:
-            self._pusher = asyncio.get_running_loop().create_task(self._push_loop(every))
+        self._pusher.start(every)
 
     async def stop(self) -> None:
         """Stop pushing, close the sockets, stop listening."""
-        if self._pusher is not None:
-            self._pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pusher
-            self._pusher = None
+        await self._pusher.stop()
         await self.drop_sockets()
         await super().stop()
 
@@ -142,12 +138,6 @@ class ShellySimulator(SimulatedDevice):
         """Close every open socket (the device restarts its WebSocket server)."""
         for ws in list(self._open):
             await ws.close()
-
-    async def _push_loop(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            self.advance()
-            await self.notify()
 
     async def notify(self) -> None:
         """NotifyStatus to every peer: the components, and within them the values, that changed."""

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class Ticker:
-    """Calls advance() every period seconds between start() and stop()."""
+    """Calls advance() every period seconds between start() and stop(), then after() when given.
 
-    def __init__(self, advance: Callable[[], None], period: float) -> None:
+    after() is how a pushing device tells its clients (a WebSocket notification) what advance() changed.
+    """
+
+    def __init__(
+        self,
+        advance: Callable[[], None],
+        period: float,
+        after: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._advance = advance
         self._period = period
+        self._after = after
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Begin ticking (once)."""
+    def start(self, period: float | None = None) -> None:
+        """Begin ticking (once), every period seconds when given."""
+        if period is not None:
+            self._period = period
         if self._task is None:
             self._task = asyncio.create_task(self._run())
 
@@ -32,3 +43,5 @@ class Ticker:
         while True:
             await asyncio.sleep(self._period)
             self._advance()
+            if self._after is not None:
+                await self._after()

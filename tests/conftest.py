@@ -25,6 +25,7 @@ from custom_components.local_energy.const import (
     CONF_UNIT_ID,
     DOMAIN,
 )
+from custom_components.local_energy.devices import websocket
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.udp import UdpHub
@@ -159,6 +160,12 @@ async def stromleser_sim() -> AsyncGenerator[StromleserSimulator]:
     await simulator.start()
     yield simulator
     await simulator.stop()
+
+
+@pytest.fixture(autouse=True)
+def quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WebSockets reconnect within 0.1 s in tests (1 s and more on a real network)."""
+    monkeypatch.setattr(websocket, "BACKOFF", (0.05, 0.1))
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
-from custom_components.local_energy import config_flow
 from custom_components.local_energy.const import DOMAIN
-from custom_components.local_energy.devices import websocket
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket, error_code
 from simulators.homewizard import HomeWizardV2Simulator
@@ -18,19 +16,14 @@ from tests.conftest import refresh, setup_entry, wait_for
 from tests.test_homewizard_v2 import POWER, _client, paired_entry
 
 
-@pytest.fixture(autouse=True)
-def quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(websocket, "BACKOFF", (0.05, 0.1))
-
-
 @pytest.fixture
 async def meter(
     monkeypatch: pytest.MonkeyPatch, tls_handshakes_may_be_aborted: None
 ) -> AsyncGenerator[HomeWizardV2Simulator]:
+    """One v2 meter; its test CA is trusted in place of HomeWizard's."""
     simulator = HomeWizardV2Simulator()
     await simulator.start()
     monkeypatch.setattr(HomeWizardClient, "ca_pem", simulator.ca_pem)
-    monkeypatch.setattr(config_flow, "PAIRING_INTERVAL", 0.01)
     yield simulator
     await simulator.stop()
 

@@ -17,15 +17,9 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 
 from custom_components.local_energy.const import DOMAIN
-from custom_components.local_energy.devices import websocket
 from simulators.shelly import ShellySimulator
 from tests.conftest import refresh, setup_entry, wait_for
 from tests.test_shelly import POWER, shelly_entry
-
-
-@pytest.fixture(autouse=True)
-def quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(websocket, "BACKOFF", (0.05, 0.1))
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from custom_components.local_energy.devices import websocket
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.keys import Key
@@ -24,11 +23,6 @@ async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
-
-
-@pytest.fixture(autouse=True)
-def quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(websocket, "BACKOFF", (0.05, 0.1))
 
 
 class Recorder:
