@@ -67,10 +67,11 @@ from .transports import make_client
 from .validation import vol
 
 PAIRING_TIMEOUT = 60.0
-CONF_PROBE_ADDRESS = "probe_address"
-BROADCAST = "255.255.255.255"
 """Seconds the flow keeps asking the device for access while the user presses its button."""
 PAIRING_INTERVAL = 1.0
+CONF_PROBE_ADDRESS = "probe_address"
+BROADCAST = "255.255.255.255"
+"""Where a search probe goes by default: every device on the local network."""
 _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
 _UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX))
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))

@@ -57,10 +57,13 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
     _shown: tuple[bool, object] | None = None
     _shown_at = -math.inf
     _held: CALLBACK_TYPE | None = None
+    _every = 0.0
+    """Seconds a change may wait before it is shown (the key table's rate, or 0 with the option)."""
 
     async def async_added_to_hass(self) -> None:
         """What the platform writes when the entity is added counts as shown."""
         await super().async_added_to_hass()
+        self._every = 0.0 if self.coordinator.every_value_fast else KEYS[self.value_key].write_every
         self._remember_shown()
 
     def _remember_shown(self) -> None:
@@ -71,8 +74,7 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         shown = (self.available, self.native_value)
         if shown == self._shown:
             return  # nothing changed: no state write
-        every = 0.0 if self.coordinator.every_value_fast else KEYS[self.value_key].write_every
-        wait = self._shown_at + every - self.hass.loop.time()
+        wait = self._shown_at + self._every - self.hass.loop.time()
         if wait <= 0 or self._shown is None or shown[0] != self._shown[0]:
             self._show(shown)
         elif self._held is None:
@@ -84,17 +86,18 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         self._show((self.available, self.native_value))
 
     def _show(self, shown: tuple[bool, object]) -> None:
-        if self._held is not None:
-            self._held()
-            self._held = None
+        self._drop_held()
         self._shown, self._shown_at = shown, self.hass.loop.time()
         self.async_write_ha_state()
 
-    async def async_will_remove_from_hass(self) -> None:
-        """Drop a held change."""
+    def _drop_held(self) -> None:
         if self._held is not None:
             self._held()
             self._held = None
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Drop a held change."""
+        self._drop_held()
         await super().async_will_remove_from_hass()
 
     @property

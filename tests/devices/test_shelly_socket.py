@@ -13,7 +13,7 @@ from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.shelly import ShellyClient
-from custom_components.local_energy.devices.shelly_socket import FrameDigest, merge
+from custom_components.local_energy.devices.shelly_socket import FrameDigest, ShellySocket, merge
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ShellySimulator
@@ -225,3 +225,50 @@ async def test_gen1_has_no_socket(transports: Transports) -> None:
     assert recorder.links == []
     await client.close()
     await device.stop()
+
+
+ODD = [5, "x", float("nan"), 10**400, None, [], {}, True, [[[[]]]]]
+
+
+@pytest.mark.parametrize("value", ODD)
+async def test_odd_frames_give_no_exception(value: object, transports: Transports) -> None:
+    """A number where an object belongs, text, NaN, a 400-digit integer: dropped, never raised."""
+    from custom_components.local_energy.devices.homewizard import HomeWizardClient
+    from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket
+    from custom_components.local_energy.devices.shelly import parse_info
+
+    client = ShellyClient(ConnectionConfig(host="127.0.0.1", port=80), transports)
+    client._info = parse_info({"gen": 2, "model": "SPEM-003CEBEU", "mac": "AABBCCDDEEFF"})
+    recorder = Recorder()
+    client._listener = recorder.snapshots.append
+    socket = ShellySocket(lambda: transports.http, "ws://127.0.0.1/rpc", None, client._on_status)
+    for params in ({"sys": value}, {"em:0": value}, {"em:0": {"total_act_power": value}}, {"wifi": value}):
+        socket.status = ShellySimulator("SPEM-003CEBEU").rpc_status()
+        socket.on_frame({"method": "NotifyStatus", "params": params})
+        socket.on_frame({"method": "NotifyFullStatus", "params": params})
+        socket.on_frame({"id": value, "result": value})
+        socket.on_frame({"method": value, "params": value})
+    meter = HomeWizardClient(ConnectionConfig(host="127.0.0.1", port=80, token="T"), transports)
+    meter._listener = recorder.snapshots.append
+    hw = HomeWizardSocket(
+        lambda: transports.http, "wss://x/api/ws", "T", meter._on_topic, tls=True, server_hostname=None
+    )
+    for data in (
+        value,
+        {"power_w": value},
+        {"wifi_rssi_db": value},
+        {"external": value},
+        {"external": [value]},
+    ):
+        for kind in ("measurement", "system", "error", "authorized", value):
+            hw.on_frame({"type": kind, "data": data})
+
+
+def test_a_frame_that_is_not_json_is_counted_and_dropped() -> None:
+    import aiohttp
+
+    socket = ShellySocket(lambda: None, "ws://127.0.0.1/rpc", None, lambda _status: None)  # type: ignore[arg-type,return-value]
+    for text in ("[" * 5000 + "]" * 5000, "1" * 400, "not json", '{"a": NaN}x'):
+        frame = socket._decoded(aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, text, None))
+        assert frame is None
+    assert socket.malformed == 4

@@ -128,11 +128,11 @@ class HomeWizardClient(DeviceClient):
         if not self.uses_v2 or self._socket is not None or self.config.token is None:
             return
         self._listener = on_push
-        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
         serial = self.config.serial
+        endpoint = HttpEndpoint(self.config.host, self.config.tls_port or V2_PORT, scheme="wss")
         self._socket = HomeWizardSocket(
             lambda: self.transports.http,
-            f"wss://{host}:{self.config.tls_port or V2_PORT}/api/ws",
+            endpoint.url("/api/ws"),
             self.config.token,
             self._on_topic,
             tls=self._v2_tls(),
@@ -221,10 +221,7 @@ class HomeWizardClient(DeviceClient):
     def diagnostics(self) -> dict[str, Any]:
         """API version and requests sent (never the token)."""
         requests = self._v1.requests + (self._v2.requests if self._v2 else 0)
-        socket = self._socket
-        pushed = None
-        if socket is not None:
-            pushed = {"connected": socket.connected, "connects": socket.connects, "messages": socket.messages}
+        pushed = None if self._socket is None else self._socket.diagnostics()
         return {"api": 2 if self.uses_v2 else 1, "http_requests": requests, "websocket": pushed}
 
     async def _speaks_v2(self) -> bool:

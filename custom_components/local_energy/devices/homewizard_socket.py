@@ -66,7 +66,7 @@ class HomeWizardSocket(DeviceSocket):
         """Authorization answers settle the handshake; topic data goes to its listener."""
         kind, data = frame.get("type"), frame.get("data")
         authorized = self._authorized
-        if kind in _GREETINGS:
+        if not isinstance(kind, str) or kind in _GREETINGS:
             return
         if kind == "authorized":
             if authorized is not None and not authorized.done():
@@ -78,7 +78,11 @@ class HomeWizardSocket(DeviceSocket):
                 authorized.set_exception(AuthenticationFailed(f"{self.name} refused the token ({code})"))
         elif kind in TOPICS and isinstance(data, dict):
             self.messages += 1
-            self._on_topic(str(kind), data)
+            self._on_topic(kind, data)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The socket's counters, the topic messages and the error frames."""
+        return super().diagnostics() | {"messages": self.messages, "errors": self.errors}
 
     def on_closed(self) -> None:
         """A handshake waiting for its answer gets none."""

@@ -178,9 +178,8 @@ class ShellyClient(DeviceClient):
         self._listener = on_push
         self._link = on_link or self._link
         password = self.config.password if info.auth_required else None
-        self._socket = ShellySocket(
-            lambda: self.transports.http, self.config.host, self.config.port, password, self._on_status
-        )
+        url = HttpEndpoint(self.config.host, self.config.port, scheme="ws").url("/rpc")
+        self._socket = ShellySocket(lambda: self.transports.http, url, password, self._on_status)
         self._socket.start(self._on_link)
 
     def latest(self) -> Snapshot | None:
@@ -236,8 +235,8 @@ class ShellyClient(DeviceClient):
     async def fetch(self) -> Snapshot:
         """The status the WebSocket keeps while it is up, else one status request; MAC checked."""
         info = self._info or await self._read_info()
-        if self.push_connected() and self._socket is not None and self._socket.status is not None:
-            return self._checked_status(self._socket.status, info)
+        if (held := self.latest()) is not None:
+            return held
         return self._checked_status(await self._read_status(), info)
 
     def _checked_status(self, status: Mapping[str, Any], info: ShellyInfo) -> Snapshot:
@@ -271,17 +270,8 @@ class ShellyClient(DeviceClient):
     def diagnostics(self) -> dict[str, Any]:
         """Requests sent, what /shelly said, and the WebSocket's counters."""
         info = self._info
-        socket = self._socket
         return {
-            "websocket": None
-            if socket is None
-            else {
-                "connected": socket.connected,
-                "connects": socket.connects,
-                "frames": socket.frames,
-                "notifications": socket.notifications,
-                "malformed": socket.malformed,
-            },
+            "websocket": None if self._socket is None else self._socket.diagnostics(),
             "http_requests": self._open.requests + (self._authed.requests if self._authed else 0),
             "generation": info.generation if info else None,
             "model_id": info.model_id if info else None,
@@ -491,7 +481,8 @@ def _gen1_relay(status: Mapping[str, Any]) -> bool | None:
 
 
 def _status_mac(status: Mapping[str, Any], generation: int) -> str | None:
-    raw = status.get("mac") if generation == 1 else (status.get("sys") or {}).get("mac")
+    system = status.get("sys")
+    raw = status.get("mac") if generation == 1 else system.get("mac") if isinstance(system, dict) else None
     if not isinstance(raw, str) or len(raw.strip()) != 12:
         return None  # some firmware leaves it out (or blank)
     return raw.strip().lower()

@@ -99,13 +99,11 @@ class ShellySocket(DeviceSocket):
     def __init__(
         self,
         session: Callable[[], aiohttp.ClientSession],
-        host: str,
-        port: int,
+        url: str,
         password: str | None,
         on_status: StatusListener,
     ) -> None:
-        name = f"{host}:{port}"
-        super().__init__(session, f"ws://{host}:{port}/rpc", f"the Shelly at {name}")
+        super().__init__(session, url, f"the Shelly at {url}")
         self._password = password
         self._on_status = on_status
         self._src = f"local-energy-{secrets.token_hex(4)}"
@@ -122,6 +120,10 @@ class ShellySocket(DeviceSocket):
             raise InvalidResponse("Shelly.GetStatus over the WebSocket is not an object")
         self.status = status
         self._on_status(status)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The socket's counters and the notifications merged."""
+        return super().diagnostics() | {"notifications": self.notifications}
 
     def on_closed(self) -> None:
         """Requests still waiting get no answer any more."""

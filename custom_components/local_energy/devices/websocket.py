@@ -104,6 +104,15 @@ class DeviceSocket(ABC):
         except (aiohttp.ClientError, OSError, RuntimeError) as err:
             raise CannotConnect(f"sending to {self.name} failed: {err or type(err).__name__}") from err
 
+    def diagnostics(self) -> dict[str, Any]:
+        """The socket's state and counters (never credentials)."""
+        return {
+            "connected": self.connected,
+            "connects": self.connects,
+            "frames": self.frames,
+            "malformed": self.malformed,
+        }
+
     def on_closed(self) -> None:  # noqa: B027 - only protocols with pending requests need it
         """The socket closed: fail what waits for an answer."""
 
