@@ -272,3 +272,16 @@ def test_a_frame_that_is_not_json_is_counted_and_dropped() -> None:
         frame = socket._decoded(aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, text, None))
         assert frame is None
     assert socket.malformed == 4
+
+
+async def test_a_bug_in_a_protocol_does_not_end_the_reconnects(
+    pro3em: ShellySimulator, transports: Transports, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_status: object) -> None:
+        raise RuntimeError("a bug")
+
+    socket = ShellySocket(lambda: transports.http, f"ws://127.0.0.1:{pro3em.port}/rpc", None, broken)
+    socket.start(lambda _link: None)
+    await until(lambda: socket.connects >= 3)
+    await socket.close()
+    assert sum("Unexpected error" in record.message for record in caplog.records) == 1

@@ -66,6 +66,7 @@ class DeviceSocket(ABC):
         self._task: asyncio.Task[None] | None = None
         self._on_link: LinkListener = lambda _link: None
         self._reported_down = False
+        self._bug_logged = False
         self.connected = False
         self.refused: AuthenticationFailed | None = None
         self.connects = 0
@@ -163,6 +164,12 @@ class DeviceSocket(ABC):
             return "no answer in time"
         except (aiohttp.ClientError, OSError, DeviceError) as err:
             return str(err) or type(err).__name__
+        except Exception:
+            # A bug in a protocol must not end the reconnects for good; its traceback is logged once.
+            if not self._bug_logged:
+                self._bug_logged = True
+                _LOGGER.exception("Unexpected error on the WebSocket to %s", self.name)
+            return "an unexpected error"
         finally:
             self._ws = None
             if self.connected:
