@@ -16,7 +16,7 @@ from .igen import IgenDevice, IgenSimulator
 from .indevolt import IndevoltSimulator
 from .iskra import GATEWAY_SERIAL, IskraDiscoveryResponder, IskraGatewaySimulator, discovery_answer
 from .powerpack import PowerPackSimulator
-from .shelly import ShellySimulator
+from .shelly import COIOT_PORT, ShellySimulator
 from .smartme import SmartMeSimulator
 from .stromleser import StromleserSimulator
 
@@ -71,18 +71,21 @@ async def start_document_shaped() -> list[AcuvimSimulator | IskraGatewaySimulato
 
 
 async def start_shellies() -> list[ShellySimulator]:
-    """One Shelly per model; Gen2+ push their changes over the RPC WebSocket each second, as devices do."""
+    """One Shelly per model, each pushing its changes every second, as devices do.
+
+    Gen2+ over their RPC WebSocket; Gen1 as CoIoT status datagrams to this machine's CoIoT port (the peer
+    a Gen1 device is given in its CoIoT settings).
+    """
     shellies = [
         ShellySimulator(model, port=port, mac=f"AABBCCDDEE{index:02X}",
                         password=SHELLY_PASSWORD if model == "S3PL-00112EU" else None)
         for index, (model, port) in enumerate(SHELLY_PORTS.items())
     ]  # fmt: skip
     for shelly in shellies:
-        if shelly.generation >= 2:
-            await shelly.start()
-            shelly.start_pushing(1.0)
-        else:
-            await shelly.start(changing=True)
+        if shelly.generation == 1:
+            shelly.coiot_target = ("127.0.0.1", COIOT_PORT)
+        await shelly.start()
+        shelly.start_pushing(1.0)
     return shellies
 
 

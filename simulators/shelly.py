@@ -1,5 +1,8 @@
 """A Shelly device that plays any of the supported models: Gen1 REST or Gen2+ RPC, auth on or off.
 
+Gen2+ push over the RPC WebSocket; Gen1 publish CoIoT status datagrams (CoAP code 0.30) to coiot_target,
+with the sensor ids of their published descriptions (/cit/d of firmware 1.8+).
+
 Payload shapes follow real devices (the public fixtures of aioshelly and evcc). Authentication is checked as
 the devices do: HTTP basic for Gen1, RFC 7616 digest with SHA-256 (user admin, realm = device id) for Gen2+.
 """
@@ -22,6 +25,9 @@ from aiohttp import WSMsgType, web
 from .device import SimulatedDevice
 from .http_server import HttpSimulatorServer
 from .ticker import Ticker
+
+COIOT_PORT = 5683
+"""Where Gen1 devices publish CoIoT (multicast 224.0.1.187, or unicast to a peer)."""
 
 # model id -> (generation, app name, layout)
 MODELS: dict[str, tuple[int, str, str]] = {
@@ -96,6 +102,14 @@ class ShellySimulator(SimulatedDevice):
         self._frame_nonce = 1_725_185_413
         self._last_notified: dict[str, Any] = {}
         self._pusher = Ticker(self.advance, 1.0, after=self.notify)
+        self.coiot_target: tuple[str, int] | None = None
+        """Where Gen1 CoIoT status datagrams go while pushing (the peer set in the device)."""
+        self.coiot_validity = 1.0
+        """Seconds each CoIoT status says it is valid for (the device's CoIoT period)."""
+        self.coiot_sent = 0
+        self._coiot_serial = 0
+        self._coiot_last: list[list[Any]] | None = None
+        self._coiot_socket: asyncio.DatagramTransport | None = None
         app_ = web.Application()
         app_.router.add_get("/shelly", self._shelly)
         app_.router.add_get("/status", self._gen1_status)
@@ -104,6 +118,7 @@ class ShellySimulator(SimulatedDevice):
         app_.router.add_get("/rpc/Switch.Set", self._rpc_switch_set)
         app_.router.add_get("/rpc", self._rpc_socket)
         app_.on_shutdown.append(lambda _app: self.drop_sockets())
+        self.host = host
         super().__init__(HttpSimulatorServer(app_, host, port))
 
     def advance(self) -> None:
@@ -132,7 +147,14 @@ class ShellySimulator(SimulatedDevice):
         """Stop pushing, close the sockets, stop listening."""
         await self._pusher.stop()
         await self.drop_sockets()
+        if self._coiot_socket is not None:
+            self._coiot_socket.close()
+            self._coiot_socket = None
         await super().stop()
+
+    async def stop_pushing(self) -> None:
+        """Stop changing and pushing (a device that went quiet)."""
+        await self._pusher.stop()
 
     async def drop_sockets(self) -> None:
         """Close every open socket (the device restarts its WebSocket server)."""
@@ -141,6 +163,9 @@ class ShellySimulator(SimulatedDevice):
 
     async def notify(self) -> None:
         """NotifyStatus to every peer: the components, and within them the values, that changed."""
+        if self.generation == 1:
+            await self.publish_coiot()
+            return
         status = self.rpc_status()
         changes = _changes(self._last_notified, status)
         self._last_notified = status
@@ -237,6 +262,7 @@ class ShellySimulator(SimulatedDevice):
         turn = request.query.get("turn")
         if turn in ("on", "off"):
             self.state.relay = turn == "on"
+            await self.publish_coiot()
         return web.json_response({"ison": self.state.relay, "has_timer": False, "source": "http"})
 
     async def _rpc_status(self, request: web.Request) -> web.Response:
@@ -256,6 +282,54 @@ class ShellySimulator(SimulatedDevice):
         was_on = self.state.relay
         self.state.relay = request.query.get("on") == "true"
         return web.json_response({"was_on": was_on})
+
+    # --- CoIoT (Gen1) -----------------------------------------------------------------------------
+
+    async def publish_coiot(self) -> None:
+        """Send one CoIoT status to coiot_target (its serial moves only when a value did)."""
+        if self.coiot_target is None:
+            return
+        if self._coiot_socket is None:
+            loop = asyncio.get_running_loop()
+            self._coiot_socket, _ = await loop.create_datagram_endpoint(
+                asyncio.DatagramProtocol, local_addr=(self.host, 0)
+            )
+        self._coiot_socket.sendto(self.coiot_datagram(), self.coiot_target)
+        self.coiot_sent += 1
+
+    def coiot_datagram(self) -> bytes:
+        """A CoIoT status as the device sends it: CoAP NON, code 0.30, device id, validity, serial."""
+        triples = self.coiot_values()
+        if triples != self._coiot_last:
+            self._coiot_last = triples
+            self._coiot_serial = self._coiot_serial % 0xFFFF + 1  # 0 is never sent
+        tenths = round(self.coiot_validity * 10)
+        validity = tenths + (tenths & 1) if tenths <= 0xFFFE else math.ceil(self.coiot_validity / 4) | 1
+        payload = json.dumps({"G": triples}, separators=(",", ":")).encode()
+        device_id = f"{self.model}#{self.mac}#2".encode()
+        message = bytes((0x50, 30)) + (self._coiot_serial & 0xFFFF).to_bytes(2, "big")
+        number = 0
+        for option, value in ((3332, device_id), (3412, validity.to_bytes(2, "big")),
+                              (3420, self._coiot_serial.to_bytes(2, "big"))):  # fmt: skip
+            message += _coap_option(option - number, value)
+            number = option
+        return message + b"\xff" + payload
+
+    def coiot_values(self) -> list[list[Any]]:
+        """The G triples of the model's published description (ids 1101, 41xx, 42xx, 43xx)."""
+        state = self.state
+        triples: list[list[Any]] = [[0, 9103, 0], [0, 1101, int(state.relay)]]
+        if self.layout == "gen1_plug":
+            watt_minutes = round(state.imported_wh[0] * 60)
+            return [*triples, [0, 4101, abs(state.powers[0])], [0, 4103, watt_minutes], [0, 3104, 31.2]]
+        for phase in range(3 if self.layout == "gen1_3em" else 2):
+            meter = self._gen1_emeter(phase)
+            base = 4100 + 100 * phase
+            triples += [[0, base + 5, meter["power"]], [0, base + 6, meter["total"]],
+                        [0, base + 7, meter["total_returned"]], [0, base + 8, meter["voltage"]]]  # fmt: skip
+            if self.layout == "gen1_3em":
+                triples += [[0, base + 9, meter["current"]], [0, base + 10, meter["pf"]]]
+        return triples
 
     # --- payloads ---------------------------------------------------------------------------------
 
@@ -401,6 +475,21 @@ class ShellySimulator(SimulatedDevice):
         ha2 = _sha256(f"{request.method}:{fields.get('uri', '')}")
         expected = _sha256(f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
         return secrets.compare_digest(expected, fields.get("response", ""))
+
+
+def _coap_option(delta: int, value: bytes) -> bytes:
+    """One CoAP option: delta and length in a nibble each, or extended by one (13) or two (14) bytes."""
+
+    def nibble(number: int) -> tuple[int, bytes]:
+        if number < 13:
+            return number, b""
+        if number < 269:
+            return 13, bytes((number - 13,))
+        return 14, (number - 269).to_bytes(2, "big")
+
+    delta_nibble, delta_extra = nibble(delta)
+    length_nibble, length_extra = nibble(len(value))
+    return bytes((delta_nibble << 4 | length_nibble,)) + delta_extra + length_extra + value
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

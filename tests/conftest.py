@@ -48,7 +48,7 @@ def _loopback_sockets(socket_enabled: None) -> None:
 def _custom_integrations(
     socket_enabled: None, enable_custom_integrations: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Let Home Assistant load custom_components/local_energy; listen for broadcasts on free ports.
+    """Let Home Assistant load custom_components/local_energy; listen for broadcasts and CoIoT on free ports.
 
     An IGEN entry first listens 1.5 s for a broadcast before it asks over HTTP. Most tests freeze the
     clock, so those seconds would never pass: here the entry does not wait. The tests of that wait set it.
@@ -56,6 +56,7 @@ def _custom_integrations(
     monkeypatch.setitem(discovery.LISTEN_PORTS, "igen", free_udp_port())
     monkeypatch.setitem(discovery.LISTEN_PORTS, "enistic", free_udp_port())
     monkeypatch.setattr("custom_components.local_energy.devices.igen.BROADCAST_WAIT", 0.0)
+    monkeypatch.setattr("custom_components.local_energy.devices.shelly.COIOT_PORT", free_udp_port())
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from custom_components.local_energy.devices import (
     acuvim,
+    coiot,
     ecotracker,
     enistic,
     homewizard,
@@ -241,6 +242,25 @@ def _acuvim(words: list[int]) -> object:
     return acuvim.decode_measurements(_registers(start)(measurement_words), meter)
 
 
+def _coiot(info: shelly.ShellyInfo, base: dict[str, Any]) -> Parser:
+    def parse(datagram: bytes) -> object:
+        status = coiot.decode(datagram)
+        return shelly.parse_status(coiot.status_of(status.values, info.model.layout, base), info)
+
+    return parse
+
+
+def _coiot_targets() -> list[Target]:
+    """CoIoT datagrams of each Gen1 layout, read over the /status they stand on."""
+    targets = []
+    for model in ("SHEM-3", "SHEM", "SHPLG-S"):
+        device = ShellySimulator(model)
+        info = shelly.parse_info({"type": model, "mac": device.mac, "auth": False})
+        seeds = (device.coiot_datagram(), (device.advance(), device.coiot_datagram())[1])
+        targets.append(Target("shelly", f"CoIoT {model}", _coiot(info, device.gen1_status()), seeds, "bytes"))
+    return targets
+
+
 def _register_targets() -> list[Target]:
     meter_start, meter_count = smartme.METER_PLAN[0]
     acuvim_count = acuvim.SETTINGS_COUNT + acuvim.MEASUREMENT_PLAN[0][1]
@@ -356,6 +376,7 @@ async def collect_targets() -> list[Target]:
                tuple(device.broadcast() for device in igen_devices), "bytes"),
         Target("indevolt", "GetData", _indevolt(indevolt.GEN2), ({str(p): v for p, v in gen2.items()},)),
         Target("enistic", "datagram", enistic.parse_datagram, enistic_seeds, "bytes"),
+        *_coiot_targets(),
         Target("http", "JSON body", _http_body(homewizard.parse_data), tuple(json_seeds), "bytes"),
         *_register_targets(),
     ]  # fmt: skip

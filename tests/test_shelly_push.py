@@ -12,13 +12,13 @@ from homeassistant.const import (
     CONF_PASSWORD,
     CONF_USERNAME,
     SERVICE_TURN_OFF,
-    STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.local_energy.const import DOMAIN
+from custom_components.local_energy.const import CONF_PUSH_PORT, DOMAIN
 from simulators.shelly import ShellySimulator
-from tests.conftest import refresh, setup_entry, wait_for
+from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
 from tests.test_shelly import POWER, shelly_entry
 
 
@@ -130,12 +130,99 @@ async def test_a_device_that_closes_after_the_handshake_is_still_read(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_gen1_is_polled(hass: HomeAssistant) -> None:
-    device = ShellySimulator("SHEM-3")
-    await device.start()
-    entry = shelly_entry(device)
+@pytest.fixture
+async def gen1_3em() -> AsyncGenerator[ShellySimulator]:
+    simulator = ShellySimulator("SHEM-3")
+    simulator.coiot_target = (HOST, free_udp_port())
+    simulator.coiot_validity = 3.0
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def gen1_entry(simulator: ShellySimulator) -> MockConfigEntry:
+    assert simulator.coiot_target is not None
+    return shelly_entry(simulator, **{CONF_PUSH_PORT: simulator.coiot_target[1]})  # type: ignore[arg-type]
+
+
+def datagrams(entry: MockConfigEntry) -> int:
+    return int(entry.runtime_data.client.diagnostics()["coiot"]["datagrams"])
+
+
+async def publish(
+    hass: HomeAssistant, simulator: ShellySimulator, entry: MockConfigEntry, power: float
+) -> None:
+    """One CoIoT status with phase 1 at power, heard by the entry."""
+    simulator.state.powers[0] = power
+    heard = datagrams(entry)
+    await simulator.publish_coiot()
+    await wait_for(hass, lambda: datagrams(entry) > heard)
+    await hass.async_block_till_done()
+
+
+async def test_gen1_follows_coiot_without_polling(
+    hass: HomeAssistant, gen1_3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = gen1_entry(gen1_3em)
     await setup_entry(hass, entry)
-    assert entry.runtime_data.update_interval is not None
-    assert state_of(hass, "sensor.shelly_3em_power") != STATE_UNAVAILABLE
+    coordinator = entry.runtime_data
+    requests = len(gen1_3em.requests)
+    for power in (100.0, 2000.0, -500.0):
+        await publish(hass, gen1_3em, entry, power)
+        await wait_for(hass, coordinator.client.push_connected)
+        await refresh(hass, freezer, 2)  # within the 3 s validity: one write per interval, the newest
+        assert coordinator.update_interval is None  # followed by CoIoT, not polled
+        expected = round(sum(round(power, 2) for power in gen1_3em.state.powers), 2)
+        assert float(state_of(hass, "sensor.shelly_3em_power")) == pytest.approx(expected, abs=0.01)
+    assert len(gen1_3em.requests) == requests  # not one HTTP request
     await hass.config_entries.async_unload(entry.entry_id)
-    await device.stop()
+
+
+async def test_gen1_without_coiot_is_polled(
+    hass: HomeAssistant, gen1_3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = gen1_entry(gen1_3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await refresh(hass, freezer, 4)  # no datagram within silent_after
+    assert coordinator.silent
+    assert coordinator.update_interval is not None
+    gen1_3em.state.powers[0] = 640.0
+    await refresh(hass, freezer, 2)
+    assert float(state_of(hass, "sensor.shelly_3em_power_phase_1")) == 640.0
+    assert gen1_3em.requests.count("/status") >= 2
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_gen1_coiot_that_stops_falls_back_to_polling_and_comes_back(
+    hass: HomeAssistant, gen1_3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = gen1_entry(gen1_3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await publish(hass, gen1_3em, entry, 300.0)
+    assert coordinator.client.push_connected()
+    await refresh(hass, freezer, 4.6)  # the validity (3 s) and its grace have passed: the feed is down
+    assert not coordinator.client.push_connected()
+    assert coordinator.silent
+    assert coordinator.update_interval is not None
+    await publish(hass, gen1_3em, entry, 400.0)
+    assert not coordinator.silent
+    assert coordinator.update_interval is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_gen1_with_seldom_coiot_shows_it_and_keeps_polling(
+    hass: HomeAssistant, gen1_3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    gen1_3em.coiot_validity = 15.0  # the default CoIoT period: too seldom to follow alone
+    entry = gen1_entry(gen1_3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await refresh(hass, freezer, 4)
+    assert coordinator.silent
+    await publish(hass, gen1_3em, entry, 1500.0)
+    assert float(state_of(hass, "sensor.shelly_3em_power_phase_1")) == 1500.0  # shown at once
+    assert coordinator.silent
+    assert coordinator.update_interval is not None
+    await hass.config_entries.async_unload(entry.entry_id)

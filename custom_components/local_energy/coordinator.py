@@ -173,6 +173,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         A device whose push connection is up is only quiet (a plug whose power does not change).
         """
         self._watchdog = None
+        if self.silent:
+            return  # already read another way (or shown unavailable); pushes shown meanwhile re-arm this
         if self.client.push_connected():
             # Quiet, not gone: what the connection holds is still the device's state, and energy
             # integrated from power needs a sample now and then.
@@ -212,7 +214,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """A pushed snapshot: written at once after a quiet interval, else the newest once per interval."""
         self._pushed = snapshot
         self._pushes += 1
-        if self.silent:
+        if self.silent and self.client.pushes_suffice():
             self._on_voice()
         if self._pending_push is not None:
             return

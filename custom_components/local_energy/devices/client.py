@@ -117,10 +117,19 @@ class DeviceClient(ABC):
         """Whether the device pushes its values (known once it is identified); it is polled otherwise."""
         return False
 
-    def push_connected(self) -> bool:
-        """Whether a kept-open connection that delivers pushes is up (a WebSocket).
+    def pushes_suffice(self) -> bool:
+        """Whether its pushes alone keep the values current, so polling may stop when they come.
 
-        Connectionless push (UDP) has none: only silence tells that it stopped.
+        A device that pushes only now and then (a status every 15 s) is still polled; its pushes are
+        shown as they come.
+        """
+        return True
+
+    def push_connected(self) -> bool:
+        """Whether a kept-open connection that delivers pushes is up, or a datagram's promise holds.
+
+        A WebSocket is up or not; a Shelly CoIoT status promises the next within its validity. Other
+        connectionless push (UDP) has neither: only silence tells that it stopped.
         """
         return False
 

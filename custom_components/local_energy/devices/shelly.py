@@ -1,7 +1,9 @@
 """Shelly meters and plugs: Gen1 REST (basic auth) and Gen2+ RPC (digest auth, SHA-256).
 
 ``GET /shelly`` (never behind auth) tells the generation, model, MAC and whether auth is on. Each poll is
-one request: ``/status`` (Gen1) or ``/rpc/Shelly.GetStatus`` (Gen2+). Power is signed (> 0 drawn from the
+one request: ``/status`` (Gen1) or ``/rpc/Shelly.GetStatus`` (Gen2+). Gen2+ devices push over their RPC
+WebSocket; Gen1 devices publish CoIoT status datagrams (``coiot.py``), which are shown as they come and
+replace polling while the device promises them often enough. Power is signed (> 0 drawn from the
 grid) except on Gen1 and Gen2 plugs, which report the load's magnitude. Energy counters are Wh, except the
 Gen1 plugs' watt-minutes; both become kWh here. Three-phase meters count each phase on its own, so their
 totals are not what a utility meter shows for a house with PV: the netted import/export comes from
@@ -21,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from .client import DeviceClient, PushListener
+from .coiot import COIOT_PORT, CoiotFeed, CoiotStatus, status_of
 from .connection import Settings
 from .errors import AuthenticationRequired, CommandRejected, InvalidResponse, UnsupportedModel, WrongDevice
 from .family import (
@@ -155,6 +158,10 @@ class ShellyClient(DeviceClient):
         self._authed: HttpTransport | None = None
         self._info: ShellyInfo | None = None
         self._socket: ShellySocket | None = None
+        self._coiot: CoiotFeed | None = None
+        self._polled_status: dict[str, Any] = {}
+        """The last Gen1 /status read: what CoIoT datagrams do not carry is kept from it."""
+        self._coiot_status: dict[str, Any] | None = None
         self._listener: PushListener | None = None
         self._link: LinkListener = lambda _link: None
         self._foreign_mac: str | None = None
@@ -163,34 +170,62 @@ class ShellyClient(DeviceClient):
 
     @property
     def pushes(self) -> bool:
-        """Gen2+ devices push status notifications over their RPC WebSocket; Gen1 devices are polled."""
-        return self._info is not None and self._info.generation >= 2
+        """Gen2+ push over their RPC WebSocket, Gen1 publish CoIoT datagrams (known once identified)."""
+        return self._info is not None
+
+    def pushes_suffice(self) -> bool:
+        """A Gen1 device is followed by CoIoT alone while it promises a status often enough."""
+        return self._coiot is None or self._coiot.up
 
     def push_connected(self) -> bool:
-        """The WebSocket is up and answered by this entry's device."""
+        """The WebSocket is up and answered by this entry's device, or its CoIoT status is valid."""
+        if self._coiot is not None:
+            return self._coiot.up and self._coiot_status is not None
         return self._socket is not None and self._socket.connected and self._foreign_mac is None
 
     async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
-        """Open the RPC WebSocket (Gen2+): a full status on every connect, then its notifications."""
+        """Gen2+: open the RPC WebSocket (a full status on every connect, then its notifications).
+
+        Gen1: listen for its CoIoT datagrams.
+        """
         info = self._info or await self._read_info()
-        if info.generation < 2 or self._socket is not None:
-            return
         self._listener = on_push
         self._link = on_link or self._link
+        if info.generation < 2:
+            await self._start_coiot(info)
+            return
+        if self._socket is not None:
+            return
         password = self.config.password if info.auth_required else None
         url = HttpEndpoint(self.config.host, self.config.port, scheme="ws").url("/rpc")
         self._socket = ShellySocket(lambda: self.transports.http, url, password, self._on_status)
         self._socket.start(self._on_link)
 
     def latest(self) -> Snapshot | None:
-        """The status the WebSocket holds while it is up (no I/O), or None."""
-        info, socket = self._info, self._socket
-        if info is None or socket is None or socket.status is None or not self.push_connected():
+        """The status the WebSocket or CoIoT holds while it is up (no I/O), or None."""
+        info = self._info
+        held = self._coiot_status if self._coiot is not None else self._socket and self._socket.status
+        if info is None or not held or not self.push_connected():
             return None
         try:
-            return self._checked_status(socket.status, info)
+            return self._checked_status(held, info)
         except (WrongDevice, InvalidResponse):
             return None
+
+    async def _start_coiot(self, info: ShellyInfo) -> None:
+        if self._coiot is None:
+            port = self.config.push_port or COIOT_PORT
+            udp = self.transports.udp
+            self._coiot = CoiotFeed(udp, port, self.config.host, info.mac, self._on_coiot)
+        await self._coiot.start(self._link)
+
+    def _on_coiot(self, status: CoiotStatus) -> None:
+        """A Gen1 status datagram: the /status it stands for, handed over as a snapshot."""
+        info = self._info
+        if info is None or not self._polled_status:
+            return  # nothing to stand on yet: the first poll comes before pushes are taken
+        self._coiot_status = status_of(status.values, info.model.layout, self._polled_status)
+        self._on_status(self._coiot_status)
 
     def _on_link(self, link: Link) -> None:
         if link is Link.UP:
@@ -266,12 +301,16 @@ class ShellyClient(DeviceClient):
         if self._socket is not None:
             await self._socket.close()
             self._socket = None
+        if self._coiot is not None:
+            self._coiot.close()
+            self._coiot = None
 
     def diagnostics(self) -> dict[str, Any]:
         """Requests sent, what /shelly said, and the WebSocket's counters."""
         info = self._info
         return {
             "websocket": None if self._socket is None else self._socket.diagnostics(),
+            "coiot": None if self._coiot is None else self._coiot.diagnostics(),
             "http_requests": self._open.requests + (self._authed.requests if self._authed else 0),
             "generation": info.generation if info else None,
             "model_id": info.model_id if info else None,
@@ -285,8 +324,10 @@ class ShellyClient(DeviceClient):
 
     async def _read_status(self) -> dict[str, Any]:
         info = self._info or await self._read_info()
-        path = "/rpc/Shelly.GetStatus" if info.generation >= 2 else "/status"
-        return await self._transport(info).get_object(path)
+        if info.generation >= 2:
+            return await self._transport(info).get_object("/rpc/Shelly.GetStatus")
+        self._polled_status = await self._transport(info).get_object("/status")
+        return self._polled_status
 
     def _transport(self, info: ShellyInfo) -> HttpTransport:
         if not info.auth_required:

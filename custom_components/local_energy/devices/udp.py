@@ -91,6 +91,17 @@ class _Listener:
     unrouted_handlers: list[DatagramHandler] = field(default_factory=list)
     stats: ListenerStats = field(default_factory=ListenerStats)
     log_limit: OncePerMinute = field(default_factory=lambda: OncePerMinute())
+    groups: set[str] = field(default_factory=set)
+
+    def join(self, group: str) -> None:
+        """Join a multicast group on the default interface (once; a failure is logged, not raised)."""
+        self.groups.add(group)
+        sock = self.transport.get_extra_info("socket")
+        membership = socket.inet_aton(group) + socket.inet_aton("0.0.0.0")
+        try:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, membership)
+        except OSError as err:
+            _LOGGER.info("Cannot join multicast group %s (%s): only datagrams sent here arrive", group, err)
 
     def dispatch(self, data: bytes, address: Address) -> None:
         self.stats.received += 1
@@ -173,16 +184,21 @@ class UdpHub:
         *,
         source_host: str | None = None,
         label: str | None = None,
+        multicast: str | None = None,
     ) -> Subscription:
         """Receive the datagrams on a port whose routing key is key (None: those no one else claims).
 
         With source_host, datagrams with that key count only when they come from that host's address;
         others are dropped, counted and logged (naming label, or the key) at most once a minute per address.
+        With multicast, the port's socket also joins that IPv4 group (where a network has no multicast
+        route, only datagrams sent to this host arrive; that is logged once).
         """
         source = None if source_host is None else await resolve_host(source_host)
         route = None if key is None else _Route(handler, source, label or key)
         async with self._lock:
             listener = self._listeners.get(port) or await self._open(port, router)
+            if multicast is not None and multicast not in listener.groups:
+                listener.join(multicast)
             if key is None:
                 listener.unrouted_handlers.append(handler)
             elif key in listener.handlers:
