@@ -1,11 +1,16 @@
 """Shelly Gen2 and HomeWizard v2, side by side in one Home Assistant: push over the WebSocket against our
-1 s poll. A change on the device -> the state in Home Assistant (p50/p99), and HTTP requests per device per
-minute in steady state.
+1 s poll, and for the Shelly also Home Assistant's own shelly integration on the same simulator. A change on
+the device -> the state in Home Assistant (p50/p99), and requests per device per minute in steady state
+(HTTP, and RPC calls over the socket).
 
 Run: .venv/bin/python -m benchmarks.push_latency
 The poll devices are the same simulators with their WebSocket refused: the entries fall back to polling at
 the 1 s minimum. Changes come every 1.2-2 s at random phases (a meter's rate), so each push is written at
 once; changes faster than the entry interval are coalesced to one write per interval by design.
+
+The core shelly integration runs when aioshelly is installed (``pip install aioshelly==13.23.1``, the
+version Home Assistant 2026.2.3 pins); otherwise its row says so. It depends on bluetooth, which needs a
+radio this machine lacks: bluetooth is marked as loaded (the Pro 3EM's BLE scanner is off, nothing uses it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks.harness import home_assistant, p50_p99_ms
@@ -31,6 +37,7 @@ from custom_components.local_energy.const import (
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.homewizard import HomeWizardV2Simulator
 from simulators.shelly import ShellySimulator
+from tests.conftest import free_tcp_port
 
 CHANGES = 60
 INTERVAL = 1.0
@@ -43,9 +50,13 @@ class Pair:
     label: str
     change: Callable[[object, float], Awaitable[None]]
     requests: Callable[[object], int]
+    calls: Callable[[object], int] = lambda _device: 0
+    """RPC calls the device answered over its socket."""
     devices: dict[str, object] = field(default_factory=dict)
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
-    delays: dict[str, list[float]] = field(default_factory=lambda: {"push": [], "poll": []})
+    delays: dict[str, list[float]] = field(default_factory=lambda: {"push": [], "poll": [], "core": []})
+    missing: str = ""
+    """Why a mode could not run here."""
 
 
 async def shelly_change(device: object, watts: float) -> None:
@@ -70,11 +81,34 @@ async def add(hass: HomeAssistant, data: dict[str, object], unique_id: str) -> M
     return entry
 
 
+CORE_MAC = "aabbccdd0003"
+
+
+async def core_shelly(hass: HomeAssistant, device: ShellySimulator) -> str:
+    """Home Assistant's shelly integration on a simulator; its total power entity, or why it cannot run."""
+    try:
+        import aioshelly  # noqa: F401 - optional: only this comparison needs it
+    except ImportError:
+        return "not run: aioshelly is not installed (pip install aioshelly==13.23.1)"
+    hass.config.components.add("bluetooth")  # no radio here; the device's BLE scanner is off
+    http = {"http": {"server_host": ["127.0.0.1"], "server_port": free_tcp_port()}}
+    if not await async_setup_component(hass, "http", http):
+        return "not run: Home Assistant's http component did not start"
+    data = {"host": "127.0.0.1", "port": device.port, "sleep_period": 0, "model": device.model, "gen": 2}
+    entry = MockConfigEntry(domain="shelly", unique_id=CORE_MAC.upper(), data=data)
+    entry.add_to_hass(hass)
+    if not await hass.config_entries.async_setup(entry.entry_id):
+        return f"not run: the shelly entry did not load ({entry.state})"
+    await hass.async_block_till_done()
+    return ""
+
+
 async def shelly_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
     pair = Pair(
         "Shelly Pro 3EM (Gen2)",
         shelly_change,
         lambda device: len(device.requests),  # type: ignore[attr-defined]
+        lambda device: len(device.frames),  # type: ignore[attr-defined]
     )
     for mode, mac in (("push", "aabbccdd0001"), ("poll", "aabbccdd0002")):
         device = ShellySimulator(mac=mac.upper())
@@ -84,6 +118,12 @@ async def shelly_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
         data = {CONF_FAMILY: "shelly", "host": "127.0.0.1", "port": device.port, CONF_SERIAL: mac}
         await add(hass, data, mac)
         pair.devices[mode] = device
+    device = ShellySimulator(mac=CORE_MAC.upper())
+    await device.start()
+    stack.push_async_callback(device.stop)
+    pair.missing = await core_shelly(hass, device)
+    if not pair.missing:
+        pair.devices["core"] = device
     return pair
 
 
@@ -132,8 +172,8 @@ async def run() -> list[tuple[Pair, dict[str, float]]]:
         hass = await home_assistant(stack)
         pairs = [await shelly_pair(hass, stack), await homewizard_pair(hass, stack)]
         await asyncio.sleep(4)  # the poll twins' sockets are refused: after 3 s they are polled
-        entities = power_entities(hass)
-        serial_of = {"aabbccdd0001": (0, "push"), "aabbccdd0002": (0, "poll"),
+        entities = power_entities(hass) | {CORE_MAC: f"sensor.shellypro3em_{CORE_MAC}_power"}
+        serial_of = {"aabbccdd0001": (0, "push"), "aabbccdd0002": (0, "poll"), CORE_MAC: (0, "core"),
                      "5c2faf000001": (1, "push"), "5c2faf000002": (1, "poll")}  # fmt: skip
         watched = {entities[serial]: where for serial, where in serial_of.items()}
 
@@ -148,7 +188,9 @@ async def run() -> list[tuple[Pair, dict[str, float]]]:
                 pair.delays[where[1]].append(time.perf_counter() - sent)
 
         unsubscribe = hass.bus.async_listen("state_changed", on_change)
-        requests_before = {id(p): {m: p.requests(d) for m, d in p.devices.items()} for p in pairs}
+        requests_before = {
+            id(p): {m: (p.requests(d), p.calls(d)) for m, d in p.devices.items()} for p in pairs
+        }
         started = time.perf_counter()
         for change in range(CHANGES):
             watts = float(1000 + change)
@@ -163,12 +205,18 @@ async def run() -> list[tuple[Pair, dict[str, float]]]:
         results = []
         for pair in pairs:
             before = requests_before[id(pair)]
-            rates = {m: (pair.requests(d) - before[m]) / minutes for m, d in pair.devices.items()}
+            rates = {
+                m: ((pair.requests(d) - before[m][0]) / minutes, (pair.calls(d) - before[m][1]) / minutes)
+                for m, d in pair.devices.items()
+            }
             results.append((pair, rates))
-        for entry in hass.config_entries.async_entries(DOMAIN):
+        for entry in hass.config_entries.async_entries():
             await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)
     return results
+
+
+HOW = {"push": "push (WebSocket)     ", "poll": "our 1 s poll         ", "core": "HA core shelly (push)"}
 
 
 def main() -> None:
@@ -177,13 +225,17 @@ def main() -> None:
         f"Change on the device -> Home Assistant state, {CHANGES} changes every 1.2-2 s, one Home Assistant"
     )
     for pair, rates in results:
-        for mode in ("push", "poll"):
+        for mode, how in HOW.items():
+            if mode not in pair.devices:
+                if mode == "core" and pair.missing:
+                    print(f"  {pair.label:<24} {how}  {pair.missing}")
+                continue
             delays = pair.delays[mode]
             p50, p99 = p50_p99_ms(delays) if delays else (float("nan"), float("nan"))
-            how = "push (WebSocket)" if mode == "push" else "our 1 s poll    "
+            http, calls = rates[mode]
             print(
-                f"  {pair.label:<24} {how}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
-                f"({len(delays)} samples)  HTTP requests per minute: {rates[mode]:.1f}"
+                f"  {pair.label:<24} {how}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({len(delays)} samples)  "
+                f"per minute: HTTP requests {http:.1f}, RPC calls over the socket {calls:.1f}"
             )
 
 

@@ -17,6 +17,7 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,6 +207,14 @@ class ShellySimulator(SimulatedDevice):
         if isinstance(frame.get("src"), str):
             self._peers[ws] = frame["src"]  # notifications go to the src of the requests seen
         method, params = frame.get("method"), frame.get("params") or {}
+        reads: dict[str, Callable[[], dict[str, Any]]] = {
+            "Shelly.GetDeviceInfo": self.device_info,
+            "Shelly.GetConfig": self.rpc_config,
+            # no dynamic (virtual) components: one empty page
+            "Shelly.GetComponents": lambda: {"components": [], "cfg_rev": 29, "offset": 0, "total": 0},
+        }
+        if (read := reads.get(str(method))) is not None:
+            return reply | {"result": read()}
         if method == "Shelly.GetStatus":
             self._last_notified = self.rpc_status()
             return reply | {"result": self._last_notified}
@@ -232,6 +241,10 @@ class ShellySimulator(SimulatedDevice):
                 {"type": self.model, "mac": self.mac, "auth": self.password is not None,
                  "fw": "20230913-114150/v1.14.0-gcb84623", "discoverable": True, "num_outputs": 1}
             )  # fmt: skip
+        return web.json_response(self.device_info())
+
+    def device_info(self) -> dict[str, Any]:
+        """/shelly of a Gen2+ device, which is also what Shelly.GetDeviceInfo answers."""
         info: dict[str, Any] = {
             "name": None,
             "id": self.device_id,
@@ -247,7 +260,27 @@ class ShellySimulator(SimulatedDevice):
         }
         if self.layout == "rpc_3em":
             info["profile"] = "monophase" if self.monophase else "triphase"
-        return web.json_response(info)
+        return info
+
+    def rpc_config(self) -> dict[str, Any]:
+        """Shelly.GetConfig, in the shape of a Pro 3EM's (aioshelly's fixture): each component's config."""
+        config: dict[str, Any] = {
+            "sys": {"cfg_rev": 29, "device": {"name": None, "mac": self.mac, "discoverable": True,
+                                              "fw_id": "20250924-062729/1.7.1-gd336f31", "eco_mode": False},
+                    "location": {"lat": None, "lon": None, "tz": None}, "ui_data": {},
+                    "debug": {"level": 2, "websocket": {"enable": False}, "mqtt": {"enable": False}},
+                    "rpc_udp": {"dst_addr": None, "listen_port": None}, "sntp": {"server": "time.example"}},
+            "ws": {"enable": False, "server": None, "ssl_ca": "ca.pem"},
+            "cloud": {"enable": False, "server": None},
+            "mqtt": {"enable": False, "server": None},
+            "ble": {"enable": False, "observer": {"enable": False}, "rpc": {"enable": False}},
+            "wifi": {"sta": {"ssid": "Net", "enable": True}},
+        }  # fmt: skip
+        status = self.rpc_status()
+        for key in status:
+            if ":" in key:
+                config[key] = {"id": int(key.split(":")[1]), "name": None}
+        return config
 
     async def _gen1_status(self, request: web.Request) -> web.Response:
         if (refusal := self._check_basic(request)) is not None:
