@@ -1,0 +1,266 @@
+"""One controller: a grid measurement in, battery setpoints and a charging current out, safely.
+
+It acts once per fresh grid measurement. Between measurements ``tick`` is called (every second or so): it
+notices stale grid data and sends what is due. Every write is paced by its actuator's minimum interval
+and only sent when it changes something. Stale or missing grid data, or a sensor too slow to control
+with, puts it in its safe state: batteries to 0 W (the caller hands them back to their own mode) and the
+charger to its fallback current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from .battery import BatteryLimits, PiLoop, SocGate, Tuning, share
+from .freshness import SampleClock
+from .surplus import ChargeState, SurplusCharger, SurplusTuning
+
+SLOWEST_INTERVAL = 60.0
+"""A grid sensor updating less often than this is refused: nothing can be held with it."""
+
+
+class Mode(StrEnum):
+    """What the controller is doing."""
+
+    CONTROLLING = "controlling"
+    SAFE = "safe"
+    """Grid data stale or missing: batteries at 0 W in their own mode, charger at its fallback."""
+    REFUSED = "refused"
+    """The grid sensor updates too seldom to control with."""
+
+
+class Reason(StrEnum):
+    """Why the controller holds or is safe (none while it follows the target)."""
+
+    NONE = "none"
+    DEADBAND = "deadband"
+    AT_LIMIT = "at_limit"
+    BATTERIES_FULL = "batteries_full"
+    BATTERIES_EMPTY = "batteries_empty"
+    GRID_STALE = "grid_stale"
+    GRID_UNAVAILABLE = "grid_unavailable"
+    SENSOR_TOO_SLOW = "sensor_too_slow"
+
+
+class Priority(StrEnum):
+    """Who takes the surplus first."""
+
+    BATTERY = "battery"
+    CAR = "car"
+
+
+@dataclass(frozen=True, slots=True)
+class Battery:
+    """What the controller knows of one battery now (discharge > 0)."""
+
+    limits: BatteryLimits
+    """Its bounds and the user's limits, before the state of charge is considered."""
+    soc: float | None
+    power: float | None = None
+    """Measured discharge, W (None: unknown, the setpoint is taken)."""
+    response_delay: float = 2.0
+    minimum_interval: float = 1.0
+    """Seconds between two writes at least."""
+
+
+@dataclass(frozen=True, slots=True)
+class Charger:
+    """What the controller knows of the car charger now."""
+
+    power: float | None
+    """W the car draws (None: unknown, taken from the current)."""
+    minimum_interval: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The user's settings of one controller."""
+
+    tuning: Tuning = field(default_factory=Tuning)
+    surplus: SurplusTuning = field(default_factory=SurplusTuning)
+    minimum_soc: float = 10.0
+    maximum_soc: float = 95.0
+    priority: Priority = Priority.BATTERY
+    fallback_current: float = 6.0
+    """A while the grid data is stale (0 pauses the car)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the controller does now; writes holds only what is due to be sent."""
+
+    mode: Mode
+    reason: Reason
+    writes: dict[str, float]
+    """Battery name -> discharge W to send now."""
+    charger_write: float | None
+    """A to send now, or None."""
+    total: float
+    """The total discharge in effect, W."""
+    error: float | None
+    """Grid minus target, W (None when unknown)."""
+    charge_state: ChargeState | None = None
+
+
+class Pacer:
+    """One actuator's writes: the value it should have, and when it may be sent."""
+
+    def __init__(self, minimum_interval: float) -> None:
+        self.minimum_interval = minimum_interval
+        self.target: float | None = None
+        self.sent: float | None = None
+        self._at: float | None = None
+
+    def due(self, now: float) -> float | None:
+        """The target when it differs from what was sent and the interval has passed (then it is sent)."""
+        if self.target is None or self.target == self.sent:
+            return None
+        if self._at is not None and now - self._at < self.minimum_interval:
+            return None
+        self.sent, self._at = self.target, now
+        return self.target
+
+    @property
+    def in_effect(self) -> float:
+        """What the actuator was last told (0 before anything)."""
+        return self.sent or 0.0
+
+
+class Controller:
+    """Zero export with batteries, and PV-surplus charging when a charger is given."""
+
+    def __init__(self, settings: Settings, batteries: tuple[str, ...], *, charger: bool = False) -> None:
+        self.settings = settings
+        self.clock = SampleClock()
+        self.loop = PiLoop(settings.tuning)
+        self.surplus = SurplusCharger(settings.surplus) if charger else None
+        self.gates = {name: SocGate() for name in batteries}
+        self.pacers = {name: Pacer(1.0) for name in batteries}
+        self.charger_pacer = Pacer(5.0)
+        self.mode = Mode.SAFE
+        self.reason = Reason.GRID_UNAVAILABLE
+        self.error: float | None = None
+
+    def measure(
+        self, grid: float, now: float, batteries: dict[str, Battery], charger: Charger | None = None
+    ) -> Decision:
+        """A fresh grid measurement (W, > 0 drawn): the loop runs once on it."""
+        self.clock.arrived(now)
+        interval = self.clock.interval
+        if interval is not None and interval > SLOWEST_INTERVAL:
+            return self._safe(now, Mode.REFUSED, Reason.SENSOR_TOO_SLOW)
+        self._pace(batteries, charger)
+        limits = self._gated_limits(batteries)
+        charger_current = self._charge(grid, now, batteries, limits, charger)
+        if charger_current:  # a charging car is fed by surplus only, never by the batteries
+            limits = {name: replace(limit, discharge=0.0) for name, limit in limits.items()}
+        # Around the loop: the battery's response, a write waiting for its interval, the sensor's interval.
+        delay = max((b.response_delay + b.minimum_interval for b in batteries.values()), default=2.0)
+        delay += interval or 1.0
+        low = -sum(limit.charge for limit in limits.values())
+        high = sum(limit.discharge for limit in limits.values())
+        if self.mode is not Mode.CONTROLLING:
+            self.loop.reset(self._in_effect())
+        total = self.loop.update(grid, now, delay, low, high)
+        shares = share(total, limits)
+        for name, value in shares.items():
+            self.pacers[name].target = value
+        self.error = grid - self.settings.tuning.target
+        self.mode, self.reason = Mode.CONTROLLING, self._holding_reason(total, low, high, limits)
+        return self._decision(now)
+
+    def tick(self, now: float) -> Decision:
+        """Between measurements: stale grid data makes it safe; what is due is sent."""
+        if self.mode is Mode.CONTROLLING and self.clock.stale(now):
+            return self._safe(now, Mode.SAFE, Reason.GRID_STALE)
+        return self._decision(now)
+
+    def unavailable(self, now: float) -> Decision:
+        """The grid sensor is unavailable: safe at once."""
+        self.clock.forget()
+        return self._safe(now, Mode.SAFE, Reason.GRID_UNAVAILABLE)
+
+    # --- inside -------------------------------------------------------------------------------------
+
+    def _pace(self, batteries: dict[str, Battery], charger: Charger | None) -> None:
+        for name, battery in batteries.items():
+            self.pacers[name].minimum_interval = battery.minimum_interval
+        if charger is not None:
+            self.charger_pacer.minimum_interval = charger.minimum_interval
+
+    def _gated_limits(self, batteries: dict[str, Battery]) -> dict[str, BatteryLimits]:
+        settings, limits = self.settings, {}
+        for name, battery in batteries.items():
+            gate = self.gates[name]
+            gate.update(battery.soc, settings.minimum_soc, settings.maximum_soc)
+            limit = battery.limits
+            limits[name] = replace(
+                limit,
+                discharge=0.0 if gate.empty else max(limit.discharge, 0.0),
+                charge=0.0 if gate.full else max(limit.charge, 0.0),
+            )
+        return limits
+
+    def _charge(
+        self,
+        grid: float,
+        now: float,
+        batteries: dict[str, Battery],
+        limits: dict[str, BatteryLimits],
+        charger: Charger | None,
+    ) -> float:
+        if self.surplus is None or charger is None:
+            return 0.0
+        car = charger.power if charger.power is not None else self.surplus.tuning.power(self.surplus.current)
+        charging = sum(max(0.0, -self._measured(name, battery)) for name, battery in batteries.items())
+        if self.settings.priority is Priority.CAR:
+            surplus = -grid + car + charging  # what the batteries charge with goes to the car first
+        else:
+            room = sum(limit.charge for limit in limits.values()) - charging
+            surplus = -grid + car - max(room, 0.0)  # the car takes what the batteries cannot
+        self.charger_pacer.target = self.surplus.update(surplus, now)
+        return self.charger_pacer.target
+
+    def _measured(self, name: str, battery: Battery) -> float:
+        return battery.power if battery.power is not None else self.pacers[name].in_effect
+
+    def _holding_reason(
+        self, total: float, low: float, high: float, limits: dict[str, BatteryLimits]
+    ) -> Reason:
+        assert self.error is not None
+        tuning = self.settings.tuning
+        if abs(self.error) <= tuning.deadband:
+            return Reason.DEADBAND
+        if self.error > 0 and all(self.gates[name].empty for name in limits) and limits:
+            return Reason.BATTERIES_EMPTY
+        if self.error < 0 and all(self.gates[name].full for name in limits) and limits:
+            return Reason.BATTERIES_FULL
+        if total in (low, high):
+            return Reason.AT_LIMIT
+        return Reason.NONE
+
+    def _safe(self, now: float, mode: Mode, reason: Reason) -> Decision:
+        self.mode, self.reason, self.error = mode, reason, None
+        self.loop.reset()
+        for pacer in self.pacers.values():
+            pacer.target = 0.0
+        if self.surplus is not None:
+            self.surplus.stop()
+            self.charger_pacer.target = self.settings.fallback_current
+        return self._decision(now)
+
+    def _decision(self, now: float) -> Decision:
+        writes = {name: value for name, pacer in self.pacers.items() if (value := pacer.due(now)) is not None}
+        return Decision(
+            mode=self.mode,
+            reason=self.reason,
+            writes=writes,
+            charger_write=self.charger_pacer.due(now) if self.surplus is not None else None,
+            total=self._in_effect(),
+            error=self.error,
+            charge_state=None if self.surplus is None else self.surplus.state,
+        )
+
+    def _in_effect(self) -> float:
+        return sum(pacer.in_effect for pacer in self.pacers.values())

@@ -1,0 +1,238 @@
+"""Simulated plants for the control loops: a house, batteries, a car charger and a grid meter.
+
+Time is simulated (``run`` steps it), so a day runs in seconds and every test is repeatable. The house
+draws a base load with noise, PV feeds in, loads step and cycle; batteries follow their setpoint after a
+response delay, within their power and capacity; the charger draws what its current asks after a delay;
+the meter reports the grid power as it was ``lag`` seconds before, every ``interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from custom_components.local_energy.control.battery import BatteryLimits
+from custom_components.local_energy.control.controller import Battery, Charger, Controller, Decision
+
+
+@dataclass
+class House:
+    """What the house draws without batteries and car (W): base + steps + cycling loads + noise - PV."""
+
+    base: float = 400.0
+    pv: Callable[[float], float] = lambda _t: 0.0
+    noise: float = 20.0
+    steps: list[tuple[float, float]] = field(default_factory=list)
+    """(from second, extra W) load steps."""
+    cycling: tuple[float, float, float, float] | None = None
+    """(W, seconds on, seconds off, from second): a washing machine's heater."""
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)  # noqa: S311 - meter noise, repeatable by its seed
+
+    def net(self, t: float) -> float:
+        """The house's draw minus PV at second t."""
+        load = self.base + sum(watts for start, watts in self.steps if t >= start)
+        if self.cycling is not None:
+            watts, on, off, start = self.cycling
+            if t >= start and (t - start) % (on + off) < on:
+                load += watts
+        return load - self.pv(t) + self._random.gauss(0.0, self.noise)
+
+
+@dataclass
+class SimulatedBattery:
+    """A battery that follows its discharge setpoint after a delay, within power and charge."""
+
+    capacity_wh: float = 5000.0
+    soc: float = 50.0
+    max_charge: float = 2400.0
+    max_discharge: float = 2400.0
+    delay: float = 1.5
+    step: float = 10.0
+    minimum_interval: float = 1.0
+    power: float = 0.0
+    """Discharge now, W."""
+    setpoints: list[tuple[float, float]] = field(default_factory=list)
+    """Every (second, setpoint) received."""
+
+    def __post_init__(self) -> None:
+        self._pending: deque[tuple[float, float]] = deque()
+        self._setpoint = 0.0
+
+    def command(self, t: float, discharge: float) -> None:
+        """A setpoint arrives; the battery reaches it after its delay."""
+        self.setpoints.append((t, discharge))
+        self._pending.append((t + self.delay, discharge))
+
+    def advance(self, t: float, dt: float) -> None:
+        """Step the battery: follow the setpoint that has arrived, within its limits and charge."""
+        while self._pending and self._pending[0][0] <= t:
+            self._setpoint = self._pending.popleft()[1]
+        power = min(max(self._setpoint, -self.max_charge), self.max_discharge)
+        if (power > 0 and self.soc <= 0.0) or (power < 0 and self.soc >= 100.0):
+            power = 0.0
+        self.power = power
+        self.soc = min(max(self.soc - power * dt / 3600 / self.capacity_wh * 100, 0.0), 100.0)
+
+    def reading(self) -> Battery:
+        """What the controller reads of it: bounds, state of charge, measured power."""
+        limits = BatteryLimits(discharge=self.max_discharge, charge=self.max_charge, step=self.step)
+        return Battery(limits, self.soc, self.power, self.delay, self.minimum_interval)
+
+
+@dataclass
+class SimulatedCharger:
+    """A car that draws what the charging current asks, after a delay."""
+
+    phases: int = 3
+    voltage: float = 230.0
+    delay: float = 2.0
+    minimum_interval: float = 5.0
+    power: float = 0.0
+    currents: list[tuple[float, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._pending: deque[tuple[float, float]] = deque()
+        self._current = 0.0
+
+    def command(self, t: float, amperes: float) -> None:
+        """A charging current arrives."""
+        self.currents.append((t, amperes))
+        self._pending.append((t + self.delay, amperes))
+
+    def advance(self, t: float) -> None:
+        """The car follows the current that has arrived."""
+        while self._pending and self._pending[0][0] <= t:
+            self._current = self._pending.popleft()[1]
+        self.power = self._current * self.phases * self.voltage
+
+    def reading(self) -> Charger:
+        """What the controller reads of it."""
+        return Charger(self.power, self.minimum_interval)
+
+
+@dataclass
+class Meter:
+    """A grid meter: the grid power as it was lag seconds ago, every interval seconds."""
+
+    interval: float = 1.0
+    lag: float = 0.5
+    stops_at: float | None = None
+    """From this second on, nothing is reported (a sensor that went stale)."""
+
+    def __post_init__(self) -> None:
+        self._history: deque[tuple[float, float]] = deque()
+        self._next = 0.0
+
+    def record(self, t: float, grid: float) -> None:
+        """The true grid power at second t."""
+        self._history.append((t, grid))
+        while len(self._history) > 2 and self._history[1][0] <= t - self.lag - 1.0:
+            self._history.popleft()
+
+    def report(self, t: float) -> float | None:
+        """A measurement when one is due at second t (the value from lag seconds ago), else None."""
+        if t < self._next or (self.stops_at is not None and t >= self.stops_at):
+            return None
+        self._next += self.interval
+        wanted = t - self.lag
+        return next((grid for when, grid in reversed(self._history) if when <= wanted), self._history[0][1])
+
+
+@dataclass
+class Trace:
+    """What happened, second by second sampled at the step."""
+
+    times: list[float] = field(default_factory=list)
+    grid: list[float] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+    def energy(self, start: float = 0.0) -> tuple[float, float]:
+        """(imported, exported) kWh from a second on."""
+        imported = exported = 0.0
+        for (t0, g), t1 in zip(zip(self.times, self.grid, strict=False), self.times[1:], strict=False):
+            if t0 >= start:
+                hours = (t1 - t0) / 3600
+                imported += max(g, 0.0) * hours / 1000
+                exported += max(-g, 0.0) * hours / 1000
+        return imported, exported
+
+    def deviation(self, target: float, start: float = 0.0) -> float:
+        """Standard deviation of the grid power around the target, W."""
+        values = [g - target for t, g in zip(self.times, self.grid, strict=True) if t >= start]
+        return math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
+
+    def settled_after(self, start: float, target: float, band: float, hold: float = 20.0) -> float | None:
+        """Seconds from start until the grid stays within target ± band for hold seconds (None: never)."""
+        entered: float | None = None
+        for t, g in zip(self.times, self.grid, strict=True):
+            if t < start:
+                continue
+            if abs(g - target) <= band:
+                entered = t if entered is None else entered
+                if t - entered >= hold:
+                    return entered - start
+            else:
+                entered = None
+        return None
+
+
+type Control = Callable[[float, float | None, dict[str, Battery], Charger | None], Decision | None]
+
+
+def controlled_by(controller: Controller) -> Control:
+    """Drive the plant with one of our controllers: measure on a fresh value, tick otherwise."""
+
+    def control(
+        t: float, grid: float | None, batteries: dict[str, Battery], charger: Charger | None
+    ) -> Decision:
+        if grid is None:
+            return controller.tick(t)
+        return controller.measure(grid, t, batteries, charger)
+
+    return control
+
+
+def run(
+    control: Control | None,
+    house: House,
+    batteries: dict[str, SimulatedBattery],
+    meter: Meter,
+    seconds: float,
+    *,
+    charger: SimulatedCharger | None = None,
+    step: float = 0.1,
+) -> Trace:
+    """Simulate seconds of the plant under a control (None: no control); the trace of it."""
+    trace = Trace()
+    ticks = round(seconds / step)
+    for tick in range(ticks + 1):
+        t = tick * step
+        for battery in batteries.values():
+            battery.advance(t, step)
+        if charger is not None:
+            charger.advance(t)
+        grid = house.net(t) + (charger.power if charger else 0.0) - sum(b.power for b in batteries.values())
+        meter.record(t, grid)
+        trace.times.append(t)
+        trace.grid.append(grid)
+        if control is None:
+            continue
+        measured = meter.report(t)
+        if measured is None and tick % round(1 / step) != 0:
+            continue  # between measurements the controller is ticked once a second
+        readings = {name: battery.reading() for name, battery in batteries.items()}
+        decision = control(t, measured, readings, charger.reading() if charger else None)
+        if decision is None:
+            continue
+        trace.decisions.append(decision)
+        for name, value in decision.writes.items():
+            batteries[name].command(t, value)
+        if charger is not None and decision.charger_write is not None:
+            charger.command(t, decision.charger_write)
+    return trace

@@ -1,0 +1,238 @@
+"""The control loops in closed loop against simulated plants: properties, not traces.
+
+Each scenario runs minutes of simulated time in milliseconds. A house (base load, PV, noise, load steps),
+batteries (capacity, power limits, response delay 1.5 s) and a charger, with a grid meter that reports
+with a lag. What must hold: the grid settles within a band after a 2 kW step, no sustained oscillation
+(few changes of a setpoint's sign), no limit exceeded, no write faster than an actuator allows, and stale
+data leads to the safe state.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from custom_components.local_energy.control.battery import Tuning
+from custom_components.local_energy.control.controller import Controller, Mode, Priority, Reason, Settings
+from custom_components.local_energy.control.surplus import SurplusTuning
+from simulators.plant import House, Meter, SimulatedBattery, SimulatedCharger, Trace, controlled_by, run
+
+BAND = 100.0
+"""W around the target the grid must settle in."""
+
+
+def sign_changes(battery: SimulatedBattery) -> int:
+    """How often the battery was told to turn from charging to discharging or back."""
+    signs = [value > 0 for _, value in battery.setpoints if value != 0]
+    return sum(1 for before, after in itertools.pairwise(signs) if before != after)
+
+
+def shortest_gap(times: list[float]) -> float:
+    return min((b - a for a, b in itertools.pairwise(times)), default=float("inf"))
+
+
+def zero_export(
+    house: House, meter: Meter, seconds: float, *, settings: Settings | None = None, **battery: float
+) -> tuple[Trace, SimulatedBattery, Controller]:
+    simulated = SimulatedBattery(**battery)  # type: ignore[arg-type]
+    controller = Controller(settings or Settings(), ("battery",))
+    trace = run(controlled_by(controller), house, {"battery": simulated}, meter, seconds)
+    return trace, simulated, controller
+
+
+@pytest.mark.parametrize("lag", [0.5, 1.0, 2.0])
+def test_a_2_kw_step_settles_within_the_band(lag: float) -> None:
+    house = House(base=400.0, pv=lambda _t: 1500.0, steps=[(120.0, 2000.0)])
+    trace, battery, _ = zero_export(house, Meter(interval=1.0, lag=lag), 300)
+    settled = trace.settled_after(120.0, 0.0, BAND)
+    assert settled is not None
+    assert settled < 40.0
+    assert trace.deviation(0.0, start=200.0) < 40.0
+    assert sign_changes(battery) <= 2  # charging PV, then discharging for the step: no hunting
+    assert min(grid for t, grid in zip(trace.times, trace.grid, strict=True) if t > 125) > -400.0
+
+
+def test_limits_and_write_intervals_are_never_exceeded() -> None:
+    house = House(base=300.0, pv=lambda t: 4000.0 if t < 100 else 0.0, steps=[(200.0, 5000.0)])
+    trace, battery, _ = zero_export(house, Meter(), 400, max_charge=1200.0, max_discharge=800.0,
+                                    minimum_interval=2.0)  # fmt: skip
+    assert all(-1200.0 <= value <= 800.0 for _, value in battery.setpoints)
+    assert shortest_gap([t for t, _ in battery.setpoints]) >= 2.0 - 1e-9
+    assert trace.decisions[-1].reason is Reason.AT_LIMIT  # 5 kW more than it can give
+
+
+def test_stale_grid_data_leads_to_the_safe_state() -> None:
+    house = House(base=1500.0)
+    _trace, battery, controller = zero_export(house, Meter(interval=1.0, stops_at=120.0), 140)
+    assert battery.setpoints[-1][1] == 0.0
+    stopped_at = battery.setpoints[-1][0]
+    assert 120.0 + 2.0 <= stopped_at <= 120.0 + 4.0  # older than three intervals
+    assert controller.mode is Mode.SAFE
+    assert controller.reason is Reason.GRID_STALE
+
+
+def test_an_unavailable_sensor_is_safe_at_once() -> None:
+    controller = Controller(Settings(), ("battery",))
+    battery = SimulatedBattery().reading()
+    controller.measure(1500.0, 0.0, {"battery": battery})
+    decision = controller.measure(1500.0, 1.0, {"battery": battery})
+    assert decision.writes["battery"] > 0
+    decision = controller.unavailable(2.0)
+    assert decision.mode is Mode.SAFE
+    assert decision.writes == {"battery": 0.0}
+
+
+def naive(gain: float = 0.5) -> object:
+    """A loop that integrates the newest value every second, fresh or not (what oscillated on evcc's
+    30 s grid sensor in Marstek-Venus-Energy-Manager #338)."""
+    held = {"grid": 0.0, "output": 0.0}
+
+    def control(t: float, grid: float | None, batteries: dict, _charger: object) -> object:  # type: ignore[type-arg]
+        from custom_components.local_energy.control.controller import Decision
+
+        if grid is not None:
+            held["grid"] = grid
+        held["output"] = min(max(held["output"] + gain * held["grid"], -2400.0), 2400.0)
+        return Decision(Mode.CONTROLLING, Reason.NONE, dict.fromkeys(batteries, held["output"]), None, 0, 0)
+
+    return control
+
+
+def test_a_30_s_sensor_lowers_the_gain_and_never_oscillates() -> None:
+    house = House(base=400.0, pv=lambda _t: 1500.0, steps=[(300.0, 2000.0)])
+    meter = Meter(interval=30.0, lag=1.0)
+    trace, battery, _ = zero_export(house, meter, 1200)
+    assert sign_changes(battery) <= 2
+    assert trace.settled_after(300.0, 0.0, BAND) is not None
+    battery_naive = SimulatedBattery()
+    run(naive(), House(base=400.0, pv=lambda _t: 1500.0, steps=[(300.0, 2000.0)]),  # type: ignore[arg-type]
+        {"battery": battery_naive}, Meter(interval=30.0, lag=1.0), 1200)  # fmt: skip
+    assert sign_changes(battery_naive) > 10  # the naive loop swings between full charge and discharge
+
+
+def test_a_meter_that_lags_its_own_push_does_not_make_it_hunt() -> None:
+    house = House(base=400.0, pv=lambda _t: 1500.0, steps=[(120.0, 2000.0)])
+    trace, battery, _ = zero_export(house, Meter(interval=1.0, lag=4.0), 400)  # 4 s behind what it says
+    assert sign_changes(battery) <= 3
+    assert trace.deviation(0.0, start=250.0) < 40.0
+
+
+def test_a_washing_machines_heater_cycling_is_followed_without_hunting() -> None:
+    house = House(base=400.0, pv=lambda _t: 3000.0, cycling=(2000.0, 20.0, 40.0, 60.0))
+    trace, battery, _ = zero_export(house, Meter(interval=1.0, lag=1.0), 600)
+    uncontrolled = run(None, House(base=400.0, pv=lambda _t: 3000.0, cycling=(2000.0, 20.0, 40.0, 60.0)),
+                       {}, Meter(), 600)  # fmt: skip
+    assert trace.deviation(0.0, start=60.0) < 0.6 * uncontrolled.deviation(0.0, start=60.0)
+    cycles = (600 - 60) / 60
+    assert sign_changes(battery) <= 2 * cycles + 2  # at most once each way per heater cycle
+
+
+def test_a_battery_that_reaches_its_soc_limit_mid_step_stops_cleanly() -> None:
+    house = House(base=300.0, pv=lambda _t: 2300.0)  # 2 kW to charge
+    trace, battery, controller = zero_export(house, Meter(), 600, capacity_wh=300.0, soc=90.0)
+    assert controller.gates["battery"].full
+    assert trace.decisions[-1].reason is Reason.BATTERIES_FULL
+    last_charge = max(t for t, value in battery.setpoints if value < 0)
+    assert all(value == 0.0 for t, value in battery.setpoints if t > last_charge)  # no flapping at the limit
+    assert battery.soc <= 95.0 + 1.0
+
+
+def test_several_batteries_share_by_what_they_can_do() -> None:
+    house = House(base=3300.0, noise=0.0)
+    big, small = SimulatedBattery(max_discharge=2000.0), SimulatedBattery(max_discharge=1000.0)
+    controller = Controller(Settings(), ("big", "small"))
+    trace = run(controlled_by(controller), house, {"big": big, "small": small}, Meter(), 120)
+    assert big.power == pytest.approx(2000.0, abs=30)
+    assert small.power == pytest.approx(1000.0, abs=30)
+    assert trace.grid[-1] == pytest.approx(300.0, abs=BAND)  # what both cannot give
+
+
+def test_a_sensor_too_slow_is_refused() -> None:
+    _trace, battery, controller = zero_export(House(base=800.0), Meter(interval=90.0), 400)
+    assert controller.mode is Mode.REFUSED
+    assert controller.reason is Reason.SENSOR_TOO_SLOW
+    assert battery.setpoints[-1][1] == 0.0
+
+
+def test_an_export_limit_is_held() -> None:
+    settings = Settings(tuning=Tuning(target=-600.0))
+    house = House(base=300.0, pv=lambda _t: 2500.0)
+    trace, _, _ = zero_export(house, Meter(), 300, settings=settings)
+    assert trace.deviation(-600.0, start=150.0) < 40.0
+
+
+# --- surplus charging -------------------------------------------------------------------------------
+
+
+def sunny(peak: float) -> object:
+    """PV rising from 0 to peak over 5 minutes, held 10 minutes, falling over 5."""
+
+    def pv(t: float) -> float:
+        if t < 300:
+            return peak * t / 300
+        if t < 900:
+            return peak
+        return max(peak * (1200 - t) / 300, 0.0)
+
+    return pv
+
+
+def charge(
+    priority: Priority, peak: float, seconds: float = 1500, **battery: float
+) -> tuple[Trace, SimulatedCharger, SimulatedBattery]:
+    house = House(base=300.0, pv=sunny(peak))  # type: ignore[arg-type]
+    simulated_battery, car = SimulatedBattery(**battery), SimulatedCharger()  # type: ignore[arg-type]
+    controller = Controller(Settings(priority=priority, surplus=SurplusTuning(maximum_current=16.0)),
+                            ("battery",), charger=True)  # fmt: skip
+    trace = run(
+        controlled_by(controller), house, {"battery": simulated_battery}, Meter(), seconds, charger=car
+    )
+    return trace, car, simulated_battery
+
+
+def test_surplus_charging_starts_after_a_minute_and_stops_after_three() -> None:
+    _trace, car, _ = charge(Priority.CAR, 9000.0)
+    currents = car.currents
+    started = next(t for t, amperes in currents if amperes > 0)
+    enough = 300 * (4140 + 300) / 9000  # when PV first covers the base load and 6 A on three phases
+    assert enough + 60 <= started <= enough + 70
+    assert all(amperes == 0 or 6 <= amperes <= 16 for _, amperes in currents)
+    stopped = max(t for t, amperes in currents if amperes > 0)
+    paused = next(t for t, amperes in currents if t > stopped and amperes == 0)
+    short = 900 + 300 * (1 - (4140 + 300) / 9000)  # when PV falls below base load and 6 A
+    assert short + 170 <= paused <= short + 190
+    assert shortest_gap([t for t, _ in currents]) >= 5.0 - 1e-9
+
+
+def test_with_car_priority_the_battery_gets_what_the_car_leaves() -> None:
+    _trace, car, battery = charge(Priority.CAR, 7000.0, seconds=800)
+    assert car.power == pytest.approx(16 * 0 + 9 * 690, abs=700)  # ~6.4 kW surplus: 9 A on three phases
+    assert battery.power < 0  # the rest charges the battery
+    assert all(value <= 0 for t, value in battery.setpoints if t > 400)  # never discharged for the car
+
+
+def test_with_battery_priority_the_car_waits_for_a_full_battery() -> None:
+    _, car, _ = charge(Priority.BATTERY, 6000.0, seconds=800)
+    assert all(amperes == 0 for _, amperes in car.currents)  # 2.4 of the 5.7 kW go to the battery first
+    _, car, battery = charge(Priority.BATTERY, 6000.0, seconds=800, soc=99.0)
+    assert any(amperes > 0 for _, amperes in car.currents)
+    assert battery.soc >= 95.0
+
+
+def test_stale_data_sends_the_charger_to_its_fallback() -> None:
+    house = House(base=300.0, pv=lambda _t: 8000.0)
+    car = SimulatedCharger()
+    settings = Settings(priority=Priority.CAR, fallback_current=0.0)
+    controller = Controller(settings, ("battery",), charger=True)
+    run(
+        controlled_by(controller),
+        house,
+        {"battery": SimulatedBattery()},
+        Meter(stops_at=200.0),
+        260,
+        charger=car,
+    )
+    assert any(amperes > 0 for _, amperes in car.currents)
+    assert car.currents[-1][1] == 0.0
+    assert controller.mode is Mode.SAFE
