@@ -27,8 +27,8 @@ class House:
     noise: float = 20.0
     steps: list[tuple[float, float]] = field(default_factory=list)
     """(from second, extra W) load steps."""
-    cycling: tuple[float, float, float, float] | None = None
-    """(W, seconds on, seconds off, from second): a washing machine's heater."""
+    cycling: tuple[float, float, float, float, float] | None = None
+    """(W, seconds on, seconds off, from second, to second): a washing machine's heater."""
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -38,8 +38,8 @@ class House:
         """The house's draw minus PV at second t."""
         load = self.base + sum(watts for start, watts in self.steps if t >= start)
         if self.cycling is not None:
-            watts, on, off, start = self.cycling
-            if t >= start and (t - start) % (on + off) < on:
+            watts, on, off, start, end = self.cycling
+            if start <= t < end and (t - start) % (on + off) < on:
                 load += watts
         return load - self.pv(t) + self._random.gauss(0.0, self.noise)
 
