@@ -11,6 +11,7 @@ setpoint moves by Kp x error + Kd x the error's change (Kp 0.5, Kd 0.25).
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -36,8 +37,12 @@ def day_house() -> House:
         base=350.0,
         pv=pv,
         noise=25.0,
-        steps=[(7.0 * 3600, 2000.0), (7.05 * 3600, -2000.0),  # kettle
-               (18.0 * 3600, 2200.0), (18.75 * 3600, -2200.0)],  # oven  # fmt: skip
+        steps=[
+            (7.0 * 3600, 2000.0),
+            (7.05 * 3600, -2000.0),
+            (18.0 * 3600, 2200.0),
+            (18.75 * 3600, -2200.0),
+        ],  # a kettle at 7:00, the oven at 18:00
         cycling=(2000.0, 20.0, 40.0, 10.0 * 3600, 11.5 * 3600),  # the washing machine's heater
     )
 
@@ -65,7 +70,9 @@ def ours(minimum_soc: float = 0.0, maximum_soc: float = 100.0) -> Callable[..., 
     return controlled_by(Controller(settings, ("battery",)))
 
 
-def day(control: Callable[..., Decision] | None, interval: float = 1.0) -> tuple[Trace, SimulatedBattery, float]:
+def day(
+    control: Callable[..., Decision] | None, interval: float = 1.0
+) -> tuple[Trace, SimulatedBattery, float]:
     battery = SimulatedBattery(capacity_wh=10_000.0, soc=20.0)
     started = time.perf_counter()
     trace = run(control, day_house(), {"battery": battery}, Meter(interval=interval, lag=1.0), DAY, step=STEP)
@@ -80,22 +87,27 @@ def settle(control: Callable[..., Decision], lag: float) -> float | None:
 
 def sign_changes(battery: SimulatedBattery) -> int:
     signs = [value > 0 for _, value in battery.setpoints if value != 0]
-    return sum(1 for a, b in zip(signs, signs[1:], strict=False) if a != b)
+    return sum(1 for a, b in itertools.pairwise(signs) if a != b)
 
 
 def main() -> None:
     print("A scripted day (PV to 4.5 kW, 10 kWh battery of 2.4 kW, meter every 1 s, 1 s behind):")
-    print(f"  {'':<22} {'imported':>9} {'exported':>9} {'std around 0 W':>15} {'writes':>8} {'sign changes':>13}")
-    for label, control in (("no control", None), ("PD like Omnibattery", pd_loop()), ("ours (PI)", ours()),
-                           ("ours, SOC 10-95 %", ours(10.0, 95.0))):  # fmt: skip
+    header = f"{'imported':>9} {'exported':>9} {'std around 0 W':>15} {'writes':>8} {'sign changes':>13}"
+    print(f"  {'':<22} {header}")
+    loops = (("no control", None), ("PD like Omnibattery", pd_loop()), ("ours (PI)", ours()),
+             ("ours, SOC 10-95 %", ours(10.0, 95.0)))  # fmt: skip
+    for label, control in loops:
         trace, battery, seconds = day(control)
         imported, exported = trace.energy()
+        counts = f"{len(battery.setpoints):8d} {sign_changes(battery):13d}"
         print(f"  {label:<22} {imported:7.2f} kWh {exported:6.2f} kWh {trace.deviation(0.0):12.0f} W "
-              f"{len(battery.setpoints):8d} {sign_changes(battery):13d}   ({seconds:.1f} s to simulate)")  # fmt: skip
+              f"{counts}   ({seconds:.1f} s to simulate)")  # fmt: skip
     print("Settle time after a 2 kW step, grid within ±100 W for 20 s (meter every 1 s):")
     for lag in (0.5, 1.0, 2.0):
         results = {label: settle(control(), lag) for label, control in (("PD", pd_loop), ("ours", ours))}
-        shown = "  ".join(f"{label} {'never' if s is None else f'{s:5.1f} s'}" for label, s in results.items())
+        shown = "  ".join(
+            f"{label} {'never' if s is None else f'{s:5.1f} s'}" for label, s in results.items()
+        )
         print(f"  measurement delay {lag:3.1f} s:  {shown}")
     print("The same day with the grid sensor updating every 30 s (evcc's, as users feed it):")
     for label, control in (("PD like Omnibattery", pd_loop()), ("ours (PI)", ours())):

@@ -36,6 +36,7 @@ from simulators.enistic import EnisticSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 from simulators.shelly import ShellySimulator
+from simulators.smartme import SmartMeSimulator
 from simulators.stromleser import StromleserSimulator
 
 
@@ -107,6 +108,15 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def pico() -> AsyncGenerator[SmartMeSimulator]:
+    """A smart-me Pico charging station (serial 7100042) on a free port."""
+    simulator = SmartMeSimulator(pico=True, serial=7100042)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ async def start_family(hass: HomeAssistant, family: str) -> str:
         "enistic",
         "acuvim",
         "powerpack",
+        "controller",
     ]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
     assert result["type"] is FlowResultType.FORM

@@ -17,15 +17,6 @@ from simulators.smartme import SmartMeSimulator
 from tests.conftest import setup_entry
 from tests.test_setpoints import pico_entry
 
-
-@pytest.fixture
-async def smartme_pico() -> Any:
-    simulator = SmartMeSimulator(pico=True, serial=7100042)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
 FLOWS = "/api/config/config_entries/flow"
 OPTIONS = "/api/config/config_entries/options/flow"
 MENU = [
@@ -40,6 +31,7 @@ MENU = [
     "enistic",
     "acuvim",
     "powerpack",
+    "controller",
 ]
 """The menu option ids are part of the interface (automations and guides name them): they never change."""
 STRINGS = json.loads((Path(__file__).parents[1] / "custom_components/local_energy/strings.json").read_text())
@@ -62,7 +54,7 @@ async def test_the_menu_lists_every_family(client: Any) -> None:
     menu = await post(client, FLOWS, {"handler": DOMAIN})
     assert menu["type"] == "menu"
     assert menu["menu_options"] == MENU
-    assert [family.id for family in FAMILIES if family.variant_of is None] == MENU
+    assert [family.id for family in FAMILIES if family.variant_of is None] == MENU[:-1]  # then the controller
 
 
 async def test_the_ways_to_reach_a_family_are_a_menu(client: Any) -> None:
@@ -94,7 +86,7 @@ async def test_every_family_form_serializes(client: Any, option: str) -> None:
     result = await post(client, path, {"next_step_id": option})
     assert result["type"] == "form", result
     names = [field["name"] for field in result["data_schema"]]
-    assert "host" in names
+    assert ("grid_sensor" if option == "controller" else "host") in names
     assert all("selector" in field or "type" in field for field in result["data_schema"])
     assert set(names) <= set(STRINGS["config"]["step"][option]["data"]), "every field has a label"
 
@@ -108,10 +100,8 @@ async def test_a_refused_setting_comes_back_as_a_form_error(client: Any) -> None
     assert "max_current" in await answer.text()
 
 
-async def test_the_options_form_serializes(
-    hass: HomeAssistant, client: Any, smartme_pico: SmartMeSimulator
-) -> None:
-    entry = pico_entry(smartme_pico)
+async def test_the_options_form_serializes(hass: HomeAssistant, client: Any, pico: SmartMeSimulator) -> None:
+    entry = pico_entry(pico)
     await setup_entry(hass, entry)
     result = await post(client, OPTIONS, {"handler": entry.entry_id})
     assert result["type"] == "form"

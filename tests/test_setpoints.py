@@ -40,14 +40,6 @@ TARGET = "number.powerpack_bess_target_power_charge_discharge"
 
 
 @pytest.fixture
-async def pico() -> AsyncGenerator[SmartMeSimulator]:
-    simulator = SmartMeSimulator(pico=True, serial=7100042)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
 async def battery(monkeypatch: pytest.MonkeyPatch) -> AsyncGenerator[PowerPackSimulator]:
     monkeypatch.setattr(powerpack, "BACKOFF_SECONDS", 0.01)
     simulator = PowerPackSimulator()

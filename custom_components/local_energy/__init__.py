@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant, callback
@@ -10,7 +12,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_FAMILY, DOMAIN, LOGGER
+from .const import CONF_FAMILY, CONTROLLER, DOMAIN, LOGGER
+from .controller import ControllerRuntime, async_resolve_actuators, controller_runtime
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import BY_ID
@@ -21,6 +24,7 @@ from .issues import async_clear_errors, async_raise_for_error, async_remove_all
 from .transports import make_client
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+CONTROLLER_PLATFORMS = [Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
 
@@ -35,6 +39,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
     """Identify the device, fetch its first snapshot, then set up the platforms."""
+    if entry.data.get(CONF_FAMILY) == CONTROLLER:
+        return await _async_setup_controller(hass, entry)
     family = BY_ID[entry.data[CONF_FAMILY]]
     client = make_client(hass, family, entry.data, entry.options)
     try:
@@ -56,6 +62,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_stale_devices(hass, entry)))
+    return True
+
+
+async def _async_setup_controller(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """A control loop: its actuators must be loaded; on unload it hands them back first."""
+    batteries, charger = async_resolve_actuators(hass, {**entry.data, **entry.options})
+    runtime = ControllerRuntime(hass, entry, batteries, charger)
+    entry.runtime_data = runtime
+    await runtime.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, CONTROLLER_PLATFORMS)
     return True
 
 
@@ -96,5 +112,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
-    """Unload the platforms; the coordinator's shutdown releases the client's sockets."""
+    """Unload the platforms; the coordinator's shutdown releases the client's sockets.
+
+    A controller first hands its devices back to their own mode.
+    """
+    if (runtime := controller_runtime(entry)) is not None:
+        await runtime.async_turn_off()
+        return await hass.config_entries.async_unload_platforms(entry, CONTROLLER_PLATFORMS)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

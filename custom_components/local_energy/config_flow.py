@@ -46,9 +46,11 @@ from .const import (
     CONF_TLS_PORT,
     CONF_UNIT_ID,
     CONF_UPDATE_INTERVAL,
+    CONTROLLER,
     DOMAIN,
     LOGGER,
 )
+from .controller_flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
 from .devices.errors import (
     ApiDisabled,
     AuthenticationFailed,
@@ -279,14 +281,33 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: LocalEnergyConfigEntry) -> LocalEnergyOptionsFlow:  # noqa: ARG004
-        """The options of an entry: update interval and sign."""
+    def async_get_options_flow(
+        config_entry: LocalEnergyConfigEntry,
+    ) -> LocalEnergyOptionsFlow | ControllerOptionsFlow:
+        """The options of an entry: update interval and sign; or a controller's fields."""
+        if config_entry.data.get(CONF_FAMILY) == CONTROLLER:
+            return ControllerOptionsFlow()
         return LocalEnergyOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Offer the families."""
+        """Offer the families, and a controller."""
         return self.async_show_menu(
-            step_id="user", menu_options=[f.id for f in FAMILIES if f.variant_of is None]
+            step_id="user", menu_options=[*(f.id for f in FAMILIES if f.variant_of is None), CONTROLLER]
+        )
+
+    async def async_step_controller(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A control loop: the grid sensor, the batteries and/or a charger, the target and limits."""
+        errors = controller_errors(self.hass, user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            return self.async_create_entry(
+                title=controller_title(self.hass, user_input),
+                data={CONF_FAMILY: CONTROLLER},
+                options=user_input,
+            )
+        return self.async_show_form(
+            step_id=CONTROLLER,
+            data_schema=self.add_suggested_values_to_schema(controller_schema(), user_input or {}),
+            errors=errors,
         )
 
     async def _async_step_chosen(self, step_id: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
@@ -521,6 +542,8 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change where the device is reached; it must still be the same device."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_FAMILY) == CONTROLLER:
+            return self.async_abort(reason="controller_in_options")
         family = BY_ID[entry.data[CONF_FAMILY]]
         fields = tuple(f for f in family.fields if f is not Field.SERIAL)
         errors = _setting_errors(family, user_input) if user_input is not None else {}

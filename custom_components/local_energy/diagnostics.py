@@ -10,6 +10,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from . import LocalEnergyConfigEntry
+from .controller import controller_runtime
 from .coordinator import LocalEnergyCoordinator
 
 TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}  # tokens a device granted are CONF_TOKEN
@@ -19,6 +20,11 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LocalEnergyConfigEntry
 ) -> dict[str, Any]:
     """Return what helps to understand a report, without credentials."""
+    if (runtime := controller_runtime(entry)) is not None:
+        return {
+            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+            "controller": runtime.diagnostics(),
+        }
     coordinator = entry.runtime_data
     snapshot = coordinator.data
     return {

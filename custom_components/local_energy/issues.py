@@ -24,6 +24,7 @@ ERROR_ISSUES: tuple[tuple[type[DeviceError], str], ...] = (
     (FirmwareTooOld, "firmware_too_old"),
 )
 NOTICE_ISSUES = ("push_not_received",)
+CONTROLLER_ISSUE = "grid_sensor_too_slow"
 
 
 def issue_id(entry: ConfigEntry, key: str) -> str:
@@ -67,9 +68,20 @@ def async_sync_notices(
 
 
 @callback
+def async_sync_controller_issue(
+    hass: HomeAssistant, entry: ConfigEntry, refused: bool, placeholders: Mapping[str, str]
+) -> None:
+    """A controller refusing its grid sensor (too slow) raises an issue that says why; it goes after."""
+    if refused:
+        _create(hass, entry, CONTROLLER_ISSUE, ir.IssueSeverity.ERROR, placeholders)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry, CONTROLLER_ISSUE))
+
+
+@callback
 def async_remove_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """The entry is removed: so are its issues."""
-    for key in (*(key for _, key in ERROR_ISSUES), *NOTICE_ISSUES):
+    for key in (*(key for _, key in ERROR_ISSUES), *NOTICE_ISSUES, CONTROLLER_ISSUE):
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry, key))
 
 

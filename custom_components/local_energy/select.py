@@ -9,6 +9,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
+from .controller import controller_runtime
+from .controller_entities import controller_selects
 from .coordinator import LocalEnergyCoordinator
 from .devices.snapshot import Channel, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
@@ -24,6 +26,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a select for every select control, now and as channels appear."""
+    if (runtime := controller_runtime(entry)) is not None:
+        async_add_entities(controller_selects(runtime))
+        return
     add_channel_entities(entry.runtime_data, async_add_entities, _selects)
 
 

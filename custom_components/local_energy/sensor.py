@@ -13,6 +13,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from . import LocalEnergyConfigEntry
+from .controller import controller_runtime
+from .controller_entities import controller_sensors
 from .coordinator import LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
 from .devices.keys import ACCUMULATED_KEYS, KEYS
@@ -29,6 +31,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a sensor for every measured key, now and as channels appear."""
+    if (runtime := controller_runtime(entry)) is not None:
+        async_add_entities(controller_sensors(runtime))
+        return
     add_channel_entities(entry.runtime_data, async_add_entities, _sensors)
 
 

@@ -119,10 +119,11 @@ def test_a_meter_that_lags_its_own_push_does_not_make_it_hunt() -> None:
 
 
 def test_a_washing_machines_heater_cycling_is_followed_without_hunting() -> None:
-    house = House(base=400.0, pv=lambda _t: 3000.0, cycling=(2000.0, 20.0, 40.0, 60.0, 600.0))
-    trace, battery, _ = zero_export(house, Meter(interval=1.0, lag=1.0), 600)
-    uncontrolled = run(None, House(base=400.0, pv=lambda _t: 3000.0, cycling=(2000.0, 20.0, 40.0, 60.0, 600.0)),
-                       {}, Meter(), 600)  # fmt: skip
+    heater = (2000.0, 20.0, 40.0, 60.0, 600.0)
+    trace, battery, _ = zero_export(
+        House(base=400.0, pv=lambda _t: 3000.0, cycling=heater), Meter(lag=1.0), 600
+    )
+    uncontrolled = run(None, House(base=400.0, pv=lambda _t: 3000.0, cycling=heater), {}, Meter(), 600)
     assert trace.deviation(0.0, start=60.0) < 0.6 * uncontrolled.deviation(0.0, start=60.0)
     cycles = (600 - 60) / 60
     assert sign_changes(battery) <= 2 * cycles + 2  # at most once each way per heater cycle

@@ -121,6 +121,10 @@ class Pacer:
         self.sent, self._at = self.target, now
         return self.target
 
+    def failed(self) -> None:
+        """The last value sent did not arrive: it is due again once the interval has passed."""
+        self.sent = None
+
     @property
     def in_effect(self) -> float:
         """What the actuator was last told (0 before anything)."""

@@ -219,6 +219,45 @@ class Probe:
 
 
 @dataclass(frozen=True, slots=True)
+class ModeSwitch:
+    """A select the device must be set to before a loop may drive it, and the one that hands it back."""
+
+    key: Key
+    controlled: str
+    own: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryActuator:
+    """A battery a control loop may drive: its power setpoint and what it reports about itself."""
+
+    setpoint: Key
+    """The control whose value is the battery's power (W)."""
+    charge_positive: bool = True
+    """A setpoint > 0 charges (our sign: power the site draws)."""
+    state_of_charge: Key = Key.STATE_OF_ENERGY
+    power: Key | None = Key.BATTERY_POWER
+    """Its measured power (charging > 0), when it reports one."""
+    reserve: Key | None = None
+    """The device's own lowest state of charge, when it has one: never discharged below it."""
+    mode: ModeSwitch | None = None
+    response_delay: float = 2.0
+    """Seconds until its power follows a new setpoint."""
+    minimum_interval: float = 2.0
+    """Seconds between two setpoints at least."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerActuator:
+    """A car charger a surplus loop may drive: its charging current, and the power it measures."""
+
+    current: Key
+    """The control whose value is the current on every charging phase (A)."""
+    power: Key = Key.POWER
+    minimum_interval: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Family[S: Settings]:
     """One family of devices: everything the rest of the code needs to know about it."""
 
@@ -250,6 +289,10 @@ class Family[S: Settings]:
     """The keys its devices may offer as controls. Each snapshot brings their bounds and step, which
     depend on the model and the settings (a Pico's maximum current, a battery's rated power); a control
     not declared here is never offered."""
+    battery: BatteryActuator | None = None
+    """How a zero-export loop drives its devices, when they are batteries."""
+    charger: ChargerActuator | None = None
+    """How a surplus loop drives its devices, when they charge cars."""
 
     @property
     def choice(self) -> str:

@@ -19,7 +19,9 @@ from .connection import Settings
 from .errors import CommandRejected, InvalidResponse
 from .family import (
     Announcement,
+    BatteryActuator,
     Family,
+    ModeSwitch,
     Timing,
     Transport,
 )
@@ -230,5 +232,12 @@ FAMILY = Family(
         Key.BACKUP_SOC,
         Key.GRID_CHARGING,
         Key.BATTERY_SETPOINT,
+    ),
+    battery=BatteryActuator(
+        Key.BATTERY_SETPOINT,
+        reserve=Key.BACKUP_SOC,
+        mode=ModeSwitch(Key.OPERATING_MODE, MODES[REAL_TIME], MODES[1]),
+        response_delay=2.0,
+        minimum_interval=2.0,
     ),
 )

@@ -20,6 +20,7 @@ from .client import ModbusDeviceClient, Transports
 from .connection import ConnectionConfig, Settings
 from .errors import CannotConnect, CommandRejected
 from .family import (
+    BatteryActuator,
     Family,
     Field,
     Timing,
@@ -175,4 +176,6 @@ FAMILY = Family(
     fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID, Field.SERIAL),
     default_unit_id=DEFAULT_UNIT_ID,
     controls=(Key.TARGET_POWER, Key.COMMAND_SOURCE),
+    # It reports no power of its own, answers within a second (its manual), and is set in 1 kW steps.
+    battery=BatteryActuator(Key.TARGET_POWER, power=None, response_delay=1.0, minimum_interval=1.0),
 )

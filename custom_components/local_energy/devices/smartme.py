@@ -27,6 +27,7 @@ from .connection import ConnectionConfig, Settings
 from .errors import CommandRejected
 from .family import (
     Asked,
+    ChargerActuator,
     Family,
     Field,
     Timing,
@@ -282,4 +283,5 @@ FAMILY = Family(
     fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID),
     default_unit_id=DEFAULT_UNIT_ID,
     controls=(Key.CHARGE_CURRENT, *phases_of(Key.CHARGE_CURRENT)),
+    charger=ChargerActuator(Key.CHARGE_CURRENT, minimum_interval=5.0),
 )

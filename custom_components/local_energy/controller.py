@@ -1,0 +1,454 @@
+"""A controller entry: a grid power sensor in, battery setpoints and a charging current out.
+
+The grid sensor may be any Home Assistant sensor in W or kW; the actuators are this integration's own
+number entities whose family declares them a battery or a charger, so every write goes through the
+guarded setpoint path of their client (bounds, resolution, rate limits) and never leaves outside them.
+The loops themselves (``control/``) know nothing of Home Assistant: this module feeds them the grid
+value each time the sensor reports one (a changed or the same value), ticks them every second, sends
+what they decide, switches batteries that need it into the mode a loop may drive and back, and hands
+every device back to its own mode when the controller is switched off, unloaded or Home Assistant stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STOP,
+    EVENT_STATE_REPORTED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfPower,
+)
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_BATTERIES,
+    CONF_CHARGER,
+    CONF_DEADBAND,
+    CONF_FALLBACK_CURRENT,
+    CONF_GRID_SENSOR,
+    CONF_INVERT_GRID,
+    CONF_MAXIMUM_CHARGE,
+    CONF_MAXIMUM_DISCHARGE,
+    CONF_MAXIMUM_SOC,
+    CONF_MINIMUM_SOC,
+    CONF_TARGET,
+    DOMAIN,
+    LOGGER,
+)
+from .control.battery import BatteryLimits, Tuning
+from .control.controller import Battery, Charger, Controller, Decision, Mode, Pacer, Priority, Settings
+from .control.surplus import SurplusTuning
+from .coordinator import LocalEnergyCoordinator
+from .devices.errors import DeviceError
+from .devices.family import BatteryActuator, ChargerActuator
+from .devices.snapshot import Control, is_number
+from .issues import async_sync_controller_issue
+
+TICK = timedelta(seconds=1)
+RELEASE_TIMEOUT = 10.0
+"""Seconds the hand-back on stop may take before Home Assistant goes on stopping."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actuated:
+    """One of our devices a loop drives: its coordinator, the channel and the control."""
+
+    entity_id: str
+    coordinator: LocalEnergyCoordinator
+    channel_id: str
+    control: Control
+
+    @property
+    def name(self) -> str:
+        """What the log calls it."""
+        return self.entity_id
+
+    def value(self, key: Any) -> float | None:
+        """A number the device reported on the same channel, or None."""
+        data = self.coordinator.data
+        channel = data.channels.get(self.channel_id) if data is not None else None
+        raw = None if channel is None or key is None else channel.values.get(key)
+        return float(raw) if is_number(raw) else None
+
+    def current_control(self) -> Control:
+        """The control as the newest snapshot declares it (its bounds follow the device)."""
+        data = self.coordinator.data
+        channel = data.channels.get(self.channel_id) if data is not None else None
+        found = next((c for c in channel.controls if c.key is self.control.key), None) if channel else None
+        return found or self.control
+
+    async def write(self, key: Any, value: float | str) -> None:
+        """Through the client's guarded write: out-of-bounds values never leave."""
+        await self.coordinator.client.write(self.channel_id, key, value)
+
+
+def resolve(hass: HomeAssistant, entity_id: str) -> Actuated | None:
+    """The device behind one of our number entities, when its entry is loaded."""
+    entity = er.async_get(hass).async_get(entity_id)
+    if entity is None or entity.platform != DOMAIN or entity.config_entry_id is None:
+        return None
+    entry = hass.config_entries.async_get_entry(entity.config_entry_id)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return None
+    coordinator = entry.runtime_data
+    if not isinstance(coordinator, LocalEnergyCoordinator) or coordinator.data is None:
+        return None
+    serial = coordinator.identity.serial
+    for channel_id, channel in coordinator.data.channels.items():
+        for control in channel.controls:
+            if "_".join(part for part in (serial, channel_id, control.key.value) if part) == entity.unique_id:
+                return Actuated(entity_id, coordinator, channel_id, control)
+    return None
+
+
+def battery_of(actuated: Actuated) -> BatteryActuator | None:
+    """The family's battery declaration, when the entity is its setpoint."""
+    declared = actuated.coordinator.family.battery
+    return declared if declared is not None and declared.setpoint is actuated.control.key else None
+
+
+def charger_of(actuated: Actuated) -> ChargerActuator | None:
+    """The family's charger declaration, when the entity is its charging current."""
+    declared = actuated.coordinator.family.charger
+    return declared if declared is not None and declared.current is actuated.control.key else None
+
+
+def grid_watts(state: State | None, *, invert: bool) -> float | None:
+    """A grid power state in W (> 0 drawn), or None when it has no number in W or kW."""
+    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        return None
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    unit = state.attributes.get("unit_of_measurement")
+    if unit == UnitOfPower.KILO_WATT:
+        value *= 1000
+    elif unit != UnitOfPower.WATT:
+        return None
+    if not math.isfinite(value):
+        return None
+    return -value if invert else value
+
+
+def settings_from(options: Mapping[str, Any], priority: Priority, maximum_current: float) -> Settings:
+    """The loops' settings from an entry's options."""
+    return Settings(
+        tuning=Tuning(
+            target=float(options.get(CONF_TARGET, 0.0)), deadband=float(options.get(CONF_DEADBAND, 25.0))
+        ),
+        surplus=SurplusTuning(maximum_current=maximum_current),
+        minimum_soc=float(options.get(CONF_MINIMUM_SOC, 10.0)),
+        maximum_soc=float(options.get(CONF_MAXIMUM_SOC, 95.0)),
+        priority=priority,
+        fallback_current=float(options.get(CONF_FALLBACK_CURRENT, 6.0)),
+    )
+
+
+class ControllerRuntime:
+    """One controller entry at work."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        batteries: dict[str, tuple[Actuated, BatteryActuator]],
+        charger: tuple[Actuated, ChargerActuator] | None,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.options: Mapping[str, Any] = {**entry.data, **entry.options}
+        self.batteries = batteries
+        self.charger = charger
+        self.grid_entity: str = self.options[CONF_GRID_SENSOR]
+        self.invert = bool(self.options.get(CONF_INVERT_GRID, False))
+        self.enabled = False
+        self.priority = Priority.BATTERY
+        self.controller = self._new_controller()
+        self.decision: Decision | None = None
+        self.grid: float | None = None
+        self.last_error: str | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._writing = asyncio.Lock()
+        self._driven = False
+        """Batteries that need it are in the mode a loop may drive."""
+        self._refused = False
+
+    # --- life cycle -----------------------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Listen to the grid sensor, tick every second, hand back on stop."""
+        entry, hass = self.entry, self.hass
+        entry.async_on_unload(async_track_state_change_event(hass, [self.grid_entity], self._on_grid_changed))
+        entry.async_on_unload(
+            hass.bus.async_listen(EVENT_STATE_REPORTED, self._on_grid_reported, self._is_grid_report)
+        )
+        entry.async_on_unload(async_track_time_interval(hass, self._on_tick, TICK))
+        entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop))
+
+    async def async_turn_on(self) -> None:
+        """Start the loops (from a fresh state: nothing is assumed of the devices)."""
+        if not self.enabled:
+            self.enabled = True
+            self.controller = self._new_controller()
+            self.decision = None
+            self._notify()
+
+    async def async_turn_off(self) -> None:
+        """Stop the loops and hand every device back to its own mode."""
+        if self.enabled:
+            self.enabled = False
+            self.decision = None
+            await self.async_release()
+            self._notify()
+
+    async def async_set_priority(self, priority: Priority) -> None:
+        """Who takes the surplus first."""
+        self.priority = priority
+        self.controller.settings = settings_from(self.options, priority, self._maximum_current())
+        self._notify()
+
+    async def async_release(self) -> None:
+        """Batteries to 0 W and their own mode, the charger to its fallback current."""
+        async with self._writing:
+            for actuated, declared in self.batteries.values():
+                await self._send(actuated, declared.setpoint, 0.0)
+                if declared.mode is not None:
+                    await self._send(actuated, declared.mode.key, declared.mode.own)
+            if self.charger is not None:
+                charger, charging = self.charger
+                fallback = float(self.options.get(CONF_FALLBACK_CURRENT, 6.0))
+                await self._send(charger, charging.current, fallback)
+            self._driven = False
+
+    async def _on_stop(self, _event: Event) -> None:
+        if self.enabled:
+            try:
+                async with asyncio.timeout(RELEASE_TIMEOUT):
+                    await self.async_release()
+            except TimeoutError:
+                LOGGER.warning("%s: handing the devices back took too long at stop", self.entry.title)
+
+    # --- listeners for the entities -------------------------------------------------------------------
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener after each decision; returns what removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in tuple(self._listeners):
+            listener()
+
+    # --- the grid sensor and the tick -------------------------------------------------------------------
+
+    @callback
+    def _is_grid_report(self, event_data: EventStateReportedData) -> bool:
+        return event_data["entity_id"] == self.grid_entity
+
+    @callback
+    def _on_grid_changed(self, event: Event[EventStateChangedData]) -> None:
+        self._on_grid(event.data["new_state"])
+
+    @callback
+    def _on_grid_reported(self, event: Event[EventStateReportedData]) -> None:
+        self._on_grid(event.data["new_state"])
+
+    @callback
+    def _on_grid(self, state: State | None) -> None:
+        now = dt_util.utcnow().timestamp()
+        self.grid = grid_watts(state, invert=self.invert)
+        if not self.enabled:
+            return
+        if self.grid is None:
+            decision = self.controller.unavailable(now)
+        else:
+            decision = self.controller.measure(
+                self.grid, now, self._battery_readings(), self._charger_reading()
+            )
+        self._decided(decision)
+
+    @callback
+    def _on_tick(self, _now: Any) -> None:
+        if self.enabled:
+            self._decided(self.controller.tick(dt_util.utcnow().timestamp()))
+
+    @callback
+    def _decided(self, decision: Decision) -> None:
+        self.decision = decision
+        if (refused := decision.mode is Mode.REFUSED) != self._refused:
+            self._refused = refused
+            async_sync_controller_issue(self.hass, self.entry, refused, self._issue_placeholders())
+        if decision.writes or decision.charger_write is not None or self._mode_change_due(decision):
+            self.entry.async_create_background_task(self.hass, self._apply(decision), "controller write")
+        self._notify()
+
+    def _issue_placeholders(self) -> dict[str, str]:
+        interval = self.controller.clock.interval
+        return {"entity": self.grid_entity, "interval": f"{interval:.0f}" if interval else "?"}
+
+    def _mode_change_due(self, decision: Decision) -> bool:
+        return self._driven != (decision.mode is Mode.CONTROLLING)
+
+    # --- readings -----------------------------------------------------------------------------------
+
+    def _battery_readings(self) -> dict[str, Battery]:
+        readings = {}
+        user_charge = float(self.options.get(CONF_MAXIMUM_CHARGE, 1e9))
+        user_discharge = float(self.options.get(CONF_MAXIMUM_DISCHARGE, 1e9))
+        share = 1 / max(len(self.batteries), 1)  # the user's limits are for all batteries together
+        for name, (actuated, declared) in self.batteries.items():
+            control = actuated.current_control()
+            low, high = control.minimum or 0.0, control.maximum or 0.0
+            # In discharge terms: a charge-positive setpoint's maximum is its charge limit.
+            charge, discharge = (high, -low) if declared.charge_positive else (-low, high)
+            soc = actuated.value(declared.state_of_charge)
+            reserve = actuated.value(declared.reserve)
+            if soc is not None and reserve is not None and soc <= reserve:
+                discharge = 0.0  # its own reserve: never below it
+            power = actuated.value(declared.power)
+            limits = BatteryLimits(
+                discharge=min(max(discharge, 0.0), user_discharge * share),
+                charge=min(max(charge, 0.0), user_charge * share),
+                step=control.step or 1.0,
+            )
+            readings[name] = Battery(
+                limits=limits,
+                soc=soc,
+                power=None if power is None else (-power if declared.charge_positive else power),
+                response_delay=declared.response_delay,
+                minimum_interval=declared.minimum_interval,
+            )
+        return readings
+
+    def _charger_reading(self) -> Charger | None:
+        if self.charger is None:
+            return None
+        actuated, declared = self.charger
+        return Charger(power=actuated.value(declared.power), minimum_interval=declared.minimum_interval)
+
+    def _maximum_current(self) -> float:
+        if self.charger is None:
+            return 16.0
+        return self.charger[0].current_control().maximum or 16.0
+
+    def _new_controller(self) -> Controller:
+        settings = settings_from(self.options, self.priority, self._maximum_current())
+        return Controller(settings, tuple(self.batteries), charger=self.charger is not None)
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    async def _apply(self, decision: Decision) -> None:
+        async with self._writing:
+            if not self.enabled:
+                return
+            controlling = decision.mode is Mode.CONTROLLING
+            if controlling and not self._driven:
+                await self._drive_modes(controlled=True)
+            for name, discharge in decision.writes.items():
+                actuated, declared = self.batteries[name]
+                setpoint = -discharge if declared.charge_positive else discharge
+                await self._send(actuated, declared.setpoint, setpoint + 0.0, self.controller.pacers[name])
+            if not controlling and self._driven:
+                await self._drive_modes(controlled=False)  # safe: 0 W sent, now back to its own mode
+            if self.charger is not None and decision.charger_write is not None:
+                charger, charging = self.charger
+                pacer = self.controller.charger_pacer
+                await self._send(charger, charging.current, decision.charger_write, pacer)
+
+    async def _drive_modes(self, *, controlled: bool) -> None:
+        for actuated, declared in self.batteries.values():
+            if declared.mode is not None:
+                mode = declared.mode.controlled if controlled else declared.mode.own
+                await self._send(actuated, declared.mode.key, mode)
+        self._driven = controlled
+
+    async def _send(
+        self, actuated: Actuated, key: Any, value: float | str, pacer: Pacer | None = None
+    ) -> None:
+        try:
+            await actuated.write(key, value)
+        except DeviceError as err:
+            message = f"{actuated.name}: {key} = {value} failed: {err}"
+            if message != self.last_error:
+                LOGGER.warning("%s: %s", self.entry.title, message)
+            self.last_error = message
+            if pacer is not None:
+                pacer.failed()  # sent again at its next turn
+        else:
+            if self.last_error is not None:
+                LOGGER.info("%s: writes work again", self.entry.title)
+            self.last_error = None
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the controller holds, for the diagnostics download."""
+        decision = self.decision
+        return {
+            "enabled": self.enabled,
+            "priority": self.priority,
+            "grid_sensor": self.grid_entity,
+            "grid": self.grid,
+            "grid_interval": self.controller.clock.interval,
+            "mode": None if decision is None else decision.mode,
+            "reason": None if decision is None else decision.reason,
+            "total": None if decision is None else decision.total,
+            "error": None if decision is None else decision.error,
+            "batteries": {name: pacer.sent for name, pacer in self.controller.pacers.items()},
+            "charger_current": self.controller.charger_pacer.sent,
+            "last_error": self.last_error,
+        }
+
+
+def controller_runtime(entry: ConfigEntry[Any]) -> ControllerRuntime | None:
+    """An entry's controller, when it is a controller entry that is set up."""
+    runtime = getattr(entry, "runtime_data", None)
+    return runtime if isinstance(runtime, ControllerRuntime) else None
+
+
+def async_resolve_actuators(
+    hass: HomeAssistant, options: Mapping[str, Any]
+) -> tuple[dict[str, tuple[Actuated, BatteryActuator]], tuple[Actuated, ChargerActuator] | None]:
+    """The batteries and the charger an entry names; ConfigEntryNotReady while one is not loaded."""
+    batteries = {}
+    for entity_id in options.get(CONF_BATTERIES, []):
+        actuated = resolve(hass, entity_id)
+        declared = None if actuated is None else battery_of(actuated)
+        if actuated is None or declared is None:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="actuator_not_ready",
+                translation_placeholders={"entity": entity_id},
+            )
+        batteries[entity_id] = (actuated, declared)
+    charger = None
+    if entity_id := options.get(CONF_CHARGER):
+        actuated = resolve(hass, entity_id)
+        declared_charger = None if actuated is None else charger_of(actuated)
+        if actuated is None or declared_charger is None:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="actuator_not_ready",
+                translation_placeholders={"entity": entity_id},
+            )
+        charger = (actuated, declared_charger)
+    return batteries, charger
