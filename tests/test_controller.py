@@ -35,12 +35,14 @@ from custom_components.local_energy.const import (
     CONTROLLER,
     DOMAIN,
 )
+from custom_components.local_energy.devices.powerpack import REG_TARGET_POWER
 from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
 from simulators.indevolt import IndevoltSimulator
+from simulators.powerpack import PowerPackSimulator
 from simulators.smartme import SmartMeSimulator
 from tests.conftest import refresh, setup_entry
 from tests.test_indevolt import SETPOINT, add
-from tests.test_setpoints import CURRENT, pico_entry
+from tests.test_setpoints import CURRENT, TARGET, battery_entry, pico_entry
 
 GRID = "sensor.house_grid_power"
 SWITCH = "switch.zero_export_house_grid_power_controller"
@@ -223,6 +225,32 @@ async def test_diagnostics_show_the_controller(
     assert diagnostics["controller"]["enabled"] is True
     assert diagnostics["controller"]["grid_sensor"] == GRID
     assert diagnostics["controller"]["mode"] == "controlling"
+
+
+@pytest.fixture
+async def powerpack() -> AsyncGenerator[PowerPackSimulator]:
+    simulator = PowerPackSimulator()
+    simulator.registers.set_words(REG_TARGET_POWER, [0])
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+async def test_a_powerpack_is_held_in_its_1_kw_steps(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, powerpack: PowerPackSimulator
+) -> None:
+    await setup_entry(hass, battery_entry(powerpack))
+    await controller(hass, **{CONF_BATTERIES: [TARGET]})
+    await switch(hass, True)
+    targets = []
+    for _ in range(60):
+        report(hass, 3000 + powerpack.target_kw * 1000)  # a 3 kW house; the target is charge-positive
+        await refresh(hass, freezer, 1)
+        targets.append(powerpack.target_kw)
+    assert powerpack.target_kw == -3  # discharging 3 kW, in whole kW
+    assert len(set(targets[30:])) == 1  # held, not jumping between two steps
+    await switch(hass, False)
+    assert powerpack.target_kw == 0
 
 
 # --- surplus charging through the Pico ------------------------------------------------------------

@@ -149,6 +149,15 @@ def test_several_batteries_share_by_what_they_can_do() -> None:
     assert trace.grid[-1] == pytest.approx(300.0, abs=BAND)  # what both cannot give
 
 
+def test_a_coarse_setpoint_resolution_does_not_make_it_jump_between_steps() -> None:
+    house = House(base=1900.0, noise=10.0)  # 1.9 kW to cover with a battery set in 1 kW steps
+    trace, battery, controller = zero_export(house, Meter(), 300, step=1000.0, max_discharge=5000.0)
+    assert {value for t, value in battery.setpoints if t > 60} <= {1000.0, 2000.0}
+    assert len(battery.setpoints) <= 4  # settles on one step and stays
+    assert abs(trace.grid[-1]) <= 500.0 + 50.0
+    assert controller.reason is Reason.DEADBAND
+
+
 def test_a_sensor_too_slow_is_refused() -> None:
     _trace, battery, controller = zero_export(House(base=800.0), Meter(interval=90.0), 400)
     assert controller.mode is Mode.REFUSED

@@ -166,7 +166,8 @@ class Controller:
         high = sum(limit.discharge for limit in limits.values())
         if self.mode is not Mode.CONTROLLING:
             self.loop.reset(self._in_effect())
-        total = self.loop.update(grid, now, delay, low, high)
+        resolution = max((limit.step for limit in limits.values()), default=0.0)
+        total = self.loop.update(grid, now, delay, low, high, resolution)
         shares = share(total, limits)
         for name, value in shares.items():
             self.pacers[name].target = value
@@ -233,8 +234,8 @@ class Controller:
         self, total: float, low: float, high: float, limits: dict[str, BatteryLimits]
     ) -> Reason:
         assert self.error is not None
-        tuning = self.settings.tuning
-        if abs(self.error) <= tuning.deadband:
+        coarsest = max((limit.step for limit in limits.values()), default=0.0)
+        if abs(self.error) <= max(self.settings.tuning.deadband, coarsest / 2):
             return Reason.DEADBAND
         if self.error > 0 and all(self.gates[name].empty for name in limits) and limits:
             return Reason.BATTERIES_EMPTY
