@@ -95,15 +95,21 @@ class SimulatedCharger:
     minimum_interval: float = 5.0
     power: float = 0.0
     currents: list[tuple[float, float]] = field(default_factory=list)
+    switches: list[tuple[float, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._pending: deque[tuple[float, float]] = deque()
         self._current = 0.0
 
     def command(self, t: float, amperes: float) -> None:
-        """A charging current arrives."""
+        """A charging current arrives (per phase)."""
         self.currents.append((t, amperes))
         self._pending.append((t + self.delay, amperes))
+
+    def switch(self, t: float, phases: int) -> None:
+        """The car charges on this many phases from now on."""
+        self.switches.append((t, phases))
+        self.phases = phases
 
     def advance(self, t: float) -> None:
         """The car follows the current that has arrived."""
@@ -233,6 +239,8 @@ def run(
         trace.decisions.append(decision)
         for name, value in decision.writes.items():
             batteries[name].command(t, value)
+        if charger is not None and decision.phases_write is not None:
+            charger.switch(t, decision.phases_write)
         if charger is not None and decision.charger_write is not None:
             charger.command(t, decision.charger_write)
     return trace

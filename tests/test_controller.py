@@ -13,7 +13,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_HOMEASSISTANT_STOP, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -36,6 +36,7 @@ from custom_components.local_energy.const import (
     DOMAIN,
 )
 from custom_components.local_energy.devices.powerpack import REG_TARGET_POWER
+from custom_components.local_energy.devices.smartme import PER_PHASE
 from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
 from simulators.indevolt import IndevoltSimulator
 from simulators.powerpack import PowerPackSimulator
@@ -180,6 +181,20 @@ async def test_unloading_hands_the_battery_back(
     assert discharge(battery) == 0.0
 
 
+async def test_home_assistant_stopping_hands_the_battery_back(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
+) -> None:
+    await add(hass, battery)
+    await controller(hass)
+    await switch(hass, True)
+    await run_house(hass, freezer, battery, load=700.0, seconds=20)
+    assert battery.points[7101] == REAL_TIME
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert battery.points[7101] == SELF_CONSUMPTION
+    assert discharge(battery) == 0.0
+
+
 async def test_a_kw_sensor_and_an_inverted_one_are_read_in_w(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:
@@ -273,6 +288,27 @@ async def test_the_pico_charges_from_surplus_and_falls_back_when_data_goes_stale
         await refresh(hass, freezer, 1)
     await refresh(hass, freezer, 5)
     assert float(hass.states.get(CURRENT).state) == 0  # its fallback while grid data is stale
+
+
+async def test_the_pico_charges_on_one_phase_when_three_are_too_many(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, pico: SmartMeSimulator
+) -> None:
+    await setup_entry(hass, pico_entry(pico))
+    await controller(hass, **{CONF_BATTERIES: [], CONF_CHARGER: CURRENT})
+    await switch(hass, True)
+    for _ in range(80):
+        report(
+            hass, 1000
+        )  # the car draws 3.25 kW (the Pico says) and 1 kW comes from the grid: 2.25 kW of PV
+        await refresh(hass, freezer, 1)
+    assert hass.states.get("select.smart_me_pico_charging_station_charging_phases").state == "1"
+    assert [pico.current(register.register) for register in PER_PHASE] == [9.0, 0.0, 0.0]  # 2.25 kW / 230 V
+    await switch(hass, False)
+    assert [pico.current(register.register) for register in PER_PHASE] == [
+        6.0,
+        0.0,
+        0.0,
+    ]  # fallback, one phase
 
 
 # --- the form -----------------------------------------------------------------------------------------

@@ -150,13 +150,15 @@ def grid_watts(state: State | None, *, invert: bool) -> float | None:
     return -value if invert else value
 
 
-def settings_from(options: Mapping[str, Any], priority: Priority, maximum_current: float) -> Settings:
-    """The loops' settings from an entry's options."""
+def settings_from(
+    options: Mapping[str, Any], priority: Priority, surplus: SurplusTuning | None = None
+) -> Settings:
+    """The loops' settings from an entry's options (and what the charger can do)."""
     return Settings(
         tuning=Tuning(
             target=float(options.get(CONF_TARGET, 0.0)), deadband=float(options.get(CONF_DEADBAND, 25.0))
         ),
-        surplus=SurplusTuning(maximum_current=maximum_current),
+        surplus=surplus or SurplusTuning(),
         minimum_soc=float(options.get(CONF_MINIMUM_SOC, 10.0)),
         maximum_soc=float(options.get(CONF_MAXIMUM_SOC, 95.0)),
         priority=priority,
@@ -224,7 +226,7 @@ class ControllerRuntime:
     async def async_set_priority(self, priority: Priority) -> None:
         """Who takes the surplus first."""
         self.priority = priority
-        self.controller.settings = settings_from(self.options, priority, self._maximum_current())
+        self.controller.settings = settings_from(self.options, priority, self._surplus_tuning())
         self._notify()
 
     async def async_release(self) -> None:
@@ -237,7 +239,7 @@ class ControllerRuntime:
             if self.charger is not None:
                 charger, charging = self.charger
                 fallback = float(self.options.get(CONF_FALLBACK_CURRENT, 6.0))
-                await self._send(charger, charging.current, fallback)
+                await self._send(charger, self._current_key(charging), fallback)  # on the phases it has
             self._driven = False
 
     async def _on_stop(self, _event: Event) -> None:
@@ -347,13 +349,24 @@ class ControllerRuntime:
         actuated, declared = self.charger
         return Charger(power=actuated.value(declared.power), minimum_interval=declared.minimum_interval)
 
-    def _maximum_current(self) -> float:
+    def _surplus_tuning(self) -> SurplusTuning:
         if self.charger is None:
-            return 16.0
-        return self.charger[0].current_control().maximum or 16.0
+            return SurplusTuning()
+        actuated, declared = self.charger
+        return SurplusTuning(
+            maximum_current=actuated.current_control().maximum or 16.0,
+            switches_phases=declared.phases is not None and declared.single_phase_current is not None,
+        )
+
+    def _current_key(self, declared: ChargerActuator) -> Any:
+        """The current control for the phases the car charges on now."""
+        surplus = self.controller.surplus
+        if surplus is not None and surplus.phases == 1 and declared.single_phase_current is not None:
+            return declared.single_phase_current
+        return declared.current
 
     def _new_controller(self) -> Controller:
-        settings = settings_from(self.options, self.priority, self._maximum_current())
+        settings = settings_from(self.options, self.priority, self._surplus_tuning())
         return Controller(settings, tuple(self.batteries), charger=self.charger is not None)
 
     # --- writing ------------------------------------------------------------------------------------
@@ -371,10 +384,20 @@ class ControllerRuntime:
                 await self._send(actuated, declared.setpoint, setpoint + 0.0, self.controller.pacers[name])
             if not controlling and self._driven:
                 await self._drive_modes(controlled=False)  # safe: 0 W sent, now back to its own mode
-            if self.charger is not None and decision.charger_write is not None:
-                charger, charging = self.charger
-                pacer = self.controller.charger_pacer
-                await self._send(charger, charging.current, decision.charger_write, pacer)
+            if self.charger is not None:
+                await self._charge(decision)
+
+    async def _charge(self, decision: Decision) -> None:
+        assert self.charger is not None
+        charger, charging = self.charger
+        surplus = self.controller.surplus
+        if decision.phases_write is not None and charging.phases is not None and surplus is not None:
+            before = 3 if decision.phases_write == 1 else 1
+            if not await self._send(charger, charging.phases, str(decision.phases_write)):
+                surplus.phases_refused(before, dt_util.utcnow().timestamp())  # its own guard said no
+        if decision.charger_write is not None:
+            pacer = self.controller.charger_pacer
+            await self._send(charger, self._current_key(charging), decision.charger_write, pacer)
 
     async def _drive_modes(self, *, controlled: bool) -> None:
         for actuated, declared in self.batteries.values():
@@ -385,7 +408,8 @@ class ControllerRuntime:
 
     async def _send(
         self, actuated: Actuated, key: Any, value: float | str, pacer: Pacer | None = None
-    ) -> None:
+    ) -> bool:
+        """One guarded write; a failure is logged once (until one works again). Whether it was taken."""
         try:
             await actuated.write(key, value)
         except DeviceError as err:
@@ -395,10 +419,11 @@ class ControllerRuntime:
             self.last_error = message
             if pacer is not None:
                 pacer.failed()  # sent again at its next turn
-        else:
-            if self.last_error is not None:
-                LOGGER.info("%s: writes work again", self.entry.title)
-            self.last_error = None
+            return False
+        if self.last_error is not None:
+            LOGGER.info("%s: writes work again", self.entry.title)
+        self.last_error = None
+        return True
 
     def diagnostics(self) -> dict[str, Any]:
         """What the controller holds, for the diagnostics download."""

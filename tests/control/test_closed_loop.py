@@ -10,12 +10,13 @@ data leads to the safe state.
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
 from custom_components.local_energy.control.battery import Tuning
 from custom_components.local_energy.control.controller import Controller, Mode, Priority, Reason, Settings
-from custom_components.local_energy.control.surplus import SurplusTuning
+from custom_components.local_energy.control.surplus import ChargeState, SurplusTuning
 from simulators.plant import House, Meter, SimulatedBattery, SimulatedCharger, Trace, controlled_by, run
 
 BAND = 100.0
@@ -246,3 +247,30 @@ def test_stale_data_sends_the_charger_to_its_fallback() -> None:
     assert any(amperes > 0 for _, amperes in car.currents)
     assert car.currents[-1][1] == 0.0
     assert controller.mode is Mode.SAFE
+
+
+def test_a_charger_that_switches_phases_charges_on_one_when_three_are_too_many() -> None:
+    house = House(base=300.0, pv=lambda t: 3000.0 if t < 400 else 9000.0, noise=10.0)
+    car = SimulatedCharger()
+    tuning = SurplusTuning(switches_phases=True, phase_hold=600.0)
+    controller = Controller(Settings(surplus=tuning), (), charger=True)
+    trace = run(controlled_by(controller), house, {}, Meter(), 1500, charger=car)
+    (first, phases), *later = car.switches
+    assert phases == 1  # 2.7 kW: enough for one phase, not for three
+    assert 60 <= first <= 70
+    at_400 = max(amperes for t, amperes in car.currents if t < 400)
+    assert at_400 == math.floor(2700 / 230)  # the surplus in whole amperes on one phase
+    assert [phases for _, phases in later] == [3]  # enough for three phases from 400 s: switched back...
+    assert later[0][0] >= first + 600.0  # ...but not within the ten minutes of the charger's guard
+    assert car.phases == 3
+    assert car.power > 4140
+    assert trace.decisions[-1].charge_state is ChargeState.CHARGING
+
+
+def test_a_charger_that_cannot_switch_waits_for_three_phases_worth() -> None:
+    house = House(base=300.0, pv=lambda _t: 3000.0, noise=10.0)
+    car = SimulatedCharger()
+    controller = Controller(Settings(), (), charger=True)
+    run(controlled_by(controller), house, {}, Meter(), 400, charger=car)
+    assert car.switches == []
+    assert all(amperes == 0 for _, amperes in car.currents)

@@ -135,3 +135,28 @@ async def test_meter_has_no_charging_current(meter: SmartMeSimulator, transports
     with pytest.raises(CommandRejected):
         await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 8)
     await client.close()
+
+
+async def test_phases_switch_at_once_as_one_guarded_change(
+    pico: SmartMeSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(smartme, "_now", lambda: now[0])
+    client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
+    snapshot = await client.read()  # charging 16 A on three phases
+    assert snapshot.value(MAIN_CHANNEL, Key.CHARGE_PHASES) == "3"
+    await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "1")  # three -> one: one change, not two
+    assert [pico.current(r.register) for r in PER_PHASE] == [16.0, 0.0, 0.0]
+    assert (await client.read()).value(MAIN_CHANNEL, Key.CHARGE_PHASES) == "1"
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L1, 9)  # the current on its one phase
+    with pytest.raises(CommandRejected) as caught:
+        await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "3")  # back within ten minutes
+    assert caught.value.reason == "phase_change_too_soon"
+    assert [pico.current(r.register) for r in PER_PHASE] == [9.0, 0.0, 0.0]
+    with pytest.raises(CommandRejected):
+        await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "2")  # not an option
+    now[0] += 10 * 60
+    await client.read()
+    await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "3")
+    assert [pico.current(r.register) for r in PER_PHASE] == [9.0, 9.0, 9.0]
+    await client.close()

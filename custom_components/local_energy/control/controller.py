@@ -95,12 +95,14 @@ class Decision:
     writes: dict[str, float]
     """Battery name -> discharge W to send now."""
     charger_write: float | None
-    """A to send now, or None."""
+    """A to send now (per phase), or None."""
     total: float
     """The total discharge in effect, W."""
     error: float | None
     """Grid minus target, W (None when unknown)."""
     charge_state: ChargeState | None = None
+    phases_write: int | None = None
+    """The phases to switch the charger to now (sent before the current), or None."""
 
 
 class Pacer:
@@ -142,6 +144,7 @@ class Controller:
         self.gates = {name: SocGate() for name in batteries}
         self.pacers = {name: Pacer(1.0) for name in batteries}
         self.charger_pacer = Pacer(5.0)
+        self.phases_pacer = Pacer(5.0)
         self.mode = Mode.SAFE
         self.reason = Reason.GRID_UNAVAILABLE
         self.error: float | None = None
@@ -193,6 +196,7 @@ class Controller:
             self.pacers[name].minimum_interval = battery.minimum_interval
         if charger is not None:
             self.charger_pacer.minimum_interval = charger.minimum_interval
+            self.phases_pacer.minimum_interval = charger.minimum_interval
 
     def _gated_limits(self, batteries: dict[str, Battery]) -> dict[str, BatteryLimits]:
         settings, limits = self.settings, {}
@@ -217,14 +221,17 @@ class Controller:
     ) -> float:
         if self.surplus is None or charger is None:
             return 0.0
-        car = charger.power if charger.power is not None else self.surplus.tuning.power(self.surplus.current)
+        surplus_loop = self.surplus
+        estimated = surplus_loop.tuning.power(surplus_loop.current, surplus_loop.phases)
+        car = charger.power if charger.power is not None else estimated
         charging = sum(max(0.0, -self._measured(name, battery)) for name, battery in batteries.items())
         if self.settings.priority is Priority.CAR:
             surplus = -grid + car + charging  # what the batteries charge with goes to the car first
         else:
             room = sum(limit.charge for limit in limits.values()) - charging
             surplus = -grid + car - max(room, 0.0)  # the car takes what the batteries cannot
-        self.charger_pacer.target = self.surplus.update(surplus, now)
+        self.charger_pacer.target = surplus_loop.update(surplus, now)
+        self.phases_pacer.target = float(surplus_loop.phases)
         return self.charger_pacer.target
 
     def _measured(self, name: str, battery: Battery) -> float:
@@ -265,7 +272,16 @@ class Controller:
             total=self._in_effect(),
             error=self.error,
             charge_state=None if self.surplus is None else self.surplus.state,
+            phases_write=self._phases_due(now),
         )
+
+    def _phases_due(self, now: float) -> int | None:
+        if self.surplus is None or not self.surplus.tuning.switches_phases:
+            return None
+        if self.phases_pacer.sent is None and self.phases_pacer.target == self.surplus.tuning.phases:
+            return None  # the charger starts on all its phases: nothing to switch
+        due = self.phases_pacer.due(now)
+        return None if due is None else int(due)
 
     def _in_effect(self) -> float:
         return sum(pacer.in_effect for pacer in self.pacers.values())

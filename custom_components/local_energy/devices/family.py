@@ -255,6 +255,11 @@ class ChargerActuator:
     """The control whose value is the current on every charging phase (A)."""
     power: Key = Key.POWER
     minimum_interval: float = 5.0
+    phases: Key | None = None
+    """A select between charging on "1" or "3" phases, when the charger can switch (its own guard
+    refuses switches too close together)."""
+    single_phase_current: Key | None = None
+    """The control of the current while it charges on one phase."""
 
 
 @dataclass(frozen=True, slots=True)

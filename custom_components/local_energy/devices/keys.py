@@ -136,6 +136,8 @@ class Key(StrEnum):
     CHARGE_CURRENT_L1 = "charge_current_l1"
     CHARGE_CURRENT_L2 = "charge_current_l2"
     CHARGE_CURRENT_L3 = "charge_current_l3"
+    CHARGE_PHASES = "charge_phases"
+    """The phases a charger charges on ("1" or "3"), switched at once as one phase change."""
     COMMAND_SOURCE = "command_source"
     SYSTEM_STATUS = "system_status"
     AVAILABLE_BLOCKS = "available_blocks"
@@ -452,6 +454,7 @@ KEYS: Mapping[Key, KeySpec] = {
         _K.CHARGE_CURRENT, _CHARGE_CURRENT, _K.CHARGE_CURRENT_L1, _K.CHARGE_CURRENT_L2, _K.CHARGE_CURRENT_L3
     ),
     _K.COMMAND_SOURCE: _state(control=True),
+    _K.CHARGE_PHASES: _state(control=True),
     _K.SYSTEM_STATUS: _ranged(Unit.NONE, Quantity.CODE, 0, 65535),
     _K.AVAILABLE_BLOCKS: _ranged(Unit.NONE, Quantity.COUNT, 0, 1e4),
 }

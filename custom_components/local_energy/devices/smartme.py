@@ -103,6 +103,8 @@ PER_PHASE: tuple[Register, ...] = (
 )
 CHARGING: tuple[Register, ...] = (ALL_PHASES, *PER_PHASE)
 _SETPOINTS = {register.key: register for register in CHARGING}
+PHASE_CHOICES = ("1", "3")
+ONE_PHASE, THREE_PHASES = frozenset({1}), frozenset({1, 2, 3})
 
 
 def _plan(registers: tuple[Register, ...], max_gap: int) -> list[tuple[int, int]]:
@@ -178,17 +180,24 @@ class SmartMeClient(ModbusDeviceClient):
         if self._is_pico:
             self._currents = decode(await self._connection.read_plan(self._unit, CHARGING_PLAN), CHARGING)
             values |= self._currents
-            controls = tuple(
-                Control(register.key, ControlKind.NUMBER, minimum=0, maximum=self.maximum_current, step=1)
-                for register in CHARGING
-                if register.key is not None
+            controls = (
+                *(
+                    Control(register.key, ControlKind.NUMBER, minimum=0, maximum=self.maximum_current, step=1)
+                    for register in CHARGING
+                    if register.key is not None
+                ),
+                Control(Key.CHARGE_PHASES, ControlKind.SELECT, options=PHASE_CHOICES),
             )
             if self._active_phases is None:
                 self._active_phases = _active(self._currents)
+            values[Key.CHARGE_PHASES] = "1" if self._active_phases == ONE_PHASE else "3"
         return Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values, controls=controls)})
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
-        """Set a charging current in A, after checking the Pico's rules."""
+        """Set a charging current in A, or the phases, after checking the Pico's rules."""
+        if key is Key.CHARGE_PHASES and self._is_pico and channel_id == MAIN_CHANNEL:
+            await self._switch_phases(str(value))
+            return
         register = _SETPOINTS.get(key)
         if not self._is_pico or register is None or channel_id != MAIN_CHANNEL:
             raise CommandRejected(f"{key} cannot be written on this smart-me device")
@@ -206,6 +215,29 @@ class SmartMeClient(ModbusDeviceClient):
             self._last_phase_change = _now()
         if phases:
             self._active_phases = phases
+
+    async def _switch_phases(self, choice: str) -> None:
+        """One phase change (guarded once): all three phases, or phase 1 alone, at the current now."""
+        wanted = ONE_PHASE if choice == "1" else THREE_PHASES
+        if self._active_phases == wanted:
+            return
+        self._check_phase_change_allowed()
+        now = max((float(self._currents.get(r.key, 0.0)) for r in PER_PHASE), default=0.0)  # type: ignore[arg-type]
+        amperes = max(now, MINIMUM_CURRENT) if now > 0 else 0.0
+        if wanted == ONE_PHASE:
+            for register in PER_PHASE[1:]:
+                await self._write_current(register, 0.0)
+            await self._write_current(PER_PHASE[0], amperes)
+        else:
+            await self._write_current(ALL_PHASES, amperes)
+        self._last_phase_change = _now()
+        self._active_phases = wanted
+
+    async def _write_current(self, register: Register, amperes: float) -> None:
+        milliamperes = round(amperes * 1000)
+        await self._connection.write_registers(
+            self._unit, address(register.register), encode(milliamperes, DataType.INT32)
+        )
 
     def diagnostics(self) -> dict[str, Any]:
         """Requests on the shared connection and what the device was taken for."""
@@ -282,6 +314,11 @@ FAMILY = Family(
     settings=PicoSettings,
     fields=(Field.PORT, Field.FRAMING, Field.UNIT_ID),
     default_unit_id=DEFAULT_UNIT_ID,
-    controls=(Key.CHARGE_CURRENT, *phases_of(Key.CHARGE_CURRENT)),
-    charger=ChargerActuator(Key.CHARGE_CURRENT, minimum_interval=5.0),
+    controls=(Key.CHARGE_CURRENT, *phases_of(Key.CHARGE_CURRENT), Key.CHARGE_PHASES),
+    charger=ChargerActuator(
+        Key.CHARGE_CURRENT,
+        phases=Key.CHARGE_PHASES,
+        single_phase_current=phases_of(Key.CHARGE_CURRENT)[0],
+        minimum_interval=5.0,
+    ),
 )
