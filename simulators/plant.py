@@ -168,9 +168,9 @@ class Trace:
                 exported += max(-g, 0.0) * hours / 1000
         return imported, exported
 
-    def deviation(self, target: float, start: float = 0.0) -> float:
-        """Standard deviation of the grid power around the target, W."""
-        values = [g - target for t, g in zip(self.times, self.grid, strict=True) if t >= start]
+    def deviation(self, target: float, start: float = 0.0, end: float = math.inf) -> float:
+        """Root-mean-square deviation of the grid power from the target between two seconds, W."""
+        values = [g - target for t, g in zip(self.times, self.grid, strict=True) if start <= t < end]
         return math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
 
     def settled_after(self, start: float, target: float, band: float, hold: float = 20.0) -> float | None:
