@@ -179,15 +179,34 @@ async def test_malformed_broadcasts_are_counted_without_a_traceback(
         packet(SERIAL, {"data": {"a_voltage": "2x"}}).replace(b'{"data"', b"[" * 20_000 + b'{"data"'),
         packet(SERIAL, {"data": 5}),
     ]
-    for datagram in garbage:
+    for sent, datagram in enumerate(garbage, 1):
         simulator.send(raw=datagram)
+        await wait_for(hass, lambda sent=sent: client.datagrams == sent)
+        await refresh(hass, freezer)  # written (so decoded) one interval later
+    assert client.malformed == len(garbage)
     simulator.send()
     await wait_for(hass, lambda: client.datagrams == len(garbage) + 1)
     await refresh(hass, freezer)
-    assert client.malformed == len(garbage)
     assert hass.states.get(IGEN_POWER).state == "1250.0"  # the good broadcast is written
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert len([r for r in caplog.records if "malformed datagram from the IGEN device" in r.message]) == 1
+    await simulator.stop()
+
+
+async def test_a_device_that_sends_only_malformed_broadcasts_goes_silent(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    simulator = IgenSimulator(free_udp_port())
+    await simulator.start()
+    entry = meter_entry(simulator)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    for sent in range(1, 6):
+        simulator.send(raw=packet(SERIAL, {"data": 5}))  # a valid header, nothing readable
+        await wait_for(hass, lambda sent=sent: coordinator.client.datagrams == sent)
+        await refresh(hass, freezer)
+    assert coordinator.silent  # bad pushes do not count as the device's voice: read over HTTP instead
+    assert coordinator.client.malformed == 5
     await simulator.stop()
 
 

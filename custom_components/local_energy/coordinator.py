@@ -83,6 +83,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._pending_push: asyncio.TimerHandle | None = None
         self._pushed: Snapshot | None = None
         """The newest snapshot a push client handed over that is not written yet."""
+        self._held_push = False
+        """A push arrived that the client holds undecoded (latest() gives it when it is written)."""
         self._pushes = 0
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
@@ -110,7 +112,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         except DeviceError as err:
             raise self._failure(err) from err
         if self._pushes == pushes_before:
-            self._pushed = None  # what was pushed before this read is older than it: never written after it
+            # What was pushed before this read is older than it: never written after it.
+            self._pushed, self._held_push = None, False
         return self._presented(snapshot)
 
     def _failure(self, err: DeviceError) -> Exception:
@@ -210,9 +213,16 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             self._on_silence()
 
     @callback
-    def _on_push(self, snapshot: Snapshot) -> None:
-        """A pushed snapshot: written at once after a quiet interval, else the newest once per interval."""
+    def _on_push(self, snapshot: Snapshot | None) -> None:
+        """A pushed snapshot: written at once after a quiet interval, else the newest once per interval.
+
+        None: the client holds the push undecoded; it is decoded when written (while silent, at once: only
+        a readable push ends a silence).
+        """
+        if snapshot is None and self.silent and (snapshot := self.client.latest()) is None:
+            return
         self._pushed = snapshot
+        self._held_push = snapshot is None
         self._pushes += 1
         if self.silent and self.client.pushes_suffice():
             self._on_voice()
@@ -237,11 +247,14 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def _write_push(self) -> None:
         self._pending_push = None
-        self._arm_watchdog()
         self._last_push_write = self.hass.loop.time()
         snapshot, self._pushed = self._pushed, None
+        if snapshot is None and self._held_push:
+            snapshot = self.client.latest()
+        self._held_push = False
         if snapshot is None:
-            return
+            return  # nothing readable: the watchdog is not re-armed, so a stream of bad pushes goes silent
+        self._arm_watchdog()
         snapshot = self._presented(self.client.check(snapshot))
         if snapshot != self.data or not self.last_update_success:
             # Pushed values need no I/O: written directly, not through a refresh task per datagram.

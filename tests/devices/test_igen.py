@@ -117,17 +117,32 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     await client.start(pushes.append)
     meter.send()
     meter.send(raw=packet("OTHERREADER00001", {"data": {"voltage": 1}}))  # another reader: not ours
+    await until(lambda: client.datagrams == 1)
+    assert pushes == [None]  # held undecoded: decoded when it is written
+    assert client.latest() is not None
     meter.send(raw=meter.devices[0].broadcast()[:-40])  # cut short: malformed
     await until(lambda: client.datagrams == 2)
-    assert client.malformed == 1
     meter.http_requests.clear()
     values = (await client.read()).channels[MAIN_CHANNEL].values
+    assert client.malformed == 1  # found when asked for, and the broadcast before it kept
     assert meter.http_requests == []  # fresh broadcast: no HTTP
     assert values[Key.POWER] == 1250.0
     assert values[Key.POWER_FACTOR] == 0.98  # % -> fraction
-    (pushed,) = pushes  # the push hands over its own snapshot (checked when it is written)
-    assert pushed.channels[MAIN_CHANNEL].values[Key.POWER] == 1250.0
-    assert pushed.channels[MAIN_CHANNEL].measured_at is not None
+    assert client.latest().channels[MAIN_CHANNEL].measured_at is not None  # type: ignore[union-attr]
+    await client.close()
+
+
+async def test_only_the_broadcasts_written_are_decoded(meter: IgenSimulator, transports: Transports) -> None:
+    client = client_for(meter, transports)
+    await client.identify()
+    await client.start(lambda _push: None)
+    for _ in range(10):
+        meter.send()
+    await until(lambda: client.datagrams == 10)
+    decoded = client.decoded
+    assert client.latest() is not None
+    assert client.latest() is not None
+    assert client.decoded == decoded + 1  # the newest, once; the nine it superseded never
     await client.close()
 
 

@@ -92,11 +92,13 @@ async def test_igen_broadcast_from_another_address_is_ignored(
     await until(lambda: client.foreign == 1)
     assert client.latest() is None
     caplog.set_level(logging.INFO)
-    for _ in range(3):
+    for sent in range(1, 4):
         simulator.send(raw=device.broadcast()[:-60])  # cut short: malformed, from the device itself
+        await until(lambda sent=sent: client.datagrams == sent)
+        assert client.latest() is None  # decoded when written: malformed, and nothing before it
+    assert client.malformed == 3
     simulator.send()
     await until(lambda: client.datagrams == 4)
-    assert client.malformed == 3
     assert (await client.read()).channels[MAIN_CHANNEL].values[Key.POWER] == device.power
     assert sum("malformed datagram from the IGEN device" in r.message for r in caplog.records) == 1
     assert not any(r.exc_info for r in caplog.records)

@@ -17,7 +17,8 @@ from .snapshot import Control, DeviceIdentity, Notice, Snapshot, Value
 from .udp import UdpHub
 from .websocket import LinkListener
 
-type PushListener = Callable[[Snapshot], None]
+type PushListener = Callable[[Snapshot | None], None]
+"""Hears each push: its snapshot, or None when the client holds it undecoded (ask latest() to write it)."""
 """Called with each new snapshot a push client received (unchecked: see DeviceClient.check)."""
 
 

@@ -281,6 +281,7 @@ class IgenClient(UdpPushClient):
 
     router = route
     device = "IGEN device"
+    decodes_when_written = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -293,6 +294,11 @@ class IgenClient(UdpPushClient):
         self._serial = self.config.serial
         self._device_type = ""
         self._pushed: tuple[dict[Key, Value], float] | None = None
+        """The newest decoded broadcast's values and when it arrived."""
+        self._raw: tuple[bytes, float] | None = None
+        """The newest broadcast, not decoded yet."""
+        self.decoded = 0
+        """Broadcasts decoded: those written (one a second at the default interval), not every one heard."""
         self._relay: bool | None = None
         self._log_limit = OncePerMinute()
         self.http_polls = 0
@@ -352,19 +358,36 @@ class IgenClient(UdpPushClient):
 
     def latest(self) -> Snapshot | None:
         """The latest broadcast while it is fresh (the plug's relay as last read), or None."""
-        if self._pushed is None or _now() - self._pushed[1] > PUSH_FRESH:
+        pushed = self._decoded()
+        if pushed is None or _now() - pushed[1] > PUSH_FRESH:
             return None
-        values = dict(self._pushed[0])
+        values = dict(pushed[0])
         if self._is_plug and self._relay is not None:
             values[Key.RELAY] = self._relay
         controls = (_RELAY,) if self._is_plug and self._relay is not None else ()
-        return snapshot_of(values, controls, measured_at=self._pushed[1])
+        return snapshot_of(values, controls, measured_at=pushed[1])
+
+    def _decoded(self) -> tuple[dict[Key, Value], float] | None:
+        """The newest broadcast's values, decoded once; a malformed one is counted and the one before kept."""
+        if self._raw is not None:
+            datagram, arrived = self._raw
+            self._raw = None
+            self.decoded += 1
+            try:
+                _, data = parse_packet(datagram)
+                values = parse_values(data)
+            except InvalidResponse as err:
+                self.count_malformed((self.config.host, self.listen_port), str(err))
+            else:
+                self._shape = shape_of(data)
+                self._pushed = (values, arrived)
+        return self._pushed
 
     async def fetch(self) -> Snapshot:
         """The latest broadcast while it is fresh; otherwise one HTTP request."""
         measured_at: float | None = None
-        if self._pushed is not None and _now() - self._pushed[1] <= PUSH_FRESH:
-            values, measured_at = dict(self._pushed[0]), self._pushed[1]
+        if (pushed := self._decoded()) is not None and _now() - pushed[1] <= PUSH_FRESH:
+            values, measured_at = dict(pushed[0]), pushed[1]
         else:
             values = parse_values(await self._rpc(self._data_api()))
             self.http_polls += 1
@@ -400,8 +423,12 @@ class IgenClient(UdpPushClient):
         self._relay = bool(value)
 
     def diagnostics(self) -> dict[str, Any]:
-        """Datagrams, malformed ones, and HTTP polls made while no broadcast was fresh."""
-        return super().diagnostics() | {"http_polls": self.http_polls, "device_type": self._device_type}
+        """Datagrams, those decoded (one per write) and malformed, and HTTP polls while none was fresh."""
+        return super().diagnostics() | {
+            "decoded": self.decoded,
+            "http_polls": self.http_polls,
+            "device_type": self._device_type,
+        }
 
     def notices(self) -> tuple[Notice, ...]:
         """UDP looks switched off when a minute of HTTP polls passed without one broadcast."""
@@ -444,11 +471,10 @@ class IgenClient(UdpPushClient):
         return f"the OpenData API needs firmware {minimum} or newer"
 
     def receive(self, datagram: bytes, address: Address) -> bool:
-        """A broadcast's values, kept with the time it arrived."""
-        _, data = parse_packet(datagram)
-        values = parse_values(data)
-        self._shape = shape_of(data)
-        self._pushed = (values, _now())
+        """A broadcast, kept with the time it arrived; decoded when its values are asked for."""
+        if len(datagram) > MAX_DATAGRAM:
+            raise InvalidResponse(f"IGEN broadcast is {len(datagram)} bytes long")
+        self._raw = (datagram, _now())
         self._polls_without_broadcast = 0
         self._heard.set()
         return True

@@ -28,6 +28,9 @@ class UdpPushClient(DeviceClient):
     """A datagram's sender serial (its routing key), or None."""
     device: ClassVar[str]
     """What the device is called in the log ("Enistic controller")."""
+    decodes_when_written: ClassVar[bool] = False
+    """Each datagram holds the whole state: it is kept undecoded and decoded by latest(), when it is written
+    (one in several at a fast rate). Otherwise every datagram is decoded as it arrives."""
 
     def __init__(
         self, config: ConnectionConfig, transports: Transports, settings: Settings | None = None
@@ -112,7 +115,11 @@ class UdpPushClient(DeviceClient):
         except InvalidResponse as err:
             self.count_malformed(address, str(err))
             return
-        if fresh and self._listener is not None and (snapshot := self.latest()) is not None:
+        if not fresh or self._listener is None:
+            return
+        if self.decodes_when_written:
+            self._listener(None)
+        elif (snapshot := self.latest()) is not None:
             self._listener(snapshot)
 
     def count_malformed(self, address: Address, reason: str, count: int = 1) -> None:
