@@ -163,6 +163,9 @@ def settings_from(
         maximum_soc=float(options.get(CONF_MAXIMUM_SOC, 95.0)),
         priority=priority,
         fallback_current=float(options.get(CONF_FALLBACK_CURRENT, 6.0)),
+        # The user's power limits are for all batteries together: they bound the total, then it is shared.
+        maximum_charge=float(options.get(CONF_MAXIMUM_CHARGE, math.inf)),
+        maximum_discharge=float(options.get(CONF_MAXIMUM_DISCHARGE, math.inf)),
     )
 
 
@@ -316,9 +319,6 @@ class ControllerRuntime:
 
     def _battery_readings(self) -> dict[str, Battery]:
         readings = {}
-        user_charge = float(self.options.get(CONF_MAXIMUM_CHARGE, 1e9))
-        user_discharge = float(self.options.get(CONF_MAXIMUM_DISCHARGE, 1e9))
-        share = 1 / max(len(self.batteries), 1)  # the user's limits are for all batteries together
         for name, (actuated, declared) in self.batteries.items():
             control = actuated.current_control()
             low, high = control.minimum or 0.0, control.maximum or 0.0
@@ -329,11 +329,7 @@ class ControllerRuntime:
             if soc is not None and reserve is not None and soc <= reserve:
                 discharge = 0.0  # its own reserve: never below it
             power = actuated.value(declared.power)
-            limits = BatteryLimits(
-                discharge=min(max(discharge, 0.0), user_discharge * share),
-                charge=min(max(charge, 0.0), user_charge * share),
-                step=control.step or 1.0,
-            )
+            limits = BatteryLimits(max(discharge, 0.0), max(charge, 0.0), step=control.step or 1.0)
             readings[name] = Battery(
                 limits=limits,
                 soc=soc,

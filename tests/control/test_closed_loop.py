@@ -159,6 +159,15 @@ def test_a_coarse_setpoint_resolution_does_not_make_it_jump_between_steps() -> N
     assert controller.reason is Reason.DEADBAND
 
 
+def test_the_users_limit_bounds_all_batteries_together() -> None:
+    house = House(base=5000.0, noise=0.0)
+    big, small = SimulatedBattery(max_discharge=4000.0), SimulatedBattery(max_discharge=1000.0)
+    controller = Controller(Settings(maximum_discharge=2500.0), ("big", "small"))
+    run(controlled_by(controller), house, {"big": big, "small": small}, Meter(), 120)
+    assert big.power + small.power == pytest.approx(2500.0, abs=20)
+    assert big.power == pytest.approx(4 * small.power, rel=0.05)  # shared by what each can do
+
+
 def test_a_sensor_too_slow_is_refused() -> None:
     _trace, battery, controller = zero_export(House(base=800.0), Meter(interval=90.0), 400)
     assert controller.mode is Mode.REFUSED

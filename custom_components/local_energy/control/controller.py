@@ -9,6 +9,7 @@ charger to its fallback current.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -84,6 +85,10 @@ class Settings:
     priority: Priority = Priority.BATTERY
     fallback_current: float = 6.0
     """A while the grid data is stale (0 pauses the car)."""
+    maximum_charge: float = math.inf
+    """W all batteries together may charge with."""
+    maximum_discharge: float = math.inf
+    """W all batteries together may discharge with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +170,8 @@ class Controller:
         # Around the loop: the battery's response, a write waiting for its interval, the sensor's interval.
         delay = max((b.response_delay + b.minimum_interval for b in batteries.values()), default=2.0)
         delay += interval or 1.0
-        low = -sum(limit.charge for limit in limits.values())
-        high = sum(limit.discharge for limit in limits.values())
+        low = -min(sum(limit.charge for limit in limits.values()), self.settings.maximum_charge)
+        high = min(sum(limit.discharge for limit in limits.values()), self.settings.maximum_discharge)
         if self.mode is not Mode.CONTROLLING:
             self.loop.reset(self._in_effect())
         resolution = max((limit.step for limit in limits.values()), default=0.0)
