@@ -1,5 +1,6 @@
 """Shelly Gen2 and HomeWizard v2, side by side in one Home Assistant: push over the WebSocket against our
-1 s poll, and for the Shelly also Home Assistant's own shelly integration on the same simulator. A change on
+1 s poll, and for the Shelly also Home Assistant's own shelly integration on the same simulator; a Shelly
+Gen1 by CoIoT push against its poll. A change on
 the device -> the state in Home Assistant (p50/p99), and requests per device per minute in steady state
 (HTTP, and RPC calls over the socket).
 
@@ -29,6 +30,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from benchmarks.harness import home_assistant, p50_p99_ms
 from custom_components.local_energy.const import (
     CONF_FAMILY,
+    CONF_PUSH_PORT,
     CONF_SERIAL,
     CONF_TLS_PORT,
     CONF_UPDATE_INTERVAL,
@@ -37,7 +39,7 @@ from custom_components.local_energy.const import (
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.homewizard import HomeWizardV2Simulator
 from simulators.shelly import ShellySimulator
-from tests.conftest import free_tcp_port
+from tests.conftest import free_tcp_port, free_udp_port
 
 CHANGES = 60
 INTERVAL = 1.0
@@ -62,7 +64,7 @@ class Pair:
 async def shelly_change(device: object, watts: float) -> None:
     assert isinstance(device, ShellySimulator)
     device.state.powers = [watts, 0.0, 0.0]
-    await device.notify()  # a device tells its sockets at once; a polled one is read at the next poll
+    await device.notify()  # a device tells its sockets (or publishes CoIoT) at once; a polled one is read
 
 
 async def homewizard_change(device: object, watts: float) -> None:
@@ -127,6 +129,29 @@ async def shelly_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
     return pair
 
 
+async def gen1_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
+    """A Shelly 3EM (Gen1) publishing CoIoT on each change, valid 3 s (its CoIoT period set to 3 s), and its
+    twin that publishes nothing (CoIoT off): polled at 1 s."""
+    pair = Pair(
+        "Shelly 3EM (Gen1)",
+        shelly_change,
+        lambda device: len(device.requests),  # type: ignore[attr-defined]
+    )
+    for mode, mac in (("push", "aabbccdd0011"), ("poll", "aabbccdd0012")):
+        device = ShellySimulator("SHEM-3", mac=mac.upper())
+        port = free_udp_port()
+        if mode == "push":
+            device.coiot_target, device.coiot_validity = ("127.0.0.1", port), 3.0
+        await device.start()
+        stack.push_async_callback(device.stop)
+        data = {CONF_FAMILY: "shelly", "host": "127.0.0.1", "port": device.port, CONF_SERIAL: mac,
+                CONF_PUSH_PORT: port}  # fmt: skip
+        await add(hass, data, mac)
+        await device.publish_coiot()  # the first status: from now on it is followed by push
+        pair.devices[mode] = device
+    return pair
+
+
 async def homewizard_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
     pair = Pair(
         "HomeWizard P1 (API v2)",
@@ -170,11 +195,16 @@ def power_entities(hass: HomeAssistant) -> dict[str, str]:
 async def run() -> list[tuple[Pair, dict[str, float]]]:
     async with AsyncExitStack() as stack:
         hass = await home_assistant(stack)
-        pairs = [await shelly_pair(hass, stack), await homewizard_pair(hass, stack)]
+        pairs = [
+            await shelly_pair(hass, stack),
+            await homewizard_pair(hass, stack),
+            await gen1_pair(hass, stack),
+        ]
         await asyncio.sleep(4)  # the poll twins' sockets are refused: after 3 s they are polled
         entities = power_entities(hass) | {CORE_MAC: f"sensor.shellypro3em_{CORE_MAC}_power"}
         serial_of = {"aabbccdd0001": (0, "push"), "aabbccdd0002": (0, "poll"), CORE_MAC: (0, "core"),
-                     "5c2faf000001": (1, "push"), "5c2faf000002": (1, "poll")}  # fmt: skip
+                     "5c2faf000001": (1, "push"), "5c2faf000002": (1, "poll"),
+                     "aabbccdd0011": (2, "push"), "aabbccdd0012": (2, "poll")}  # fmt: skip
         watched = {entities[serial]: where for serial, where in serial_of.items()}
 
         @callback  # on the loop: a plain function would run in an executor thread
@@ -216,7 +246,7 @@ async def run() -> list[tuple[Pair, dict[str, float]]]:
     return results
 
 
-HOW = {"push": "push (WebSocket)     ", "poll": "our 1 s poll         ", "core": "HA core shelly (push)"}
+HOW = {"push": "push (socket/CoIoT)  ", "poll": "our 1 s poll         ", "core": "HA core shelly (push)"}
 
 
 def main() -> None:
