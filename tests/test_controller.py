@@ -6,6 +6,7 @@ the house draws minus what the simulated INDEVOLT battery discharges (read back 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -182,10 +183,13 @@ async def test_unloading_hands_the_battery_back(
 
 
 async def test_home_assistant_stopping_hands_the_battery_back(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    battery: IndevoltSimulator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await add(hass, battery)
-    await controller(hass)
+    entry = await controller(hass)
     await switch(hass, True)
     await run_house(hass, freezer, battery, load=700.0, seconds=20)
     assert battery.points[7101] == REAL_TIME
@@ -193,6 +197,8 @@ async def test_home_assistant_stopping_hands_the_battery_back(
     await hass.async_block_till_done()
     assert battery.points[7101] == SELF_CONSUMPTION
     assert discharge(battery) == 0.0
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def test_a_kw_sensor_and_an_inverted_one_are_read_in_w(

@@ -197,6 +197,7 @@ class ControllerRuntime:
         self._driven = False
         """Batteries that need it are in the mode a loop may drive."""
         self._refused = False
+        self._stopped = False
 
     # --- life cycle -----------------------------------------------------------------------------------
 
@@ -208,7 +209,14 @@ class ControllerRuntime:
             hass.bus.async_listen(EVENT_STATE_REPORTED, self._on_grid_reported, self._is_grid_report)
         )
         entry.async_on_unload(async_track_time_interval(hass, self._on_tick, TICK))
-        entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop))
+        remove_stop_listener = hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
+
+        @callback
+        def remove_unless_stopped() -> None:
+            if not self._stopped:  # a once-listener that has run is gone already
+                remove_stop_listener()
+
+        entry.async_on_unload(remove_unless_stopped)
 
     async def async_turn_on(self) -> None:
         """Start the loops (from a fresh state: nothing is assumed of the devices)."""
@@ -246,6 +254,7 @@ class ControllerRuntime:
             self._driven = False
 
     async def _on_stop(self, _event: Event) -> None:
+        self._stopped = True
         if self.enabled:
             try:
                 async with asyncio.timeout(RELEASE_TIMEOUT):
