@@ -201,6 +201,24 @@ async def test_home_assistant_stopping_hands_the_battery_back(
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
+async def test_a_battery_entry_reloaded_under_it_is_followed(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
+) -> None:
+    await add(hass, battery)
+    await controller(hass)
+    await switch(hass, True)
+    await run_house(hass, freezer, battery, load=600.0, seconds=20)
+    (indevolt,) = [
+        e for e in hass.config_entries.async_entries(DOMAIN) if e.data.get(CONF_FAMILY) == "indevolt"
+    ]
+    assert await hass.config_entries.async_reload(indevolt.entry_id)
+    await hass.async_block_till_done()
+    battery.points[6002] = 8  # nearly empty now: seen only through the reloaded entry's readings
+    await run_house(hass, freezer, battery, load=1200.0, seconds=30)
+    assert hass.states.get(REASON).state == "batteries_empty"
+    assert discharge(battery) == 0.0
+
+
 async def test_a_kw_sensor_and_an_inverted_one_are_read_in_w(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:

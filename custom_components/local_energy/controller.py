@@ -297,10 +297,25 @@ class ControllerRuntime:
         if self.grid is None:
             decision = self.controller.unavailable(now)
         else:
+            self._follow_reloads()
             decision = self.controller.measure(
                 self.grid, now, self._battery_readings(), self._charger_reading()
             )
         self._decided(decision)
+
+    def _follow_reloads(self) -> None:
+        """A device entry that was reloaded has a new coordinator: drive that one (the old one is shut)."""
+        for name, (actuated, declared) in self.batteries.items():
+            if (found := self._reloaded(actuated)) is not None:
+                self.batteries[name] = (found, declared)
+        if self.charger is not None and (found := self._reloaded(self.charger[0])) is not None:
+            self.charger = (found, self.charger[1])
+
+    def _reloaded(self, actuated: Actuated) -> Actuated | None:
+        entry = actuated.coordinator.config_entry
+        if entry.state is ConfigEntryState.LOADED and entry.runtime_data is actuated.coordinator:
+            return None
+        return resolve(self.hass, actuated.entity_id)
 
     @callback
     def _on_tick(self, _now: Any) -> None:
