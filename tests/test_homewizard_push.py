@@ -92,9 +92,10 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     meter.websocket_enabled = False
     await meter.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
+    await hass.async_block_till_done(wait_background_tasks=True)  # the read made when it fell silent
     meter.state.powers = [1234.0, 0.0, 0.0]
     await refresh(hass, freezer, 1)
-    assert power(hass) == 1234.0
+    assert power(hass) == 1234.0  # polled at the 1 s interval
     assert "/api/measurement" in meter.requests
     meter.websocket_enabled = True
     await wait_for(hass, lambda: not coordinator.silent, iterations=20000)

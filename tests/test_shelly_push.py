@@ -68,6 +68,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     await pro3em.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
     assert coordinator.update_interval is not None  # polled while the socket is down
+    await hass.async_block_till_done(wait_background_tasks=True)  # the read made when it fell silent
     pro3em.state.powers[0] = 777.0
     await refresh(hass, freezer, 2)
     assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
