@@ -33,16 +33,18 @@ from custom_components.local_energy.const import (
     CONF_MAXIMUM_SOC,
     CONF_MINIMUM_SOC,
     CONF_TARGET,
+    CONF_UPDATE_INTERVAL,
     CONTROLLER,
     DOMAIN,
 )
 from custom_components.local_energy.devices.powerpack import REG_TARGET_POWER
 from custom_components.local_energy.devices.smartme import PER_PHASE
 from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
+from simulators.homewizard import HomeWizardSimulator
 from simulators.indevolt import IndevoltSimulator
 from simulators.powerpack import PowerPackSimulator
 from simulators.smartme import SmartMeSimulator
-from tests.conftest import refresh, setup_entry
+from tests.conftest import homewizard_entry, refresh, setup_entry
 from tests.test_indevolt import SETPOINT, add
 from tests.test_setpoints import CURRENT, TARGET, battery_entry, pico_entry
 
@@ -135,6 +137,36 @@ async def test_zero_export_drives_the_battery_in_real_time_and_hands_it_back(
     assert battery.points[7101] == SELF_CONSUMPTION  # handed back
     assert discharge(battery) == 0.0
     assert hass.states.get(MODE).state == "off"
+
+
+async def test_closed_loop_through_a_real_meter_and_battery(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    battery: IndevoltSimulator,
+    homewizard_sim: HomeWizardSimulator,
+) -> None:
+    """The whole chain over sockets: the P1 meter polled every second, the battery written over HTTP."""
+    await setup_entry(hass, homewizard_entry(homewizard_sim, **{CONF_UPDATE_INTERVAL: 1}))
+    await add(hass, battery)
+    meter = "sensor.homewizard_p1_meter_power"
+    await controller(hass, **{CONF_GRID_SENSOR: meter})
+    hass.states.async_remove(GRID)
+    await hass.services.async_call(
+        SWITCH_DOMAIN,
+        SERVICE_TURN_ON,
+        {ATTR_ENTITY_ID: "switch.zero_export_house_grid_power_controller"},
+        blocking=True,
+    )
+    seen, modes = [], set()
+    for _ in range(60):
+        homewizard_sim.state.powers = [900.0 - discharge(battery), 0.0, 0.0]  # the house as the meter sees it
+        await refresh(hass, freezer, 1)
+        seen.append(float(hass.states.get(meter).state))
+        modes.add(hass.states.get(MODE).state)
+    assert modes == {"controlling"}  # a reading that holds its value is reported: never taken as stale
+    assert battery.points[7101] == REAL_TIME
+    assert abs(seen[-1]) < 100
+    assert discharge(battery) == pytest.approx(900, abs=100)
 
 
 async def test_stale_grid_data_makes_it_safe_and_it_comes_back(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """The newest snapshot a push client handed over that is not written yet."""
         self._held_push = False
         """A push arrived that the client holds undecoded (latest() gives it when it is written)."""
+        self._report_listeners: list[Callable[[], None]] = []
         self._pushes = 0
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
@@ -114,7 +116,20 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if self._pushes == pushes_before:
             # What was pushed before this read is older than it: never written after it.
             self._pushed, self._held_push = None, False
-        return self._presented(snapshot)
+        presented = self._presented(snapshot)
+        if presented == self.data and self.last_update_success:
+            self._report_unchanged()  # the entities are not updated for it: those that report, do
+        return presented
+
+    @callback
+    def async_add_report_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Be called for each reading that changes nothing (the entities are updated for the others)."""
+        self._report_listeners.append(listener)
+        return lambda: self._report_listeners.remove(listener)
+
+    def _report_unchanged(self) -> None:
+        for listener in tuple(self._report_listeners):
+            listener()
 
     def _failure(self, err: DeviceError) -> Exception:
         """Refused credentials start reauth; what only the user can clear raises a repair issue."""
@@ -259,3 +274,5 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if snapshot != self.data or not self.last_update_success:
             # Pushed values need no I/O: written directly, not through a refresh task per datagram.
             self.async_set_updated_data(snapshot)
+        else:
+            self._report_unchanged()

@@ -17,7 +17,7 @@ from .controller import controller_runtime
 from .controller_entities import controller_sensors
 from .coordinator import LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
-from .devices.keys import ACCUMULATED_KEYS, KEYS
+from .devices.keys import ACCUMULATED_KEYS, KEYS, Key
 from .devices.snapshot import Channel
 from .entity import LocalEnergyEntity, add_channel_entities
 
@@ -69,6 +69,8 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         """What the platform writes when the entity is added counts as shown."""
         await super().async_added_to_hass()
         self._every = 0.0 if self.coordinator.every_value_fast else KEYS[self.value_key].write_every
+        if self.value_key is Key.POWER:
+            self.async_on_remove(self.coordinator.async_add_report_listener(self._report_unchanged))
         self._remember_shown()
 
     def _remember_shown(self) -> None:
@@ -78,12 +80,23 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
     def _handle_coordinator_update(self) -> None:
         shown = (self.available, self.native_value)
         if shown == self._shown:
-            return  # nothing changed: no state write
+            self._report_unchanged()
+            return
         wait = self._shown_at + self._every - self.hass.loop.time()
         if wait <= 0 or self._shown is None or shown[0] != self._shown[0]:
             self._show(shown)
         elif self._held is None:
             self._held = async_call_later(self.hass, wait, self._show_held)
+
+    @callback
+    def _report_unchanged(self) -> None:
+        """A reading with this value again: a channel's power reports it, other keys stay quiet.
+
+        Home Assistant turns the write into a state report (last_reported moves): a control loop can tell
+        a steady value from a device gone quiet.
+        """
+        if self.value_key is Key.POWER and self._held is None and self._shown is not None:
+            self._show(self._shown)
 
     @callback
     def _show_held(self, _now: datetime) -> None:
