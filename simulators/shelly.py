@@ -336,8 +336,7 @@ class ShellySimulator(SimulatedDevice):
         if triples != self._coiot_last:
             self._coiot_last = triples
             self._coiot_serial = self._coiot_serial % 0xFFFF + 1  # 0 is never sent
-        tenths = round(self.coiot_validity * 10)
-        validity = tenths + (tenths & 1) if tenths <= 0xFFFE else math.ceil(self.coiot_validity / 4) | 1
+        validity = coiot_validity(self.coiot_validity)
         payload = json.dumps({"G": triples}, separators=(",", ":")).encode()
         device_id = f"{self.model}#{self.mac}#2".encode()
         message = bytes((0x50, 30)) + (self._coiot_serial & 0xFFFF).to_bytes(2, "big")
@@ -508,6 +507,14 @@ class ShellySimulator(SimulatedDevice):
         ha2 = _sha256(f"{request.method}:{fields.get('uri', '')}")
         expected = _sha256(f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
         return secrets.compare_digest(expected, fields.get("response", ""))
+
+
+def coiot_validity(seconds: float) -> int:
+    """Option 3412 for a validity in seconds: tenths (an even value) up to 6553.4 s, else 4 s units (odd)."""
+    tenths = round(seconds * 10)
+    if tenths <= 0xFFFE:
+        return tenths + (tenths & 1)
+    return min(math.ceil(seconds / 4), 0xFFFF) | 1
 
 
 def _coap_option(delta: int, value: bytes) -> bytes:

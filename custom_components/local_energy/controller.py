@@ -20,6 +20,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
     EVENT_HOMEASSISTANT_STOP,
     EVENT_STATE_REPORTED,
     STATE_UNAVAILABLE,
@@ -60,7 +61,9 @@ from .control.surplus import SurplusTuning
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import DeviceError
 from .devices.family import BatteryActuator, ChargerActuator
-from .devices.snapshot import Control, is_number
+from .devices.keys import Key
+from .devices.snapshot import Channel, Control, is_number
+from .entity import unique_id_of
 from .issues import async_sync_controller_issue
 
 TICK = timedelta(seconds=1)
@@ -77,26 +80,23 @@ class Actuated:
     channel_id: str
     control: Control
 
-    @property
-    def name(self) -> str:
-        """What the log calls it."""
-        return self.entity_id
-
-    def value(self, key: Any) -> float | None:
-        """A number the device reported on the same channel, or None."""
+    def _channel(self) -> Channel | None:
         data = self.coordinator.data
-        channel = data.channels.get(self.channel_id) if data is not None else None
+        return None if data is None else data.channels.get(self.channel_id)
+
+    def value(self, key: Key | None) -> float | None:
+        """A number the device reported on the same channel, or None."""
+        channel = self._channel()
         raw = None if channel is None or key is None else channel.values.get(key)
         return float(raw) if is_number(raw) else None
 
     def current_control(self) -> Control:
         """The control as the newest snapshot declares it (its bounds follow the device)."""
-        data = self.coordinator.data
-        channel = data.channels.get(self.channel_id) if data is not None else None
-        found = next((c for c in channel.controls if c.key is self.control.key), None) if channel else None
-        return found or self.control
+        channel = self._channel()
+        controls = () if channel is None else channel.controls
+        return next((c for c in controls if c.key is self.control.key), self.control)
 
-    async def write(self, key: Any, value: float | str) -> None:
+    async def write(self, key: Key, value: float | str) -> None:
         """Through the client's guarded write: out-of-bounds values never leave."""
         await self.coordinator.client.write(self.channel_id, key, value)
 
@@ -115,7 +115,7 @@ def resolve(hass: HomeAssistant, entity_id: str) -> Actuated | None:
     serial = coordinator.identity.serial
     for channel_id, channel in coordinator.data.channels.items():
         for control in channel.controls:
-            if "_".join(part for part in (serial, channel_id, control.key.value) if part) == entity.unique_id:
+            if unique_id_of(serial, channel_id, control.key.value) == entity.unique_id:
                 return Actuated(entity_id, coordinator, channel_id, control)
     return None
 
@@ -140,7 +140,7 @@ def grid_watts(state: State | None, *, invert: bool) -> float | None:
         value = float(state.state)
     except ValueError:
         return None
-    unit = state.attributes.get("unit_of_measurement")
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
     if unit == UnitOfPower.KILO_WATT:
         value *= 1000
     elif unit != UnitOfPower.WATT:
@@ -378,7 +378,7 @@ class ControllerRuntime:
             switches_phases=declared.phases is not None and declared.single_phase_current is not None,
         )
 
-    def _current_key(self, declared: ChargerActuator) -> Any:
+    def _current_key(self, declared: ChargerActuator) -> Key:
         """The current control for the phases the car charges on now."""
         surplus = self.controller.surplus
         if surplus is not None and surplus.phases == 1 and declared.single_phase_current is not None:
@@ -427,13 +427,13 @@ class ControllerRuntime:
         self._driven = controlled
 
     async def _send(
-        self, actuated: Actuated, key: Any, value: float | str, pacer: Pacer | None = None
+        self, actuated: Actuated, key: Key, value: float | str, pacer: Pacer | None = None
     ) -> bool:
         """One guarded write; a failure is logged once (until one works again). Whether it was taken."""
         try:
             await actuated.write(key, value)
         except DeviceError as err:
-            message = f"{actuated.name}: {key} = {value} failed: {err}"
+            message = f"{actuated.entity_id}: {key} = {value} failed: {err}"
             if message != self.last_error:
                 LOGGER.warning("%s: %s", self.entry.title, message)
             self.last_error = message
@@ -474,26 +474,22 @@ def async_resolve_actuators(
     hass: HomeAssistant, options: Mapping[str, Any]
 ) -> tuple[dict[str, tuple[Actuated, BatteryActuator]], tuple[Actuated, ChargerActuator] | None]:
     """The batteries and the charger an entry names; ConfigEntryNotReady while one is not loaded."""
-    batteries = {}
-    for entity_id in options.get(CONF_BATTERIES, []):
-        actuated = resolve(hass, entity_id)
-        declared = None if actuated is None else battery_of(actuated)
-        if actuated is None or declared is None:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="actuator_not_ready",
-                translation_placeholders={"entity": entity_id},
-            )
-        batteries[entity_id] = (actuated, declared)
-    charger = None
-    if entity_id := options.get(CONF_CHARGER):
-        actuated = resolve(hass, entity_id)
-        declared_charger = None if actuated is None else charger_of(actuated)
-        if actuated is None or declared_charger is None:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="actuator_not_ready",
-                translation_placeholders={"entity": entity_id},
-            )
-        charger = (actuated, declared_charger)
-    return batteries, charger
+    batteries = {
+        entity_id: _declared(hass, entity_id, battery_of) for entity_id in options.get(CONF_BATTERIES, [])
+    }
+    charger_id = options.get(CONF_CHARGER)
+    return batteries, _declared(hass, charger_id, charger_of) if charger_id else None
+
+
+def _declared[D](
+    hass: HomeAssistant, entity_id: str, declaration: Callable[[Actuated], D | None]
+) -> tuple[Actuated, D]:
+    actuated = resolve(hass, entity_id)
+    declared = None if actuated is None else declaration(actuated)
+    if actuated is None or declared is None:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="actuator_not_ready",
+            translation_placeholders={"entity": entity_id},
+        )
+    return actuated, declared

@@ -33,8 +33,7 @@ class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
         self.entity_description = description
         self.channel_id = channel_id
         self.value_key = Key(description.key)
-        serial = coordinator.identity.serial
-        self._attr_unique_id = "_".join(part for part in (serial, channel_id, description.key) if part)
+        self._attr_unique_id = unique_id_of(coordinator.identity.serial, channel_id, description.key)
         self._attr_device_info = device_info(coordinator, channel_id)
 
     @property
@@ -46,6 +45,11 @@ class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
     def raw_value(self) -> Value | None:
         """The value of this entity's key in the latest snapshot."""
         return self.coordinator.data.value(self.channel_id, self.value_key)
+
+
+def unique_id_of(serial: str, channel_id: str, key: str) -> str:
+    """The unique id of a key's entity: serial, channel (none for the device itself) and key."""
+    return "_".join(part for part in (serial, channel_id, key) if part)
 
 
 def device_info(coordinator: LocalEnergyCoordinator, channel_id: str) -> DeviceInfo:

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.local_energy.devices import coiot
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.coiot import (
     EMETER_FIELDS,
@@ -31,7 +30,7 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.devices.websocket import Link
-from simulators.shelly import ShellySimulator
+from simulators.shelly import ShellySimulator, coiot_validity
 from tests.conftest import free_udp_port
 
 FUZZ = settings(max_examples=300, deadline=None, database=None, derandomize=True,
@@ -120,7 +119,7 @@ def test_the_documented_publish_decodes() -> None:
                                               (11, 44.0), (65535, 262140.0)])  # fmt: skip
 def test_validity_scales_as_documented(raw: int, seconds: float) -> None:
     assert validity_seconds(raw) == pytest.approx(seconds)
-    assert validity_seconds(coiot.encode_validity(seconds)) == pytest.approx(seconds, rel=0.01)
+    assert validity_seconds(coiot_validity(seconds)) == pytest.approx(seconds, rel=0.01)
 
 
 def test_a_token_and_a_reply_code_are_read() -> None:

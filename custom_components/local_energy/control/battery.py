@@ -59,18 +59,20 @@ class PiLoop:
         """(Kp, Ki in 1/s) for a loop delay in seconds."""
         return self.tuning.proportional, self.tuning.margin / max(delay, 0.5)
 
+    def deadband(self, resolution: float) -> float:
+        """The deadband for a setpoint resolution: at least half a step.
+
+        An error smaller than one step cannot be corrected, and trying makes the loop jump between two steps.
+        """
+        return max(self.tuning.deadband, resolution / 2)
+
     def update(
         self, grid: float, now: float, delay: float, low: float, high: float, resolution: float = 0.0
     ) -> float:
-        """One fresh grid measurement in; the new total discharge out, within [low, high] and the slew.
-
-        With a coarse setpoint resolution the deadband is at least half of it: an error smaller than one
-        step cannot be corrected, and trying makes the loop jump between two steps.
-        """
+        """One fresh grid measurement in; the new total discharge out, within [low, high] and the slew."""
         elapsed = 0.0 if self._last is None else min(max(now - self._last, 0.0), 3 * delay)
         self._last = now
-        deadband = max(self.tuning.deadband, resolution / 2)
-        error = _outside_deadband(grid - self.tuning.target, deadband)
+        error = _outside_deadband(grid - self.tuning.target, self.deadband(resolution))
         kp, ki = self.gains(delay)
         self._proportional = kp * error
         self._integral += ki * error * elapsed

@@ -180,7 +180,8 @@ class Controller:
         for name, value in shares.items():
             self.pacers[name].target = value
         self.error = grid - self.settings.tuning.target
-        self.mode, self.reason = Mode.CONTROLLING, self._holding_reason(total, low, high, limits)
+        deadband = self.loop.deadband(resolution)
+        self.mode, self.reason = Mode.CONTROLLING, self._holding_reason(total, low, high, limits, deadband)
         return self._decision(now)
 
     def tick(self, now: float) -> Decision:
@@ -243,11 +244,10 @@ class Controller:
         return battery.power if battery.power is not None else self.pacers[name].in_effect
 
     def _holding_reason(
-        self, total: float, low: float, high: float, limits: dict[str, BatteryLimits]
+        self, total: float, low: float, high: float, limits: dict[str, BatteryLimits], deadband: float
     ) -> Reason:
         assert self.error is not None
-        coarsest = max((limit.step for limit in limits.values()), default=0.0)
-        if abs(self.error) <= max(self.settings.tuning.deadband, coarsest / 2):
+        if abs(self.error) <= deadband:
             return Reason.DEADBAND
         if self.error > 0 and all(self.gates[name].empty for name in limits) and limits:
             return Reason.BATTERIES_EMPTY

@@ -18,8 +18,8 @@ from .udp import UdpHub
 from .websocket import LinkListener
 
 type PushListener = Callable[[Snapshot | None], None]
-"""Hears each push: its snapshot, or None when the client holds it undecoded (ask latest() to write it)."""
-"""Called with each new snapshot a push client received (unchecked: see DeviceClient.check)."""
+"""Called with each push a client received: its snapshot (unchecked: see DeviceClient.check), or None
+when the client holds it undecoded (latest() gives it when it is written)."""
 
 
 class Transports:

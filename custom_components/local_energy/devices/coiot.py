@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -83,13 +82,38 @@ class _Frame:
     payload: bytes
 
 
-def decode(datagram: bytes) -> CoiotStatus:
-    """A CoIoT status datagram; InvalidResponse when it is not one or cannot be read."""
+@dataclass(frozen=True, slots=True)
+class CoiotHeader:
+    """What a status datagram says of itself before its payload is read."""
+
+    model: str
+    mac_tail: str
+    """The last six hex digits of the MAC, lower case."""
+    validity: float | None
+    """Seconds until the next status is due, when the device says."""
+    serial: int | None
+    payload: bytes
+
+
+def header(datagram: bytes) -> CoiotHeader:
+    """The CoAP header and options of a CoIoT status; InvalidResponse when it is not one."""
     frame = _frame(datagram)
     if frame.code not in _CODES:
         raise InvalidResponse(f"CoAP code {frame.code} is not a CoIoT status")
     model, mac_tail = _device_id(frame.options)
-    document = decode_json(frame.payload, "CoIoT status")
+    validity = _uint(frame.options.get(OPTION_VALIDITY))
+    return CoiotHeader(
+        model=model,
+        mac_tail=mac_tail,
+        validity=None if validity is None else validity_seconds(validity),
+        serial=_uint(frame.options.get(OPTION_SERIAL)),
+        payload=frame.payload,
+    )
+
+
+def values_of(payload: bytes) -> dict[int, object]:
+    """The G triples of a status payload, by sensor id; InvalidResponse when none can be read."""
+    document = decode_json(payload, "CoIoT status")
     if not isinstance(document, dict) or not isinstance(triples := document.get("G"), list):
         raise InvalidResponse("CoIoT status has no G list")
     values = {
@@ -99,13 +123,16 @@ def decode(datagram: bytes) -> CoiotStatus:
     }
     if not values:
         raise InvalidResponse("CoIoT status has no readable value")
-    return CoiotStatus(
-        model=model,
-        mac_tail=mac_tail,
-        validity=_validity(frame.options.get(OPTION_VALIDITY)),
-        serial=_uint(frame.options.get(OPTION_SERIAL)),
-        values=values,
-    )
+    return values
+
+
+def decode(datagram: bytes) -> CoiotStatus:
+    """A CoIoT status datagram; InvalidResponse when it is not one or cannot be read."""
+    return _status(header(datagram))
+
+
+def _status(head: CoiotHeader) -> CoiotStatus:
+    return CoiotStatus(head.model, head.mac_tail, head.validity, head.serial, values_of(head.payload))
 
 
 def device_key(datagram: bytes) -> str | None:
@@ -230,7 +257,12 @@ class CoiotFeed:
     def _on_datagram(self, datagram: bytes, address: Address) -> None:
         self.datagrams += 1
         try:
-            status = decode(datagram)
+            head = header(datagram)
+            if head.serial is not None and head.serial == self._serial:
+                self._renew(head.validity)  # nothing changed: the payload is not read
+                self.repeated += 1
+                return
+            status = _status(head)
         except InvalidResponse as err:
             self.malformed += 1
             if self._log_limit.allow(address[0]):
@@ -238,9 +270,6 @@ class CoiotFeed:
                              self.malformed)  # fmt: skip
             return
         self._renew(status.validity)
-        if status.serial is not None and status.serial == self._serial:
-            self.repeated += 1
-            return
         self._serial = status.serial
         self._on_status(status)
 
@@ -261,14 +290,6 @@ class CoiotFeed:
         if self.up:
             self.up = False
             self._on_link(Link.DOWN)
-
-
-def encode_validity(seconds: float) -> int:
-    """Option 3412 for a validity in seconds (tenths up to 6553.4 s, else four-second units)."""
-    tenths = round(seconds * 10)
-    if tenths <= 0xFFFE:
-        return tenths + (tenths & 1)  # an even value counts tenths
-    return min(math.ceil(seconds / 4), 0xFFFF) | 1
 
 
 # --- CoAP ----------------------------------------------------------------------------------------------
@@ -319,11 +340,6 @@ def _device_id(options: Mapping[int, bytes]) -> tuple[str, str]:
 
 def _uint(raw: bytes | None) -> int | None:
     return None if not raw else int.from_bytes(raw, "big")
-
-
-def _validity(raw: bytes | None) -> float | None:
-    value = _uint(raw)
-    return None if value is None else validity_seconds(value)
 
 
 # --- /status ---------------------------------------------------------------------------------------------
