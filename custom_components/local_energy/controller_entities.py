@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.select import SelectEntity
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.const import STATE_ON, EntityCategory, UnitOfElectricCurrent, UnitOfPower
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.helpers.typing import StateType
 
 from .const import DOMAIN
-from .control.controller import Mode, Priority, Reason
+from .control.controller import Decision, Mode, Priority, Reason
 from .control.surplus import ChargeState
 from .controller import ControllerRuntime
 
@@ -95,103 +103,98 @@ class PrioritySelect(ControllerEntity, SelectEntity, RestoreEntity):
         await self.runtime.async_set_priority(Priority(option))
 
 
-class ModeSensor(ControllerEntity, SensorEntity):
-    """What the controller is doing: off, controlling, safe (stale grid data) or refused (too slow)."""
-
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [OFF, *(mode.value for mode in Mode)]
-
-    def __init__(self, runtime: ControllerRuntime) -> None:
-        super().__init__(runtime, "controller_mode")
-
-    @property
-    def native_value(self) -> str:
-        """The mode."""
-        decision = self.runtime.decision
-        if not self.runtime.enabled:
-            return OFF
-        return Mode.SAFE.value if decision is None else decision.mode.value
+def _decided[T](value: Callable[[Decision], T | None]) -> Callable[[ControllerRuntime], T | None]:
+    """A value of the last decision, or None while the controller is off or has not decided."""
+    return (
+        lambda runtime: None if runtime.decision is None or not runtime.enabled else value(runtime.decision)
+    )
 
 
-class ReasonSensor(ControllerEntity, SensorEntity):
-    """Why it holds, or why it is safe (none while it follows the target)."""
-
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [reason.value for reason in Reason]
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, runtime: ControllerRuntime) -> None:
-        super().__init__(runtime, "controller_reason")
-
-    @property
-    def native_value(self) -> str | None:
-        """The reason of the last decision."""
-        decision = self.runtime.decision
-        return None if decision is None or not self.runtime.enabled else decision.reason.value
+def _mode(runtime: ControllerRuntime) -> str:
+    if not runtime.enabled:
+        return OFF
+    return Mode.SAFE.value if runtime.decision is None else runtime.decision.mode.value
 
 
-class PowerSensor(ControllerEntity, SensorEntity):
-    """A power the controller knows: the batteries' setpoint in effect, or the error it measures."""
+@dataclass(frozen=True, kw_only=True)
+class ControllerSensorDescription(SensorEntityDescription):
+    """A controller sensor, and how its value comes from the controller."""
 
-    _attr_device_class = SensorDeviceClass.POWER
-    _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_native_unit_of_measurement = UnitOfPower.WATT
-    _attr_suggested_display_precision = 0
-
-    def __init__(self, runtime: ControllerRuntime, key: str) -> None:
-        super().__init__(runtime, key)
-        self._key = key
-
-    @property
-    def native_value(self) -> float | None:
-        """The setpoint in effect (discharge > 0, as the grid sees it) or the grid minus its target."""
-        decision = self.runtime.decision
-        if decision is None or not self.runtime.enabled:
-            return None
-        return decision.total if self._key == "battery_setpoint_total" else decision.error
+    value_fn: Callable[[ControllerRuntime], StateType]
 
 
-class ChargingCurrentSensor(ControllerEntity, SensorEntity):
-    """The charging current the controller last sent."""
+MODE = ControllerSensorDescription(
+    key="controller_mode",
+    device_class=SensorDeviceClass.ENUM,
+    options=[OFF, *(mode.value for mode in Mode)],
+    value_fn=_mode,
+)
+REASON = ControllerSensorDescription(
+    key="controller_reason",
+    device_class=SensorDeviceClass.ENUM,
+    options=[reason.value for reason in Reason],
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=_decided(lambda decision: decision.reason.value),
+)
+BATTERY_SENSORS = (
+    ControllerSensorDescription(
+        key="battery_setpoint_total",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_decided(lambda decision: decision.total),  # discharge > 0, as the grid sees it
+    ),
+    ControllerSensorDescription(
+        key="grid_error",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_decided(lambda decision: decision.error),  # the grid minus its target
+    ),
+)
+CHARGER_SENSORS = (
+    ControllerSensorDescription(
+        key="charging_current_sent",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        value_fn=lambda runtime: runtime.controller.charger_pacer.sent if runtime.enabled else None,
+    ),
+    ControllerSensorDescription(
+        key="charge_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in ChargeState],
+        value_fn=_decided(
+            lambda decision: None if decision.charge_state is None else decision.charge_state.value
+        ),
+    ),
+)
 
-    _attr_device_class = SensorDeviceClass.CURRENT
-    _attr_native_unit_of_measurement = UnitOfElectricCurrent.AMPERE
 
-    def __init__(self, runtime: ControllerRuntime) -> None:
-        super().__init__(runtime, "charging_current_sent")
+class ControllerSensor(ControllerEntity, SensorEntity):
+    """What the controller is doing: its mode, why it holds, what it sends and what it measures."""
 
-    @property
-    def native_value(self) -> float | None:
-        """Amperes, or None before anything was sent."""
-        return self.runtime.controller.charger_pacer.sent if self.runtime.enabled else None
+    entity_description: ControllerSensorDescription
 
-
-class ChargeStateSensor(ControllerEntity, SensorEntity):
-    """Where surplus charging is: paused, waiting, charging, short."""
-
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [state.value for state in ChargeState]
-
-    def __init__(self, runtime: ControllerRuntime) -> None:
-        super().__init__(runtime, "charge_state")
+    def __init__(self, runtime: ControllerRuntime, description: ControllerSensorDescription) -> None:
+        super().__init__(runtime, description.key)
+        self.entity_description = description
 
     @property
-    def native_value(self) -> str | None:
-        """The state of the surplus loop."""
-        decision = self.runtime.decision
-        if decision is None or decision.charge_state is None or not self.runtime.enabled:
-            return None
-        return decision.charge_state.value
+    def native_value(self) -> StateType:
+        """The value the description takes from the controller."""
+        return self.entity_description.value_fn(self.runtime)
 
 
 def controller_sensors(runtime: ControllerRuntime) -> list[SensorEntity]:
     """The sensors of a controller entry."""
-    sensors: list[SensorEntity] = [ModeSensor(runtime), ReasonSensor(runtime)]
+    descriptions = [MODE, REASON]
     if runtime.batteries:
-        sensors += [PowerSensor(runtime, "battery_setpoint_total"), PowerSensor(runtime, "grid_error")]
+        descriptions += BATTERY_SENSORS
     if runtime.charger is not None:
-        sensors += [ChargingCurrentSensor(runtime), ChargeStateSensor(runtime)]
-    return sensors
+        descriptions += CHARGER_SENSORS
+    return [ControllerSensor(runtime, description) for description in descriptions]
 
 
 def controller_selects(runtime: ControllerRuntime) -> list[SelectEntity]:

@@ -207,10 +207,7 @@ class SmartMeClient(ModbusDeviceClient):
         changes_phases = bool(phases) and self._active_phases is not None and phases != self._active_phases
         if changes_phases:
             self._check_phase_change_allowed()
-        milliamperes = round(amperes * 1000)
-        await self._connection.write_registers(
-            self._unit, address(register.register), encode(milliamperes, DataType.INT32)
-        )
+        await self._write_current(register, amperes)
         if changes_phases:
             self._last_phase_change = _now()
         if phases:
