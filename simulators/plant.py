@@ -44,6 +44,25 @@ class House:
         return load - self.pv(t) + self._random.gauss(0.0, self.noise)
 
 
+class Delayed:
+    """A value that follows each command after a delay: what an actuator does with a setpoint."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.value = 0.0
+        self._pending: deque[tuple[float, float]] = deque()
+
+    def command(self, t: float, value: float) -> None:
+        """A new setpoint at second t, reached delay seconds later."""
+        self._pending.append((t + self.delay, value))
+
+    def at(self, t: float) -> float:
+        """The value in effect at second t."""
+        while self._pending and self._pending[0][0] <= t:
+            self.value = self._pending.popleft()[1]
+        return self.value
+
+
 @dataclass
 class SimulatedBattery:
     """A battery that follows its discharge setpoint after a delay, within power and charge."""
@@ -61,19 +80,16 @@ class SimulatedBattery:
     """Every (second, setpoint) received."""
 
     def __post_init__(self) -> None:
-        self._pending: deque[tuple[float, float]] = deque()
-        self._setpoint = 0.0
+        self._setpoint = Delayed(self.delay)
 
     def command(self, t: float, discharge: float) -> None:
         """A setpoint arrives; the battery reaches it after its delay."""
         self.setpoints.append((t, discharge))
-        self._pending.append((t + self.delay, discharge))
+        self._setpoint.command(t, discharge)
 
     def advance(self, t: float, dt: float) -> None:
         """Step the battery: follow the setpoint that has arrived, within its limits and charge."""
-        while self._pending and self._pending[0][0] <= t:
-            self._setpoint = self._pending.popleft()[1]
-        power = min(max(self._setpoint, -self.max_charge), self.max_discharge)
+        power = min(max(self._setpoint.at(t), -self.max_charge), self.max_discharge)
         if (power > 0 and self.soc <= 0.0) or (power < 0 and self.soc >= 100.0):
             power = 0.0
         self.power = power
@@ -98,13 +114,12 @@ class SimulatedCharger:
     switches: list[tuple[float, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._pending: deque[tuple[float, float]] = deque()
-        self._current = 0.0
+        self._current = Delayed(self.delay)
 
     def command(self, t: float, amperes: float) -> None:
         """A charging current arrives (per phase)."""
         self.currents.append((t, amperes))
-        self._pending.append((t + self.delay, amperes))
+        self._current.command(t, amperes)
 
     def switch(self, t: float, phases: int) -> None:
         """The car charges on this many phases from now on."""
@@ -113,9 +128,7 @@ class SimulatedCharger:
 
     def advance(self, t: float) -> None:
         """The car follows the current that has arrived."""
-        while self._pending and self._pending[0][0] <= t:
-            self._current = self._pending.popleft()[1]
-        self.power = self._current * self.phases * self.voltage
+        self.power = self._current.at(t) * self.phases * self.voltage
 
     def reading(self) -> Charger:
         """What the controller reads of it."""
