@@ -117,6 +117,21 @@ async def run_house(
     return seen
 
 
+async def driving(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    battery: IndevoltSimulator,
+    load: float,
+    **changes: Any,
+) -> MockConfigEntry:
+    """The battery's entry, a controller switched on, and 20 s of the house drawing load."""
+    await add(hass, battery)
+    entry = await controller(hass, **changes)
+    await switch(hass, True)
+    await run_house(hass, freezer, battery, load=load, seconds=20)
+    return entry
+
+
 async def test_zero_export_drives_the_battery_in_real_time_and_hands_it_back(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:
@@ -191,10 +206,7 @@ async def test_stale_grid_data_makes_it_safe_and_it_comes_back(
 async def test_an_unavailable_sensor_is_safe_at_once(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:
-    await add(hass, battery)
-    await controller(hass)
-    await switch(hass, True)
-    await run_house(hass, freezer, battery, load=600.0, seconds=20)
+    await driving(hass, freezer, battery, 600.0)
     hass.states.async_set(GRID, "unavailable")
     await refresh(hass, freezer, 2)
     assert hass.states.get(REASON).state == "grid_unavailable"
@@ -204,10 +216,7 @@ async def test_an_unavailable_sensor_is_safe_at_once(
 async def test_unloading_hands_the_battery_back(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:
-    await add(hass, battery)
-    entry = await controller(hass)
-    await switch(hass, True)
-    await run_house(hass, freezer, battery, load=700.0, seconds=20)
+    entry = await driving(hass, freezer, battery, 700.0)
     assert battery.points[7101] == REAL_TIME
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert battery.points[7101] == SELF_CONSUMPTION
@@ -220,10 +229,7 @@ async def test_home_assistant_stopping_hands_the_battery_back(
     battery: IndevoltSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await add(hass, battery)
-    entry = await controller(hass)
-    await switch(hass, True)
-    await run_house(hass, freezer, battery, load=700.0, seconds=20)
+    entry = await driving(hass, freezer, battery, 700.0)
     assert battery.points[7101] == REAL_TIME
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
@@ -236,10 +242,7 @@ async def test_home_assistant_stopping_hands_the_battery_back(
 async def test_a_battery_entry_reloaded_under_it_is_followed(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:
-    await add(hass, battery)
-    await controller(hass)
-    await switch(hass, True)
-    await run_house(hass, freezer, battery, load=600.0, seconds=20)
+    await driving(hass, freezer, battery, 600.0)
     (indevolt,) = [
         e for e in hass.config_entries.async_entries(DOMAIN) if e.data.get(CONF_FAMILY) == "indevolt"
     ]
@@ -332,8 +335,7 @@ async def test_the_pico_charges_from_surplus_and_falls_back_when_data_goes_stale
 ) -> None:
     await setup_entry(hass, pico_entry(pico))
     await controller(hass, **{CONF_BATTERIES: [], CONF_CHARGER: CURRENT, CONF_FALLBACK_CURRENT: 0})
-    switch_id = "switch.zero_export_house_grid_power_controller"
-    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch_id}, blocking=True)
+    await switch(hass, True)
     for _ in range(80):
         report(hass, -6000)  # 6 kW exported
         await refresh(hass, freezer, 1)
