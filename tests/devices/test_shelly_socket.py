@@ -286,3 +286,21 @@ async def test_a_bug_in_a_protocol_does_not_end_the_reconnects(
     await until(lambda: socket.connects >= 3)
     await socket.close()
     assert sum("Unexpected error" in record.message for record in caplog.records) == 1
+
+
+async def test_a_close_while_a_failed_handshake_unwinds_is_not_lost(
+    pro3em: ShellySimulator, transports: Transports
+) -> None:
+    closing: list[asyncio.Task[None]] = []
+
+    def broken(_status: object) -> None:
+        # close() starts on the next turn of the loop, while the session waits for its reader to end.
+        closing.append(asyncio.get_running_loop().create_task(socket.close()))
+        raise RuntimeError("a bug")
+
+    socket = ShellySocket(lambda: transports.http, f"ws://127.0.0.1:{pro3em.port}/rpc", None, broken)
+    socket.start(lambda _link: None)
+    await until(lambda: closing)
+    async with asyncio.timeout(3):
+        await closing[0]
+    assert socket.connects == 1

@@ -11,7 +11,6 @@ way; it is told again (``Link.UP``) when a handshake succeeded. A refused creden
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 from abc import ABC, abstractmethod
@@ -25,6 +24,16 @@ from .errors import AuthenticationFailed, CannotConnect, DeviceError, InvalidRes
 from .payload import MAX_BODY_BYTES, decode_json
 
 _LOGGER = logging.getLogger(__name__)
+
+
+async def cancelled(task: asyncio.Task[None]) -> None:
+    """Cancel a task and wait for its end.
+
+    Waiting through asyncio.wait, not `await task` under suppress(CancelledError): that would also swallow
+    a cancel of the waiting task itself, which then never ends.
+    """
+    task.cancel()
+    await asyncio.wait([task])
 
 
 class Link(StrEnum):
@@ -91,9 +100,7 @@ class DeviceSocket(ABC):
         """Stop reconnecting and close the socket."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancelled(task)
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send one frame; CannotConnect when the socket is not open."""
@@ -152,9 +159,7 @@ class DeviceSocket(ABC):
                     self._up()
                     await reader
                 finally:
-                    reader.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await reader
+                    await cancelled(reader)
                 return f"closed by the device (code {ws.close_code})"
         except AuthenticationFailed as err:
             self.refused = err
