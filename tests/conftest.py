@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import socket
 import ssl
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -103,11 +105,30 @@ def free_tcp_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _udp_ports_of_this_worker() -> Iterator[int]:
+    """Below the ephemeral range, a thousand ports for each parallel test worker, in turn."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 20000 + 1000 * (int(worker) if worker.isdigit() else 0)
+    return itertools.cycle(range(first, first + 1000))
+
+
+_UDP_PORTS = _udp_ports_of_this_worker()
+
+
 def free_udp_port() -> int:
-    """A UDP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A UDP port nothing listens on right now, never one another test worker is handed.
+
+    Our UDP listeners bind with SO_REUSEPORT, as they share ports with other programs: two workers that
+    had drawn the same ephemeral port would both bind it and split its datagrams between them.
+    """
+    for port in _UDP_PORTS:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("unreachable: the ports cycle")
 
 
 @pytest.fixture

@@ -160,7 +160,9 @@ async def test_http_when_udp_is_off(
     await client.close()
 
 
-async def test_identity_from_broadcasts_when_http_is_closed(transports: Transports) -> None:
+async def test_identity_from_broadcasts_when_http_is_closed(
+    transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
     simulator = IgenSimulator(free_udp_port())
     await simulator.start()
     await simulator.server.stop()  # the HTTP API is not enabled
@@ -169,15 +171,9 @@ async def test_identity_from_broadcasts_when_http_is_closed(transports: Transpor
     await until(lambda: transports.udp.listening(simulator.target[1]))
     simulator.send()
     assert (await identify).serial == SERIAL
-    silent = client_for(simulator, transports)
-    silent._serial = None
-    original = igen.PUSH_FRESH
-    igen.PUSH_FRESH = 0.01
-    try:
-        with pytest.raises(CannotConnect):
-            await silent.identify()
-    finally:
-        igen.PUSH_FRESH = original
+    monkeypatch.setattr(igen, "PUSH_FRESH", 0.01)
+    with pytest.raises(CannotConnect):
+        await client_for(simulator, transports).identify()
     await simulator.stop()
 
 

@@ -63,9 +63,9 @@ PUSH_PORT = 8088
 TAG = b"PSC-D"
 HEADER = 79
 PUSH_FRESH = 3.0
+"""Seconds a broadcast counts as current; older, and the HTTP API is asked instead."""
 BROADCAST_WAIT = 1.5
 """How long an entry listens for a broadcast before it asks over HTTP (devices send every 150-500 ms)."""
-"""Seconds a broadcast counts as current; older, and the HTTP API is asked instead."""
 HTTP_USER = "opend"
 MAX_DATAGRAM = 8192
 """Real broadcasts are well under 2 kB; anything larger is not one."""
