@@ -116,12 +116,15 @@ def add_channel_entities(
                 added.pop(gone, None)
         entities: list[Entity] = []
         for channel_id, channel in snapshot.channels.items():
-            keys = frozenset(channel.values) | {control.key for control in channel.controls}
-            if keys <= seen_keys.get(channel_id, frozenset()):
+            seen = seen_keys.get(channel_id, frozenset())
+            # Called on every update: the common case (nothing new) is checked without building a set.
+            if channel.values.keys() <= seen and all(control.key in seen for control in channel.controls):
                 continue
             if channel_id != MAIN_CHANNEL and channel_id not in seen_keys:
                 register_child_device(coordinator, channel_id)
-            seen_keys[channel_id] = keys | seen_keys.get(channel_id, frozenset())
+            seen_keys[channel_id] = (
+                seen | channel.values.keys() | {control.key for control in channel.controls}
+            )
             known = added.setdefault(channel_id, set())
             for entity in factory(coordinator, channel_id, channel):
                 if entity.unique_id not in known:
