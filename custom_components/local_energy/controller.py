@@ -21,7 +21,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
-    EVENT_HOMEASSISTANT_STOP,
     EVENT_STATE_REPORTED,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
@@ -31,6 +30,7 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     EventStateReportedData,
+    HassJob,
     HomeAssistant,
     State,
     callback,
@@ -68,7 +68,7 @@ from .issues import async_sync_controller_issue
 
 TICK = timedelta(seconds=1)
 RELEASE_TIMEOUT = 10.0
-"""Seconds the hand-back on stop may take before Home Assistant goes on stopping."""
+"""Seconds the hand-back on stop may take (Home Assistant gives all its shutdown jobs 20 s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,14 +209,14 @@ class ControllerRuntime:
             hass.bus.async_listen(EVENT_STATE_REPORTED, self._on_grid_reported, self._is_grid_report)
         )
         entry.async_on_unload(async_track_time_interval(hass, self._on_tick, TICK))
-        remove_stop_listener = hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
+        # A shutdown job runs before the stop event: the devices, their sessions and the grid sensor's
+        # integration are all still there, and no background write has been cancelled yet.
+        entry.async_on_unload(hass.async_add_shutdown_job(HassJob(self._on_shutdown)))
 
-        @callback
-        def remove_unless_stopped() -> None:
-            if not self._stopped:  # a once-listener that has run is gone already
-                remove_stop_listener()
-
-        entry.async_on_unload(remove_unless_stopped)
+    @property
+    def active(self) -> bool:
+        """Whether the loops decide and write: switched on, and Home Assistant not stopping."""
+        return self.enabled and not self._stopped
 
     async def async_turn_on(self) -> None:
         """Start the loops (from a fresh state: nothing is assumed of the devices)."""
@@ -227,11 +227,12 @@ class ControllerRuntime:
             self._notify()
 
     async def async_turn_off(self) -> None:
-        """Stop the loops and hand every device back to its own mode."""
+        """Stop the loops and hand every device back to its own mode (unless stopping did so already)."""
         if self.enabled:
             self.enabled = False
             self.decision = None
-            await self.async_release()
+            if not self._stopped:
+                await self.async_release()
             self._notify()
 
     async def async_set_priority(self, priority: Priority) -> None:
@@ -253,7 +254,8 @@ class ControllerRuntime:
                 await self._send(charger, self._current_key(charging), fallback)  # on the phases it has
             self._driven = False
 
-    async def _on_stop(self, _event: Event) -> None:
+    async def _on_shutdown(self) -> None:
+        """Hand the devices back once, and decide nothing more: Home Assistant is stopping."""
         self._stopped = True
         if self.enabled:
             try:
@@ -292,7 +294,7 @@ class ControllerRuntime:
     def _on_grid(self, state: State | None) -> None:
         now = dt_util.utcnow().timestamp()
         self.grid = grid_watts(state, invert=self.invert)
-        if not self.enabled:
+        if not self.active:
             return
         if self.grid is None:
             decision = self.controller.unavailable(now)
@@ -319,7 +321,7 @@ class ControllerRuntime:
 
     @callback
     def _on_tick(self, _now: Any) -> None:
-        if self.enabled:
+        if self.active:
             self._decided(self.controller.tick(dt_util.utcnow().timestamp()))
 
     @callback
@@ -393,8 +395,8 @@ class ControllerRuntime:
 
     async def _apply(self, decision: Decision) -> None:
         async with self._writing:
-            if not self.enabled:
-                return
+            if not self.active:
+                return  # switched off or stopping while this waited: the devices are handed back
             controlling = decision.mode is Mode.CONTROLLING
             if controlling and not self._driven:
                 await self._drive_modes(controlled=True)
