@@ -245,6 +245,7 @@ async def test_entities_and_recovery(
         await setup_entry(hass, entry)
     await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
     await meter.stop()
+    await wait_for(hass, lambda: not entry.runtime_data.client.push_connected())
     await entry.runtime_data.async_refresh()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     await meter.start()

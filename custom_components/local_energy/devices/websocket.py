@@ -32,8 +32,9 @@ async def cancelled(task: asyncio.Task[None]) -> None:
     Waiting through asyncio.wait, not `await task` under suppress(CancelledError): that would also swallow
     a cancel of the waiting task itself, which then never ends.
     """
-    task.cancel()
-    await asyncio.wait([task])
+    if not task.done():
+        task.cancel()
+        await asyncio.wait([task])
 
 
 class Link(StrEnum):
