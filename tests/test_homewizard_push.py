@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -132,3 +133,15 @@ async def test_a_meter_that_closes_after_the_handshake_is_still_read(
             break
     assert power(hass) == 555.0
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
+    hass: HomeAssistant, meter: HomeWizardV2Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await loaded(hass, meter)
+    requests = len(meter.requests)
+    await hass.async_stop()
+    assert not entry.runtime_data.client.push_connected()  # type: ignore[attr-defined]
+    assert len(meter.requests) == requests
+    ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
+    assert not [record for record in ours if record.levelno >= logging.INFO]

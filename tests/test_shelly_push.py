@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -227,3 +228,17 @@ async def test_gen1_with_seldom_coiot_shows_it_and_keeps_polling(
     assert coordinator.silent
     assert coordinator.update_interval is not None
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
+    hass: HomeAssistant, pro3em: ShellySimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = shelly_entry(pro3em)
+    await setup_entry(hass, entry)
+    await wait_for(hass, entry.runtime_data.client.push_connected)
+    requests = len(pro3em.requests)
+    await hass.async_stop()
+    assert not entry.runtime_data.client.push_connected()  # closed at the stop, not by the session
+    assert len(pro3em.requests) == requests  # not read again over HTTP
+    ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
+    assert not [record for record in ours if record.levelno >= logging.INFO]

@@ -52,6 +52,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
         raise _setup_failure(hass, entry, err) from err
     coordinator = LocalEnergyCoordinator(hass, entry, family, client, identity)
     entry.async_on_unload(coordinator.async_shutdown)
+    coordinator.async_shutdown_on_stop()
     await coordinator.async_start_push()
     await coordinator.async_config_entry_first_refresh()
     async_clear_errors(hass, entry)

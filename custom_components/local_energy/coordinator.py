@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -91,6 +92,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
         self._refused_controls: set[Key] = set()
+        self._shut_down = False
+        self._stopped_by_home_assistant = False
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
@@ -98,8 +101,31 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             await self.client.start(self._on_push, self._on_link)
             self._arm_watchdog()
 
+    @callback
+    def async_shutdown_on_stop(self) -> None:
+        """Shut down when Home Assistant stops, as well as on unload.
+
+        Entries are not unloaded at a stop: a socket kept open would run on until the HTTP session closes
+        under it, and be read again over that closed session.
+        """
+        remove = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_home_assistant_stop)
+
+        @callback
+        def remove_unless_run() -> None:
+            if not self._stopped_by_home_assistant:  # a once-listener that has run is gone already
+                remove()
+
+        self.config_entry.async_on_unload(remove_unless_run)
+
+    async def _on_home_assistant_stop(self, _event: Event) -> None:
+        self._stopped_by_home_assistant = True
+        await self.async_shutdown()
+
     async def async_shutdown(self) -> None:
-        """Stop timers and release the client's sockets."""
+        """Stop timers and release the client's sockets (once: at a stop, or on unload)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         for timer in (self._pending_push, self._watchdog):
             if timer is not None:
                 timer.cancel()

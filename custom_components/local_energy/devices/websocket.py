@@ -98,7 +98,8 @@ class DeviceSocket(ABC):
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"WebSocket {self.name}")
 
     async def close(self) -> None:
-        """Stop reconnecting and close the socket."""
+        """Stop reconnecting and close the socket; its owner hears no more of it."""
+        self._on_link = lambda _link: None
         task, self._task = self._task, None
         if task is not None:
             await cancelled(task)
