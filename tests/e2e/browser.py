@@ -249,7 +249,7 @@ def main() -> int:
     except (Error, AssertionError) as err:
         sys.stderr.write(f"[e2e] failed: {err}\n")
         return 1
-    sys.stdout.write(f"[e2e] passed; screenshots in {args.screenshots}\n")
+    sys.stdout.write(f"[e2e] the frontend passed; screenshots in {args.screenshots}\n")
     return 0
 
 
