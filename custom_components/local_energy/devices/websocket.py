@@ -26,7 +26,7 @@ from .payload import MAX_BODY_BYTES, decode_json
 _LOGGER = logging.getLogger(__name__)
 
 
-async def cancelled(task: asyncio.Task[None]) -> None:
+async def cancel_and_wait(task: asyncio.Task[None]) -> None:
     """Cancel a task and wait for its end.
 
     Waiting through asyncio.wait, not `await task` under suppress(CancelledError): that would also swallow
@@ -102,7 +102,7 @@ class DeviceSocket(ABC):
         self._on_link = lambda _link: None
         task, self._task = self._task, None
         if task is not None:
-            await cancelled(task)
+            await cancel_and_wait(task)
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send one frame; CannotConnect when the socket is not open."""
@@ -161,7 +161,7 @@ class DeviceSocket(ABC):
                     self._up()
                     await reader
                 finally:
-                    await cancelled(reader)
+                    await cancel_and_wait(reader)
                 return f"closed by the device (code {ws.close_code})"
         except AuthenticationFailed as err:
             self.refused = err
