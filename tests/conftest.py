@@ -7,6 +7,7 @@ import itertools
 import os
 import socket
 import ssl
+import time
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from datetime import timedelta
 from typing import Any
@@ -310,14 +311,16 @@ async def hear_enistic(
     await refresh(hass, freezer)
 
 
-async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], iterations: int = 5000) -> None:
+async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], within: float = 30.0) -> None:
     """Let real sockets deliver (datagrams, connections) until a condition holds.
 
-    Counted in event loop iterations, not seconds: tests that freeze time freeze the loop's clock too.
+    Checked on every turn of the event loop. The limit is in real seconds, read from a clock that frozen
+    test time leaves running (freezegun patches time.monotonic, not clock_gettime); it only ends a test
+    that would hang, as a busy machine may be slow.
     """
-    for _ in range(iterations):
-        if condition():
-            return
+    deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + within
+    while not condition():
+        if time.clock_gettime(time.CLOCK_MONOTONIC) > deadline:
+            raise AssertionError(f"condition not met within {within:g} s")
         await asyncio.sleep(0)
         await hass.async_block_till_done(wait_background_tasks=True)
-    raise AssertionError("condition not met")

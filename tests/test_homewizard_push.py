@@ -99,7 +99,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     assert power(hass) == 1234.0  # polled at the 1 s interval
     assert "/api/measurement" in meter.requests
     meter.websocket_enabled = True
-    await wait_for(hass, lambda: not coordinator.silent, iterations=20000)
+    await wait_for(hass, lambda: not coordinator.silent)
     assert coordinator.update_interval is None
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
 

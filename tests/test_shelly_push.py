@@ -75,7 +75,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
     assert "/rpc/Shelly.GetStatus" in pro3em.requests
     pro3em.websocket_enabled = True
-    await wait_for(hass, lambda: not coordinator.silent, iterations=20000)
+    await wait_for(hass, lambda: not coordinator.silent)
     assert coordinator.update_interval is None  # pushed again
     await hass.config_entries.async_unload(entry.entry_id)
 
@@ -121,7 +121,7 @@ async def test_a_device_that_closes_after_the_handshake_is_still_read(
     entry = shelly_entry(pro3em)
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data
-    await wait_for(hass, lambda: coordinator.silent, iterations=20000)
+    await wait_for(hass, lambda: coordinator.silent)
     pro3em.state.powers[0] = 321.0
     expected = round(sum(pro3em.state.powers), 1)
     for _ in range(10):  # read within a few intervals, whether by poll or by the next handshake
