@@ -123,11 +123,31 @@ async def add(page: Page, base: str, device: Device, steps: Steps) -> None:
     await steps.shot(f"{slug(device.menu)}-created")
 
 
+async def in_frontend(page: Page, script: str, argument: Any = None) -> Any:
+    """Evaluate a script once the frontend has its connection, again if the frontend reloads under it.
+
+    In its first minutes the frontend sometimes reloads itself (it settles its login and caches); a script
+    running then loses its page ("Execution context was destroyed").
+    """
+    for attempt in range(3):
+        try:
+            await page.wait_for_function(
+                """() => document.querySelector("home-assistant")?.hass?.connection""", timeout=WAIT_MS
+            )
+            return await page.evaluate(script, argument)
+        except Error as err:
+            if "Execution context was destroyed" not in str(err) or attempt == 2:
+                raise
+            await page.wait_for_load_state("networkidle")
+    raise AssertionError("unreachable")
+
+
 async def entry_titles(page: Page) -> list[str]:
     """The titles of this integration's config entries, as Home Assistant has them."""
-    entries = await page.evaluate(
+    entries = await in_frontend(
+        page,
         """() => document.querySelector("home-assistant").hass.callWS(
-            {type: "config_entries/get", domain: "local_energy"})"""
+            {type: "config_entries/get", domain: "local_energy"})""",
     )
     return [str(entry["title"]) for entry in entries]
 
@@ -186,8 +206,8 @@ async def wait_for_entry(page: Page) -> None:
 
 async def call_websocket(page: Page, command: str) -> Any:
     """Ask Home Assistant through the frontend's own authenticated WebSocket connection."""
-    return await page.evaluate(
-        """type => document.querySelector("home-assistant").hass.callWS({type})""", command
+    return await in_frontend(
+        page, """type => document.querySelector("home-assistant").hass.callWS({type})""", command
     )
 
 
@@ -203,7 +223,8 @@ async def assert_nothing_to_read(page: Page) -> None:
 async def check_device(page: Page, base: str, device: Device, steps: Steps) -> None:
     await visit(page, f"{base}/config/devices/dashboard")
     # The frontend's own device list gives the id; a row clicked by its text may be a child naming its parent.
-    device_id = await page.evaluate(
+    device_id = await in_frontend(
+        page,
         """name => Object.values(document.querySelector("home-assistant").hass.devices)
             .find(device => (device.name_by_user || device.name) === name)?.id""",
         device.page_title,
