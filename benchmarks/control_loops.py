@@ -11,7 +11,6 @@ setpoint moves by Kp x error + Kd x the error's change (Kp 0.5, Kd 0.25).
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable
@@ -85,18 +84,13 @@ def settle(control: Callable[..., Decision], lag: float) -> float | None:
     return trace.settled_after(120.0, 0.0, 100.0)
 
 
-def sign_changes(battery: SimulatedBattery) -> int:
-    signs = [value > 0 for _, value in battery.setpoints if value != 0]
-    return sum(1 for a, b in itertools.pairwise(signs) if a != b)
-
-
 def row(label: str, trace: Trace, battery: SimulatedBattery) -> str:
     """One line of the day's figures."""
     imported, exported = trace.energy()
     morning = trace.deviation(0.0, 8 * 3600, 10 * 3600)  # charging from PV: the loop alone decides
     energy = f"{imported:7.2f} kWh {exported:6.2f} kWh"
     deviations = f"{trace.deviation(0.0):6.0f} W {morning:5.0f} W"
-    return f"  {label:<22} {energy} {deviations} {len(battery.setpoints):8d} {sign_changes(battery):13d}"
+    return f"  {label:<22} {energy} {deviations} {len(battery.setpoints):8d} {battery.sign_changes():13d}"
 
 
 def main() -> None:

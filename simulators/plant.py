@@ -8,6 +8,7 @@ the meter reports the grid power as it was ``lag`` seconds before, every ``inter
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import deque
@@ -94,6 +95,11 @@ class SimulatedBattery:
             power = 0.0
         self.power = power
         self.soc = min(max(self.soc - power * dt / 3600 / self.capacity_wh * 100, 0.0), 100.0)
+
+    def sign_changes(self) -> int:
+        """How often it was told to turn from charging to discharging or back."""
+        signs = [value > 0 for _, value in self.setpoints if value != 0]
+        return sum(1 for before, after in itertools.pairwise(signs) if before != after)
 
     def reading(self) -> Battery:
         """What the controller reads of it: bounds, state of charge, measured power."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -91,7 +92,7 @@ def controller_errors(
 
 def _not_power(state: State | None) -> bool:
     """A grid sensor that reports a number, but not in W or kW."""
-    if state is None or state.state in ("unavailable", "unknown"):
+    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
         return False
     return grid_watts(state, invert=False) is None
 

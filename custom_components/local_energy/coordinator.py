@@ -93,7 +93,6 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._notices: frozenset[str] = frozenset()
         self._refused_controls: set[Key] = set()
         self._shut_down = False
-        self._stopped_by_home_assistant = False
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
@@ -108,17 +107,12 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         Entries are not unloaded at a stop: a socket kept open would run on until the HTTP session closes
         under it, and be read again over that closed session.
         """
-        remove = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_home_assistant_stop)
-
-        @callback
-        def remove_unless_run() -> None:
-            if not self._stopped_by_home_assistant:  # a once-listener that has run is gone already
-                remove()
-
-        self.config_entry.async_on_unload(remove_unless_run)
+        # Not a once-listener: one that has run is gone, and removing it again on unload logs an error.
+        self.config_entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_home_assistant_stop)
+        )
 
     async def _on_home_assistant_stop(self, _event: Event) -> None:
-        self._stopped_by_home_assistant = True
         await self.async_shutdown()
 
     async def async_shutdown(self) -> None:

@@ -122,9 +122,7 @@ def add_channel_entities(
                 continue
             if channel_id != MAIN_CHANNEL and channel_id not in seen_keys:
                 register_child_device(coordinator, channel_id)
-            seen_keys[channel_id] = (
-                seen | channel.values.keys() | {control.key for control in channel.controls}
-            )
+            seen_keys[channel_id] = seen.union(channel.values, (control.key for control in channel.controls))
             known = added.setdefault(channel_id, set())
             for entity in factory(coordinator, channel_id, channel):
                 if entity.unique_id not in known:

@@ -23,12 +23,6 @@ BAND = 100.0
 """W around the target the grid must settle in."""
 
 
-def sign_changes(battery: SimulatedBattery) -> int:
-    """How often the battery was told to turn from charging to discharging or back."""
-    signs = [value > 0 for _, value in battery.setpoints if value != 0]
-    return sum(1 for before, after in itertools.pairwise(signs) if before != after)
-
-
 def shortest_gap(times: list[float]) -> float:
     return min((b - a for a, b in itertools.pairwise(times)), default=float("inf"))
 
@@ -50,7 +44,7 @@ def test_a_2_kw_step_settles_within_the_band(lag: float) -> None:
     assert settled is not None
     assert settled < 40.0
     assert trace.deviation(0.0, start=200.0) < 40.0
-    assert sign_changes(battery) <= 2  # charging PV, then discharging for the step: no hunting
+    assert battery.sign_changes() <= 2  # charging PV, then discharging for the step: no hunting
     assert min(grid for t, grid in zip(trace.times, trace.grid, strict=True) if t > 125) > -400.0
 
 
@@ -104,18 +98,18 @@ def test_a_30_s_sensor_lowers_the_gain_and_never_oscillates() -> None:
     house = House(base=400.0, pv=lambda _t: 1500.0, steps=[(300.0, 2000.0)])
     meter = Meter(interval=30.0, lag=1.0)
     trace, battery, _ = zero_export(house, meter, 1200)
-    assert sign_changes(battery) <= 2
+    assert battery.sign_changes() <= 2
     assert trace.settled_after(300.0, 0.0, BAND) is not None
     battery_naive = SimulatedBattery()
     run(naive(), House(base=400.0, pv=lambda _t: 1500.0, steps=[(300.0, 2000.0)]),  # type: ignore[arg-type]
         {"battery": battery_naive}, Meter(interval=30.0, lag=1.0), 1200)  # fmt: skip
-    assert sign_changes(battery_naive) > 10  # the naive loop swings between full charge and discharge
+    assert battery_naive.sign_changes() > 10  # the naive loop swings between full charge and discharge
 
 
 def test_a_meter_that_lags_its_own_push_does_not_make_it_hunt() -> None:
     house = House(base=400.0, pv=lambda _t: 1500.0, steps=[(120.0, 2000.0)])
     trace, battery, _ = zero_export(house, Meter(interval=1.0, lag=4.0), 400)  # 4 s behind what it says
-    assert sign_changes(battery) <= 3
+    assert battery.sign_changes() <= 3
     assert trace.deviation(0.0, start=250.0) < 40.0
 
 
@@ -127,7 +121,7 @@ def test_a_washing_machines_heater_cycling_is_followed_without_hunting() -> None
     uncontrolled = run(None, House(base=400.0, pv=lambda _t: 3000.0, cycling=heater), {}, Meter(), 600)
     assert trace.deviation(0.0, start=60.0) < 0.6 * uncontrolled.deviation(0.0, start=60.0)
     cycles = (600 - 60) / 60
-    assert sign_changes(battery) <= 2 * cycles + 2  # at most once each way per heater cycle
+    assert battery.sign_changes() <= 2 * cycles + 2  # at most once each way per heater cycle
 
 
 def test_a_battery_that_reaches_its_soc_limit_mid_step_stops_cleanly() -> None:

@@ -31,14 +31,6 @@ async def meter() -> AsyncGenerator[SmartMeSimulator]:
     await simulator.stop()
 
 
-@pytest.fixture
-async def pico() -> AsyncGenerator[SmartMeSimulator]:
-    simulator = SmartMeSimulator(pico=True, serial=7100042)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
 def client_for(simulator: SmartMeSimulator, transports: Transports, **settings: float) -> SmartMeClient:
     config = ConnectionConfig(host="127.0.0.1", port=simulator.port, unit_id=1)
     return SmartMeClient(config, transports, settings_from(PicoSettings, settings))
