@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections.abc import Callable
+from typing import Any
 
 from pymodbus import FramerType
 from pymodbus.constants import ExcCodes
-from pymodbus.datastore import ModbusBaseDeviceContext, ModbusServerContext
+from pymodbus.datastore import ModbusServerContext
+from pymodbus.exceptions import NoSuchIdException
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 
 from .serial_line import PseudoSerialLine
@@ -21,8 +23,12 @@ type WriteHook = Callable[[int, list[int]], ExcCodes | None]
 """Called before a write lands; may refuse it with an exception code."""
 
 
-class RegisterMap(ModbusBaseDeviceContext):
-    """Holding registers by PDU address; reading an address that is not mapped is an illegal address."""
+class RegisterMap:
+    """Holding registers by PDU address; reading an address that is not mapped is an illegal address.
+
+    No pymodbus datastore class underneath: their interface changed between the releases Home Assistant
+    pins (3.11 asks a device context, 3.13 the server context); Units speaks both.
+    """
 
     def __init__(self) -> None:
         self.registers: dict[int, int] = {}
@@ -47,9 +53,6 @@ class RegisterMap(ModbusBaseDeviceContext):
     def set_uint32(self, address: int, value: int) -> None:
         """Store an unsigned 32-bit integer, high word first."""
         self.set_words(address, [(value >> 16) & 0xFFFF, value & 0xFFFF])
-
-    def reset(self) -> None:
-        """Required by pymodbus; the map keeps its values."""
 
     def getValues(self, func_code: int, address: int, count: int = 1) -> list[int] | ExcCodes:  # noqa: N802
         """Answer a read, or the exception the simulator was told to give."""
@@ -84,6 +87,60 @@ class RegisterMap(ModbusBaseDeviceContext):
         return None
 
 
+class Units(ModbusServerContext):
+    """The register maps by unit id, answering as pymodbus 3.11 and 3.13 servers ask."""
+
+    def __init__(self, units: dict[int, RegisterMap]) -> None:
+        self._units = units
+        self.simdevices: list[Any] = []
+        """Empty: pymodbus 3.13 then asks this context itself, not simulated devices of its own making."""
+
+    def device_ids(self) -> list[int]:
+        """The unit ids served."""
+        return list(self._units)
+
+    def __getitem__(self, unit: int) -> _DeviceContext:
+        """One unit's registers (how pymodbus 3.11 asks)."""
+        return _DeviceContext(self._map(unit))
+
+    def __contains__(self, unit: object) -> bool:
+        return unit in self._units
+
+    async def async_getValues(  # noqa: N802
+        self, device_id: int, func_code: int, address: int, count: int = 1
+    ) -> list[int] | list[bool] | ExcCodes:
+        """Answer a read of one unit (how pymodbus 3.13 asks)."""
+        return self._map(device_id).getValues(func_code, address, count)
+
+    async def async_setValues(  # noqa: N802
+        self, device_id: int, func_code: int, address: int, values: list[int] | list[bool]
+    ) -> None | ExcCodes:
+        """Take a write to one unit (how pymodbus 3.13 asks)."""
+        return self._map(device_id).setValues(func_code, address, values)
+
+    def _map(self, unit: int) -> RegisterMap:
+        if unit not in self._units:
+            raise NoSuchIdException(f"no unit {unit}")  # type: ignore[no-untyped-call,unused-ignore]
+        return self._units[unit]
+
+
+class _DeviceContext:
+    """One unit as pymodbus 3.11 asks it: reads and writes without the unit id."""
+
+    def __init__(self, registers: RegisterMap) -> None:
+        self._registers = registers
+
+    async def async_getValues(self, func_code: int, address: int, count: int = 1) -> list[int] | ExcCodes:  # noqa: N802
+        """Answer a read."""
+        return self._registers.getValues(func_code, address, count)
+
+    async def async_setValues(  # noqa: N802
+        self, func_code: int, address: int, values: list[int] | list[bool]
+    ) -> ExcCodes | None:
+        """Take a write."""
+        return self._registers.setValues(func_code, address, values)
+
+
 class ModbusSimulatorServer:
     """A pymodbus TCP server on host:port (port 0 picks a free one) serving register maps per unit id.
 
@@ -101,7 +158,7 @@ class ModbusSimulatorServer:
 
     async def start(self) -> None:
         """Listen; after this, port holds the bound port."""
-        context = ModbusServerContext(devices=dict(self.units), single=False)  # type: ignore[no-untyped-call]
+        context = Units(self.units)
         framer = FramerType.RTU if self.rtu else FramerType.SOCKET
         self._server = ModbusTcpServer(context, framer=framer, address=(self.host, self.port))
         await self._server.serve_forever(background=True)
@@ -139,7 +196,7 @@ class SerialModbusSimulatorServer:
     async def start(self) -> None:
         """Open the line and answer on it."""
         self._line.open()
-        context = ModbusServerContext(devices=dict(self.units), single=False)  # type: ignore[no-untyped-call]
+        context = Units(self.units)
         self._server = ModbusSerialServer(
             context, framer=FramerType.RTU, port=self._line.device_path, baudrate=self.baudrate
         )
