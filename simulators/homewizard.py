@@ -192,7 +192,8 @@ class HomeWizardV2Simulator(SimulatedDevice):
         self.received: list[dict[str, Any]] = []
         self._subscribers: dict[web.WebSocketResponse, set[str]] = {}
         self._pusher = Ticker(self.advance, 1.0, after=self.push)
-        super().__init__(HttpSimulatorServer(app, host, port, tls=self._tls))
+        self.http = HttpSimulatorServer(app, host, port, tls=self._tls)
+        super().__init__(self.http)
 
     # --- the WebSocket ------------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ class HomeWizardV2Simulator(SimulatedDevice):
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         if not self.websocket_enabled:
             return web.json_response({"error": "request:unknown-type"}, status=404)
-        ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)
+        ws = self.http.websocket()
         await ws.prepare(request)
         self._subscribers[ws] = set()
         authorized = False

@@ -120,7 +120,8 @@ class ShellySimulator(SimulatedDevice):
         app_.router.add_get("/rpc", self._rpc_socket)
         app_.on_shutdown.append(lambda _app: self.drop_sockets())
         self.host = host
-        super().__init__(HttpSimulatorServer(app_, host, port))
+        self.http = HttpSimulatorServer(app_, host, port)
+        super().__init__(self.http)
 
     def advance(self) -> None:
         """One second later: PV on phase 2 varies; counters move per phase, as the device counts."""
@@ -181,7 +182,7 @@ class ShellySimulator(SimulatedDevice):
     async def _rpc_socket(self, request: web.Request) -> web.StreamResponse:
         if self.generation < 2 or not self.websocket_enabled:
             return web.Response(status=404, text="no WebSocket")
-        ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)
+        ws = self.http.websocket()
         await ws.prepare(request)
         self._open.add(ws)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import socket
@@ -41,6 +42,10 @@ from simulators.homewizard import HomeWizardSimulator
 from simulators.shelly import ShellySimulator
 from simulators.smartme import SmartMeSimulator
 from simulators.stromleser import StromleserSimulator
+
+# Every simulator answers as over Wi-Fi: segmented, sometimes chunked, late, closing connections
+# (simulators/field.py). LOCAL_ENERGY_FIELD=off runs the suite on loopback's terms.
+os.environ.setdefault("LOCAL_ENERGY_FIELD", "wifi")
 
 
 @pytest.fixture(autouse=True)
@@ -284,6 +289,23 @@ async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def wait_ticking(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, condition: Callable[[], bool], within: float = 30.0
+) -> None:
+    """Let frozen time pass a second at a time until a condition holds (a reconnect waits out its back-off).
+
+    Each second also lets the real network deliver for a moment: in the field an answer takes real time,
+    and a back-off begun meanwhile waits for the next tick.
+    """
+    deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + within
+    while not condition():
+        if time.clock_gettime(time.CLOCK_MONOTONIC) > deadline:
+            raise AssertionError(f"condition not met within {within:g} s")
+        await refresh(hass, freezer)
+        with contextlib.suppress(AssertionError):
+            await wait_for(hass, condition, within=0.3)
 
 
 async def setup_heard_enistic(

@@ -13,7 +13,7 @@ from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket, error_code
 from simulators.homewizard import HomeWizardV2Simulator
-from tests.conftest import refresh, setup_entry, wait_for
+from tests.conftest import refresh, setup_entry, wait_for, wait_ticking
 from tests.test_homewizard_v2 import POWER, _client, paired_entry
 
 
@@ -99,7 +99,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     assert power(hass) == 1234.0  # polled at the 1 s interval
     assert "/api/measurement" in meter.requests
     meter.websocket_enabled = True
-    await wait_for(hass, lambda: not coordinator.silent)
+    await wait_ticking(hass, freezer, lambda: not coordinator.silent)  # the reconnect's back-off passes
     assert coordinator.update_interval is None
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
 

@@ -105,7 +105,7 @@ class HttpTransport:
                 if 300 <= response.status < 400:
                     location = response.headers.get("Location", "")[:120]
                     raise InvalidResponse(f"{url} redirects to {location!r}; redirects are not followed")
-                body = await response.content.read(MAX_BODY_BYTES + 1)
+                body = await read_body(response.content)
                 _raise_for_status(response.status, body, url)
         except TimeoutError as err:
             seconds = self._timeout.total
@@ -113,6 +113,20 @@ class HttpTransport:
         except (aiohttp.ClientError, OSError) as err:
             raise CannotConnect(f"{method} {url} failed: {_describe(err)}") from err
         return decode_json(body, url)
+
+
+async def read_body(content: aiohttp.StreamReader) -> bytes:
+    """The whole body, however the network cut it into segments or chunks, up to one byte past the limit.
+
+    One read() returns what has arrived so far, not the body: read to the end (decode_json refuses a body
+    past the limit).
+    """
+    parts: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES and (part := await content.read(MAX_BODY_BYTES + 1 - size)):
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def _raise_for_status(status: int, body: bytes, url: str) -> None:

@@ -200,7 +200,12 @@ class DeviceSocket(ABC):
             self.on_closed()
 
     def _decoded(self, message: aiohttp.WSMessage) -> dict[str, Any] | None:
-        if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+        """A text message's JSON object; anything else is dropped (aiohttp has joined its fragments)."""
+        if message.type is aiohttp.WSMsgType.BINARY:
+            self.frames += 1
+            self.malformed += 1
+            return None
+        if message.type is not aiohttp.WSMsgType.TEXT:
             return None
         self.frames += 1
         try:
