@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,7 +17,12 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.local_energy import discovery
-from custom_components.local_energy.const import CONF_COUNTER_OFFSETS, CONF_INVERT, CONF_UPDATE_INTERVAL
+from custom_components.local_energy.const import (
+    CONF_COUNTER_OFFSETS,
+    CONF_INVERT,
+    CONF_INVERTED_BEFORE,
+    CONF_UPDATE_INTERVAL,
+)
 from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import free_udp_port, homewizard_entry, setup_entry
 
@@ -77,3 +83,46 @@ async def test_invert_change_adds_nothing_to_statistics(
         assert stats[entity], entity
         growth = stats[entity][-1]["sum"]
         assert 0 <= growth < 0.05, (entity, growth)  # only what the simulator measured in those seconds
+
+
+async def test_invert_changed_while_the_device_is_away(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    homewizard_sim: HomeWizardSimulator,
+) -> None:
+    """The option changes while the entry waits for its device: counters continue when it is back."""
+    now = dt_util.utcnow()
+    start = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    await run(hass, homewizard_sim, entry)
+    shown = {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
+
+    await homewizard_sim.stop()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"], {CONF_UPDATE_INTERVAL: 1.0, CONF_INVERT: True}
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    await homewizard_sim.start()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert CONF_INVERTED_BEFORE not in entry.options  # the offsets are made and kept
+    for entity, before in shown.items():
+        assert float(hass.states.get(entity).state) == pytest.approx(before, abs=0.01)  # no swap
+    await run(hass, homewizard_sim, entry)
+
+    for period in (start, start + timedelta(minutes=5)):
+        do_adhoc_statistics(hass, start=period)
+    await async_wait_recording_done(hass)
+    stats = await recorder_mock.async_add_executor_job(
+        statistics_during_period, hass, start, None, {IMPORT, EXPORT}, "5minute", None, {"sum"}
+    )
+    for entity in (IMPORT, EXPORT):
+        assert 0 <= stats[entity][-1]["sum"] < 0.05, entity

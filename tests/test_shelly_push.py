@@ -180,6 +180,21 @@ async def test_gen1_follows_coiot_without_polling(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_a_change_after_a_re_report_is_shown_at_once(
+    hass: HomeAssistant, gen1_3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """CoIoT re-reports the unchanged state; the change that follows it is not held for the interval."""
+    entry = gen1_entry(gen1_3em)
+    await setup_entry(hass, entry)
+    await publish(hass, gen1_3em, entry, 100.0)
+    freezer.tick(3.0)
+    await publish(hass, gen1_3em, entry, 100.0)  # the same values again: a re-report
+    freezer.tick(0.3)
+    await publish(hass, gen1_3em, entry, 2500.0)  # no time passes after it arrives
+    assert float(state_of(hass, "sensor.shelly_3em_power_phase_1")) == 2500.0
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_gen1_without_coiot_is_polled(
     hass: HomeAssistant, gen1_3em: ShellySimulator, freezer: FrozenDateTimeFactory
 ) -> None:

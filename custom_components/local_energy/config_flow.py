@@ -13,7 +13,6 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_USER,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -42,6 +41,7 @@ from .const import (
     CONF_FAMILY,
     CONF_FRAMING,
     CONF_INVERT,
+    CONF_INVERTED_BEFORE,
     CONF_SERIAL,
     CONF_TLS_PORT,
     CONF_UNIT_ID,
@@ -62,7 +62,6 @@ from .devices.errors import (
 )
 from .devices.families import BY_ID, FAMILIES, announced_family, variants
 from .devices.family import Asked, Family, Field, Setting, format_addresses, parse_addresses
-from .devices.invert import continuity_offsets
 from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.snapshot import DeviceIdentity
 from .transports import make_client
@@ -633,20 +632,17 @@ class LocalEnergyOptionsFlow(OptionsFlowWithReload):
         )
 
     def _with_counter_offsets(self, user_input: dict[str, Any]) -> dict[str, Any]:
-        """Keep the counters continuous when the sign changes: what they show stays, and grows from there."""
-        previous: dict[str, float] = dict(self.config_entry.options.get(CONF_COUNTER_OFFSETS, {}))
-        invert = bool(user_input.get(CONF_INVERT, False))
-        entry = self.config_entry
-        if (
-            invert == bool(entry.options.get(CONF_INVERT, False))
-            or entry.state is not ConfigEntryState.LOADED
-        ):
-            return {**user_input, CONF_COUNTER_OFFSETS: previous}
-        coordinator = entry.runtime_data
-        if coordinator.raw is None:
-            return {**user_input, CONF_COUNTER_OFFSETS: previous}
-        offsets = continuity_offsets(coordinator.data, coordinator.raw, invert=invert, previous=previous)
-        return {**user_input, CONF_COUNTER_OFFSETS: offsets}
+        """Keep the counters continuous when the sign changes: the offsets are made at the next reading.
+
+        Then whether the device answers now or only later (the entry waiting for it), the counters continue
+        from what they show and grow only by what is measured from then on.
+        """
+        options = self.config_entry.options
+        inverted_before = bool(options.get(CONF_INVERTED_BEFORE, options.get(CONF_INVERT, False)))
+        chosen = {**user_input, CONF_COUNTER_OFFSETS: dict(options.get(CONF_COUNTER_OFFSETS, {}))}
+        if bool(user_input.get(CONF_INVERT, False)) != inverted_before:
+            chosen[CONF_INVERTED_BEFORE] = inverted_before
+        return chosen
 
 
 def _chosen_step(step_id: str) -> Callable[..., Coroutine[Any, Any, ConfigFlowResult]]:

@@ -24,6 +24,12 @@ CONF_INVERT: Final = "invert"
 CONF_EVERY_VALUE_FAST: Final = "every_value_fast"
 CONF_COUNTER_OFFSETS: Final = "counter_offsets"
 """kWh added to counters whose source changed with the invert option, so that they continue seamlessly."""
+CONF_INVERTED_BEFORE: Final = "inverted_before"
+"""The invert setting the counters last showed under, while the offsets for a change are still to be made.
+
+They are made from the device's first reading after the change, so a change made while the device is away
+(the entry not loaded) keeps the counters continuous too.
+"""
 
 CONTROLLER: Final = "controller"
 """The family value of a controller entry (a control loop, not a device)."""

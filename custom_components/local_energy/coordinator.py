@@ -17,6 +17,7 @@ from .const import (
     CONF_COUNTER_OFFSETS,
     CONF_EVERY_VALUE_FAST,
     CONF_INVERT,
+    CONF_INVERTED_BEFORE,
     CONF_UPDATE_INTERVAL,
     DOMAIN,
     LOGGER,
@@ -24,7 +25,7 @@ from .const import (
 from .devices.client import DeviceClient
 from .devices.errors import AuthenticationFailed, DeviceError
 from .devices.family import Family
-from .devices.invert import apply_offsets, invert_snapshot
+from .devices.invert import apply_offsets, invert_snapshot, offsets_after_invert_change
 from .devices.keys import Key
 from .devices.snapshot import DeviceIdentity, Snapshot
 from .devices.websocket import Link
@@ -63,6 +64,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.every_value_fast = bool(entry.options.get(CONF_EVERY_VALUE_FAST, False))
         """Show every change at the entry's rate, not only power and current."""
         self.counter_offsets: dict[str, float] = dict(entry.options.get(CONF_COUNTER_OFFSETS, {}))
+        self._inverted_before: bool | None = entry.options.get(CONF_INVERTED_BEFORE)
         self.raw: Snapshot | None = None
         """The latest checked snapshot as the device reported it (before invert and offsets)."""
         chosen = float(entry.options.get(CONF_UPDATE_INTERVAL, family.timing.default_interval))
@@ -177,8 +179,22 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             async_clear_errors(self.hass, self.config_entry)
         self._notices = async_sync_notices(self.hass, self.config_entry, self.client.notices(), self._notices)
         self.raw = snapshot
+        if (inverted_before := self._inverted_before) is not None:
+            self._continue_counters(snapshot, inverted_before)
         shown = invert_snapshot(snapshot) if self.invert else snapshot
         return apply_offsets(self._declared_controls_only(shown), self.counter_offsets)
+
+    def _continue_counters(self, raw: Snapshot, inverted_before: bool) -> None:
+        """The first reading after the invert option changed: make and keep the counters' offsets."""
+        self.counter_offsets = offsets_after_invert_change(
+            raw, inverted_before=inverted_before, invert=self.invert, offsets=self.counter_offsets
+        )
+        self._inverted_before = None
+        entry = self.config_entry
+        options = {key: value for key, value in entry.options.items() if key != CONF_INVERTED_BEFORE}
+        self.hass.config_entries.async_update_entry(
+            entry, options={**options, CONF_COUNTER_OFFSETS: self.counter_offsets}
+        )
 
     def _declared_controls_only(self, snapshot: Snapshot) -> Snapshot:
         """Controls the family does not declare are not offered (logged once each)."""
@@ -282,7 +298,6 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def _write_push(self) -> None:
         self._pending_push = None
-        self._last_push_write = self.hass.loop.time()
         snapshot, self._pushed = self._pushed, None
         if snapshot is None and self._held_push:
             snapshot = self.client.latest()
@@ -292,6 +307,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._arm_watchdog()
         snapshot = self._presented(self.client.check(snapshot))
         if snapshot != self.data or not self.last_update_success:
+            # Only a change starts the interval: a re-report of what is shown never holds the next change.
+            self._last_push_write = self.hass.loop.time()
             # Pushed values need no I/O: written directly, not through a refresh task per datagram.
             self.async_set_updated_data(snapshot)
         else:

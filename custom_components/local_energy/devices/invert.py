@@ -67,3 +67,11 @@ def apply_offsets(snapshot: Snapshot, offsets: Mapping[str, float]) -> Snapshot:
         return shifted
 
     return snapshot.map_values(continued)
+
+
+def offsets_after_invert_change(
+    raw: Snapshot, *, inverted_before: bool, invert: bool, offsets: Mapping[str, float]
+) -> dict[str, float]:
+    """The offsets that continue every swapped counter from what it would show now under the old setting."""
+    shown_before = apply_offsets(invert_snapshot(raw) if inverted_before else raw, offsets)
+    return continuity_offsets(shown_before, raw, invert=invert, previous=offsets)
