@@ -267,6 +267,7 @@ def _register_targets() -> list[Target]:
     wm_start, wm_count = iskra_modbus.WM_IMPACT_BLOCK
     mc_start, mc_count = iskra_modbus.MC_BLOCK
     pp_start, pp_count = powerpack.BLOCK
+    counts_start, counts_count = iskra_modbus.WM_COUNTER_BLOCK
     return [
         Target("smartme", "meter block", lambda w: smartme.decode(_registers(meter_start)(w), smartme.METER),
                (meter_count,), "words"),
@@ -277,6 +278,11 @@ def _register_targets() -> list[Target]:
         Target("iskra", "Modbus MC block",
                lambda w: iskra_modbus.decode_readings(_registers(mc_start)(w), iskra_modbus.MC, 3),
                (mc_count,), "words"),
+        Target("iskra", "Modbus WM counters",
+               lambda w: iskra_modbus.decode_wm_counters(
+                   RegisterBlock(counts_start, tuple(w[:counts_count])),
+                   RegisterBlock(421, tuple(w[counts_count:])), "WM3"),
+               (counts_count + 36,), "words"),
         Target("powerpack", "register block",
                lambda w: powerpack.parse_block(_registers(pp_start)(w), 50_000.0), (pp_count,), "words"),
     ]  # fmt: skip

@@ -19,6 +19,7 @@ from custom_components.local_energy.devices.errors import (
 from custom_components.local_energy.devices.iskra import (
     DEVICE_LIST_EVERY,
     IskraClient,
+    Quantity,
     list_members,
     parse_bicoms,
     parse_counters,
@@ -104,23 +105,65 @@ async def test_meter_added_and_removed(gateway: IskraGatewaySimulator, transport
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    ("raw", "measures", "expected"),
     [
-        ({"value": 1.5, "unit": "kW"}, 1500.0),
-        ("230.1 V", 230.1),
-        (12, 12.0),
-        ("3 mA", 0.003),
-        ({"value": "7", "unit": "%"}, 7.0),
+        ({"value": 1.5, "unit": "kW"}, Quantity.POWER, 1500.0),
+        ("230.1 V", Quantity.VOLTAGE, 230.1),
+        (12, Quantity.POWER, 12.0),
+        ("230", Quantity.VOLTAGE, 230.0),
+        ("3 mA", Quantity.CURRENT, 0.003),
+        ({"value": "7", "unit": "%"}, Quantity.PERCENT, 7.0),
+        ({"value": 4.3, "unit": "kVA"}, Quantity.APPARENT, 4300.0),
+        ({"value": 0.98}, Quantity.RATIO, 0.98),
     ],
 )
-def test_quantity(raw: object, expected: float) -> None:
-    assert quantity(raw, "x") == pytest.approx(expected)
+def test_quantity(raw: object, measures: Quantity, expected: float) -> None:
+    assert quantity(raw, "x", measures) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("raw", [{"value": 1, "unit": "furlong"}, "lots", {"value": None, "unit": "W"}])
-def test_quantity_rejects(raw: object) -> None:
+@pytest.mark.parametrize(
+    ("raw", "measures"),
+    [
+        ({"value": 1, "unit": "furlong"}, Quantity.POWER),
+        ("lots", Quantity.POWER),
+        ({"value": None, "unit": "W"}, Quantity.POWER),
+        ({"value": 4.3}, Quantity.APPARENT),  # no unit: neither VA nor kVA is guessed
+        ({"value": 4.3, "unit": ""}, Quantity.APPARENT),
+        ({"value": 230, "unit": "kW"}, Quantity.VOLTAGE),  # another quantity's unit
+        ({"value": 10, "unit": ""}, Quantity.REACTIVE_ENERGY),
+    ],
+)
+def test_quantity_rejects(raw: object, measures: Quantity) -> None:
     with pytest.raises(InvalidResponse):
-        quantity(raw, "x")
+        quantity(raw, "x", measures)
+
+
+def test_a_value_without_its_unit_is_dropped_and_the_rest_stands() -> None:
+    body = {
+        "measurements": {
+            "Phases": [{"U": {"value": 230.0, "unit": "V"}, "S": {"value": 4.3}}],
+            "Total": {"S": {"value": 4.3}, "P": {"value": 1.2, "unit": "kW"}},
+        }
+    }
+    values = parse_measurements(body)
+    assert values[Key.VOLTAGE_L1] == 230.0
+    assert values[Key.POWER] == 1200.0
+    assert Key.APPARENT_POWER not in values
+    assert Key.APPARENT_POWER_L1 not in values
+
+
+def test_counters_without_an_energy_unit_are_not_shown() -> None:
+    body = {
+        "counters": {
+            "non_resettable": [
+                {"name": "Reactive", "value": 5, "unit": "", "direction": "import"},
+                {"name": "Apparent", "value": 6, "unit": "VAh", "direction": "import"},
+                {"name": "Active import", "value": 7000, "unit": "Wh", "direction": "import"},
+                {"name": "Reactive export", "value": 9000, "unit": "varh", "direction": "export"},
+            ]
+        }
+    }
+    assert parse_counters(body) == {Key.ENERGY_IMPORT: 7.0, Key.REACTIVE_ENERGY_EXPORT: 9.0}
 
 
 def test_malformed_answers() -> None:

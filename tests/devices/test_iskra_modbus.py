@@ -12,11 +12,13 @@ from custom_components.local_energy.devices.errors import CannotConnect, Invalid
 from custom_components.local_energy.devices.iskra_modbus import (
     IskraModbusClient,
     IskraModbusSettings,
+    decode_wm_counters,
     t5,
     t6,
     t7,
 )
 from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.modbus import RegisterBlock
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.iskra_modbus import GATEWAY_ADDRESS, IskraModbusSimulator, t5_words, t7_words
 
@@ -102,3 +104,23 @@ async def test_missing_meters(gateway: IskraModbusSimulator, transports: Transpo
         await client_for(gateway, transports, unit=40).identify()
     await client.close()
     await nobody.close()
+
+
+def wm_counter(exponent: int, mantissa: int) -> tuple[RegisterBlock, RegisterBlock]:
+    """A counter block with one import counter (the fourth), in Wh, of a model that resets none."""
+    counts = [0] * 64
+    counts[401 - 400 + 3] = exponent & 0xFFFF
+    counts[406 - 400 + 6], counts[407 - 400 + 6] = (mantissa >> 16) & 0xFFFF, mantissa & 0xFFFF
+    settings = [0] * 36
+    settings[30:32] = [1, 6]  # counter 4: Wh, quadrants 1+2 (import)
+    return RegisterBlock(400, tuple(counts)), RegisterBlock(421, tuple(settings))
+
+
+@pytest.mark.parametrize(("exponent", "expected"), [(0, 12.345), (-1, 1.2345), (2, 1234.5)])
+def test_wm_counter_scaled_by_its_exponent(exponent: int, expected: float) -> None:
+    assert decode_wm_counters(*wm_counter(exponent, 12345), "IE38") == {Key.ENERGY_IMPORT: expected}
+
+
+@pytest.mark.parametrize("exponent", [0x7FFF, -0x8000, 10, 400])
+def test_a_wm_counter_with_a_garbled_exponent_is_no_value(exponent: int) -> None:
+    assert decode_wm_counters(*wm_counter(exponent, 12345), "IE38") == {}

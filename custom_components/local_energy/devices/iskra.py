@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from . import iskra_discovery
@@ -60,37 +61,71 @@ COUNTERS_EVERY = 3
 _SKIPPED_MODELS = {"Disabled", "Not Detected"}
 _RELAY = Control(Key.RELAY, ControlKind.SWITCH)
 
-_FACTORS: Mapping[str, float] = {
-    "W": 1.0, "kW": 1000.0, "MW": 1e6, "var": 1.0, "kvar": 1000.0, "Mvar": 1e6, "VA": 1.0, "kVA": 1000.0,
-    "MVA": 1e6, "V": 1.0, "kV": 1000.0, "A": 1.0, "mA": 0.001, "Hz": 1.0, "°C": 1.0, "C": 1.0, "%": 1.0,
-    "°": 1.0, "deg": 1.0, "": 1.0,
-    "Wh": 0.001, "kWh": 1.0, "MWh": 1000.0, "varh": 0.001, "kvarh": 1.0, "Mvarh": 1000.0,
-}  # fmt: skip
-_PHASE_VALUES: tuple[tuple[tuple[str, ...], tuple[Key, Key, Key]], ...] = (
-    (("U", "voltage"), phases_of(Key.VOLTAGE)),
-    (("I", "current"), phases_of(Key.CURRENT)),
-    (("P", "active_power"), phases_of(Key.POWER)),
-    (("Q", "reactive_power"), phases_of(Key.REACTIVE_POWER)),
-    (("S", "apparent_power"), phases_of(Key.APPARENT_POWER)),
-    (("PF", "power_factor"), phases_of(Key.POWER_FACTOR)),
-    (("PA", "power_angle"), phases_of(Key.POWER_ANGLE)),
-    (("THDUp", "THD_voltage"), phases_of(Key.THD_VOLTAGE)),
-    (("THDI", "THD_current"), phases_of(Key.THD_CURRENT)),
+
+class Quantity(StrEnum):
+    """What a value measures; each takes only its own units, and a bare number in its base unit."""
+
+    VOLTAGE = "V"
+    CURRENT = "A"
+    POWER = "W"
+    REACTIVE = "var"
+    APPARENT = "VA"
+    RATIO = ""
+    ANGLE = "°"
+    PERCENT = "%"
+    FREQUENCY = "Hz"
+    TEMPERATURE = "°C"
+    ENERGY = "kWh"
+    REACTIVE_ENERGY = "kvarh"
+    COUNT = "#"
+    """A number without a unit (a tariff index, a pulse counter)."""
+
+
+_UNITS: Mapping[Quantity, Mapping[str, float]] = {
+    Quantity.VOLTAGE: {"V": 1.0, "kV": 1000.0},
+    Quantity.CURRENT: {"A": 1.0, "mA": 0.001},
+    Quantity.POWER: {"W": 1.0, "kW": 1000.0, "MW": 1e6},
+    Quantity.REACTIVE: {"var": 1.0, "kvar": 1000.0, "Mvar": 1e6},
+    Quantity.APPARENT: {"VA": 1.0, "kVA": 1000.0, "MVA": 1e6},
+    Quantity.RATIO: {"": 1.0},
+    Quantity.ANGLE: {"°": 1.0, "deg": 1.0},
+    Quantity.PERCENT: {"%": 1.0},
+    Quantity.FREQUENCY: {"Hz": 1.0},
+    Quantity.TEMPERATURE: {"°C": 1.0, "C": 1.0},
+    Quantity.ENERGY: {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0},
+    Quantity.REACTIVE_ENERGY: {"varh": 0.001, "kvarh": 1.0, "Mvarh": 1000.0},
+    Quantity.COUNT: {"": 1.0},
+}
+_BASE_UNIT: Mapping[Quantity, str] = {Quantity.COUNT: ""}
+"""Where the base unit is not the quantity's own name."""
+_PHASE_VALUES: tuple[tuple[tuple[str, ...], Quantity, tuple[Key, Key, Key]], ...] = (
+    (("U", "voltage"), Quantity.VOLTAGE, phases_of(Key.VOLTAGE)),
+    (("I", "current"), Quantity.CURRENT, phases_of(Key.CURRENT)),
+    (("P", "active_power"), Quantity.POWER, phases_of(Key.POWER)),
+    (("Q", "reactive_power"), Quantity.REACTIVE, phases_of(Key.REACTIVE_POWER)),
+    (("S", "apparent_power"), Quantity.APPARENT, phases_of(Key.APPARENT_POWER)),
+    (("PF", "power_factor"), Quantity.RATIO, phases_of(Key.POWER_FACTOR)),
+    (("PA", "power_angle"), Quantity.ANGLE, phases_of(Key.POWER_ANGLE)),
+    (("THDUp", "THD_voltage"), Quantity.PERCENT, phases_of(Key.THD_VOLTAGE)),
+    (("THDI", "THD_current"), Quantity.PERCENT, phases_of(Key.THD_CURRENT)),
 )
-_TOTAL_VALUES: tuple[tuple[tuple[str, ...], Key], ...] = (
-    (("P", "active_power"), Key.POWER),
-    (("Q", "reactive_power"), Key.REACTIVE_POWER),
-    (("S", "apparent_power"), Key.APPARENT_POWER),
-    (("PF", "power_factor"), Key.POWER_FACTOR),
-    (("PA", "power_angle"), Key.POWER_ANGLE),
+_TOTAL_VALUES: tuple[tuple[tuple[str, ...], Quantity, Key], ...] = (
+    (("P", "active_power"), Quantity.POWER, Key.POWER),
+    (("Q", "reactive_power"), Quantity.REACTIVE, Key.REACTIVE_POWER),
+    (("S", "apparent_power"), Quantity.APPARENT, Key.APPARENT_POWER),
+    (("PF", "power_factor"), Quantity.RATIO, Key.POWER_FACTOR),
+    (("PA", "power_angle"), Quantity.ANGLE, Key.POWER_ANGLE),
 )
-_COUNTER_KEYS: Mapping[tuple[str, str, str], Key] = {
-    ("non_resettable", "import", "active"): Key.ENERGY_IMPORT,
-    ("non_resettable", "export", "active"): Key.ENERGY_EXPORT,
-    ("non_resettable", "import", "reactive"): Key.REACTIVE_ENERGY_IMPORT,
-    ("non_resettable", "export", "reactive"): Key.REACTIVE_ENERGY_EXPORT,
-    ("resettable", "import", "active"): Key.RESETTABLE_ENERGY_IMPORT,
-    ("resettable", "export", "active"): Key.RESETTABLE_ENERGY_EXPORT,
+_COUNTER_KEYS: Mapping[tuple[str, str, Quantity | None], Key] = {
+    ("non_resettable", "import", Quantity.ENERGY): Key.ENERGY_IMPORT,
+    ("non_resettable", "export", Quantity.ENERGY): Key.ENERGY_EXPORT,
+    ("non_resettable", "import", Quantity.REACTIVE_ENERGY): Key.REACTIVE_ENERGY_IMPORT,
+    ("non_resettable", "export", Quantity.REACTIVE_ENERGY): Key.REACTIVE_ENERGY_EXPORT,
+    ("resettable", "import", Quantity.ENERGY): Key.RESETTABLE_ENERGY_IMPORT,
+    ("resettable", "export", Quantity.ENERGY): Key.RESETTABLE_ENERGY_EXPORT,
+}
+_COUNTER_QUANTITY: Mapping[str, Quantity] = {
+    unit: measures for measures in (Quantity.ENERGY, Quantity.REACTIVE_ENERGY) for unit in _UNITS[measures]
 }
 _NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
@@ -126,24 +161,40 @@ def list_members(body: object) -> list[Member]:
 
 
 @total("Iskra value")
-def quantity(raw: object, what: str) -> float:
-    """``{"value": 230.1, "unit": "V"}``, ``"230.1 V"`` or ``230.1`` -> a number in our unit."""
+def quantity(raw: object, what: str, measures: Quantity) -> float:
+    """``{"value": 230.1, "unit": "V"}``, ``"230.1 V"`` or ``230.1`` -> a number in our unit.
+
+    A bare number is in the quantity's base unit; a unit of another quantity, or an object without a unit,
+    is an invalid value (never taken as another quantity, nor guessed).
+    """
     if isinstance(raw, dict):
+        if not isinstance(raw.get("unit"), str) and measures not in (Quantity.RATIO, Quantity.COUNT):
+            raise InvalidResponse(f"{what} has no unit")
         number, unit = raw.get("value"), str(raw.get("unit", "")).strip()
     elif isinstance(raw, str):
         match = _NUMBER_WITH_UNIT.match(raw)
         if match is None:
             raise InvalidResponse(f"{what} is not a number: {raw!r}")
-        number, unit = match[1], match[2]
+        number, unit = match[1], match[2] or _BASE_UNIT.get(measures, measures.value)
     else:
-        number, unit = raw, ""
-    if unit not in _FACTORS:
-        raise InvalidResponse(f"{what} has the unknown unit {unit!r}")
+        number, unit = raw, _BASE_UNIT.get(measures, measures.value)
+    factors = _UNITS[measures]
+    if unit not in factors:
+        raise InvalidResponse(f"{what} has the unit {unit!r}, not one of {measures.name.lower()}")
     try:
         value = float(number)  # type: ignore[arg-type]
     except (TypeError, ValueError) as err:
         raise InvalidResponse(f"{what} is not a number: {number!r}") from err
-    return round(value * _FACTORS[unit], 6)
+    return round(value * factors[unit], 6)
+
+
+def _valid(raw: object, what: str, measures: Quantity) -> float | None:
+    """A value in our unit, or None for an invalid one (dropped; the rest of the answer stands)."""
+    try:
+        return quantity(raw, what, measures)
+    except InvalidResponse as err:
+        _LOGGER.debug("Dropped %s", err)
+        return None
 
 
 def _first(entry: Mapping[str, Any], names: tuple[str, ...]) -> object:
@@ -156,22 +207,23 @@ def parse_measurements(body: object) -> dict[Key, Value]:
     measurements = body.get("measurements") if isinstance(body, dict) else None
     if not isinstance(measurements, dict):
         raise InvalidResponse("measurement answer has no measurements")
-    values: dict[Key, Value] = {}
+    found: dict[Key, float | None] = {}
     for phase, entry in enumerate((measurements.get("Phases") or [])[:3]):
-        for names, keys in _PHASE_VALUES:
+        for names, measures, keys in _PHASE_VALUES:
             if isinstance(entry, dict) and (raw := _first(entry, names)) is not None:
-                values[keys[phase]] = quantity(raw, f"phase {phase + 1} {names[0]}")
+                found[keys[phase]] = _valid(raw, f"phase {phase + 1} {names[0]}", measures)
     total = measurements.get("Total") or {}
-    for names, key in _TOTAL_VALUES:
+    for names, measures, key in _TOTAL_VALUES:
         if isinstance(total, dict) and (raw := _first(total, names)) is not None:
-            values[key] = quantity(raw, f"total {names[0]}")
-    for names, key in (
-        (("Frequency", "frequency"), Key.FREQUENCY),
-        (("Temperature", "temperature"), Key.TEMPERATURE),
+            found[key] = _valid(raw, f"total {names[0]}", measures)
+    for names, measures, key in (
+        (("Frequency", "frequency"), Quantity.FREQUENCY, Key.FREQUENCY),
+        (("Temperature", "temperature"), Quantity.TEMPERATURE, Key.TEMPERATURE),
     ):
         if (raw := _first(measurements, names)) is not None:
-            values[key] = quantity(raw, names[0])
-    if (tariff := _status_value(measurements, "activetariff")) is not None:
+            found[key] = _valid(raw, names[0], measures)
+    values: dict[Key, Value] = {key: value for key, value in found.items() if value is not None}
+    if (tariff := _status_value(measurements, "activetariff", Quantity.COUNT)) is not None:
         values[Key.ACTIVE_TARIFF] = int(tariff)
     return values
 
@@ -180,14 +232,11 @@ def _normalised(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
 
 
-def _status_value(fields: Mapping[str, Any], wanted: str) -> float | None:
+def _status_value(fields: Mapping[str, Any], wanted: str, measures: Quantity) -> float | None:
     """A status field by its normalised name ("Pulse Counter", "pulse_counter"); None when absent or N/A."""
     for name, raw in fields.items():
         if _normalised(name) == wanted:
-            try:
-                return quantity(raw, name)
-            except InvalidResponse:
-                return None  # "N/A": the input is not enabled
+            return _valid(raw, name, measures)  # "N/A": the input is not enabled
     return None
 
 
@@ -199,10 +248,13 @@ def parse_status(body: Mapping[str, Any]) -> dict[Key, Value]:
         if isinstance(part, dict):
             fields |= part
     values: dict[Key, Value] = {}
-    for wanted, key in (("temperature", Key.TEMPERATURE_INPUT), ("pulsecounter", Key.PULSE_ENERGY)):
-        if (value := _status_value(fields, wanted)) is not None:
+    for wanted, measures, key in (
+        ("temperature", Quantity.TEMPERATURE, Key.TEMPERATURE_INPUT),
+        ("pulsecounter", Quantity.ENERGY, Key.PULSE_ENERGY),
+    ):
+        if (value := _status_value(fields, wanted, measures)) is not None:
             values[key] = value
-    if (tariff := _status_value(fields, "activetariff")) is not None:
+    if (tariff := _status_value(fields, "activetariff", Quantity.COUNT)) is not None:
         values[Key.ACTIVE_TARIFF] = int(tariff)
     return values
 
@@ -218,13 +270,15 @@ def parse_counters(body: object) -> dict[Key, Value]:
         for counter in counters.get(group) or []:
             if not isinstance(counter, dict):
                 continue
-            unit = str(counter.get("unit", ""))
-            kind = "active" if unit.endswith("Wh") and not unit.endswith("varh") else "reactive"
-            key = _COUNTER_KEYS.get((group, str(counter.get("direction", "")), kind))
-            if key is not None and key not in values and unit in _FACTORS:
-                values[key] = quantity(
-                    {"value": counter.get("value"), "unit": unit}, str(counter.get("name"))
+            unit = str(counter.get("unit", "")).strip()
+            measures = _COUNTER_QUANTITY.get(unit)  # no unit, or VAh: not a counter we show
+            key = _COUNTER_KEYS.get((group, str(counter.get("direction", "")), measures))
+            if measures is not None and key is not None and key not in values:
+                value = _valid(
+                    {"value": counter.get("value"), "unit": unit}, str(counter.get("name")), measures
                 )
+                if value is not None:
+                    values[key] = value
     return values
 
 

@@ -280,19 +280,34 @@ class IskraModbusClient(ModbusDeviceClient):
         return values
 
     async def _wm_counters(self, member: Member) -> dict[Key, Value]:
-        counts = await self._connection.read_input(member.address, 400, 64)
+        counts = await self._connection.read_input(member.address, *WM_COUNTER_BLOCK)
         settings = await self._connection.read_holding(member.address, _COUNTER_SETTINGS, 36)
-        registers = Registers((counts,))
-        resettable_first = next((n for p, n in _RESETTABLE_FIRST.items() if member.model.startswith(p)), 0)
-        values: dict[Key, Value] = {}
-        for n in range(4):
-            key = _counter_key(settings, _COUNTER_SETTINGS + 10 * n, resettable=n < resettable_first)
-            if key is None or key in values:
-                continue
-            mantissa = registers.read(406 + 2 * n, DataType.INT32)
-            exponent = registers.read(401 + n, DataType.INT16)
+        return decode_wm_counters(counts, settings, member.model)
+
+
+WM_COUNTER_BLOCK = (400, 64)
+"""The WM counters' input registers: exponents from 401, mantissas from 406."""
+
+
+@total("Iskra WM counters")
+def decode_wm_counters(counts: RegisterBlock, settings: RegisterBlock, model: str) -> dict[Key, Value]:
+    """A WM meter's four counters in kWh: an int32 mantissa times ten to an int16 exponent, in Wh."""
+    registers = Registers((counts,))
+    resettable_first = next((n for p, n in _RESETTABLE_FIRST.items() if model.startswith(p)), 0)
+    values: dict[Key, Value] = {}
+    for n in range(4):
+        key = _counter_key(settings, _COUNTER_SETTINGS + 10 * n, resettable=n < resettable_first)
+        if key is None or key in values:
+            continue
+        mantissa = registers.read(406 + 2 * n, DataType.INT32)
+        exponent = int(registers.read(401 + n, DataType.INT16))
+        if abs(exponent) <= MAX_COUNTER_EXPONENT:  # beyond it, a garbled register: no value
             values[key] = round(mantissa * 10.0**exponent / 1000, 6)
-        return values
+    return values
+
+
+MAX_COUNTER_EXPONENT = 9
+"""A WM counter's exponent scales Wh from 1 nWh to 1 TWh; anything further is not a counter value."""
 
 
 def _counter_key(settings: RegisterBlock, address: int, *, resettable: bool) -> Key | None:
