@@ -187,17 +187,15 @@ class IgenSimulator:
     async def _config(self, request: web.Request) -> web.Response:
         self.http_requests.append(request.path)
         device = self.devices[0]
-        return web.json_response(
-            {
-                "device": {
-                    "hostname": "admin",
-                    "type": TYPES[device.kind],
-                    "sn": device.serial,
-                    "mac": "E8FDF8DD9A76",
-                    "fw": "V1.3.0A_R003.001_MP12W_00000013",
-                }
-            }
-        )
+        config = {
+            "hostname": "admin",
+            "type": TYPES[device.kind],
+            "sn": device.serial,
+            "mac": "E8FDF8DD9A76",
+            "fw": "V1.3.0A_R003.001_MP12W_00000013",
+        }
+        # As the devices answer: a P1 reader nests its settings under "device", a plug or meter does not.
+        return web.json_response({"device": config} if device.kind == "p1" else config)
 
     async def _data(self, request: web.Request) -> web.Response:
         self.http_requests.append(request.path)

@@ -416,3 +416,33 @@ def test_a_p1_reader_that_sends_only_its_import_power() -> None:
         "AC_Phase-A_Current ": 9.1,
     }
     assert parse_values(only_import)[Key.POWER] == pytest.approx(2100.0)
+
+
+def test_p1_powers_in_kw_with_only_phase_a_current() -> None:
+    """P1.JsonData's documented words: 3 kW drawn on L2 and L3, and only phase A's current is read."""
+    data = {
+        "AC_Phase-A_Current ": 1.0,
+        "AC_Phase-A_Voltage": 230.0, "AC_Phase-B_Voltage": 230.0, "AC_Phase-C_Voltage": 230.0,
+        " Actual electricity power delivered +P ": 3.2, " Actual electricity power received -P ": 0.0,
+        "Instantaneous active power L1 +P": 0.2, "Instantaneous active power L1 -P": 0.0,
+        "Instantaneous active power L2 +P": 1.5, "Instantaneous active power L3 +P": 1.5,
+    }  # fmt: skip
+    values = igen.parse_values(data)
+    assert values[Key.POWER] == 3200.0
+    assert values[Key.POWER_L1] == 200.0
+    assert values[Key.POWER_L2] == 1500.0
+
+
+def test_p1_powers_in_w_netted_across_phases() -> None:
+    """Firmware that reports W: 5 kW drawn on L1 and 4.99 kW fed in on L2 net to 10 W."""
+    data = {
+        "a_voltage": 230.0, "b_voltage": 230.0, "c_voltage": 230.0,
+        "a_current": 22.0, "b_current": 22.0, "c_current": 0.0,
+        "total_act_power": 10.0, "total_act_ret_power": 0.0,
+        "a_act_power": 5000.0, "a_act_ret_power": 0.0, "b_act_power": 0.0, "b_act_ret_power": 4990.0,
+        "total_act_energy_lt": 100.0,
+    }  # fmt: skip
+    values = igen.parse_values(data)
+    assert values[Key.POWER] == 10.0
+    assert values[Key.POWER_L1] == 5000.0
+    assert values[Key.POWER_L2] == -4990.0

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -238,24 +239,51 @@ def _p1_powers(named: Mapping[str, float], values: Mapping[Key, Value]) -> dict[
         for drawn, fed in options
         if drawn in named or fed in named
     }
-    total = pairs.get(Key.POWER)
-    reported = 0.0 if total is None else named.get(total[0], 0.0) + named.get(total[1], 0.0)
-    scale = _p1_power_scale(reported, values)
-    return {
-        key: round((named.get(drawn, 0.0) - named.get(fed, 0.0)) * scale, 3)
-        for key, (drawn, fed) in pairs.items()
-    }
+    raw = {key: named.get(drawn, 0.0) - named.get(fed, 0.0) for key, (drawn, fed) in pairs.items()}
+    scale = _p1_power_scale(raw, values)
+    return {key: round(power * scale, 3) for key, power in raw.items()}
 
 
-def _p1_power_scale(reported: float, values: Mapping[Key, Value]) -> float:
-    estimate = sum(
-        float(values.get(voltage, 0)) * float(values.get(current, 0))
-        for voltage, current in zip(phases_of(Key.VOLTAGE), phases_of(Key.CURRENT), strict=True)
-    )
-    reported = abs(reported)
-    if reported == 0 or estimate < 1:
-        return 1000.0  # nothing to compare: the documented unit, kW
-    return 1.0 if abs(reported - estimate) < abs(reported * 1000 - estimate) else 1000.0
+P1_MOST_KW = 100.0
+"""No household draws or feeds 100 kW through a P1 meter: a larger reading is in W."""
+
+
+def _p1_power_scale(raw: Mapping[Key, float], values: Mapping[Key, Value]) -> float:
+    """1000 when the reader's powers are kW (as documented), 1 when they are W (some firmware).
+
+    Each phase whose voltage, current and power are all known votes for the unit that brings its power
+    nearest to V * I (power never exceeds it, and the power factor keeps it near). A phase without its own
+    current tells nothing, nor does the total: it nets the phases. Without a vote, only a reading too
+    large for kW tells W.
+    """
+    error = {1.0: 0.0, 1000.0: 0.0}
+    voted = False
+    phases = zip(phases_of(Key.POWER), phases_of(Key.VOLTAGE), phases_of(Key.CURRENT), strict=True)
+    for power_key, voltage_key, current_key in phases:
+        power = abs(raw.get(power_key, 0.0))
+        apparent = float(values.get(voltage_key, 0.0)) * float(values.get(current_key, 0.0))
+        if power > 0 and apparent >= MIN_APPARENT_VOTE:
+            voted = True
+            for scale in error:
+                error[scale] += abs(math.log(power * scale / apparent))
+    if voted:
+        return min(error, key=lambda scale: error[scale])
+    largest = max((abs(power) for power in raw.values()), default=0.0)
+    return 1.0 if largest > P1_MOST_KW else 1000.0
+
+
+MIN_APPARENT_VOTE = 20.0
+"""VA below which a phase's current is too small to tell W from kW (a reader rounds currents to 1 A)."""
+
+
+@total("IGEN Sys.GetConfig")
+def config_of(body: object) -> Mapping[str, Any]:
+    """The device's settings: under ``device`` (P1 reader, INDEVOLT) or at the top level (plug, meter)."""
+    nested = body.get("device") if isinstance(body, dict) else None
+    device = nested if isinstance(nested, dict) else body
+    if not isinstance(device, dict) or not str(device.get("sn") or ""):
+        raise InvalidResponse("Sys.GetConfig has no serial")
+    return device
 
 
 def snapshot_of(
@@ -329,9 +357,7 @@ class IgenClient(UdpPushClient):
             if self._serial is None:
                 self._serial = await self._wait_for_broadcast()
             return DeviceIdentity(vendor=VENDOR, model="IGEN device", serial=self._serial)
-        device = body.get("device") if isinstance(body, dict) else None
-        if not isinstance(device, dict) or not str(device.get("sn") or ""):
-            raise InvalidResponse("Sys.GetConfig has no serial")
+        device = config_of(body)
         self._serial = self._serial or str(device["sn"])
         self._device_type = str(device.get("type") or "")
         return DeviceIdentity(
