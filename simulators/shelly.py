@@ -179,6 +179,14 @@ class ShellySimulator(SimulatedDevice):
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_json(frame)
 
+    async def notify_full(self, status: dict[str, Any] | None = None) -> None:
+        """NotifyFullStatus to every peer: the given status, or the whole of it."""
+        params = {"ts": round(time.time(), 2), **(self.rpc_status() if status is None else status)}
+        for ws, peer in list(self._peers.items()):
+            frame = {"src": self.device_id, "dst": peer, "method": "NotifyFullStatus", "params": params}
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(frame)
+
     async def _rpc_socket(self, request: web.Request) -> web.StreamResponse:
         if self.generation < 2 or not self.websocket_enabled:
             return web.Response(status=404, text="no WebSocket")

@@ -304,3 +304,23 @@ async def test_a_close_while_a_failed_handshake_unwinds_is_not_lost(
     async with asyncio.timeout(3):
         await closing[0]
     assert socket.connects == 1
+
+
+async def test_a_full_status_without_sys_keeps_the_identity_checked(
+    pro3em: ShellySimulator, transports: Transports
+) -> None:
+    client, recorder = await started_client(pro3em, transports)
+    await until(lambda: client.push_connected())
+    status = pro3em.rpc_status()
+    without_sys = {key: value for key, value in status.items() if key != "sys"}
+    without_sys["em:0"] = {**status["em:0"], "total_act_power": 1234.5}
+    await pro3em.notify_full(without_sys)
+    await until(lambda: recorder.power() == 1234.5)
+    assert client._socket is not None
+    assert client._socket.status is not None
+    assert client._socket.status["sys"]["mac"] == pro3em.mac  # kept from the handshake's full status
+    foreign = {**without_sys, "sys": {**status["sys"], "mac": "0A0B0C0D0E0F"}}
+    await pro3em.notify_full(foreign)
+    await until(lambda: not client.push_connected())  # another device's status is not taken
+    assert recorder.power() == 1234.5
+    await client.close()

@@ -182,7 +182,10 @@ class ShellySocket(DeviceSocket):
         if method == "NotifyStatus":
             merge(self.status, {key: value for key, value in params.items() if key != "ts"})
         elif method == "NotifyFullStatus":
-            self.status = {key: value for key, value in params.items() if key != "ts"}
+            full = {key: value for key, value in params.items() if key != "ts"}
+            if not isinstance(full.get("sys"), dict) and "sys" in self.status:
+                full["sys"] = self.status["sys"]  # the identity checked at the handshake stays checked
+            self.status = full
         else:
             return  # NotifyEvent and others carry no measurements
         self.notifications += 1
