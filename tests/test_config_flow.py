@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import termios
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -149,6 +151,27 @@ async def test_a_serial_port_that_does_not_answer(hass: HomeAssistant) -> None:
         flow_id, {CONF_HOST: "/dev/ttyNOTHING", **line, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
     )
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_a_serial_port_that_refuses_the_line_settings(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The adapter refuses a setting (pyserial raises termios.error): cannot connect, naming the setting."""
+    controller, port = os.openpty()
+
+    def refuse(*_args: object) -> None:
+        raise termios.error(22, "Invalid argument")
+
+    monkeypatch.setattr(termios, "tcsetattr", refuse)
+    flow_id = await start_acuvim(hass, "acuvim_serial")
+    line = {"baudrate": "19200", "parity": "even", "bytesize": "8", "stopbits": "1"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: os.ttyname(port), **line, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert "refused the line settings 19200 8E1" in caplog.text
+    os.close(port)
+    os.close(controller)
 
 
 async def test_enistic_identified_by_its_broadcast(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
+from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.links import Framing, ModbusLink
 from custom_components.local_energy.devices.modbus import (
     DataType,
@@ -101,3 +103,21 @@ async def test_writes_and_refusals() -> None:
         await connection.write_registers(1, 300, [1])
     await connection.close()
     await server.stop()
+
+
+async def test_a_device_that_never_answers_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    """A timeout names its reason in one line of ours (pymodbus logs an error of its own for each)."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)  # takes the request, answers nothing
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connection = ModbusConnection(ModbusLink(Framing.TCP, "127.0.0.1", port), timeout=0.2)
+    with pytest.raises(CannotConnect, match=r"unit 1: no answer within 0\.2 s$"):
+        await connection.read_holding(1, 0, 2)
+    assert not [r for r in caplog.records if r.name.startswith("pymodbus") and r.levelno >= logging.WARNING]
+    await connection.close()
+    server.close()
+    await server.wait_closed()

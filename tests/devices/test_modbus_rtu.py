@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import termios
 
 import pytest
 
@@ -105,3 +107,21 @@ async def test_smartme_and_powerpack_behind_a_serial_to_ethernet_converter(trans
         await client.close()
     for converter in converters:
         await converter.stop()
+
+
+async def test_a_port_that_refuses_a_line_setting(
+    transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyserial raises termios.error, not an OSError, when the adapter refuses a setting."""
+    controller, port = os.openpty()  # a terminal the client opens as its adapter
+
+    def refuse(*_args: object) -> None:
+        raise termios.error(22, "Invalid argument")
+
+    monkeypatch.setattr(termios, "tcsetattr", refuse)  # the adapter's driver, not our code
+    client = acuvim_on(os.ttyname(port), 0, Framing.SERIAL, transports)
+    with pytest.raises(CannotConnect, match=r"refused the line settings 9600 8N1 \(.*Invalid argument"):
+        await client.identify()
+    await client.close()
+    os.close(port)
+    os.close(controller)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import termios
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,10 +21,14 @@ from .links import Framing, ModbusLink
 _LOGGER = logging.getLogger(__name__)
 
 
+_TIMEOUT_SIGNS = ("timeout", "no response received")
+"""How pymodbus words a request that got no answer in time."""
+
+
 def _not_a_connect_failure(record: logging.LogRecord) -> bool:
-    """Pymodbus warns on every failed connect; we report an outage once (Home Assistant's rule)."""
+    """Pymodbus logs every failed connect and unanswered request; we report an outage once (HA's rule)."""
     message = str(record.msg)
-    return not message.startswith(("Failed to connect", "Repeating"))
+    return not message.startswith(("Failed to connect", "Repeating", "No response received"))
 
 
 logging.getLogger("pymodbus.logging").addFilter(_not_a_connect_failure)
@@ -165,6 +170,7 @@ class ModbusConnection:
     def __init__(self, link: ModbusLink, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.link = link
         self._client = _client(link, timeout)
+        self._timeout = timeout
         self._lock = asyncio.Lock()
         self.requests = 0
 
@@ -226,13 +232,28 @@ class ModbusConnection:
                 if not self._client.connected and not await self._connect():
                     raise CannotConnect(f"{what}: cannot connect")
                 return await request()
-            except ModbusException as err:
+            except (ModbusException, TimeoutError, OSError) as err:
                 # The connection may be half-open after a device restart: start afresh next time.
                 self._client.close()
-                raise CannotConnect(f"{what}: {err}") from err
-            except (TimeoutError, OSError) as err:
+                raise CannotConnect(f"{what}: {self._reason(err)}") from err
+            except (termios.error, ValueError) as err:
+                # pyserial raises these, not an OSError, when the port refuses a line setting.
                 self._client.close()
-                raise CannotConnect(f"{what}: {err or type(err).__name__}") from err
+                raise CannotConnect(
+                    f"{what}: the serial port refused the line settings {self.link.line} ({_text(err)})"
+                ) from err
+
+    def _reason(self, err: BaseException) -> str:
+        """Why a request failed, never empty: pymodbus's timeouts carry no text."""
+        if isinstance(err, TimeoutError) or any(sign in str(err).lower() for sign in _TIMEOUT_SIGNS):
+            return f"no answer within {self._timeout:g} s"
+        return _text(err)
+
+
+def _text(err: BaseException) -> str:
+    """An exception's text, or its kind when it has none."""
+    text = str(err).strip()
+    return text if text and not text.endswith("]") else f"{type(err).__name__} {text}".strip()
 
 
 type _Request = Callable[[], Awaitable[ModbusPDU]]
