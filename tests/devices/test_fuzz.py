@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
 import pytest
+from aiohttp import web
 
 from custom_components.local_energy.devices import igen
+from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.errors import InvalidResponse
+from custom_components.local_energy.devices.http import HttpEndpoint, HttpTransport
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.payload import decode_json
+from simulators.field import WIFI
+from simulators.http_server import HttpSimulatorServer
 from simulators.igen import IgenDevice, packet
-from tests.fuzzing import Target, collect_targets, fuzz
+from tests.fuzzing import Outcome, Target, collect_targets, fuzz, run_one
 
 EXAMPLES = 300
 
@@ -59,3 +69,50 @@ def test_the_harness_catches_an_unguarded_parser() -> None:
     outcome = fuzz(naive, 100)
     assert outcome.escapes > 0
     assert outcome.snapshots > 0
+
+
+HTTP_DELIVERED = 20
+"""Mutated documents per HTTP parser delivered through the field's segments and chunks."""
+
+
+def mutated_documents(target: Target, count: int) -> list[Any]:
+    """Inputs the fuzzer makes for a target, collected rather than parsed."""
+    documents: list[Any] = []
+    fuzz(Target(target.family, target.name, documents.append, target.seeds, target.kind), count)
+    return documents
+
+
+@pytest.mark.timeout(300)
+async def test_every_http_parser_through_segmented_and_chunked_delivery() -> None:
+    """What arrives in many segments or chunks is read whole, then parsed to a result or a typed error."""
+    targets = [target for target in await collect_targets() if target.kind == "json"]
+    assert {target.family for target in targets} >= {
+        "shelly", "homewizard", "ecotracker", "stromleser", "igen", "indevolt", "iskra",
+    }  # fmt: skip
+    served: list[bytes] = [b"{}"]
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.Response(body=served[0], content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/document", answer)
+    narrow = replace(WIFI, latency=(0.0, 0.0), slow_share=0.0, segment_bytes=64, segment_gap=(0.0, 0.001))
+    server = HttpSimulatorServer(app, field=narrow)
+    await server.start()
+    failures: dict[str, list[str]] = {}
+    async with aiohttp.ClientSession() as session:
+        http = HttpTransport(session, HttpEndpoint("127.0.0.1", server.port))
+        for target in targets:
+            outcome, guard = Outcome(), ValueGuard(f"delivered {target.name}")
+            for document in mutated_documents(target, HTTP_DELIVERED):
+                served[0] = json.dumps(document).encode()
+                delivered = await http.request_json("GET", "/document")
+                assert json.dumps(delivered) == json.dumps(decode_json(served[0], "sent"))
+                run_one(target, delivered, outcome, guard)
+            if outcome.escapes:
+                failures[f"{target.family} {target.name}"] = outcome.escape_examples
+    await server.stop()
+    assert server.delivery is not None
+    assert server.delivery.segmented > 0
+    assert server.delivery.chunked > 0
+    assert failures == {}
