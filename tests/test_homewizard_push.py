@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncGenerator
+from pathlib import Path
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -14,7 +16,7 @@ from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket, error_code
 from simulators.homewizard import HomeWizardV2Simulator
 from tests.conftest import refresh, setup_entry, wait_for, wait_ticking
-from tests.test_homewizard_v2 import POWER, _client, paired_entry
+from tests.test_homewizard_v2 import POWER, granted_token, paired_entry
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ async def meter(
 
 async def loaded(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> object:
     meter.press_button()
-    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     await wait_for(hass, entry.runtime_data.client.push_connected)
@@ -123,7 +125,7 @@ async def test_a_meter_that_closes_after_the_handshake_is_still_read(
 ) -> None:
     meter.close_after_handshake = True
     meter.press_button()
-    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     meter.state.powers = [555.0, 0.0, 0.0]
@@ -145,3 +147,34 @@ async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     assert len(meter.requests) == requests
     ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
     assert not [record for record in ours if record.levelno >= logging.INFO]
+
+
+def connections_to(port: int) -> int:
+    """This process's open TCP connections to a port on loopback (the client's ends, not the server's)."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+            if (link := str(fd.readlink())).startswith("socket:["):
+                inodes.add(link[8:-1])
+    open_states = {"01", "02", "03", "08"}  # established, syn sent, syn received, close wait
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            count += remote_port == port and fields[3] in open_states and fields[9] in inodes
+    return count
+
+
+async def test_an_unload_closes_everything_before_it_returns(
+    hass: HomeAssistant, meter: HomeWizardV2Simulator
+) -> None:
+    """After 50 reloads, 96 sockets stayed open for about a minute (kept alive in the shared pool)."""
+    entry = await loaded(hass, meter)
+    for _ in range(5):
+        await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+        assert connections_to(meter.port) == 0  # the WebSocket and every HTTPS connection
+        await hass.config_entries.async_setup(entry.entry_id)  # type: ignore[attr-defined]
+        await wait_for(hass, entry.runtime_data.client.push_connected)  # type: ignore[attr-defined]
+        assert connections_to(meter.port) >= 1
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

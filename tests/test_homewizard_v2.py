@@ -143,7 +143,7 @@ async def test_zeroconf_of_a_configured_meter_asks_nothing(
 
 async def test_refused_token_pairs_again(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> None:
     meter.press_button()
-    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state == "-543.0"
@@ -172,7 +172,7 @@ async def test_diagnostics_never_show_the_token(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, meter: HomeWizardV2Simulator
 ) -> None:
     meter.press_button()
-    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
@@ -188,6 +188,17 @@ def _client(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> HomeWizardClie
     return HomeWizardClient(
         ConnectionConfig(host=HOST, port=80, tls_port=meter.port), shared_transports(hass)
     )
+
+
+async def granted_token(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> str:
+    """A token the meter grants once its button is pressed (the pairing client closed after)."""
+    client = _client(hass, meter)
+    try:
+        granted = await client.pair()
+    finally:
+        await client.close()
+    assert granted is not None
+    return granted["token"]
 
 
 async def test_meter_unreachable_while_pairing(
@@ -236,7 +247,7 @@ async def test_entities_and_recovery(
     snapshot: SnapshotAssertion,
 ) -> None:
     meter.press_button()
-    token = (await HomeWizardClient.pair(_client(hass, meter)))["token"]  # type: ignore[index]
+    token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     entry = MockConfigEntry(
         domain=DOMAIN, unique_id=entry.unique_id, data=entry.data, entry_id="homewizard_v2"

@@ -32,7 +32,7 @@ def test_homewizard_p1_api_v1() -> None:
     assert values[Key.ENERGY_IMPORT] == 13779.338
     assert values[Key.ENERGY_EXPORT] == 13086.777
     assert values[Key.VOLTAGE_L1] == 230.111
-    assert values[Key.POWER_AVERAGE] == 123.0
+    assert values[Key.POWER_AVERAGE_15M] == 123.0
     assert values[Key.ACTIVE_TARIFF] == 2
     assert snapshot.channels[homewizard.GAS_CHANNEL].values[Key.GAS] == 1122.333
 
@@ -44,7 +44,7 @@ def test_homewizard_p1_api_v2() -> None:
     assert values[Key.POWER_L1] == -676
     assert values[Key.CURRENT] == 6  # the total current
     assert values[Key.CURRENT_L2] == 2
-    assert values[Key.POWER_AVERAGE] == 123.0
+    assert values[Key.POWER_AVERAGE_15M] == 123.0
     assert values[Key.ENERGY_IMPORT] == 13779.338
     assert values[Key.ENERGY_EXPORT] == 1234.567
     assert snapshot.channels[homewizard.GAS_CHANNEL].values[Key.GAS] == 2569.646  # not the water meter

@@ -28,14 +28,22 @@ async def meter(
     # Trust the simulator's test CA in place of HomeWizard's, as a real meter is trusted through HomeWizard's.
     monkeypatch.setattr(HomeWizardClient, "ca_pem", simulator.ca_pem)
     yield simulator
+    for client in CLIENTS:
+        await client.close()  # each holds its own connections to the meter
+    CLIENTS.clear()
     await simulator.stop()
 
 
+CLIENTS: list[HomeWizardClient] = []
+
+
 def client_for(meter: HomeWizardV2Simulator, transports: Transports, **config: str) -> HomeWizardClient:
-    return HomeWizardClient(
+    client = HomeWizardClient(
         ConnectionConfig(host="127.0.0.1", port=1, tls_port=meter.port, **config),
         transports,  # type: ignore[arg-type]
     )
+    CLIENTS.append(client)
+    return client
 
 
 async def paired_token(meter: HomeWizardV2Simulator, transports: Transports) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, ClassVar
 
+import aiohttp
+
 from .client import DeviceClient, PushListener
 from .connection import Settings
 from .errors import (
@@ -57,7 +59,7 @@ _NUMBERS: Mapping[str, Key] = {
     "active_power_l1_w": Key.POWER_L1,
     "active_power_l2_w": Key.POWER_L2,
     "active_power_l3_w": Key.POWER_L3,
-    "active_power_average_w": Key.POWER_AVERAGE,
+    "active_power_average_w": Key.POWER_AVERAGE_15M,
     "active_voltage_l1_v": Key.VOLTAGE_L1,
     "active_voltage_l2_v": Key.VOLTAGE_L2,
     "active_voltage_l3_v": Key.VOLTAGE_L3,
@@ -108,6 +110,7 @@ class HomeWizardClient(DeviceClient):
         super().__init__(*args, **kwargs)
         self._v1 = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
         self._v2: HttpTransport | None = None
+        self._v2_connections: aiohttp.ClientSession | None = None
         self._polls = 0
         self._wifi_rssi: float | None = None
         self._socket: HomeWizardSocket | None = None
@@ -132,7 +135,7 @@ class HomeWizardClient(DeviceClient):
         serial = self.config.serial
         endpoint = HttpEndpoint(self.config.host, self.config.tls_port or V2_PORT, scheme="wss")
         self._socket = HomeWizardSocket(
-            lambda: self.transports.http,
+            self._v2_session,
             endpoint.url("/api/ws"),
             self.config.token,
             self._on_topic,
@@ -162,10 +165,25 @@ class HomeWizardClient(DeviceClient):
         return parse_measurement(self._measurement, self._wifi_rssi)
 
     async def close(self) -> None:
-        """Close the WebSocket."""
+        """Close the WebSocket and every connection to the meter, before returning."""
         if self._socket is not None:
             await self._socket.close()
             self._socket = None
+        if self._v2_connections is not None:
+            await self._v2_connections.close()
+            self._v2_connections = None
+        self._v2 = None
+
+    def _v2_session(self) -> aiohttp.ClientSession:
+        """The meter's own connections (HTTPS and its WebSocket), made on first use.
+
+        Its TLS trusts only HomeWizard's CA and checks this meter's name, so no other device shares its
+        pooled connections; a session of its own lets close() end them all (in the shared session they
+        lingered until their keep-alive ran out, after every reload).
+        """
+        if self._v2_connections is None or self._v2_connections.closed:
+            self._v2_connections = aiohttp.ClientSession()
+        return self._v2_connections
 
     @property
     def uses_v2(self) -> bool:
@@ -248,7 +266,7 @@ class HomeWizardClient(DeviceClient):
         serial = self.config.serial
         headers = {"X-Api-Version": "2"} | ({"Authorization": f"Bearer {token}"} if token else {})
         return HttpTransport(
-            self.transports.http,
+            self._v2_session(),
             endpoint,
             tls=self._v2_tls(),
             server_hostname=f"appliance/p1dongle/{serial}" if serial else None,
@@ -289,7 +307,7 @@ _V2_NUMBERS: Mapping[str, Key] = {
     "power_l1_w": Key.POWER_L1,
     "power_l2_w": Key.POWER_L2,
     "power_l3_w": Key.POWER_L3,
-    "average_power_15m_w": Key.POWER_AVERAGE,
+    "average_power_15m_w": Key.POWER_AVERAGE_15M,
     "voltage_v": Key.VOLTAGE,
     "voltage_l1_v": Key.VOLTAGE_L1,
     "voltage_l2_v": Key.VOLTAGE_L2,

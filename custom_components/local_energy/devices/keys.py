@@ -37,6 +37,9 @@ class Key(StrEnum):
 
     POWER = "power"
     POWER_AVERAGE = "power_average"
+    """Mean power over the last minute."""
+    POWER_AVERAGE_15M = "power_average_15m"
+    """Mean power over the running quarter hour (the demand a capacity tariff bills)."""
     POWER_L1 = "power_l1"
     POWER_L2 = "power_l2"
     POWER_L3 = "power_l3"
@@ -346,6 +349,7 @@ _CHARGE_CURRENT = _ranged(Unit.AMPERE, Quantity.CURRENT, 0.0, 1000.0, control=Tr
 KEYS: Mapping[Key, KeySpec] = {
     **_parts(_K.POWER, _power(signed=True), _K.POWER_L1, _K.POWER_L2, _K.POWER_L3),
     _K.POWER_AVERAGE: _power(signed=True),
+    _K.POWER_AVERAGE_15M: _power(signed=True),
     **_parts(
         _K.REACTIVE_POWER,
         KeySpec(Unit.VAR, Quantity.REACTIVE_POWER, -MAX_POWER_W, MAX_POWER_W, signed=True),
