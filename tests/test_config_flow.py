@@ -30,6 +30,7 @@ from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from simulators.homewizard import SERIAL, HomeWizardSimulator
+from simulators.powerpack import PowerPackSimulator
 from tests.conftest import HOST, acuvim_entry, homewizard_entry, setup_entry
 
 
@@ -359,3 +360,24 @@ def test_credential_fields_use_home_assistant_keys() -> None:
         CONF_USERNAME: "admin",
         CONF_PASSWORD: "pw",
     }
+
+
+async def test_a_device_with_a_typed_serial_cannot_be_added_twice(hass: HomeAssistant) -> None:
+    """The same host, port and unit id under another typed serial is the same device."""
+    pack = PowerPackSimulator()
+    await pack.start()
+    typed = {CONF_HOST: HOST, CONF_PORT: pack.port, CONF_UNIT_ID: 1, "rated_power": 50}
+    flow_id = await start_family(hass, "powerpack")
+    result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_SERIAL: "PP-0001"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    flow_id = await start_family(hass, "powerpack")
+    result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_SERIAL: "PP-0002"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    flow_id = await start_family(hass, "powerpack")
+    other_unit = {**typed, CONF_UNIT_ID: 2, CONF_SERIAL: "PP-0003"}
+    result = await hass.config_entries.flow.async_configure(flow_id, other_unit)
+    assert result.get("reason") != "already_configured"  # another unit id is another device
+    await hass.config_entries.async_unload(hass.config_entries.async_entries(DOMAIN)[0].entry_id)
+    await pack.stop()

@@ -389,6 +389,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             self._family, self._data = family, {CONF_FAMILY: family.id, **user_input}
             if family.serial_line:
                 self._data |= {CONF_PORT: 0, CONF_FRAMING: Framing.SERIAL}
+            if Field.SERIAL in family.fields:
+                # A serial typed in identifies nothing: one address (and unit id) is one device.
+                where = (CONF_HOST, CONF_PORT, CONF_UNIT_ID)
+                self._async_abort_entries_match({key: self._data[key] for key in where if key in self._data})
             outcome = await self._async_identify_unique()
             if outcome.needs_credentials:
                 return await self._async_step_access()
