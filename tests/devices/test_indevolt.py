@@ -105,3 +105,17 @@ async def test_bk1600(transports: Transports) -> None:
     assert controls[Key.BATTERY_SETPOINT].maximum == 1200
     assert "outdoor_portable" in controls[Key.OPERATING_MODE].options
     await battery.stop()
+
+
+@pytest.mark.parametrize(
+    ("asked", "sent"), [(30, [0, 0, 5]), (-49, [0, 0, 5]), (50, [1, 50, 100]), (-59, [2, 50, 5])]
+)
+async def test_real_time_powers_follow_the_documented_range(
+    battery: IndevoltSimulator, transports: Transports, asked: float, sent: list[int]
+) -> None:
+    """The vendor documents 50-2400 W: 1-49 W is sent as 0 W, never as itself."""
+    client = client_for(battery, transports)
+    await client.read()
+    await client.write(MAIN_CHANNEL, Key.OPERATING_MODE, "real_time_control")
+    await client.write(MAIN_CHANNEL, Key.BATTERY_SETPOINT, asked)
+    assert battery.writes[-1] == (47015, sent)

@@ -235,8 +235,8 @@ def guard_setpoint(control: Control, value: Value) -> Value:
     """The value a control may send, or CommandRejected before anything is sent.
 
     Numbers must be finite and inside the control's bounds; they are rounded toward zero to the control's
-    step, so rounding never goes past a bound nor past what was asked. Switches take a bool and selects
-    one of their options.
+    step, and to 0 below its smallest magnitude, so rounding never goes past a bound nor past what was
+    asked. Switches take a bool and selects one of their options.
     """
     if control.kind is ControlKind.SWITCH:
         if not isinstance(value, bool):
@@ -269,7 +269,9 @@ def _guard_number(control: Control, value: Value) -> float:
             placeholders=limits,
         )
     step = control.step
-    if step is None or step <= 0:
-        return float(value)
-    rounded = math.trunc(round(value / step, 9)) * step  # toward zero; round() absorbs 0.3/0.1 = 2.9999
+    rounded = float(value)
+    if step is not None and step > 0:
+        rounded = math.trunc(round(value / step, 9)) * step  # toward zero; round() absorbs 0.3/0.1 = 2.9999
+    if abs(rounded) < control.smallest:
+        rounded = 0.0  # below what the device documents it acts on
     return float(min(max(rounded, low), high))

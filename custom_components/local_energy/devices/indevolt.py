@@ -176,7 +176,9 @@ def _controls(points: Points) -> tuple[Control, ...]:
         Control(Key.MAX_OUTPUT_POWER, ControlKind.NUMBER, minimum=50, maximum=limit, step=10),
         Control(Key.BACKUP_SOC, ControlKind.NUMBER, minimum=0, maximum=100, step=1),
         Control(Key.GRID_CHARGING, ControlKind.SWITCH),
-        Control(Key.BATTERY_SETPOINT, ControlKind.NUMBER, minimum=-limit, maximum=limit, step=10),
+        Control(
+            Key.BATTERY_SETPOINT, ControlKind.NUMBER, minimum=-limit, maximum=limit, step=10, smallest=50
+        ),
     )
 
 

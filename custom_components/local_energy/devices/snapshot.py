@@ -67,6 +67,8 @@ class Control:
     maximum: float | None = None
     step: float | None = None
     """The device's resolution: setpoints are rounded toward zero to a multiple of it."""
+    smallest: float = 0.0
+    """The smallest magnitude besides 0 the device documents: anything between is sent as 0."""
     options: tuple[str, ...] = ()
 
     @property
