@@ -152,3 +152,16 @@ async def test_phases_switch_at_once_as_one_guarded_change(
     await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "3")
     assert [pico.current(r.register) for r in PER_PHASE] == [9.0, 9.0, 9.0]
     await client.close()
+
+
+async def test_a_current_right_after_a_phase_switch_is_not_refused(
+    pico: SmartMeSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard judges phases by what the client last commanded, not by the last currents it read."""
+    monkeypatch.setattr(smartme, "_now", lambda: 1000.0)
+    client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
+    await client.read()  # charging on three phases
+    await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "1")
+    await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT_L1, 8)  # no read in between
+    assert [pico.current(r.register) for r in PER_PHASE] == [8.0, 0.0, 0.0]
+    await client.close()

@@ -235,6 +235,9 @@ class SmartMeClient(ModbusDeviceClient):
         await self._connection.write_registers(
             self._unit, address(register.register), encode(milliamperes, DataType.INT32)
         )
+        # What was just commanded is newer than the last read: the phase guard judges by it.
+        for written in PER_PHASE if register is ALL_PHASES else (register,):
+            self._currents[written.key] = amperes  # type: ignore[index]
 
     def diagnostics(self) -> dict[str, Any]:
         """Requests on the shared connection and what the device was taken for."""
