@@ -3,7 +3,9 @@
 Time is simulated (``run`` steps it), so a day runs in seconds and every test is repeatable. The house
 draws a base load with noise, PV feeds in, loads step and cycle; batteries follow their setpoint after a
 response delay, within their power and capacity; the charger draws what its current asks after a delay;
-the meter reports the grid power as it was ``lag`` seconds before, every ``interval`` seconds.
+the meter reports the grid power as it was ``lag`` seconds before, every ``interval`` seconds. Our
+controller's decisions are carried out by control.runner.Runner, the executor Home Assistant runs, through
+ports onto these simulated devices.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import itertools
 import math
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from custom_components.local_energy.control.battery import BatteryLimits
 from custom_components.local_energy.control.controller import Battery, Charger, Controller, Decision
+from custom_components.local_energy.control.runner import Refused, Runner
 
 
 @dataclass
@@ -73,20 +77,39 @@ class SimulatedBattery:
     max_charge: float = 2400.0
     max_discharge: float = 2400.0
     delay: float = 1.5
+    declared_delay: float | None = None
+    """The response delay the battery declares, when it differs from its real one."""
     step: float = 10.0
     minimum_interval: float = 1.0
     power: float = 0.0
     """Discharge now, W."""
+    needs_mode: bool = False
+    """Takes setpoints only while driven (INDEVOLT's real-time control); in its own mode it rests at 0 W."""
+    driven: bool = False
     setpoints: list[tuple[float, float]] = field(default_factory=list)
     """Every (second, setpoint) received."""
+    modes: list[tuple[float, bool]] = field(default_factory=list)
+    """Every (second, driven) mode change received."""
+    refused: int = 0
+    """Setpoints refused because the battery was not driven."""
 
     def __post_init__(self) -> None:
         self._setpoint = Delayed(self.delay)
 
     def command(self, t: float, discharge: float) -> None:
-        """A setpoint arrives; the battery reaches it after its delay."""
+        """A setpoint arrives; the battery reaches it after its delay (refused in its own mode)."""
+        if self.needs_mode and not self.driven:
+            self.refused += 1
+            raise Refused("the battery is not in real-time control")
         self.setpoints.append((t, discharge))
         self._setpoint.command(t, discharge)
+
+    def drive(self, t: float, driven: bool) -> None:
+        """Into the mode a loop drives, or back to its own (where it rests at 0 W)."""
+        self.modes.append((t, driven))
+        self.driven = driven
+        if self.needs_mode and not driven:
+            self._setpoint.command(t, 0.0)
 
     def advance(self, t: float, dt: float) -> None:
         """Step the battery: follow the setpoint that has arrived, within its limits and charge."""
@@ -104,7 +127,8 @@ class SimulatedBattery:
     def reading(self) -> Battery:
         """What the controller reads of it: bounds, state of charge, measured power."""
         limits = BatteryLimits(discharge=self.max_discharge, charge=self.max_charge, step=self.step)
-        return Battery(limits, self.soc, self.power, self.delay, self.minimum_interval)
+        declared = self.delay if self.declared_delay is None else self.declared_delay
+        return Battery(limits, self.soc, self.power, declared, self.minimum_interval)
 
 
 @dataclass
@@ -192,13 +216,23 @@ class Trace:
         values = [g - target for t, g in zip(self.times, self.grid, strict=True) if start <= t < end]
         return math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
 
-    def settled_after(self, start: float, target: float, band: float, hold: float = 20.0) -> float | None:
-        """Seconds from start until the grid stays within target ± band for hold seconds (None: never)."""
+    def settled_after(
+        self, start: float, target: float, band: float, hold: float = 20.0, mean: float = 0.0
+    ) -> float | None:
+        """Seconds from start until the grid stays within target ± band for hold seconds (None: never).
+
+        mean: judge the grid's mean over this many seconds (as a meter shows it), not each instant.
+        """
         entered: float | None = None
+        window: deque[float] = deque()
+        step = self.times[1] - self.times[0] if len(self.times) > 1 else 1.0
         for t, g in zip(self.times, self.grid, strict=True):
+            window.append(g)
+            while len(window) > max(round(mean / step), 1):
+                window.popleft()
             if t < start:
                 continue
-            if abs(g - target) <= band:
+            if abs(sum(window) / len(window) - target) <= band:
                 entered = t if entered is None else entered
                 if t - entered >= hold:
                     return entered - start
@@ -208,6 +242,38 @@ class Trace:
 
 
 type Control = Callable[[float, float | None, dict[str, Battery], Charger | None], Decision | None]
+
+
+@dataclass
+class _Now:
+    """The simulated second the ports act at."""
+
+    t: float = 0.0
+
+
+@dataclass
+class _BatteryPort:
+    battery: SimulatedBattery
+    now: _Now
+
+    async def set_discharge(self, watts: float) -> None:
+        self.battery.command(self.now.t, watts)
+
+    async def set_driven(self, driven: bool) -> None:
+        self.battery.drive(self.now.t, driven)
+
+
+@dataclass
+class _ChargerPort:
+    charger: SimulatedCharger
+    now: _Now
+
+    async def set_phases(self, phases: int) -> None:
+        self.charger.switch(self.now.t, phases)
+
+    async def set_current(self, amperes: float, phases: int) -> None:
+        del phases  # the simulated car charges on the phases it was switched to
+        self.charger.command(self.now.t, amperes)
 
 
 def controlled_by(controller: Controller) -> Control:
@@ -220,7 +286,18 @@ def controlled_by(controller: Controller) -> Control:
             return controller.tick(t)
         return controller.measure(grid, t, batteries, charger)
 
+    control.controller = controller  # type: ignore[attr-defined]
     return control
+
+
+def finish(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never waits (the simulated ports answer at once) to its end, here and now."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise RuntimeError("a simulated port waited: the plant runs without an event loop")
 
 
 def run(
@@ -233,11 +310,21 @@ def run(
     charger: SimulatedCharger | None = None,
     step: float = 0.1,
 ) -> Trace:
-    """Simulate seconds of the plant under a control (None: no control); the trace of it."""
+    """Simulate seconds of the plant under a control (None: no control); the trace of it.
+
+    Our controller's decisions go through the Runner Home Assistant runs; another control's (a PD loop
+    for comparison) are sent as they are.
+    """
     trace = Trace()
+    now = _Now()
+    controller = getattr(control, "controller", None)
+    runner = None
+    if isinstance(controller, Controller):
+        ports = {name: _BatteryPort(battery, now) for name, battery in batteries.items()}
+        runner = Runner(controller, ports, None if charger is None else _ChargerPort(charger, now))
     ticks = round(seconds / step)
     for tick in range(ticks + 1):
-        t = tick * step
+        t = now.t = tick * step
         for battery in batteries.values():
             battery.advance(t, step)
         if charger is not None:
@@ -256,10 +343,13 @@ def run(
         if decision is None:
             continue
         trace.decisions.append(decision)
-        for name, value in decision.writes.items():
-            batteries[name].command(t, value)
-        if charger is not None and decision.phases_write is not None:
-            charger.switch(t, decision.phases_write)
-        if charger is not None and decision.charger_write is not None:
-            charger.command(t, decision.charger_write)
+        if runner is not None:
+            finish(runner.apply(decision))
+        else:
+            _send(decision, batteries, t)
     return trace
+
+
+def _send(decision: Decision, batteries: dict[str, SimulatedBattery], t: float) -> None:
+    for name, value in decision.writes.items():
+        batteries[name].command(t, value)

@@ -459,3 +459,46 @@ async def test_the_options_change_the_controller(
 async def test_a_controller_waits_for_its_devices(hass: HomeAssistant) -> None:
     entry = await controller(hass)  # the battery's entry is not there
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unavailable_right_after_a_write_still_ends_at_0_w(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    battery: IndevoltSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Sooner than the battery's 2 s write interval: 0 W is sent all the same, then the hand-back."""
+    await add(hass, battery)
+    await controller(hass)
+    await switch(hass, True)
+    report(hass, 1140.0)
+    await refresh(hass, freezer, 1)  # the loop answers the 1140 W drawn with a setpoint now
+    assert battery.writes[-1][0] == 47015
+    assert battery.writes[-1][1][1] > 0
+    freezer.tick(0.5)
+    hass.states.async_set(GRID, "unavailable")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    real_time, mode = battery.writes[-2:]
+    assert real_time == (47015, [0, 0, 5])  # 0 W first
+    assert mode == (47005, [1])  # then its own mode
+    assert float(hass.states.get(SETPOINT).state) == 0.0  # and shown as such
+    for _ in range(6):
+        await refresh(hass, freezer, 1)
+    assert battery.writes[-1] == mode  # nothing retried against a battery in its own mode
+    assert "failed" not in caplog.text
+
+
+async def test_a_flapping_sensor_does_not_make_the_modes_flap(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
+) -> None:
+    """A value and unavailable every 50 ms for 10 s wrote the mode 200 times."""
+    await driving(hass, freezer, battery, 600.0)
+    before = len([point for point, _ in battery.writes if point == 47005])
+    for _ in range(100):
+        hass.states.async_set(GRID, "unavailable")
+        freezer.tick(0.05)
+        report(hass, 600.0)
+        freezer.tick(0.05)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    modes = [values for point, values in battery.writes if point == 47005][before:]
+    assert modes == [[1]]  # handed back once, and not driven again while the data flaps

@@ -56,7 +56,8 @@ from .const import (
     LOGGER,
 )
 from .control.battery import BatteryLimits, Tuning
-from .control.controller import Battery, Charger, Controller, Decision, Mode, Pacer, Priority, Settings
+from .control.controller import Battery, Charger, Controller, Decision, Mode, Priority, Settings
+from .control.runner import Refused, Runner
 from .control.surplus import SurplusTuning
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import DeviceError
@@ -132,6 +133,51 @@ def charger_of(actuated: Actuated) -> ChargerActuator | None:
     return declared if declared is not None and declared.current is actuated.control.key else None
 
 
+async def _write(actuated: Actuated, key: Key, value: float | str) -> None:
+    """One guarded write for the runner: what the device refuses is a Refused naming it."""
+    try:
+        await actuated.write(key, value)
+    except DeviceError as err:
+        raise Refused(f"{actuated.entity_id}: {key} = {value} failed: {err}") from err
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryPort:
+    """One of our batteries as the runner drives it: its setpoint and its mode, in its own signs."""
+
+    actuated: Actuated
+    declared: BatteryActuator
+
+    async def set_discharge(self, watts: float) -> None:
+        """Discharge W (> 0 feeds the house), in the device's own sign."""
+        setpoint = -watts if self.declared.charge_positive else watts
+        await _write(self.actuated, self.declared.setpoint, setpoint + 0.0)
+
+    async def set_driven(self, driven: bool) -> None:
+        """The mode a loop may drive, or the battery's own (nothing to switch when it has no mode)."""
+        mode = self.declared.mode
+        if mode is not None:
+            await _write(self.actuated, mode.key, mode.controlled if driven else mode.own)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerPort:
+    """Our charger as the runner drives it: its phases, and the current for the phases it charges on."""
+
+    actuated: Actuated
+    declared: ChargerActuator
+
+    async def set_phases(self, phases: int) -> None:
+        """Charge on one or three phases from now on."""
+        if self.declared.phases is not None:
+            await _write(self.actuated, self.declared.phases, str(phases))
+
+    async def set_current(self, amperes: float, phases: int) -> None:
+        """The current per phase, through the control for the phases the car charges on."""
+        single = self.declared.single_phase_current
+        await _write(self.actuated, single if phases == 1 and single else self.declared.current, amperes)
+
+
 def grid_watts(state: State | None, *, invert: bool) -> float | None:
     """A grid power state in W (> 0 drawn), or None when it has no number in W or kW."""
     if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
@@ -189,13 +235,10 @@ class ControllerRuntime:
         self.enabled = False
         self.priority = Priority.BATTERY
         self.controller = self._new_controller()
+        self.runner = self._new_runner()
         self.decision: Decision | None = None
         self.grid: float | None = None
-        self.last_error: str | None = None
         self._listeners: list[Callable[[], None]] = []
-        self._writing = asyncio.Lock()
-        self._driven = False
-        """Batteries that need it are in the mode a loop may drive."""
         self._refused = False
         self._stopped = False
 
@@ -223,6 +266,7 @@ class ControllerRuntime:
         if not self.enabled:
             self.enabled = True
             self.controller = self._new_controller()
+            self.runner = self._new_runner()
             self.decision = None
             self._notify()
 
@@ -238,21 +282,18 @@ class ControllerRuntime:
     async def async_set_priority(self, priority: Priority) -> None:
         """Who takes the surplus first."""
         self.priority = priority
-        self.controller.settings = settings_from(self.options, priority, self._surplus_tuning())
+        self.controller.configure(settings_from(self.options, priority, self._surplus_tuning()))
         self._notify()
 
     async def async_release(self) -> None:
-        """Batteries to 0 W and their own mode, the charger to its fallback current."""
-        async with self._writing:
-            for actuated, declared in self.batteries.values():
-                await self._send(actuated, declared.setpoint, 0.0)
-                if declared.mode is not None:
-                    await self._send(actuated, declared.mode.key, declared.mode.own)
-            if self.charger is not None:
-                charger, charging = self.charger
-                fallback = float(self.options.get(CONF_FALLBACK_CURRENT, 6.0))
-                await self._send(charger, self._current_key(charging), fallback)  # on the phases it has
-            self._driven = False
+        """Batteries to 0 W and their own mode, the charger to its fallback current (on its phases)."""
+        self.runner.stop()
+        await self.runner.release(float(self.options.get(CONF_FALLBACK_CURRENT, 6.0)))
+
+    @property
+    def last_error(self) -> str | None:
+        """The write that failed last, until one works again."""
+        return self.runner.last_error
 
     async def _on_shutdown(self) -> None:
         """Hand the devices back once, and decide nothing more: Home Assistant is stopping."""
@@ -310,8 +351,10 @@ class ControllerRuntime:
         for name, (actuated, declared) in self.batteries.items():
             if (found := self._reloaded(actuated)) is not None:
                 self.batteries[name] = (found, declared)
+                self.runner.batteries[name] = BatteryPort(found, declared)
         if self.charger is not None and (found := self._reloaded(self.charger[0])) is not None:
             self.charger = (found, self.charger[1])
+            self.runner.charger = ChargerPort(*self.charger)
 
     def _reloaded(self, actuated: Actuated) -> Actuated | None:
         entry = actuated.coordinator.config_entry
@@ -330,16 +373,15 @@ class ControllerRuntime:
         if (refused := decision.mode is Mode.REFUSED) != self._refused:
             self._refused = refused
             async_sync_controller_issue(self.hass, self.entry, refused, self._issue_placeholders())
-        if decision.writes or decision.charger_write is not None or self._mode_change_due(decision):
-            self.entry.async_create_background_task(self.hass, self._apply(decision), "controller write")
+        if self.runner.due(decision):
+            self.entry.async_create_background_task(
+                self.hass, self.runner.apply(decision), "controller write"
+            )
         self._notify()
 
     def _issue_placeholders(self) -> dict[str, str]:
-        interval = self.controller.clock.interval
+        interval = self.controller.sensor_interval
         return {"entity": self.grid_entity, "interval": f"{interval:.0f}" if interval else "?"}
-
-    def _mode_change_due(self, decision: Decision) -> bool:
-        return self._driven != (decision.mode is Mode.CONTROLLING)
 
     # --- readings -----------------------------------------------------------------------------------
 
@@ -380,72 +422,23 @@ class ControllerRuntime:
             switches_phases=declared.phases is not None and declared.single_phase_current is not None,
         )
 
-    def _current_key(self, declared: ChargerActuator) -> Key:
-        """The current control for the phases the car charges on now."""
-        surplus = self.controller.surplus
-        if surplus is not None and surplus.phases == 1 and declared.single_phase_current is not None:
-            return declared.single_phase_current
-        return declared.current
-
     def _new_controller(self) -> Controller:
         settings = settings_from(self.options, self.priority, self._surplus_tuning())
         return Controller(settings, tuple(self.batteries), charger=self.charger is not None)
 
-    # --- writing ------------------------------------------------------------------------------------
+    def _new_runner(self) -> Runner:
+        ports = {
+            name: BatteryPort(actuated, declared) for name, (actuated, declared) in self.batteries.items()
+        }
+        charger = None if self.charger is None else ChargerPort(*self.charger)
+        return Runner(self.controller, ports, charger, self._on_write_error)
 
-    async def _apply(self, decision: Decision) -> None:
-        async with self._writing:
-            if not self.active:
-                return  # switched off or stopping while this waited: the devices are handed back
-            controlling = decision.mode is Mode.CONTROLLING
-            if controlling and not self._driven:
-                await self._drive_modes(controlled=True)
-            for name, discharge in decision.writes.items():
-                actuated, declared = self.batteries[name]
-                setpoint = -discharge if declared.charge_positive else discharge
-                await self._send(actuated, declared.setpoint, setpoint + 0.0, self.controller.pacers[name])
-            if not controlling and self._driven:
-                await self._drive_modes(controlled=False)  # safe: 0 W sent, now back to its own mode
-            if self.charger is not None:
-                await self._charge(decision)
-
-    async def _charge(self, decision: Decision) -> None:
-        assert self.charger is not None
-        charger, charging = self.charger
-        surplus = self.controller.surplus
-        if decision.phases_write is not None and charging.phases is not None and surplus is not None:
-            before = 3 if decision.phases_write == 1 else 1
-            if not await self._send(charger, charging.phases, str(decision.phases_write)):
-                surplus.phases_refused(before, dt_util.utcnow().timestamp())  # its own guard said no
-        if decision.charger_write is not None:
-            pacer = self.controller.charger_pacer
-            await self._send(charger, self._current_key(charging), decision.charger_write, pacer)
-
-    async def _drive_modes(self, *, controlled: bool) -> None:
-        for actuated, declared in self.batteries.values():
-            if declared.mode is not None:
-                mode = declared.mode.controlled if controlled else declared.mode.own
-                await self._send(actuated, declared.mode.key, mode)
-        self._driven = controlled
-
-    async def _send(
-        self, actuated: Actuated, key: Key, value: float | str, pacer: Pacer | None = None
-    ) -> bool:
-        """One guarded write; a failure is logged once (until one works again). Whether it was taken."""
-        try:
-            await actuated.write(key, value)
-        except DeviceError as err:
-            message = f"{actuated.entity_id}: {key} = {value} failed: {err}"
-            if message != self.last_error:
-                LOGGER.warning("%s: %s", self.entry.title, message)
-            self.last_error = message
-            if pacer is not None:
-                pacer.failed()  # sent again at its next turn
-            return False
-        if self.last_error is not None:
+    def _on_write_error(self, error: str | None) -> None:
+        """A write failed (logged once, until writes work again)."""
+        if error is None:
             LOGGER.info("%s: writes work again", self.entry.title)
-        self.last_error = None
-        return True
+        else:
+            LOGGER.warning("%s: %s", self.entry.title, error)
 
     def diagnostics(self) -> dict[str, Any]:
         """What the controller holds, for the diagnostics download."""
@@ -455,13 +448,13 @@ class ControllerRuntime:
             "priority": self.priority,
             "grid_sensor": self.grid_entity,
             "grid": self.grid,
-            "grid_interval": self.controller.clock.interval,
+            "grid_interval": self.controller.sensor_interval,
             "mode": None if decision is None else decision.mode,
             "reason": None if decision is None else decision.reason,
             "total": None if decision is None else decision.total,
             "error": None if decision is None else decision.error,
-            "batteries": {name: pacer.sent for name, pacer in self.controller.pacers.items()},
-            "charger_current": self.controller.charger_pacer.sent,
+            "batteries": self.controller.sent(),
+            "charger_current": self.controller.charging_current,
             "last_error": self.last_error,
         }
 

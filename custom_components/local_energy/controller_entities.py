@@ -159,7 +159,7 @@ CHARGER_SENSORS = (
         key="charging_current_sent",
         device_class=SensorDeviceClass.CURRENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        value_fn=lambda runtime: runtime.controller.charger_pacer.sent if runtime.enabled else None,
+        value_fn=lambda runtime: runtime.controller.charging_current if runtime.enabled else None,
     ),
     ControllerSensorDescription(
         key="charge_state",

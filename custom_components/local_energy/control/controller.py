@@ -3,8 +3,10 @@
 It acts once per fresh grid measurement. Between measurements ``tick`` is called (every second or so): it
 notices stale grid data and sends what is due. Every write is paced by its actuator's minimum interval
 and only sent when it changes something. Stale or missing grid data, or a sensor too slow to control
-with, puts it in its safe state: batteries to 0 W (the caller hands them back to their own mode) and the
-charger to its fallback current.
+with, puts it in its safe state: batteries to 0 W at once (unpaced), then back to their own mode, and the
+charger to its fallback current. It leaves the safe state only after the grid data has been good for a
+while, and changes the batteries' mode at most once per pacing interval, so a flapping sensor cannot make
+the modes flap. Its decisions are carried out by runner.Runner.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Protocol
 
-from .battery import BatteryLimits, PiLoop, SocGate, Tuning, share
+from .battery import BatteryLimits, LoadFollower, SocGate, Tuning, deadband, in_steps, share
 from .freshness import SampleClock
 from .surplus import ChargeState, SurplusCharger, SurplusTuning
 
 SLOWEST_INTERVAL = 60.0
 """A grid sensor updating less often than this is refused: nothing can be held with it."""
+RESUME_AFTER = 3.0
+"""Seconds of good grid data, after the safe state, before the batteries are driven again."""
+MODE_INTERVAL = 10.0
+"""Seconds between two changes of the batteries' mode at least."""
 
 
 class Mode(StrEnum):
@@ -108,6 +115,9 @@ class Decision:
     charge_state: ChargeState | None = None
     phases_write: int | None = None
     """The phases to switch the charger to now (sent before the current), or None."""
+    drive: bool | None = None
+    """Switch the batteries into the mode a loop may drive (True, before the writes) or back to their own
+    (False, after the writes: their 0 W goes first), or leave their mode (None)."""
 
 
 class Pacer:
@@ -132,19 +142,55 @@ class Pacer:
         """The last value sent did not arrive: it is due again once the interval has passed."""
         self.sent = None
 
+    def now(self, value: float, at: float) -> float | None:
+        """A value that may not wait for the interval (0 W on the way to the safe state): due at once."""
+        self.target = value
+        if value == self.sent:
+            return None
+        self.sent, self._at = value, at
+        return value
+
+    def settle(self, value: float) -> None:
+        """The actuator holds this value by itself from now on: nothing is due."""
+        self.target = self.sent = value
+
     @property
     def in_effect(self) -> float:
         """What the actuator was last told (0 before anything)."""
         return self.sent or 0.0
 
 
+class BatteryLoop(Protocol):
+    """What sets the total battery power (LoadFollower; the benchmark also runs the earlier PiLoop)."""
+
+    output: float
+
+    def update(
+        self, grid: float, now: float, delays: tuple[float, float], low: float, high: float, deadband: float
+    ) -> float:
+        """A fresh grid value in; the total discharge out."""
+
+    def applied(self, total: float) -> None:
+        """The total really commanded."""
+
+    def reset(self, output: float = 0.0) -> None:
+        """Start over from an output."""
+
+
 class Controller:
     """Zero export with batteries, and PV-surplus charging when a charger is given."""
 
-    def __init__(self, settings: Settings, batteries: tuple[str, ...], *, charger: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        batteries: tuple[str, ...],
+        *,
+        charger: bool = False,
+        loop: BatteryLoop | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = SampleClock()
-        self.loop = PiLoop(settings.tuning)
+        self.loop: BatteryLoop = loop or LoadFollower(settings.tuning)
         self.surplus = SurplusCharger(settings.surplus) if charger else None
         self.gates = {name: SocGate() for name in batteries}
         self.pacers = {name: Pacer(1.0) for name in batteries}
@@ -153,49 +199,128 @@ class Controller:
         self.mode = Mode.SAFE
         self.reason = Reason.GRID_UNAVAILABLE
         self.error: float | None = None
+        self.is_driven = False
+        """The batteries are in the mode a loop may drive (as the runner reports it)."""
+        self._mode_changed_at: float | None = None
+        self._good_since: float | None = None
+        """Since when the grid data has been good (None: it is not)."""
+        self._now = 0.0
+
+    # --- what the runner reports back ---------------------------------------------------------------
+
+    def drive_failed(self) -> None:
+        """Switching the batteries into the loop's mode failed: tried again after the mode interval."""
+        self._set_driven(driven=False)
+
+    def released(self) -> None:
+        """Everything was handed back (switched off, unloaded, stopping)."""
+        self._set_driven(driven=False)
+        self.mode, self.reason, self.error = Mode.SAFE, Reason.GRID_UNAVAILABLE, None
+        self._good_since = None
+        self.loop.reset()
+
+    def phases_refused(self, phases: int) -> None:
+        """The charger's own guard kept these phases."""
+        if self.surplus is not None:
+            self.surplus.phases_refused(phases, self._now)
+
+    @property
+    def charging_phases(self) -> int:
+        """The phases the car charges on now."""
+        return self.surplus.phases if self.surplus is not None else 3
+
+    @property
+    def charging_current(self) -> float | None:
+        """A per phase the charger was last told (None before anything)."""
+        return self.charger_pacer.sent
+
+    def sent(self) -> dict[str, float | None]:
+        """The discharge each battery was last told, W."""
+        return {name: pacer.sent for name, pacer in self.pacers.items()}
+
+    @property
+    def sensor_interval(self) -> float | None:
+        """The grid sensor's typical interval, s (None until two values arrived)."""
+        return self.clock.interval
+
+    def configure(self, settings: Settings) -> None:
+        """New settings (the user changed the priority); the loops keep their state."""
+        self.settings = settings
+
+    # --- what the caller tells it -------------------------------------------------------------------
 
     def measure(
         self, grid: float, now: float, batteries: dict[str, Battery], charger: Charger | None = None
     ) -> Decision:
         """A fresh grid measurement (W, > 0 drawn): the loop runs once on it."""
+        self._now = now
         self.clock.arrived(now)
         interval = self.clock.interval
         if interval is not None and interval > SLOWEST_INTERVAL:
             return self._safe(now, Mode.REFUSED, Reason.SENSOR_TOO_SLOW)
+        if self._good_since is None:
+            self._good_since = now
+        if self.mode is not Mode.CONTROLLING and not self._may_drive(now):
+            return self._decision(now)  # good data, but not for long enough yet: still safe
         self._pace(batteries, charger)
         limits = self._gated_limits(batteries)
         charger_current = self._charge(grid, now, batteries, limits, charger)
         if charger_current:  # a charging car is fed by surplus only, never by the batteries
             limits = {name: replace(limit, discharge=0.0) for name, limit in limits.items()}
-        # Around the loop: the battery's response, a write waiting for its interval, the sensor's interval.
-        delay = max((b.response_delay + b.minimum_interval for b in batteries.values()), default=2.0)
-        delay += interval or 1.0
         low = -min(sum(limit.charge for limit in limits.values()), self.settings.maximum_charge)
         high = min(sum(limit.discharge for limit in limits.values()), self.settings.maximum_discharge)
         if self.mode is not Mode.CONTROLLING:
             self.loop.reset(self._in_effect())
-        resolution = max((limit.step for limit in limits.values()), default=0.0)
-        total = self.loop.update(grid, now, delay, low, high, resolution)
+        self.error = grid - self.settings.tuning.target
+        band = deadband(self.settings.tuning, limits, self.error)
+        wanted = self.loop.update(grid, now, self._delays(batteries, interval), low, high, band)
+        total = in_steps(wanted, limits, low, high)
         shares = share(total, limits)
+        self.loop.applied(sum(shares.values()))
         for name, value in shares.items():
             self.pacers[name].target = value
-        self.error = grid - self.settings.tuning.target
-        deadband = self.loop.deadband(resolution)
-        self.mode, self.reason = Mode.CONTROLLING, self._holding_reason(total, low, high, limits, deadband)
+        self.mode, self.reason = Mode.CONTROLLING, self._holding_reason(total, low, high, limits, band)
         return self._decision(now)
 
     def tick(self, now: float) -> Decision:
         """Between measurements: stale grid data makes it safe; what is due is sent."""
+        self._now = now
         if self.mode is Mode.CONTROLLING and self.clock.stale(now):
             return self._safe(now, Mode.SAFE, Reason.GRID_STALE)
         return self._decision(now)
 
     def unavailable(self, now: float) -> Decision:
         """The grid sensor is unavailable: safe at once."""
+        self._now = now
         self.clock.forget()
         return self._safe(now, Mode.SAFE, Reason.GRID_UNAVAILABLE)
 
     # --- inside -------------------------------------------------------------------------------------
+
+    def _may_drive(self, now: float) -> bool:
+        """After the safe state: good data for RESUME_AFTER, and the last mode change long enough ago."""
+        assert self._good_since is not None
+        if self._mode_changed_at is None and not self.is_driven:
+            return True  # the first start: nothing was handed back yet
+        settled = now - self._good_since >= RESUME_AFTER
+        return settled and self._mode_interval_passed(now)
+
+    def _set_driven(self, *, driven: bool) -> None:
+        self.is_driven = driven
+        self._mode_changed_at = self._now
+        if not driven:
+            for pacer in self.pacers.values():
+                pacer.settle(0.0)  # in its own mode a battery is not written to: nothing is retried
+
+    def _mode_interval_passed(self, now: float) -> bool:
+        return self._mode_changed_at is None or now - self._mode_changed_at >= MODE_INTERVAL
+
+    @staticmethod
+    def _delays(batteries: dict[str, Battery], interval: float | None) -> tuple[float, float]:
+        """(Seconds before a step can show, seconds around the whole loop)."""
+        response = max((b.response_delay for b in batteries.values()), default=2.0)
+        writes = max((b.minimum_interval for b in batteries.values()), default=1.0)
+        return response, response + writes + (interval or 1.0)
 
     def _pace(self, batteries: dict[str, Battery], charger: Charger | None) -> None:
         for name, battery in batteries.items():
@@ -244,10 +369,10 @@ class Controller:
         return battery.power if battery.power is not None else self.pacers[name].in_effect
 
     def _holding_reason(
-        self, total: float, low: float, high: float, limits: dict[str, BatteryLimits], deadband: float
+        self, total: float, low: float, high: float, limits: dict[str, BatteryLimits], band: float
     ) -> Reason:
         assert self.error is not None
-        if abs(self.error) <= deadband:
+        if abs(self.error) <= band:
             return Reason.DEADBAND
         if self.error > 0 and all(self.gates[name].empty for name in limits) and limits:
             return Reason.BATTERIES_EMPTY
@@ -258,17 +383,30 @@ class Controller:
         return Reason.NONE
 
     def _safe(self, now: float, mode: Mode, reason: Reason) -> Decision:
+        """0 W at once to every battery still driven (not waiting for its interval); the hand-back after."""
         self.mode, self.reason, self.error = mode, reason, None
+        self._good_since = None
         self.loop.reset()
-        for pacer in self.pacers.values():
-            pacer.target = 0.0
+        writes = {}
+        if self.is_driven:
+            writes = {
+                name: value for name, p in self.pacers.items() if (value := p.now(0.0, now)) is not None
+            }
         if self.surplus is not None:
             self.surplus.stop()
             self.charger_pacer.target = self.settings.fallback_current
-        return self._decision(now)
+        return self._decision(now, writes)
 
-    def _decision(self, now: float) -> Decision:
-        writes = {name: value for name, pacer in self.pacers.items() if (value := pacer.due(now)) is not None}
+    def _decision(self, now: float, forced: dict[str, float] | None = None) -> Decision:
+        controlling = self.mode is Mode.CONTROLLING
+        drive = None
+        if controlling != self.is_driven and (not controlling or self._mode_interval_passed(now)):
+            drive = controlling  # a hand-back is never held; driving again waits for the interval
+        writes = forced or {}
+        if controlling and (self.is_driven or drive):
+            writes = {name: value for name, p in self.pacers.items() if (value := p.due(now)) is not None}
+        if drive is not None:
+            self._set_driven(driven=drive)  # the runner carries a decision out whole, in order
         return Decision(
             mode=self.mode,
             reason=self.reason,
@@ -278,6 +416,7 @@ class Controller:
             error=self.error,
             charge_state=None if self.surplus is None else self.surplus.state,
             phases_write=self._phases_due(now),
+            drive=drive,
         )
 
     def _phases_due(self, now: float) -> int | None:
