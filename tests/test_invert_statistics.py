@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from homeassistant.components.recorder import Recorder
@@ -48,31 +48,25 @@ async def run(hass: HomeAssistant, simulator: HomeWizardSimulator, entry: MockCo
         await hass.async_block_till_done()
 
 
-async def test_invert_change_adds_nothing_to_statistics(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    homewizard_sim: HomeWizardSimulator,
-) -> None:
+def five_minutes_ago() -> datetime:
+    """The start of the 5-minute statistics period now runs in."""
     now = dt_util.utcnow()
-    start = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    await run(hass, homewizard_sim, entry)
-    shown = {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
-    payload = homewizard_sim.payload()
-    # The registers differ by far more than one run measures: a swap would show.
-    assert abs(payload["total_power_import_kwh"] - payload["total_power_export_kwh"]) > 100
+    return now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
 
+
+async def invert(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Tick the invert option in the entry's options form."""
     flow = await hass.config_entries.options.async_init(entry.entry_id)
     await hass.config_entries.options.async_configure(
         flow["flow_id"], {CONF_UPDATE_INTERVAL: 1.0, CONF_INVERT: True}
     )
     await hass.async_block_till_done()
-    assert set(entry.options[CONF_COUNTER_OFFSETS]) >= {"|energy_import", "|energy_export"}
-    for entity, before in shown.items():
-        assert float(hass.states.get(entity).state) == pytest.approx(before, abs=0.01)  # no jump
-    await run(hass, homewizard_sim, entry)
 
+
+async def assert_counters_grew_only_by_what_was_measured(
+    recorder_mock: Recorder, hass: HomeAssistant, start: datetime
+) -> None:
+    """The long-term statistics of both counters grew by what a few seconds measure, no swap or jump."""
     for period in (start, start + timedelta(minutes=5)):  # the run may cross a 5-minute boundary
         do_adhoc_statistics(hass, start=period)
     await async_wait_recording_done(hass)
@@ -82,7 +76,29 @@ async def test_invert_change_adds_nothing_to_statistics(
     for entity in (IMPORT, EXPORT):
         assert stats[entity], entity
         growth = stats[entity][-1]["sum"]
-        assert 0 <= growth < 0.05, (entity, growth)  # only what the simulator measured in those seconds
+        assert 0 <= growth < 0.05, (entity, growth)
+
+
+async def test_invert_change_adds_nothing_to_statistics(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    homewizard_sim: HomeWizardSimulator,
+) -> None:
+    start = five_minutes_ago()
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    await run(hass, homewizard_sim, entry)
+    shown = {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
+    payload = homewizard_sim.payload()
+    # The registers differ by far more than one run measures: a swap would show.
+    assert abs(payload["total_power_import_kwh"] - payload["total_power_export_kwh"]) > 100
+
+    await invert(hass, entry)
+    assert set(entry.options[CONF_COUNTER_OFFSETS]) >= {"|energy_import", "|energy_export"}
+    for entity, before in shown.items():
+        assert float(hass.states.get(entity).state) == pytest.approx(before, abs=0.01)  # no jump
+    await run(hass, homewizard_sim, entry)
+    await assert_counters_grew_only_by_what_was_measured(recorder_mock, hass, start)
 
 
 async def test_invert_changed_while_the_device_is_away(
@@ -91,8 +107,7 @@ async def test_invert_changed_while_the_device_is_away(
     homewizard_sim: HomeWizardSimulator,
 ) -> None:
     """The option changes while the entry waits for its device: counters continue when it is back."""
-    now = dt_util.utcnow()
-    start = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    start = five_minutes_ago()
     entry = homewizard_entry(homewizard_sim)
     await setup_entry(hass, entry)
     await run(hass, homewizard_sim, entry)
@@ -102,11 +117,7 @@ async def test_invert_changed_while_the_device_is_away(
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    flow = await hass.config_entries.options.async_init(entry.entry_id)
-    await hass.config_entries.options.async_configure(
-        flow["flow_id"], {CONF_UPDATE_INTERVAL: 1.0, CONF_INVERT: True}
-    )
-    await hass.async_block_till_done()
+    await invert(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
     await homewizard_sim.start()
@@ -117,12 +128,4 @@ async def test_invert_changed_while_the_device_is_away(
     for entity, before in shown.items():
         assert float(hass.states.get(entity).state) == pytest.approx(before, abs=0.01)  # no swap
     await run(hass, homewizard_sim, entry)
-
-    for period in (start, start + timedelta(minutes=5)):
-        do_adhoc_statistics(hass, start=period)
-    await async_wait_recording_done(hass)
-    stats = await recorder_mock.async_add_executor_job(
-        statistics_during_period, hass, start, None, {IMPORT, EXPORT}, "5minute", None, {"sum"}
-    )
-    for entity in (IMPORT, EXPORT):
-        assert 0 <= stats[entity][-1]["sum"] < 0.05, entity
+    await assert_counters_grew_only_by_what_was_measured(recorder_mock, hass, start)
