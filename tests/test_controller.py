@@ -461,11 +461,13 @@ async def test_a_controller_waits_for_its_devices(hass: HomeAssistant) -> None:
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
+@pytest.mark.parametrize("gone", ["unavailable", "nan"])
 async def test_unavailable_right_after_a_write_still_ends_at_0_w(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     battery: IndevoltSimulator,
     caplog: pytest.LogCaptureFixture,
+    gone: str,
 ) -> None:
     """Sooner than the battery's 2 s write interval: 0 W is sent all the same, then the hand-back."""
     await add(hass, battery)
@@ -476,7 +478,7 @@ async def test_unavailable_right_after_a_write_still_ends_at_0_w(
     assert battery.writes[-1][0] == 47015
     assert battery.writes[-1][1][1] > 0
     freezer.tick(0.5)
-    hass.states.async_set(GRID, "unavailable")
+    hass.states.async_set(GRID, gone, {"unit_of_measurement": "W"})
     await hass.async_block_till_done(wait_background_tasks=True)
     real_time, mode = battery.writes[-2:]
     assert real_time == (47015, [0, 0, 5])  # 0 W first
