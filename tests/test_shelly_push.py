@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -18,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_PUSH_PORT, DOMAIN
+from custom_components.local_energy.coordinator import PUSH_SPACING
 from simulators.shelly import ShellySimulator
 from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
 from tests.test_shelly import POWER, shelly_entry
@@ -257,3 +259,34 @@ async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     assert len(pro3em.requests) == requests  # not read again over HTTP
     ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
     assert not [record for record in ours if record.levelno >= logging.INFO]
+
+
+async def push(hass: HomeAssistant, pro3em: ShellySimulator, socket: Any, power: float) -> None:
+    """One NotifyStatus with phase 1 at power, taken by the entry (no time passes)."""
+    pro3em.state.powers[0] = power
+    heard = socket.notifications
+    await pro3em.notify()
+    await wait_for(hass, lambda: socket.notifications > heard)
+
+
+async def test_a_pushed_change_is_shown_at_once_at_the_default_interval(
+    hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The family's 2 s interval holds no push back; only a faster burst is coalesced, to its newest."""
+    entry = shelly_entry(pro3em)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    await wait_for(hass, coordinator.client.push_connected)
+    socket = coordinator.client._socket
+    freezer.tick(1.0)
+    await push(hass, pro3em, socket, 1000.0)
+    assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
+    freezer.tick(0.5)  # a quarter of the interval later: still shown at once
+    await push(hass, pro3em, socket, 1500.0)
+    assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
+    await push(hass, pro3em, socket, 1600.0)  # a burst: within the spacing of the last write
+    await push(hass, pro3em, socket, 1700.0)
+    assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers) - 200.0, abs=0.01)
+    await refresh(hass, freezer, PUSH_SPACING)  # never held longer than the spacing
+    assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)  # the newest
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -1,4 +1,4 @@
-"""One coordinator for every family: it polls, or takes pushed data and writes it at the entry's rate."""
+"""One coordinator for every family: it polls, or takes pushed data and writes it at once."""
 
 from __future__ import annotations
 
@@ -36,15 +36,19 @@ if TYPE_CHECKING:
 
 
 MIN_POLL_SECONDS = 1.0
+PUSH_SPACING = 0.3
+"""Seconds between two writes of pushed data at least: a faster burst is coalesced to its newest value,
+written this long after the last write at the latest. A change after a quieter spell is written at once."""
 
 
 class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     """Keeps the snapshot of one device fresh.
 
     Polled devices are asked every interval. Push devices hand over their snapshots as they arrive and
-    are not polled: the first arrival after a quiet interval is written at once, later ones are coalesced
-    to one write per interval, always the newest. A watchdog notices a push device that falls silent: it
-    is then polled at the interval when its family can be read another way, or made unavailable.
+    are not polled: a change is written at once, and only a burst faster than PUSH_SPACING is coalesced,
+    always to the newest. A re-report of what is shown is no write and holds nothing back. A watchdog
+    notices a push device that falls silent: it is then polled at the interval when its family can be
+    read another way, or made unavailable.
     """
 
     config_entry: LocalEnergyConfigEntry
@@ -62,7 +66,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.identity = identity
         self.invert = bool(entry.options.get(CONF_INVERT, False))
         self.every_value_fast = bool(entry.options.get(CONF_EVERY_VALUE_FAST, False))
-        """Show every change at the entry's rate, not only power and current."""
+        """Show every change at once, not only power, current and states."""
         self.counter_offsets: dict[str, float] = dict(entry.options.get(CONF_COUNTER_OFFSETS, {}))
         self._inverted_before: bool | None = entry.options.get(CONF_INVERTED_BEFORE)
         self.raw: Snapshot | None = None
@@ -79,11 +83,10 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             update_interval=None if client.pushes else self._poll_interval,
             always_update=False,
         )
-        self._interval_seconds = interval
         self._watchdog: asyncio.TimerHandle | None = None
         self.silent = False
         """A push device that has not pushed for its family's silent_after seconds."""
-        self._last_push_write = -interval
+        self._last_push_write = -PUSH_SPACING
         self._pending_push: asyncio.TimerHandle | None = None
         self._pushed: Snapshot | None = None
         """The newest snapshot a push client handed over that is not written yet."""
@@ -265,7 +268,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @callback
     def _on_push(self, snapshot: Snapshot | None) -> None:
-        """A pushed snapshot: written at once after a quiet interval, else the newest once per interval.
+        """A pushed snapshot: written at once, or within PUSH_SPACING of the last write (the newest).
 
         None: the client holds the push undecoded; it is decoded when written (while silent, at once: only
         a readable push ends a silence).
@@ -280,7 +283,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if self._pending_push is not None:
             return
         loop = self.hass.loop
-        delay = self._last_push_write + self._interval_seconds - loop.time()
+        delay = self._last_push_write + PUSH_SPACING - loop.time()
         if delay <= 0:
             self._write_push()
         else:

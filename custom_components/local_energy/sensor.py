@@ -52,10 +52,10 @@ def _sensors(
 class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
     """A measured value, shown when it changes: at once, or for a slow quantity at most every so often.
 
-    The key table says how often each quantity's changes are shown (power and current at the entry's
-    rate, counters and voltages every 10 s, Wi-Fi and temperatures every minute): the state writes Home
-    Assistant handles are what many devices cost. A held change is shown when its time comes, also when
-    nothing else arrives; an entry option shows every change at the entry's rate.
+    The key table says how often each quantity's changes are shown (power and current at once, counters
+    and voltages every 10 s, Wi-Fi and temperatures every minute): the state writes Home Assistant handles
+    are what many devices cost. A held change is shown when its time comes, also when nothing else
+    arrives; an entry option shows every change at once.
     """
 
     entity_description: LocalEnergySensorDescription

@@ -238,12 +238,12 @@ class KeySpec:
 
     @property
     def write_every(self) -> float:
-        """Seconds a changed value may wait before it is shown (0: at the entry's rate)."""
+        """Seconds a changed value may wait before it is shown (0: at once)."""
         return WRITE_EVERY[self.quantity] if self.every is None else self.every
 
 
 FAST = 0.0
-"""Shown at the entry's rate: what control loops and dashboards follow, and states (a relay)."""
+"""Shown at once: what control loops and dashboards follow, and states (a relay)."""
 SLOW = 10.0
 """Counters and slowly moving quantities: shown at most every 10 s."""
 DIAGNOSTIC = 60.0
