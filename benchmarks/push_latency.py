@@ -5,9 +5,10 @@ the device -> the state in Home Assistant (p50/p99), and requests per device per
 (HTTP, and RPC calls over the socket).
 
 Run: .venv/bin/python -m benchmarks.push_latency
-The poll devices are the same simulators with their WebSocket refused: the entries fall back to polling at
-the 1 s minimum. Changes come every 1.2-2 s at random phases (a meter's rate), so each push is written at
-once; changes faster than the entry interval are coalesced to one write per interval by design.
+The push entries keep their family's default interval (Shelly 2 s, HomeWizard 1 s), as users do: a pushed
+change is written at once whatever the interval. The poll devices are the same simulators with their
+WebSocket refused: the entries fall back to polling at the 1 s minimum. Changes come every 1.2-2 s at
+random phases (a meter's rate).
 
 The core shelly integration runs when aioshelly is installed (``pip install aioshelly==13.23.1``, the
 version Home Assistant 2026.2.3 pins); otherwise its row says so. It depends on bluetooth, which needs a
@@ -42,7 +43,7 @@ from simulators.shelly import ShellySimulator
 from tests.conftest import free_tcp_port, free_udp_port
 
 CHANGES = 60
-INTERVAL = 1.0
+POLL_INTERVAL = 1.0
 
 
 @dataclass
@@ -73,10 +74,10 @@ async def homewizard_change(device: object, watts: float) -> None:
     await device.push()
 
 
-async def add(hass: HomeAssistant, data: dict[str, object], unique_id: str) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=unique_id, data=data, options={CONF_UPDATE_INTERVAL: INTERVAL}
-    )
+async def add(hass: HomeAssistant, data: dict[str, object], unique_id: str, mode: str) -> MockConfigEntry:
+    """A push entry at its family's default interval (what users keep); a poll twin at the 1 s minimum."""
+    options = {CONF_UPDATE_INTERVAL: POLL_INTERVAL} if mode == "poll" else {}
+    entry = MockConfigEntry(domain=DOMAIN, unique_id=unique_id, data=data, options=options)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -118,7 +119,7 @@ async def shelly_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
         await device.start()
         stack.push_async_callback(device.stop)
         data = {CONF_FAMILY: "shelly", "host": "127.0.0.1", "port": device.port, CONF_SERIAL: mac}
-        await add(hass, data, mac)
+        await add(hass, data, mac, mode)
         pair.devices[mode] = device
     device = ShellySimulator(mac=CORE_MAC.upper())
     await device.start()
@@ -146,7 +147,7 @@ async def gen1_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
         stack.push_async_callback(device.stop)
         data = {CONF_FAMILY: "shelly", "host": "127.0.0.1", "port": device.port, CONF_SERIAL: mac,
                 CONF_PUSH_PORT: port}  # fmt: skip
-        await add(hass, data, mac)
+        await add(hass, data, mac, mode)
         await device.publish_coiot()  # the first status: from now on it is followed by push
         pair.devices[mode] = device
     return pair
@@ -174,7 +175,7 @@ async def homewizard_pair(hass: HomeAssistant, stack: AsyncExitStack) -> Pair:
             CONF_SERIAL: serial,
             "token": "0123456789ABCDEF0123456789ABCDEF",
         }
-        await add(hass, data, serial)
+        await add(hass, data, serial, mode)
         pair.devices[mode] = device
     return pair
 
