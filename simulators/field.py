@@ -162,14 +162,16 @@ class FieldDelivery:
             stream.content_length = len(body)
         if self._count_answer(request) >= conditions.keep_alive_requests:
             stream.force_close()
-        await stream.prepare(request)
         pieces = _pieces(body, conditions.segment_bytes)
         self.segmented += len(pieces) > 1
-        for index, piece in enumerate(pieces):
-            if index:
-                await CLOCK.sleep(self._rng.uniform(*conditions.segment_gap))
-            await stream.write(piece)
-        await stream.write_eof()
+        # The client may have given up meanwhile (its timeout, its unload): the answer is then dropped.
+        with contextlib.suppress(ConnectionError):
+            await stream.prepare(request)
+            for index, piece in enumerate(pieces):
+                if index:
+                    await CLOCK.sleep(self._rng.uniform(*conditions.segment_gap))
+                await stream.write(piece)
+            await stream.write_eof()
         return stream
 
     def _count_answer(self, request: web.Request) -> int:
