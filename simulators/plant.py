@@ -145,6 +145,8 @@ class SimulatedCharger:
 
     def __post_init__(self) -> None:
         self._current = Delayed(self.delay)
+        self._phases = Delayed(self.delay)
+        self._phases.value = self.phases
 
     def command(self, t: float, amperes: float) -> None:
         """A charging current arrives (per phase)."""
@@ -152,13 +154,14 @@ class SimulatedCharger:
         self._current.command(t, amperes)
 
     def switch(self, t: float, phases: int) -> None:
-        """The car charges on this many phases from now on."""
+        """The car charges on this many phases once its contactors have switched (after the delay)."""
         self.switches.append((t, phases))
         self.phases = phases
+        self._phases.command(t, phases)
 
     def advance(self, t: float) -> None:
-        """The car follows the current that has arrived."""
-        self.power = self._current.at(t) * self.phases * self.voltage
+        """The car follows the current and the phases that have arrived."""
+        self.power = self._current.at(t) * self._phases.at(t) * self.voltage
 
     def reading(self) -> Charger:
         """What the controller reads of it."""

@@ -327,3 +327,16 @@ def test_a_charger_that_cannot_switch_waits_for_three_phases_worth() -> None:
     run(controlled_by(controller), house, {}, Meter(), 400, charger=car)
     assert car.switches == []
     assert all(amperes == 0 for _, amperes in car.currents)
+
+
+def test_the_first_current_after_switching_to_one_phase_does_not_overshoot() -> None:
+    """Right after the switch the car still draws on three phases: that is not surplus for one."""
+    house = House(base=300.0, pv=lambda t: 7000.0 if t < 200 else 2600.0, noise=10.0)
+    car = SimulatedCharger()
+    tuning = SurplusTuning(switches_phases=True, phase_hold=60.0)
+    controller = Controller(Settings(surplus=tuning), (), charger=True)
+    run(controlled_by(controller), house, {}, Meter(), 500, charger=car)
+    switched = next(t for t, phases in car.switches if phases == 1)
+    on_one_phase = [amperes for t, amperes in car.currents if t >= switched]
+    assert on_one_phase
+    assert max(on_one_phase) <= math.floor((2600.0 - 300.0 + 60.0) / 230)  # what one phase may take, ±noise
