@@ -101,7 +101,7 @@ def random_steps(seed: int = 7) -> House:
     while t < 140.0:
         up = level <= 0.0 or (level < 1500.0 and rng.random() < 0.5)
         change = rng.uniform(200.0, 1500.0) * (1 if up else -1)
-        change = max(change, -level)  # never below the base load
+        change = min(max(change, -level), 1500.0 - level)  # within what the battery can answer
         steps.append((t, change))
         level += change
         t += rng.uniform(5.0, 20.0)

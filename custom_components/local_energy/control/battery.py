@@ -82,6 +82,7 @@ class LoadFollower:
         self._drift = 0.0
         """W/s the small corrections have followed lately: the house's draw drifting (PV rising)."""
         self._last_small: float | None = None
+        self._last_correction = 0.0
         self._observed: float | None = None
         """Seconds the last big steps took to show in the grid (response, sensor interval and lag)."""
         self._grid = 0.0
@@ -107,16 +108,18 @@ class LoadFollower:
         mean = sum(self._errors) / len(self._errors)
         if abs(mean) <= deadband:
             return min(max(self.output, low), high)
-        return min(max(self.output + mean + self._drifted(now, mean, delays[0]), low), high)
+        self._learn_drift(now, mean)
+        return min(max(self.output + mean + self._drift * self.shows_after(delays[0]), low), high)
 
-    def _drifted(self, now: float, correction: float, declared: float) -> float:
-        """W the house's draw will have drifted by when this correction shows; learns the drift."""
+    def _learn_drift(self, now: float, correction: float) -> None:
+        """Small corrections made one way, again and again, follow the house's draw drifting (W/s)."""
         last, self._last_small = self._last_small, now
-        if last is None or now - last > DRIFT_MEMORY:
-            self._drift = 0.0
+        same_way = correction * self._last_correction > 0
+        self._last_correction = correction
+        if last is None or now - last > DRIFT_MEMORY or not same_way:
+            self._drift = 0.0  # noise corrects both ways; a drift one way only
         elif now > last:
             self._drift = (self._drift + correction / (now - last)) / 2
-        return self._drift * self.shows_after(declared)
 
     def applied(self, total: float) -> None:
         """What was really commanded (bounded, rounded): a change starts the wait for it to show."""
