@@ -193,12 +193,7 @@ class ShellyPersona:
 
     @staticmethod
     def _em_data(reading: Reading) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": 0}
-        if reading.energy_in is not None:
-            data["total_act"] = _f(reading.energy_in * 1000)
-        if reading.energy_out is not None:
-            data["total_act_ret"] = _f(reading.energy_out * 1000)
-        return data
+        return _energies(reading, "total_act", "total_act_ret")
 
     @staticmethod
     def _em1(reading: Reading) -> dict[str, Any]:
@@ -215,9 +210,13 @@ class ShellyPersona:
 
     @staticmethod
     def _em1_data(reading: Reading) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": 0}
-        if reading.energy_in is not None:
-            data["total_act_energy"] = _f(reading.energy_in * 1000)
-        if reading.energy_out is not None:
-            data["total_act_ret_energy"] = _f(reading.energy_out * 1000)
-        return data
+        return _energies(reading, "total_act_energy", "total_act_ret_energy")
+
+
+def _energies(reading: Reading, imported: str, exported: str) -> dict[str, Any]:
+    """The counters in Wh under the component's own names (those the source has)."""
+    data: dict[str, Any] = {"id": 0}
+    for name, kwh in ((imported, reading.energy_in), (exported, reading.energy_out)):
+        if kwh is not None:
+            data[name] = _f(kwh * 1000)
+    return data
