@@ -50,8 +50,10 @@ async def p1_reader() -> AsyncGenerator[IgenSimulator]:
     await simulator.stop()
 
 
-async def test_indevolt_by_its_web_server(hass: HomeAssistant, battery: IndevoltSimulator) -> None:
-    info = announced("_http._tcp.local.", "SMD Web Server 2185S", battery.port)
+@pytest.mark.parametrize("name", ["SMD Web Server 2185S", "igen_fw_0123456789"])
+async def test_indevolt_by_its_web_server(hass: HomeAssistant, battery: IndevoltSimulator, name: str) -> None:
+    """By its web server's name, or by its firmware's, which Home Assistant's own integration matches."""
+    info = announced("_http._tcp.local.", name, battery.port)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
     assert result["step_id"] == "zeroconf_confirm"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})

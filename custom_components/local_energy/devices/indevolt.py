@@ -226,7 +226,11 @@ FAMILY = Family(
     default_port=DEFAULT_PORT,
     timing=Timing(default_interval=2.0, minimum_interval=1.0),
     settings=Settings,
-    zeroconf=(Announcement("_http._tcp.local.", "smd web server*"),),
+    # Its web server, or its firmware's name (Home Assistant's own indevolt integration matches the latter).
+    zeroconf=(
+        Announcement("_http._tcp.local.", "smd web server*"),
+        Announcement("_http._tcp.local.", "igen_fw*"),
+    ),
     controls=(
         Key.OPERATING_MODE,
         Key.FEED_IN_LIMIT,
