@@ -112,6 +112,11 @@ def translation_of(key: Key) -> tuple[str, dict[str, str]]:
     return f"{spec.of.value}_phase", {"phase": spec.phase.value}
 
 
+def control_category(key: Key) -> EntityCategory | None:
+    """A control the user sets now and then (a limit, a reserve) belongs to the device's configuration."""
+    return EntityCategory.CONFIG if KEYS[key].setting else None
+
+
 def _description(key: Key) -> LocalEnergySensorDescription:
     translation_key, placeholders = translation_of(key)
     kind = _SHOWN[KEYS[key].quantity]

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import LocalEnergyConfigEntry
 from .coordinator import LocalEnergyCoordinator
-from .descriptions import HA_UNITS, translation_of
-from .devices.keys import UNITS
+from .descriptions import HA_UNITS, control_category, translation_of
+from .devices.keys import KEYS, UNITS, Quantity
 from .devices.snapshot import Channel, Control, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
 
 # Commands to one device are sent one at a time.
 PARALLEL_UPDATES = 1
+
+_DEVICE_CLASSES = {
+    Quantity.POWER: NumberDeviceClass.POWER,
+    Quantity.CURRENT: NumberDeviceClass.CURRENT,
+    Quantity.STATE_OF_ENERGY: NumberDeviceClass.BATTERY,
+}
 
 
 async def async_setup_entry(
@@ -39,6 +50,8 @@ def _description(control: Control) -> NumberEntityDescription:
         native_max_value=control.maximum if control.maximum is not None else 100.0,
         native_step=control.step if control.step is not None else 1.0,
         native_unit_of_measurement=HA_UNITS[UNITS[control.key]],
+        device_class=_DEVICE_CLASSES.get(KEYS[control.key].quantity),
+        entity_category=control_category(control.key),
         mode=NumberMode.BOX,
     )
 

@@ -12,6 +12,7 @@ from . import LocalEnergyConfigEntry
 from .controller import controller_runtime
 from .controller_entities import controller_selects
 from .coordinator import LocalEnergyCoordinator
+from .descriptions import control_category
 from .devices.snapshot import Channel, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
 from .writes import write_control
@@ -40,7 +41,10 @@ def _selects(
             coordinator,
             channel_id,
             SelectEntityDescription(
-                key=control.key.value, translation_key=control.key.value, options=list(control.options)
+                key=control.key.value,
+                translation_key=control.key.value,
+                options=list(control.options),
+                entity_category=control_category(control.key),
             ),
         )
         for control in channel.controls

@@ -13,6 +13,7 @@ from . import LocalEnergyConfigEntry
 from .controller import controller_runtime
 from .controller_entities import controller_switches
 from .coordinator import LocalEnergyCoordinator
+from .descriptions import control_category
 from .devices.keys import Key
 from .devices.snapshot import Channel, ChannelKind, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
@@ -49,7 +50,9 @@ def _switches(
 
 def _description(channel: Channel, key: Key) -> SwitchEntityDescription:
     if key is not Key.RELAY:
-        return SwitchEntityDescription(key=key.value, translation_key=key.value)
+        return SwitchEntityDescription(
+            key=key.value, translation_key=key.value, entity_category=control_category(key)
+        )
     return _OUTLET if channel.kind is ChannelKind.SOCKET else _RELAY
 
 

@@ -230,6 +230,8 @@ class KeySpec:
     """A counter the client integrates from zero; Home Assistant carries its total over restarts."""
     control: bool = False
     """Written as well as read: shown as a control, not as a sensor."""
+    setting: bool = False
+    """A control set now and then (a limit, a reserve), not driven: shown with the device's configuration."""
     of: Key | None = None
     phase: Phase | None = None
     tariff: int | None = None
@@ -305,6 +307,10 @@ def _ranged(
     unit: Unit, quantity: Quantity, low: float, high: float, *, signed: bool = False, control: bool = False
 ) -> KeySpec:
     return KeySpec(unit, quantity, low, high, signed=signed, control=control)
+
+
+def _setting(spec: KeySpec) -> KeySpec:
+    return replace(spec, setting=True)
 
 
 def _state(*, kind: ValueKind = ValueKind.TEXT, control: bool = False) -> KeySpec:
@@ -424,10 +430,10 @@ KEYS: Mapping[Key, KeySpec] = {
         _energy(),
     ),
     _K.OPERATING_MODE: _state(control=True),
-    _K.FEED_IN_LIMIT: _power(control=True),
-    _K.MAX_OUTPUT_POWER: _power(control=True),
-    _K.BACKUP_SOC: _ranged(Unit.PERCENT, Quantity.STATE_OF_ENERGY, 0.0, 100.0, control=True),
-    _K.GRID_CHARGING: _state(kind=ValueKind.FLAG, control=True),
+    _K.FEED_IN_LIMIT: _setting(_power(control=True)),
+    _K.MAX_OUTPUT_POWER: _setting(_power(control=True)),
+    _K.BACKUP_SOC: _setting(_ranged(Unit.PERCENT, Quantity.STATE_OF_ENERGY, 0.0, 100.0, control=True)),
+    _K.GRID_CHARGING: _setting(_state(kind=ValueKind.FLAG, control=True)),
     _K.BATTERY_SETPOINT: _power(control=True),
     _K.TEMPERATURE_INPUT: _ranged(Unit.CELSIUS, Quantity.TEMPERATURE, -80.0, 250.0),
     **_parts(
