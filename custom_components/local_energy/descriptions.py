@@ -120,6 +120,13 @@ def control_category(key: Key) -> EntityCategory | None:
 def _description(key: Key) -> LocalEnergySensorDescription:
     translation_key, placeholders = translation_of(key)
     kind = _SHOWN[KEYS[key].quantity]
+    if states := KEYS[key].states:
+        return LocalEnergySensorDescription(
+            key=key.value,
+            translation_key=translation_key,
+            device_class=SensorDeviceClass.ENUM,
+            options=list(states),
+        )
     return LocalEnergySensorDescription(
         key=key.value,
         translation_key=translation_key,

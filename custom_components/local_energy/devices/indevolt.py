@@ -26,6 +26,7 @@ from .family import (
     Transport,
 )
 from .http import HttpEndpoint, HttpTransport
+from .keys import BATTERY_STATES as STATE_WORDS
 from .keys import Key
 from .payload import finite, number, total
 from .snapshot import (
@@ -51,7 +52,8 @@ MODELS = {
 }
 MODES = {1: "self_consumption", 4: "real_time_control", 5: "schedule", 0: "outdoor_portable"}
 REAL_TIME = 4
-BATTERY_STATES = {1000: "standby", 1001: "charging", 1002: "discharging"}
+BATTERY_STATES = dict(zip((1000, 1001, 1002), STATE_WORDS, strict=True))
+"""Point 6001: the key table's words for its codes."""
 
 
 class Points:

@@ -232,6 +232,8 @@ class KeySpec:
     """Written as well as read: shown as a control, not as a sensor."""
     setting: bool = False
     """A control set now and then (a limit, a reserve), not driven: shown with the device's configuration."""
+    states: tuple[str, ...] = ()
+    """The words a state may take (every family uses these): shown as an enum, translated."""
     of: Key | None = None
     phase: Phase | None = None
     tariff: int | None = None
@@ -311,6 +313,10 @@ def _ranged(
 
 def _setting(spec: KeySpec) -> KeySpec:
     return replace(spec, setting=True)
+
+
+BATTERY_STATES = ("standby", "charging", "discharging")
+"""What a battery is doing."""
 
 
 def _state(*, kind: ValueKind = ValueKind.TEXT, control: bool = False) -> KeySpec:
@@ -414,7 +420,7 @@ KEYS: Mapping[Key, KeySpec] = {
     _K.WIFI_RSSI: _ranged(Unit.DECIBEL_MILLIWATT, Quantity.SIGNAL_STRENGTH, -150.0, 20.0),
     _K.TEMPERATURE: _ranged(Unit.CELSIUS, Quantity.TEMPERATURE, -80.0, 250.0),
     _K.BATTERY_POWER: _power(signed=True),
-    _K.BATTERY_STATE: _state(),
+    _K.BATTERY_STATE: replace(_state(), states=BATTERY_STATES),
     _K.PV_POWER: _power(),
     _K.AC_INPUT_POWER: _power(),
     _K.AC_OUTPUT_POWER: _power(),
