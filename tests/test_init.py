@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import DOMAIN
-from custom_components.local_energy.devices import enistic, udp
+from custom_components.local_energy.devices import clock, enistic, udp
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
@@ -130,7 +130,7 @@ async def test_enistic_push_is_coalesced_and_goes_stale(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [5000.0]
-    monkeypatch.setattr(enistic, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     entry = enistic_entry(enistic_sim)
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data
@@ -253,8 +253,8 @@ async def keep_broadcasting(controller: EnisticSimulator) -> None:
 async def test_a_controller_that_moved_is_followed(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = [100.0]
-    monkeypatch.setattr(udp, "_now", lambda: clock[0])
+    seconds = [100.0]
+    monkeypatch.setattr(clock, "now", lambda: seconds[0])
     port = free_udp_port()
     monkeypatch.setitem(discovery.LISTEN_PORTS, "enistic", port)
     controller = EnisticSimulator(port)
@@ -268,7 +268,7 @@ async def test_a_controller_that_moved_is_followed(
     controller.broadcast()
     await wait_for(hass, lambda: controller.sent > 0)
     assert entry.data[CONF_HOST] == "127.0.0.2"  # heard from elsewhere at once: a stranger's
-    clock[0] += udp.MOVED_AFTER + 1
+    seconds[0] += udp.MOVED_AFTER + 1
     controller.broadcast()
     await wait_for(hass, lambda: entry.data[CONF_HOST] == "127.0.0.1")
     await hass.async_block_till_done()

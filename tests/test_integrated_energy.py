@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
-from custom_components.local_energy.devices import contract, enistic
+from custom_components.local_energy.devices import clock as device_clock
 from simulators.enistic import EnisticSimulator
 from tests.conftest import hear_enistic, setup_heard_enistic
 
@@ -28,8 +28,7 @@ EVERY_CHANGE = {CONF_EVERY_VALUE_FAST: True}
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The value guard's clock, moved by the test (seconds)."""
     now = [1000.0]
-    monkeypatch.setattr(contract, "_now", lambda: now[0])
-    monkeypatch.setattr(enistic, "_now", lambda: now[0])  # when readings are heard: the same clock
+    monkeypatch.setattr(device_clock, "now", lambda: now[0])  # the guard's, and when readings are heard
     return now
 
 

@@ -33,7 +33,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_FAMILY, CONF_SERIAL, DOMAIN
-from custom_components.local_energy.devices import contract
+from custom_components.local_energy.devices import clock
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for
 from tests.registry import snapshot_entities
@@ -257,7 +257,7 @@ async def test_netted_energy_continues_after_restart(
         hass, [(State(entity, "12.5"), {"native_value": 12.5, "native_unit_of_measurement": "kWh"})]
     )
     now = [100.0]
-    monkeypatch.setattr(contract, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     shelly_sim.state.powers = [0.0, -3600.0, 0.0]
     entry = shelly_entry(shelly_sim)
     entry = MockConfigEntry(
@@ -283,7 +283,7 @@ async def test_entities_per_model(
 ) -> None:
     # The WebSocket's first status may follow the first read by a few ms: frozen, the integrated
     # energy stays at what one moment gives (0), whichever of the two arrives last.
-    monkeypatch.setattr(contract, "_now", lambda: 100.0)
+    monkeypatch.setattr(clock, "now", lambda: 100.0)
     simulator = ShellySimulator(model)
     await simulator.start()
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):

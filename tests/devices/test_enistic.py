@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.devices import clock, enistic
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.enistic import (
@@ -168,7 +168,7 @@ async def test_silent_controller_goes_stale(
     enistic_sim: EnisticSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(enistic, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
     await client.start(lambda _snapshot: None)
     enistic_sim.broadcast()

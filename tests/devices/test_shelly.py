@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from custom_components.local_energy.devices import contract
+from custom_components.local_energy.devices import clock
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import (
@@ -88,7 +88,7 @@ async def test_netted_energy_is_integrated_from_total_power(
     simulator = await play(started, "SPEM-003CEBEU")
     client = client_for(simulator, transports)
     now = [0.0]
-    monkeypatch.setattr(contract, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     simulator.state.powers = [1000.0, -3000.0, 500.0]  # the house exports 1.5 kW net
     await client.read()
     now[0] = 3.6

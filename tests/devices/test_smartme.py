@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from custom_components.local_energy.devices import smartme
+from custom_components.local_energy.devices import clock
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import CommandRejected
@@ -101,7 +101,7 @@ async def test_phase_changes_are_rate_limited(
     pico: SmartMeSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(smartme, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
     await client.read()  # charging on L1, L2, L3
     await client.write(MAIN_CHANNEL, Key.CHARGE_CURRENT, 12)  # same phases, other current: always allowed
@@ -133,7 +133,7 @@ async def test_phases_switch_at_once_as_one_guarded_change(
     pico: SmartMeSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(smartme, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
     snapshot = await client.read()  # charging 16 A on three phases
     assert snapshot.value(MAIN_CHANNEL, Key.CHARGE_PHASES) == "3"
@@ -158,7 +158,7 @@ async def test_a_current_right_after_a_phase_switch_is_not_refused(
     pico: SmartMeSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The guard judges phases by what the client last commanded, not by the last currents it read."""
-    monkeypatch.setattr(smartme, "_now", lambda: 1000.0)
+    monkeypatch.setattr(clock, "now", lambda: 1000.0)
     client = client_for(pico, transports, max_current=16, phase_change_minutes=10)
     await client.read()  # charging on three phases
     await client.write(MAIN_CHANNEL, Key.CHARGE_PHASES, "1")

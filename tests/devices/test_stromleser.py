@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.local_energy.devices import stromleser
+from custom_components.local_energy.devices import clock, stromleser
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse, WrongDevice
@@ -59,7 +59,7 @@ async def test_rate_limit_keeps_the_last_reading_for_a_while(
     stromleser_sim: StromleserSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [0.0]
-    monkeypatch.setattr(stromleser, "_now", lambda: now[0])
+    monkeypatch.setattr(clock, "now", lambda: now[0])
     client = client_for(stromleser_sim, transports)
     first = await client.read()
     now[0] = 30.0

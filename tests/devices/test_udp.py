@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from custom_components.local_energy.devices import udp
+from custom_components.local_energy.devices import clock, udp
 from custom_components.local_energy.devices.udp import Address, UdpHub
 from tests.conftest import free_udp_port
 
@@ -97,8 +97,8 @@ async def test_a_key_is_believed_only_from_its_source(caplog: pytest.LogCaptureF
 
 
 async def test_a_device_silent_at_its_address_may_be_heard_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = [100.0]
-    monkeypatch.setattr(udp, "_now", lambda: clock[0])
+    seconds = [100.0]
+    monkeypatch.setattr(clock, "now", lambda: seconds[0])
     hub = UdpHub(bind_host="127.0.0.1")
     port = free_udp_port()
     mine: list[bytes] = []
@@ -110,7 +110,7 @@ async def test_a_device_silent_at_its_address_may_be_heard_elsewhere(monkeypatch
         moved.sendto(b"x:1", ("127.0.0.1", port))
         await asyncio.sleep(0.05)
         assert unclaimed == []  # the device was heard lately (the route is new): a stranger's
-        clock[0] += udp.MOVED_AFTER + 1
+        seconds[0] += udp.MOVED_AFTER + 1
         moved.sendto(b"x:2", ("127.0.0.1", port))
         async with asyncio.timeout(20):
             while not unclaimed:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import clock
 from .errors import CommandRejected
 from .integrator import EnergyIntegrator
 from .keys import KEYS, MAX_POWER_W, Key, KeySpec, ValueKind
@@ -36,10 +36,6 @@ RESET_BELOW = 0.9
 COUNTER_SLACK = 0.002
 """kWh a counter may rise beyond its rate limit (rounding of the last digit)."""
 MAX_TEXT = 64
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 @dataclass(slots=True)
@@ -78,7 +74,7 @@ class ValueGuard:
     """The contract of one device: checks each snapshot its client yields and remembers its counters."""
 
     device: str
-    clock: Callable[[], float] = field(default=lambda: _now())
+    clock: Callable[[], float] = field(default=lambda: clock.now())
     dropped: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
     resets: Counter[str] = field(default_factory=Counter)

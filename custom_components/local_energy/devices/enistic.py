@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import clock
 from .client import PushListener
 from .connection import Settings
 from .errors import CannotConnect, CommandRejected, InvalidResponse
@@ -46,10 +46,6 @@ MAX_CHANNELS = 64
 IDENTIFY_TIMEOUT = 15.0
 STALE_AFTER = 60.0
 """Seconds without a reading after which a meter or socket is reported unavailable."""
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 _SERIAL = re.compile(r"^[0-9A-Fa-f]{8,16}$")
@@ -191,12 +187,12 @@ class EnisticClient(UdpPushClient):
 
     async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
         """Join the shared listener, routed by this controller's serial."""
-        self._listening_since = _now()
+        self._listening_since = clock.now()
         await super().start(on_push, on_link)
 
     def latest(self) -> Snapshot | None:
         """The channels heard from lately, or None."""
-        now = _now()
+        now = clock.now()
         fresh = {cid: channel for cid, (channel, seen) in self._channels.items() if now - seen <= STALE_AFTER}
         return Snapshot(channels=fresh) if fresh else None
 
@@ -208,7 +204,7 @@ class EnisticClient(UdpPushClient):
         """
         if (snapshot := self.latest()) is not None:
             return snapshot
-        if self._listening_since is None or _now() - self._listening_since > STALE_AFTER:
+        if self._listening_since is None or clock.now() - self._listening_since > STALE_AFTER:
             raise CannotConnect(f"no Enistic reading from {self._serial} for {STALE_AFTER:.0f} s")
         return Snapshot(channels={})
 
@@ -239,7 +235,7 @@ class EnisticClient(UdpPushClient):
         readings, malformed = parse_datagram(datagram)
         if malformed:
             self.count_malformed(address, "events that are not readings", malformed)
-        now = _now()
+        now = clock.now()
         for reading in readings:
             if reading.controller != self._serial:
                 continue

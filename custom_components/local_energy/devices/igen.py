@@ -15,13 +15,13 @@ import functools
 import json
 import logging
 import math
-import time
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 
+from . import clock
 from .connection import Settings
 from .errors import (
     AuthenticationRequired,
@@ -300,10 +300,6 @@ def snapshot_of(
     return Snapshot(channels)
 
 
-def _now() -> float:
-    return time.monotonic()
-
-
 class IgenClient(UdpPushClient):
     """One IGEN device: pushed values while it broadcasts, its HTTP API otherwise."""
 
@@ -385,7 +381,7 @@ class IgenClient(UdpPushClient):
     def latest(self) -> Snapshot | None:
         """The latest broadcast while it is fresh (the plug's relay as last read), or None."""
         pushed = self._decoded()
-        if pushed is None or _now() - pushed[1] > PUSH_FRESH:
+        if pushed is None or clock.now() - pushed[1] > PUSH_FRESH:
             return None
         values = dict(pushed[0])
         if self._is_plug and self._relay is not None:
@@ -412,7 +408,7 @@ class IgenClient(UdpPushClient):
     async def fetch(self) -> Snapshot:
         """The latest broadcast while it is fresh; otherwise one HTTP request."""
         measured_at: float | None = None
-        if (pushed := self._decoded()) is not None and _now() - pushed[1] <= PUSH_FRESH:
+        if (pushed := self._decoded()) is not None and clock.now() - pushed[1] <= PUSH_FRESH:
             values, measured_at = dict(pushed[0]), pushed[1]
         else:
             values = parse_values(await self._rpc(self._data_api()))
@@ -500,7 +496,7 @@ class IgenClient(UdpPushClient):
         """A broadcast, kept with the time it arrived; decoded when its values are asked for."""
         if len(datagram) > MAX_DATAGRAM:
             raise InvalidResponse(f"IGEN broadcast is {len(datagram)} bytes long")
-        self._raw = (datagram, _now())
+        self._raw = (datagram, clock.now())
         self._polls_without_broadcast = 0
         self._heard.set()
         return True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -99,10 +98,6 @@ MODELS: Mapping[str, Model] = {
     "S3PL-20112EU": Model("Shelly Outdoor Plug S Gen3", Layout.RPC_PLUG),
 }
 RELAY_CONTROL = Control(key=Key.RELAY, kind=ControlKind.SWITCH)
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,11 @@ else, so it is not used.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import clock
 from .client import ModbusDeviceClient, Transports
 from .connection import ConnectionConfig, Settings
 from .errors import CommandRejected
@@ -209,7 +209,7 @@ class SmartMeClient(ModbusDeviceClient):
             self._check_phase_change_allowed()
         await self._write_current(register, amperes)
         if changes_phases:
-            self._last_phase_change = _now()
+            self._last_phase_change = clock.now()
         if phases:
             self._active_phases = phases
 
@@ -227,7 +227,7 @@ class SmartMeClient(ModbusDeviceClient):
             await self._write_current(PER_PHASE[0], amperes)
         else:
             await self._write_current(ALL_PHASES, amperes)
-        self._last_phase_change = _now()
+        self._last_phase_change = clock.now()
         self._active_phases = wanted
 
     async def _write_current(self, register: Register, amperes: float) -> None:
@@ -277,7 +277,7 @@ class SmartMeClient(ModbusDeviceClient):
     def _check_phase_change_allowed(self) -> None:
         if self._last_phase_change is None:
             return
-        elapsed = _now() - self._last_phase_change
+        elapsed = clock.now() - self._last_phase_change
         if elapsed < self.phase_change_seconds:
             raise CommandRejected(
                 f"the charging phases changed {elapsed / 60:.1f} min ago; the minimum is "
@@ -298,10 +298,6 @@ def _active(currents: Mapping[Key, Value]) -> frozenset[int] | None:
         if float(currents.get(r.key, 0.0)) > 0  # type: ignore[arg-type]
     )
     return phases or None
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 FAMILY = Family(

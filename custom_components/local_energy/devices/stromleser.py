@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
+from . import clock
 from .client import DeviceClient
 from .connection import Settings
 from .errors import CannotConnect, InvalidResponse, WrongDevice
@@ -59,10 +59,6 @@ _ENERGY_CODES: Mapping[str, Key] = {
 _TO_WATT = {"W": 1.0, "kW": 1000.0, "mW": 0.001, "MW": 1_000_000.0}
 _TO_KWH = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
 _VALUE = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([A-Za-z%]*)\s*$")
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 def parse_value(raw: object, factors: Mapping[str, float], code: str) -> float:
@@ -119,7 +115,7 @@ class StromleserClient(DeviceClient):
         super().__init__(*args, **kwargs)
         self._http = HttpTransport(self.transports.http, HttpEndpoint(self.config.host, self.config.port))
         self._last_good: tuple[Snapshot, float] | None = None
-        self._started = _now()
+        self._started = clock.now()
         self.rejected = 0
 
     async def identify(self) -> DeviceIdentity:
@@ -128,7 +124,7 @@ class StromleserClient(DeviceClient):
             return DeviceIdentity(vendor=VENDOR, model=MODEL, serial=self.config.serial)
         body = await self._read()
         device_id = _device_id(body)
-        self._last_good = (parse(body), _now())
+        self._last_good = (parse(body), clock.now())
         return DeviceIdentity(vendor=VENDOR, model=MODEL, serial=device_id)
 
     async def fetch(self) -> Snapshot:
@@ -144,12 +140,12 @@ class StromleserClient(DeviceClient):
         if self.config.serial and (device_id := _device_id(body)) != self.config.serial:
             raise WrongDevice(f"{self.config.host} is {device_id}, this entry is {self.config.serial}")
         snapshot = parse(body)
-        self._last_good = (snapshot, _now())
+        self._last_good = (snapshot, clock.now())
         return snapshot
 
     def _while_rejected(self, err: RateLimited) -> Snapshot:
         self.rejected += 1
-        now = _now()
+        now = clock.now()
         if self._last_good is not None and now - self._last_good[1] <= KEEP_LAST_GOOD:
             _LOGGER.debug(
                 "stromleser at %s refused a request (rate limit); last reading kept", self.config.host

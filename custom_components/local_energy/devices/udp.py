@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import clock
 from .errors import CannotConnect
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,10 +23,6 @@ type Router = Callable[[bytes], str | None]
 MOVED_AFTER = 60.0
 """Seconds a device must be silent at its own address before datagrams naming it from another address
 are offered to discovery (it may have moved: a new DHCP lease); until then they are a stranger's."""
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 class OncePerMinute:
@@ -79,7 +76,7 @@ class _Route:
     source: str | None
     label: str
     foreign: int = 0
-    heard: float = field(default_factory=lambda: _now())
+    heard: float = field(default_factory=lambda: clock.now())
     """When the device was last heard from its own address (or the route was made)."""
 
 
@@ -113,13 +110,13 @@ class _Listener:
                 unrouted(data, address)
         elif route.source is not None and address[0] != route.source:
             self._foreign(route, str(key), address)
-            if _now() - route.heard > MOVED_AFTER:
+            if clock.now() - route.heard > MOVED_AFTER:
                 # Silent where it was, heard elsewhere: discovery may offer it at its new address.
                 for unrouted in tuple(self.unrouted_handlers):
                     unrouted(data, address)
         else:
             self.stats.routed += 1
-            route.heard = _now()
+            route.heard = clock.now()
             route.handler(data, address)
 
     def _foreign(self, route: _Route, key: str, address: Address) -> None:
