@@ -20,6 +20,7 @@ import random
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -128,7 +129,8 @@ class FieldDelivery:
     def __init__(self, conditions: FieldConditions, seed: int = 0) -> None:
         self.conditions = conditions
         self._rng = random.Random(seed)  # noqa: S311 - a network's whims, not a secret
-        self._answers: dict[object, int] = {}
+        self._answers: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+        """Answers so far on each open connection (a closed one is forgotten with it)."""
         self.segmented = 0
         self.chunked = 0
 
@@ -176,6 +178,8 @@ class FieldDelivery:
 
     def _count_answer(self, request: web.Request) -> int:
         connection = request.transport
+        if connection is None:
+            return 1
         count = self._answers.pop(connection, 0) + 1
         if count < self.conditions.keep_alive_requests:
             self._answers[connection] = count

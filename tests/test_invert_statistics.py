@@ -79,16 +79,23 @@ async def assert_counters_grew_only_by_what_was_measured(
         assert 0 <= growth < 0.05, (entity, growth)
 
 
+async def counters_after_a_run(
+    hass: HomeAssistant, simulator: HomeWizardSimulator
+) -> tuple[MockConfigEntry, dict[str, float]]:
+    """The meter's entry after a few readings, and what its counters show then."""
+    entry = homewizard_entry(simulator)
+    await setup_entry(hass, entry)
+    await run(hass, simulator, entry)
+    return entry, {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
+
+
 async def test_invert_change_adds_nothing_to_statistics(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     homewizard_sim: HomeWizardSimulator,
 ) -> None:
     start = five_minutes_ago()
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    await run(hass, homewizard_sim, entry)
-    shown = {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
+    entry, shown = await counters_after_a_run(hass, homewizard_sim)
     payload = homewizard_sim.payload()
     # The registers differ by far more than one run measures: a swap would show.
     assert abs(payload["total_power_import_kwh"] - payload["total_power_export_kwh"]) > 100
@@ -108,10 +115,7 @@ async def test_invert_changed_while_the_device_is_away(
 ) -> None:
     """The option changes while the entry waits for its device: counters continue when it is back."""
     start = five_minutes_ago()
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    await run(hass, homewizard_sim, entry)
-    shown = {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
+    entry, shown = await counters_after_a_run(hass, homewizard_sim)
 
     await homewizard_sim.stop()
     await hass.config_entries.async_reload(entry.entry_id)

@@ -39,13 +39,19 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
+async def pushing(hass: HomeAssistant, device: ShellySimulator) -> MockConfigEntry:
+    """The device's entry, set up with its WebSocket up."""
+    entry = shelly_entry(device)
+    await setup_entry(hass, entry)
+    await wait_for(hass, entry.runtime_data.client.push_connected)
+    return entry
+
+
 async def test_values_follow_pushes_without_requests(
     hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = shelly_entry(pro3em)
-    await setup_entry(hass, entry)
+    entry = await pushing(hass, pro3em)
     coordinator = entry.runtime_data
-    await wait_for(hass, coordinator.client.push_connected)
     assert coordinator.update_interval is None  # pushed, not polled
     requests = len(pro3em.requests)
     socket = coordinator.client._socket
@@ -63,10 +69,8 @@ async def test_values_follow_pushes_without_requests(
 async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = shelly_entry(pro3em)
-    await setup_entry(hass, entry)
+    entry = await pushing(hass, pro3em)
     coordinator = entry.runtime_data
-    await wait_for(hass, coordinator.client.push_connected)
     pro3em.websocket_enabled = False
     await pro3em.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
@@ -250,9 +254,7 @@ async def test_gen1_with_seldom_coiot_shows_it_and_keeps_polling(
 async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     hass: HomeAssistant, pro3em: ShellySimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entry = shelly_entry(pro3em)
-    await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    entry = await pushing(hass, pro3em)
     requests = len(pro3em.requests)
     await hass.async_stop()
     assert not entry.runtime_data.client.push_connected()  # closed at the stop, not by the session
@@ -273,10 +275,8 @@ async def test_a_pushed_change_is_shown_at_once_at_the_default_interval(
     hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The family's 2 s interval holds no push back; only a faster burst is coalesced, to its newest."""
-    entry = shelly_entry(pro3em)
-    await setup_entry(hass, entry)
+    entry = await pushing(hass, pro3em)
     coordinator = entry.runtime_data
-    await wait_for(hass, coordinator.client.push_connected)
     socket = coordinator.client._socket
     freezer.tick(1.0)
     await push(hass, pro3em, socket, 1000.0)

@@ -200,7 +200,8 @@ class Controller:
         self.reason = Reason.GRID_UNAVAILABLE
         self.error: float | None = None
         self.is_driven = False
-        """The batteries are in the mode a loop may drive (as the runner reports it)."""
+        """The batteries are in the mode a loop may drive: set with each decision that switches it (the runner
+        carries a decision out whole), reset when the runner reports a failed switch or a hand-back."""
         self._mode_changed_at: float | None = None
         self._good_since: float | None = None
         """Since when the grid data has been good (None: it is not)."""
