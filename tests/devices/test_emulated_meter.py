@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import AsyncGenerator
 
 import aiohttp
@@ -198,14 +199,25 @@ async def test_unknown_and_changing_methods_are_answered_and_change_nothing(
             assert (await answer.json())["result"] == {}
         async with session.get(f"{base}/rpc/EM.SetConfig?id=0") as answer:
             assert (await answer.json()) == {"restart_required": False}
-        async with session.post(f"{base}/rpc", data=b"{not json") as answer:
-            assert answer.status == 400
+        for bad in (b"{not json", b"123", b'{"method": 5}', b"[" * 1500 + b"]" * 1500):
+            async with session.post(f"{base}/rpc", data=bad) as answer:
+                assert answer.status == 400
         async with session.get(f"{base}/rpc/Shelly.GetStatus") as answer:
             status = await answer.json()
     assert status["cloud"] == {"connected": False}
     assert status["em:0"]["total_act_power"] == 1234.0
     assert caplog.text.count("Foo.Bar") == 1  # logged once for the client
     assert clients.by_address["127.0.0.1"].methods["Foo.Bar"] == 3
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_a_reading_that_is_not_finite_is_not_served(feed: Feed, bad: float) -> None:
+    feed.report(Reading(power=bad))
+    assert feed.current() is None
+    feed.report(Reading(power=100.0, phases=(bad, 0.0, 0.0)))
+    assert feed.current() is None
+    feed.report(READING)
+    assert feed.current() == READING
 
 
 async def test_a_taken_port_is_an_os_error_and_stopping_frees_it(feed: Feed) -> None:

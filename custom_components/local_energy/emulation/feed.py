@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,6 +25,11 @@ class Reading:
     """kWh fed in."""
     voltage: float = 230.0
     """V per phase (the nominal voltage when the source has none)."""
+
+    def finite(self) -> bool:
+        """Whether every number is finite (a battery cannot read NaN or inf)."""
+        numbers = (self.power, self.voltage, self.energy_in or 0.0, self.energy_out or 0.0, *self.per_phase())
+        return all(math.isfinite(number) for number in numbers)
 
     def per_phase(self) -> tuple[float, float, float]:
         """W per phase: the source's, or all of it on the first phase."""
@@ -57,7 +63,10 @@ class Feed:
         self._listeners: list[FeedListener] = []
 
     def report(self, reading: Reading) -> None:
-        """A reading of the source (a value re-reported unchanged counts as fresh)."""
+        """A reading of the source (a value re-reported unchanged counts as fresh); NaN or inf is none."""
+        if not reading.finite():
+            self.unavailable()
+            return
         self._reading, self._at = reading, self._clock()
         if (served := self.current()) is not None:
             for listener in tuple(self._listeners):

@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,21 +127,20 @@ class ServedHttp:
             self._runner = None
 
 
-type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
 def shelly_http(
     persona: ShellyPersona, clients: Clients, host: str = "0.0.0.0", port: int = 80
 ) -> ServedHttp:
     """``/shelly``, ``GET /rpc/<Method>``, ``POST /rpc`` and the RPC WebSocket on ``/rpc``."""
-    sockets: set[web.WebSocketResponse] = set()
+    sockets: dict[web.WebSocketResponse, str | None] = {}
+    """Each open socket and the src its client calls itself (a notification's dst), once it said."""
+    sending: set[asyncio.Task[None]] = set()
 
     async def shelly(request: web.Request) -> web.Response:
         clients.seen(request.remote or "?", "/shelly")
         return web.json_response(persona.device_info())
 
     async def get_rpc(request: web.Request) -> web.Response:
-        params = {key: _query_value(value) for key, value in request.query.items()}
+        params = dict(request.query)  # every component is id 0: the values are not read
         answer = rpc_answer(persona, clients, request.remote or "?", {"method": request.match_info["method"],
                                                                       "params": params})  # fmt: skip
         return _http_answer(answer, bare=True)
@@ -151,36 +149,46 @@ def shelly_http(
         if request.method == "GET":
             return await _socket(request)
         frame = _decode(await request.content.read(MAX_REQUEST_BYTES + 1))
-        if not isinstance(frame, dict):
+        if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
             return web.json_response({"code": -103, "message": "not a JSON-RPC request"}, status=400)
         return _http_answer(rpc_answer(persona, clients, request.remote or "?", frame), bare=False)
 
     async def _socket(request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=None, max_msg_size=MAX_REQUEST_BYTES)
         await ws.prepare(request)
-        sockets.add(ws)
-        peers: dict[str, str] = {}
+        sockets[ws] = None
         try:
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     continue
                 frame = _decode(message.data.encode())
                 if isinstance(frame, dict) and isinstance(src := frame.get("src"), str):
-                    peers["dst"] = src
+                    sockets[ws] = src[:64]
                 answer = rpc_answer(persona, clients, request.remote or "?", frame)
                 if answer is not None:
                     await ws.send_json(answer)
         finally:
-            sockets.discard(ws)
+            sockets.pop(ws, None)
         return ws
 
     def notify(reading: Reading) -> None:
         del reading  # the status is built from the feed, as every answer
-        for ws in tuple(sockets):
-            with contextlib.suppress(NoReading):
-                frame = {"src": persona.identity.device_id, "method": "NotifyStatus",
-                         "params": {"ts": round(time.time(), 2), **_em_part(persona)}}  # fmt: skip
-                asyncio.get_running_loop().create_task(_send(ws, frame))
+        if not sockets:
+            return
+        try:
+            params = {"ts": round(time.time(), 2), **_em_part(persona)}
+        except NoReading:
+            return
+        for ws, peer in tuple(sockets.items()):
+            frame = {
+                "src": persona.identity.device_id,
+                "dst": peer,
+                "method": "NotifyStatus",
+                "params": params,
+            }
+            task = asyncio.get_running_loop().create_task(_send(ws, frame))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
 
     app = web.Application()
     app.router.add_get("/shelly", shelly)
@@ -205,13 +213,6 @@ def _em_part(persona: ShellyPersona) -> dict[str, Any]:
 async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
     with contextlib.suppress(ConnectionError, RuntimeError):
         await ws.send_json(frame)
-
-
-def _query_value(raw: str) -> object:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
 
 
 def _http_answer(answer: dict[str, Any] | None, *, bare: bool) -> web.Response:
