@@ -74,6 +74,29 @@ def test_random_load_steps_are_followed() -> None:
     assert controlled.deviation(0.0, 20.0, 140.0) <= 0.3 * uncontrolled.deviation(0.0, 20.0, 140.0)
 
 
+def test_a_pv_ramp_is_followed_without_lagging_behind() -> None:
+    """PV rising 12.5 W/s for two minutes: the loop learns the drift and leads it by its own delay."""
+    house = House(base=2000.0, noise=0.0, pv=lambda t: min(max(t - 20.0, 0.0) * 12.5, 1500.0))
+    trace = run(controlled_by(Controller(Settings(), ("battery",))), house, {"battery": indevolt()},
+                Meter(lag=0.5), 160)  # fmt: skip
+    ramp = [grid for t, grid in zip(trace.times, trace.grid, strict=True) if 40.0 <= t < 140.0]
+    assert math.sqrt(sum(v * v for v in ramp) / len(ramp)) <= 15.0  # a drift-less loop: a 50 W sawtooth
+    assert abs(sum(ramp) / len(ramp)) <= 10.0  # neither behind nor ahead
+
+
+def test_a_load_that_switches_right_after_a_trim_is_answered_once() -> None:
+    """A small write takes the battery's write slot; the step waits for the next one and is not doubled."""
+    house = House(base=1600.0, noise=0.0, pv=lambda t: min(max(t - 20.0, 0.0) * 12.5, 1500.0),
+                  steps=[(t, 700.0 * (-1) ** i) for i, t in enumerate(range(41, 120, 13))])  # fmt: skip
+    battery = indevolt()
+    trace = run(controlled_by(Controller(Settings(), ("battery",))), house, {"battery": battery},
+                Meter(lag=0.5), 130)  # fmt: skip
+    for start, _ in house.steps:
+        after = [grid for t, grid in zip(trace.times, trace.grid, strict=True) if start <= t < start + 10.0]
+        assert max(abs(grid) for grid in after[-40:]) <= 40.0  # settled within 6 s, no second answer
+    assert shortest_gap([t for t, _ in battery.setpoints]) >= 2.0
+
+
 def test_a_fine_battery_trims_what_a_coarse_one_cannot() -> None:
     """A PowerPack in 1 kW steps beside an INDEVOLT in 10 W steps: half a kW step is not the deadband."""
     house = House(base=2512.0, noise=10.0)

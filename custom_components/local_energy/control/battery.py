@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SMALL_ERROR_SAMPLES = 3
 """A small error is answered by the mean of this many samples: the meter's noise is not followed."""
 DRIFT_MEMORY = 15.0
-"""Seconds without a small correction after which the house's draw is taken to drift no more."""
+"""Seconds of samples a drift of the house's draw (PV rising) is judged from."""
+DRIFT_SAMPLES = 4
+"""The fewest samples a drift is judged from."""
+DRIFT_CERTAINTY = 1.5
+"""Standard errors a drift must stand out of the samples' scatter before it is followed."""
 BIG_ERRORS = 4.0
 """An error beyond this many deadbands is a real change: answered at once, from one sample."""
 SOC_HYSTERESIS = 2.0
@@ -68,97 +72,181 @@ class _Step:
     """Seconds before it can show in the grid at the earliest (the battery's response)."""
     given_up_after: float
     """Seconds after which it is taken as shown whatever the grid did."""
+    seen: bool = False
+    """Whether the grid has shown it (moved at least the share Tuning.shown of it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How fast the loop around the batteries is, as the batteries and the sensor declare it (s)."""
+
+    response: float
+    """Before a setpoint is in effect (the slowest battery's declared response)."""
+    writes: float
+    """Between two setpoint writes at least."""
+    interval: float
+    """Between two grid values."""
+
+    @property
+    def loop(self) -> float:
+        """Around the whole loop: a write, its response and the grid value that shows it."""
+        return self.response + self.writes + self.interval
 
 
 class LoadFollower:
-    """The total battery discharge that holds the grid at the target (W; < 0 charges), step by step."""
+    """The total battery discharge that holds the grid at the target (W; < 0 charges).
+
+    Each grid value plus what the batteries gave when it was measured is the house's draw (less the
+    target): the total to command. What they gave is what was sent, once it can have shown. A load that
+    switched is answered from one value; small errors from the mean of the newest values, or where the
+    draw drifts (PV rising) from the drift's line carried to the middle of the next hold. A big step is
+    waited for until the grid shows it: a battery slower than it said must not be answered twice.
+    """
 
     def __init__(self, tuning: Tuning) -> None:
         self.tuning = tuning
         self.output = 0.0
         self._step: _Step | None = None
-        self._errors: deque[float] = deque(maxlen=SMALL_ERROR_SAMPLES)
-        """The errors seen since the last step showed."""
-        self._drift = 0.0
-        """W/s the small corrections have followed lately: the house's draw drifting (PV rising)."""
-        self._last_small: float | None = None
-        self._last_correction = 0.0
+        self._sent: deque[tuple[float, float]] = deque(maxlen=8)
+        """(When, total) of the last totals sent: what was in effect when a grid value was measured."""
+        self._loads: deque[tuple[float, float]] = deque()
+        """(When, the house's draw less the target) since the last big change: the drift's samples."""
+        self._drift_before = 0.0
+        """W/s the draw drifted before the last load switched: followed until there are samples again."""
         self._observed: float | None = None
         """Seconds the last big steps took to show in the grid (response, sensor interval and lag)."""
         self._grid = 0.0
-        self._now = 0.0
-        self._delays = (0.0, 0.0)
+        self._timing = Timing(0.0, 0.0, 1.0)
 
     def update(
-        self, grid: float, now: float, delays: tuple[float, float], low: float, high: float, deadband: float
+        self, grid: float, now: float, timing: Timing, low: float, high: float, deadband: float
     ) -> float:
-        """A fresh grid value in; the total to command out, within [low, high].
-
-        delays: (seconds before a step can show at all, seconds around the whole loop).
-        """
-        self._grid, self._now, self._delays = grid, now, delays
+        """A fresh grid value in; the total to command out, within [low, high]."""
+        self._grid, self._timing = grid, timing
+        error = grid - self.tuning.target
+        load = error + self._in_effect(now)
+        big = abs(error) > BIG_ERRORS * deadband
+        if big or self._shifted(now, load, deadband):
+            # A load switched: the draw before it tells nothing of the level after, but PV drifts on.
+            self._drift_before = trend(self._loads, self._drift_before)[1]
+            self._loads.clear()
+        if not self._waiting_big():
+            self._loads.append((now, load))
+            while now - self._loads[0][0] > DRIFT_MEMORY:
+                self._loads.popleft()
         if self._waiting(grid, now):
             return min(max(self.output, low), high)
-        error = grid - self.tuning.target
-        self._errors.append(error)
-        if abs(error) > BIG_ERRORS * deadband:
-            return min(max(self.output + error, low), high)  # a load switched: answered at once
-        # Small: perhaps the meter's noise, so the mean of the samples since the last step; and where the
-        # house's draw drifts (PV rising), the drift until this step shows.
-        mean = sum(self._errors) / len(self._errors)
-        if abs(mean) <= deadband:
+        if big:
+            return min(max(load, low), high)
+        if self._sent and now - self._sent[-1][0] < timing.writes:
+            return min(max(self.output, low), high)  # no write is possible yet: nothing to decide
+        wanted, drift = self._expected_load(timing)
+        if abs(wanted - self.output) <= (deadband / 2 if abs(drift) > deadband / 2 else deadband):
             return min(max(self.output, low), high)
-        self._learn_drift(now, mean)
-        return min(max(self.output + mean + self._drift * self.shows_after(delays[0]), low), high)
+        return min(max(wanted, low), high)
 
-    def _learn_drift(self, now: float, correction: float) -> None:
-        """Small corrections made one way, again and again, follow the house's draw drifting (W/s)."""
-        last, self._last_small = self._last_small, now
-        same_way = correction * self._last_correction > 0
-        self._last_correction = correction
-        if last is None or now - last > DRIFT_MEMORY or not same_way:
-            self._drift = 0.0  # noise corrects both ways; a drift one way only
-        elif now > last:
-            self._drift = (self._drift + correction / (now - last)) / 2
+    def _shifted(self, now: float, load: float, deadband: float) -> bool:
+        """Whether the draw jumped off its line by more than half a big error (a load switched)."""
+        if len(self._loads) < SMALL_ERROR_SAMPLES:
+            return False
+        level, slope = trend(self._loads, self._drift_before)
+        return abs(load - level - slope * (now - self._loads[-1][0])) > BIG_ERRORS * deadband * 3 / 4
 
     def applied(self, total: float) -> None:
-        """What was really commanded (bounded, rounded): a change starts the wait for it to show."""
-        change = total - self.output
+        """What is to be commanded (bounded, rounded)."""
         self.output = total
-        if change:
-            self._errors.clear()
-            shows_after, loop_delay = self._delays
-            given_up = loop_delay + self.tuning.patience
-            self._step = _Step(self._now, self._grid, change, shows_after, given_up)
+
+    def sent(self, at: float, total: float) -> None:
+        """The total the batteries were told at second at: a big change is waited for until it shows."""
+        change = total - (self._sent[-1][1] if self._sent else 0.0)
+        self._sent.append((at, total))
+        if abs(change) > BIG_ERRORS * self.tuning.deadband:
+            given_up = self._timing.loop + self.tuning.patience
+            self._step = _Step(at, self._grid, change, self._timing.response, given_up)
 
     def reset(self, output: float = 0.0) -> None:
         """Start over from an output (the loop was off or safe)."""
         self.output, self._step = output, None
-        self._errors.clear()
-        self._drift, self._last_small = 0.0, None
+        self._sent.clear()
+        self._sent.append((-math.inf, output))
+        self._loads.clear()
+        self._drift_before = 0.0
+
+    def _in_effect(self, now: float) -> float:
+        """The total that a grid value measured now shows: the last one sent long enough ago."""
+        shown = now - self.seen_after(self._timing.response)
+        earlier = [total for when, total in self._sent if when <= shown]
+        if earlier:
+            return earlier[-1]
+        return self._sent[0][1] if self._sent else 0.0
+
+    def _expected_load(self, timing: Timing) -> tuple[float, float]:
+        """The house's draw less the target in the middle of the hold a change now starts; the drift in it.
+
+        Without a clear drift, the mean of the newest values (the meter's noise is not followed); with one,
+        the drift's line carried past the delay until a change shows, and half a write interval.
+        """
+        if not self._loads:
+            return self.output, 0.0
+        level, slope = trend(self._loads, self._drift_before)
+        ahead = max(self.seen_after(timing.response) - timing.interval / 2, 0.0) + timing.writes / 2
+        return level + slope * ahead, slope * ahead
+
+    def _waiting_big(self) -> bool:
+        """Whether a big step is on its way: the grid values meanwhile mix the draw before and after."""
+        return self._step is not None and not self._step.seen
 
     def _waiting(self, grid: float, now: float) -> bool:
-        """Whether the last step has still to show in the grid."""
+        """Whether the last big step has still to show in the grid (or the declared response pass)."""
         step = self._step
         if step is None:
             return False
         elapsed = now - step.at
-        if elapsed < self.shows_after(step.shows_after):
-            return True
         moved = (step.grid - grid) * math.copysign(1.0, step.change)  # more discharge: less from the grid
-        if abs(step.change) <= BIG_ERRORS * self.tuning.deadband:
-            self._step = None  # a small step is lost in noise and drift: it has shown once it can have
-            return False
-        if moved >= self.tuning.shown * abs(step.change):
+        if not step.seen and moved >= self.tuning.shown * abs(step.change):
             self._observed = elapsed if self._observed is None else (self._observed + elapsed) / 2
-        elif elapsed < step.given_up_after:
+            step = self._step = replace(step, seen=True)
+        if elapsed < self.shows_after(step.shows_after) or not (step.seen or elapsed >= step.given_up_after):
             return True
         self._step = None
         return False
 
     def shows_after(self, declared: float) -> float:
-        """Seconds before a step shows in the grid: as declared, or as the last big steps showed."""
+        """Seconds to wait for a step to show in the grid: as declared, or as the last big steps showed."""
         return max(declared, self._observed or 0.0)
+
+    def seen_after(self, declared: float) -> float:
+        """Seconds after which a grid value shows a change: as the last big steps showed, or as declared."""
+        return declared if self._observed is None else self._observed
+
+
+def trend(samples: deque[tuple[float, float]], fewer: float = 0.0) -> tuple[float, float]:
+    """The house's value now (at the last sample) through (time, value) samples, and its drift (W/s).
+
+    The slope of the least-squares line, shrunk by how little it stands out of the samples' scatter (to 0
+    within DRIFT_CERTAINTY standard errors: noise is not a drift, and a slope barely out of the noise is
+    most likely too steep); with fewer than DRIFT_SAMPLES samples, the drift given. The value now is the
+    mean of the newest samples carried along that slope.
+    """
+    if not samples:
+        return 0.0, fewer
+    slope = _drift(samples) if len(samples) >= DRIFT_SAMPLES else fewer
+    last = samples[-1][0]
+    newest = list(samples)[-SMALL_ERROR_SAMPLES:]
+    return sum(value + slope * (last - t) for t, value in newest) / len(newest), slope
+
+
+def _drift(samples: deque[tuple[float, float]]) -> float:
+    count = len(samples)
+    mean_t = sum(t for t, _ in samples) / count
+    mean_v = sum(v for _, v in samples) / count
+    spread = sum((t - mean_t) ** 2 for t, _ in samples)
+    if spread <= 0:
+        return 0.0
+    slope = sum((t - mean_t) * (v - mean_v) for t, v in samples) / spread
+    scatter = sum((v - mean_v - slope * (t - mean_t)) ** 2 for t, v in samples) / (count - 2)
+    doubt = DRIFT_CERTAINTY * math.sqrt(scatter / spread)
+    return 0.0 if abs(slope) <= doubt else slope * (1.0 - (doubt / slope) ** 2)
 
 
 class PiLoop:
@@ -172,10 +260,10 @@ class PiLoop:
         self._last: float | None = None
 
     def update(
-        self, grid: float, now: float, delays: tuple[float, float], low: float, high: float, deadband: float
+        self, grid: float, now: float, timing: Timing, low: float, high: float, deadband: float
     ) -> float:
         """One fresh grid measurement in; the new total discharge out, within [low, high] and the slew."""
-        delay = delays[1]
+        delay = timing.loop
         elapsed = 0.0 if self._last is None else min(max(now - self._last, 0.0), 3 * delay)
         self._last = now
         error = _outside_deadband(grid - self.tuning.target, deadband)
@@ -191,6 +279,9 @@ class PiLoop:
         """What was really commanded (bounded, rounded): the integral follows it (anti-windup)."""
         self.output = total
         self._integral = total - self._proportional
+
+    def sent(self, at: float, total: float) -> None:
+        """The total the batteries were told: the integral already follows what was commanded."""
 
     def reset(self, output: float = 0.0) -> None:
         """Start over from an output (the loop was off or safe)."""

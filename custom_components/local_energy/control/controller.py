@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
-from .battery import BatteryLimits, LoadFollower, SocGate, Tuning, deadband, in_steps, share
+from .battery import BatteryLimits, LoadFollower, SocGate, Timing, Tuning, deadband, in_steps, share
 from .freshness import SampleClock
 from .surplus import ChargeState, SurplusCharger, SurplusTuning
 
@@ -166,12 +166,15 @@ class BatteryLoop(Protocol):
     output: float
 
     def update(
-        self, grid: float, now: float, delays: tuple[float, float], low: float, high: float, deadband: float
+        self, grid: float, now: float, timing: Timing, low: float, high: float, deadband: float
     ) -> float:
         """A fresh grid value in; the total discharge out."""
 
     def applied(self, total: float) -> None:
-        """The total really commanded."""
+        """The total to command (bounded, rounded)."""
+
+    def sent(self, at: float, total: float) -> None:
+        """The total the batteries were told, and when."""
 
     def reset(self, output: float = 0.0) -> None:
         """Start over from an output."""
@@ -274,7 +277,7 @@ class Controller:
             self.loop.reset(self._in_effect())
         self.error = grid - self.settings.tuning.target
         band = deadband(self.settings.tuning, limits, self.error)
-        wanted = self.loop.update(grid, now, self._delays(batteries, interval), low, high, band)
+        wanted = self.loop.update(grid, now, self._timing(batteries, interval), low, high, band)
         total = in_steps(wanted, limits, low, high)
         shares = share(total, limits)
         self.loop.applied(sum(shares.values()))
@@ -317,11 +320,10 @@ class Controller:
         return self._mode_changed_at is None or now - self._mode_changed_at >= MODE_INTERVAL
 
     @staticmethod
-    def _delays(batteries: dict[str, Battery], interval: float | None) -> tuple[float, float]:
-        """(Seconds before a step can show, seconds around the whole loop)."""
+    def _timing(batteries: dict[str, Battery], interval: float | None) -> Timing:
         response = max((b.response_delay for b in batteries.values()), default=2.0)
         writes = max((b.minimum_interval for b in batteries.values()), default=1.0)
-        return response, response + writes + (interval or 1.0)
+        return Timing(response, writes, interval or 1.0)
 
     def _pace(self, batteries: dict[str, Battery], charger: Charger | None) -> None:
         for name, battery in batteries.items():
@@ -406,6 +408,8 @@ class Controller:
         writes = forced or {}
         if controlling and (self.is_driven or drive):
             writes = {name: value for name, p in self.pacers.items() if (value := p.due(now)) is not None}
+        if writes:
+            self.loop.sent(now, self._in_effect())
         if drive is not None:
             self._set_driven(driven=drive)  # the runner carries a decision out whole, in order
         return Decision(
