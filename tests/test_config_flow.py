@@ -50,6 +50,7 @@ async def start_family(hass: HomeAssistant, family: str) -> str:
         "acuvim",
         "powerpack",
         "controller",
+        "emulated_meter",
     ]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
     assert result["type"] is FlowResultType.FORM

@@ -32,6 +32,7 @@ MENU = [
     "acuvim",
     "powerpack",
     "controller",
+    "emulated_meter",
 ]
 """The menu option ids are part of the interface (automations and guides name them): they never change."""
 STRINGS = json.loads((Path(__file__).parents[1] / "custom_components/local_energy/strings.json").read_text())
@@ -54,7 +55,7 @@ async def test_the_menu_lists_every_family(client: Any) -> None:
     menu = await post(client, FLOWS, {"handler": DOMAIN})
     assert menu["type"] == "menu"
     assert menu["menu_options"] == MENU
-    assert [family.id for family in FAMILIES if family.variant_of is None] == MENU[:-1]  # then the controller
+    assert [family.id for family in FAMILIES if family.variant_of is None] == MENU[:-2]  # then the rest
 
 
 async def test_the_ways_to_reach_a_family_are_a_menu(client: Any) -> None:
@@ -86,7 +87,8 @@ async def test_every_family_form_serializes(client: Any, option: str) -> None:
     result = await post(client, path, {"next_step_id": option})
     assert result["type"] == "form", result
     names = [field["name"] for field in result["data_schema"]]
-    assert ("grid_sensor" if option == "controller" else "host") in names
+    first = {"controller": "grid_sensor", "emulated_meter": "power_sensor"}.get(option, "host")
+    assert first in names
     assert all("selector" in field or "type" in field for field in result["data_schema"])
     assert set(names) <= set(STRINGS["config"]["step"][option]["data"]), "every field has a label"
 

@@ -10,21 +10,24 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_FAMILY, CONTROLLER, DOMAIN, LOGGER
+from .const import CONF_FAMILY, CONTROLLER, DOMAIN, EMULATED_METER, LOGGER
 from .controller import ControllerRuntime, async_resolve_actuators, controller_runtime
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import BY_ID
 from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
+from .emulated_meter import PORT_ISSUE, EmulatedMeterRuntime, emulated_runtime
 from .entity import device_info
 from .issues import async_clear_errors, async_raise_for_error, async_remove_all
 from .transports import make_client
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 CONTROLLER_PLATFORMS = [Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+EMULATED_PLATFORMS = [Platform.SENSOR]
 
 type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
 
@@ -41,6 +44,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     """Identify the device, fetch its first snapshot, then set up the platforms."""
     if entry.data.get(CONF_FAMILY) == CONTROLLER:
         return await _async_setup_controller(hass, entry)
+    if entry.data.get(CONF_FAMILY) == EMULATED_METER:
+        return await _async_setup_emulated(hass, entry)
     family = BY_ID[entry.data[CONF_FAMILY]]
     client = make_client(hass, family, entry.data, entry.options)
     try:
@@ -73,6 +78,16 @@ async def _async_setup_controller(hass: HomeAssistant, entry: ConfigEntry[Any]) 
     entry.runtime_data = runtime
     await runtime.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, CONTROLLER_PLATFORMS)
+    return True
+
+
+async def _async_setup_emulated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """A served meter: its ports bound (or a repair issue and a retry), then its source followed."""
+    runtime = EmulatedMeterRuntime(hass, entry)
+    await runtime.async_start()
+    entry.runtime_data = runtime
+    entry.async_on_unload(runtime.async_stop)
+    await hass.config_entries.async_forward_entry_setups(entry, EMULATED_PLATFORMS)
     return True
 
 
@@ -110,6 +125,7 @@ def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> None:
     """A removed entry leaves no repair issue behind."""
     async_remove_all(hass, entry)
+    ir.async_delete_issue(hass, DOMAIN, f"{entry.entry_id}_{PORT_ISSUE}")
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
@@ -120,4 +136,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry)
     if (runtime := controller_runtime(entry)) is not None:
         await runtime.async_turn_off()
         return await hass.config_entries.async_unload_platforms(entry, CONTROLLER_PLATFORMS)
+    if emulated_runtime(entry) is not None:
+        return await hass.config_entries.async_unload_platforms(entry, EMULATED_PLATFORMS)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

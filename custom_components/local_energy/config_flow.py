@@ -48,6 +48,7 @@ from .const import (
     CONF_UPDATE_INTERVAL,
     CONTROLLER,
     DOMAIN,
+    EMULATED_METER,
     LOGGER,
 )
 from .controller_flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
@@ -64,6 +65,13 @@ from .devices.families import BY_ID, FAMILIES, announced_family, variants
 from .devices.family import Asked, Family, Field, Setting, format_addresses, parse_addresses
 from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.snapshot import DeviceIdentity
+from .emulated_flow import (
+    EmulatedMeterOptionsFlow,
+    emulated_data,
+    emulated_errors,
+    emulated_schema,
+    emulated_title,
+)
 from .transports import make_client
 from .validation import vol
 
@@ -282,17 +290,18 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_get_options_flow(
         config_entry: LocalEnergyConfigEntry,
-    ) -> LocalEnergyOptionsFlow | ControllerOptionsFlow:
-        """The options of an entry: update interval and sign; or a controller's fields."""
+    ) -> LocalEnergyOptionsFlow | ControllerOptionsFlow | EmulatedMeterOptionsFlow:
+        """The options of an entry: update interval and sign; or a controller's or served meter's fields."""
         if config_entry.data.get(CONF_FAMILY) == CONTROLLER:
             return ControllerOptionsFlow()
+        if config_entry.data.get(CONF_FAMILY) == EMULATED_METER:
+            return EmulatedMeterOptionsFlow()
         return LocalEnergyOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Offer the families, and a controller."""
-        return self.async_show_menu(
-            step_id="user", menu_options=[*(f.id for f in FAMILIES if f.variant_of is None), CONTROLLER]
-        )
+        """Offer the families, a controller, and a served meter."""
+        families = [f.id for f in FAMILIES if f.variant_of is None]
+        return self.async_show_menu(step_id="user", menu_options=[*families, CONTROLLER, EMULATED_METER])
 
     async def async_step_controller(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A control loop: the grid sensor, the batteries and/or a charger, the target and limits."""
@@ -306,6 +315,19 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=CONTROLLER,
             data_schema=self.add_suggested_values_to_schema(controller_schema(), user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_emulated_meter(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A served meter: Home Assistant's grid power, served to batteries as the meters they read."""
+        errors = emulated_errors(self.hass, user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            return self.async_create_entry(
+                title=emulated_title(self.hass, user_input), data=emulated_data(), options=user_input
+            )
+        return self.async_show_form(
+            step_id=EMULATED_METER,
+            data_schema=self.add_suggested_values_to_schema(emulated_schema(), user_input or {}),
             errors=errors,
         )
 
@@ -545,7 +567,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change where the device is reached; it must still be the same device."""
         entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_FAMILY) == CONTROLLER:
+        if entry.data.get(CONF_FAMILY) in (CONTROLLER, EMULATED_METER):
             return self.async_abort(reason="controller_in_options")
         family = BY_ID[entry.data[CONF_FAMILY]]
         fields = tuple(f for f in family.fields if f is not Field.SERIAL)

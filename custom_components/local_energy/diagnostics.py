@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from . import LocalEnergyConfigEntry
 from .controller import controller_runtime
 from .coordinator import LocalEnergyCoordinator
+from .emulated_meter import emulated_runtime
 
 TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}  # tokens a device granted are CONF_TOKEN
 
@@ -24,6 +25,11 @@ async def async_get_config_entry_diagnostics(
         return {
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
             "controller": runtime.diagnostics(),
+        }
+    if (served := emulated_runtime(entry)) is not None:
+        return {
+            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+            "served_meter": served.diagnostics(),
         }
     coordinator = entry.runtime_data
     snapshot = coordinator.data

@@ -19,6 +19,8 @@ from .coordinator import LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
 from .devices.keys import ACCUMULATED_KEYS, KEYS, Key
 from .devices.snapshot import Channel
+from .emulated_entities import emulated_sensors
+from .emulated_meter import emulated_runtime
 from .entity import LocalEnergyEntity, add_channel_entities
 
 # The coordinator does the I/O; entities only read its snapshot.
@@ -33,6 +35,9 @@ async def async_setup_entry(
     """Add a sensor for every measured key, now and as channels appear."""
     if (runtime := controller_runtime(entry)) is not None:
         async_add_entities(controller_sensors(runtime))
+        return
+    if (served := emulated_runtime(entry)) is not None:
+        async_add_entities(emulated_sensors(served))
         return
     add_channel_entities(entry.runtime_data, async_add_entities, _sensors)
 

@@ -1,0 +1,245 @@
+"""A served meter set up through the config flow: Home Assistant's grid sensor served on real sockets.
+
+Our own Shelly client reads the Pro 3EM persona; a Marstek-style poller asks over UDP; the source's
+changes, re-reports and unavailability reach what is served; a port that cannot be bound raises a repair
+issue and the entry retries; unloading releases every port; the options keep the stored MAC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import aiohttp
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.local_energy.const import (
+    CONF_FACTOR,
+    CONF_LISTEN_HOST,
+    CONF_MAC,
+    CONF_OFFSET,
+    CONF_PHASE_SENSORS,
+    CONF_POWER_SENSOR,
+    DOMAIN,
+    EMULATED_METER,
+)
+from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.connection import ConnectionConfig
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.shelly import ShellyClient
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
+from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
+from custom_components.local_energy.emulated_meter import PORT_ISSUE, emulated_runtime
+from custom_components.local_energy.emulation.personas import PERSONAS
+
+from .conftest import free_tcp_port, free_udp_port
+
+CONF_PRO3EM_PORT, CONF_UDP_PORT, CONF_UDP_PORT_2, CONF_PROEM_PORT, CONF_ECOTRACKER_PORT = (
+    persona.option for persona in PERSONAS
+)
+GRID = "sensor.grid_power"
+WATT = {ATTR_UNIT_OF_MEASUREMENT: "W", "device_class": "power"}
+
+
+def ports(**changes: int) -> dict[str, int]:
+    """Every persona on a free loopback port (0: not served)."""
+    return {
+        CONF_PRO3EM_PORT: free_tcp_port(),
+        CONF_UDP_PORT: free_udp_port(),
+        CONF_UDP_PORT_2: 0,
+        CONF_PROEM_PORT: 0,
+        CONF_ECOTRACKER_PORT: free_tcp_port(),
+        **changes,
+    }
+
+
+def form(**changes: Any) -> dict[str, Any]:
+    return {CONF_POWER_SENSOR: GRID, CONF_LISTEN_HOST: "127.0.0.1", **ports(), **changes}
+
+
+async def add_through_the_flow(hass: HomeAssistant, values: dict[str, Any]) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    assert EMULATED_METER in result["menu_options"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": EMULATED_METER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    return dict(await hass.config_entries.flow.async_configure(result["flow_id"], values))
+
+
+@pytest.fixture
+async def session() -> AsyncGenerator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as opened:
+        yield opened
+
+
+async def get_json(session: aiohttp.ClientSession, port: int, path: str) -> tuple[int, Any]:
+    async with session.get(f"http://127.0.0.1:{port}{path}") as response:
+        return response.status, await response.json(content_type=None)
+
+
+async def ask_udp(port: int, request: dict[str, Any]) -> dict[str, Any] | None:
+    """One Marstek-style request; None when nothing answers within half a second."""
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        sock.bind(("127.0.0.1", 0))
+        await loop.sock_sendto(sock, json.dumps(request).encode(), ("127.0.0.1", port))
+        try:
+            data = await asyncio.wait_for(loop.sock_recv(sock, 4096), 0.5)
+        except TimeoutError:
+            return None
+    return dict(json.loads(data))
+
+
+async def test_a_grid_sensor_is_served_as_a_shelly_pro_3em_our_client_reads(
+    hass: HomeAssistant, transports: Transports
+) -> None:
+    hass.states.async_set(GRID, "1234", WATT)
+    values = form()
+    result = await add_through_the_flow(hass, values)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert entry.state is ConfigEntryState.LOADED
+    assert len(entry.data[CONF_MAC]) == 12
+    client = ShellyClient(ConnectionConfig(host="127.0.0.1", port=values[CONF_PRO3EM_PORT]), transports)
+    identity = await client.identify()
+    assert identity.model == "Shelly Pro 3EM"
+    assert identity.serial == entry.data[CONF_MAC].lower()
+    assert (await client.read()).channels[MAIN_CHANNEL].values[Key.POWER] == 1234.0
+    hass.states.async_set(GRID, "-480", WATT)  # the next answer carries the newest value
+    assert (await client.read()).channels[MAIN_CHANNEL].values[Key.POWER] == -480.0
+    await client.close()
+    assert hass.states.get("sensor.served_meter_grid_power_served_power").state == "1234.0"
+
+
+async def test_marstek_asks_over_udp_and_an_unavailable_source_is_not_served(
+    hass: HomeAssistant, session: aiohttp.ClientSession
+) -> None:
+    hass.states.async_set(GRID, "0.75", {ATTR_UNIT_OF_MEASUREMENT: "kW", "device_class": "power"})
+    values = form()
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    answer = await ask_udp(values[CONF_UDP_PORT], {"id": 1, "method": "EM.GetStatus", "params": {"id": 0}})
+    assert answer is not None
+    assert answer["result"]["total_act_power"] == 750.0
+    status, body = await get_json(session, values[CONF_ECOTRACKER_PORT], "/v1/json")
+    assert (status, body["power"]) == (200, 750.0)
+    hass.states.async_set(GRID, STATE_UNAVAILABLE, {})
+    assert (
+        await ask_udp(values[CONF_UDP_PORT], {"id": 2, "method": "EM.GetStatus", "params": {"id": 0}}) is None
+    )
+    status, _ = await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/EM.GetStatus?id=0")
+    assert status == 503
+    hass.states.async_set(GRID, "0.1", {ATTR_UNIT_OF_MEASUREMENT: "kW", "device_class": "power"})
+    status, body = await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/EM.GetStatus?id=0")
+    assert (status, body["total_act_power"]) == (200, 100.0)
+
+
+async def test_three_phase_sensors_offset_and_factor(
+    hass: HomeAssistant, session: aiohttp.ClientSession
+) -> None:
+    phases = ["sensor.l1", "sensor.l2", "sensor.l3"]
+    for entity_id, watts in zip(phases, ("100", "200", "-50"), strict=True):
+        hass.states.async_set(entity_id, watts, WATT)
+    values = form(**{CONF_POWER_SENSOR: None, CONF_PHASE_SENSORS: phases, CONF_OFFSET: 30, CONF_FACTOR: 2})
+    del values[CONF_POWER_SENSOR]
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    _, body = await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/EM.GetStatus?id=0")
+    assert (body["a_act_power"], body["b_act_power"], body["c_act_power"]) == (210.0, 410.0, -90.0)
+    assert body["total_act_power"] == 530.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({CONF_POWER_SENSOR: None}, {CONF_POWER_SENSOR: "no_source"}),
+        ({CONF_POWER_SENSOR: None, CONF_PHASE_SENSORS: ["sensor.l1"]}, {CONF_PHASE_SENSORS: "three_phases"}),
+        ({CONF_PROEM_PORT: 8080, CONF_ECOTRACKER_PORT: 8080}, {"base": "ports_clash"}),
+        ({CONF_PRO3EM_PORT: 0, CONF_UDP_PORT: 0, CONF_ECOTRACKER_PORT: 0}, {"base": "nothing_served"}),
+    ],
+)
+async def test_the_form_says_what_is_wrong(
+    hass: HomeAssistant, changes: dict[str, Any], error: dict[str, str]
+) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    values = {key: value for key, value in form(**changes).items() if value is not None}
+    result = await add_through_the_flow(hass, values)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == error
+
+
+async def test_a_port_taken_raises_an_issue_and_the_entry_retries(hass: HomeAssistant) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    values = form(**{CONF_PRO3EM_PORT: port})
+    entry = MockConfigEntry(
+        domain=DOMAIN, data={"family": EMULATED_METER, CONF_MAC: "AABBCC000001"}, options=values
+    )
+    entry.add_to_hass(hass)
+    try:
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, f"{entry.entry_id}_{PORT_ISSUE}")
+        assert issue is not None
+        assert issue.translation_placeholders is not None
+        assert issue.translation_placeholders["port"] == str(port)
+        # The UDP port bound before the taken one was released again: another entry may have it.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", values[CONF_UDP_PORT]))
+    finally:
+        taken.close()
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unload_releases_every_port_and_options_keep_the_mac(hass: HomeAssistant) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    values = form()
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    mac = entry.data[CONF_MAC]
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == EMULATED_METER
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {**values, CONF_OFFSET: 50})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    runtime = emulated_runtime(entry)
+    assert runtime is not None
+    assert runtime.source.offset == 50.0
+    assert entry.data[CONF_MAC] == mac
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", values[CONF_PRO3EM_PORT]))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", values[CONF_UDP_PORT]))
+
+
+async def test_diagnostics_name_each_client(hass: HomeAssistant, session: aiohttp.ClientSession) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    values = form()
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    await get_json(session, values[CONF_PRO3EM_PORT], "/shelly")
+    await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/Shelly.GetStatus")
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    client = diagnostics["served_meter"]["clients"]["127.0.0.1"]
+    assert client["requests"] == 2
+    assert set(client["methods"]) == {"/shelly", "Shelly.GetStatus"}
+    assert diagnostics["served_meter"]["serving"] is True
