@@ -40,6 +40,13 @@ from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
 from custom_components.local_energy.emulated_meter import PORT_ISSUE, emulated_runtime
 from custom_components.local_energy.emulation.personas import PERSONAS
+from simulators.battery_clients import (
+    BatteryClient,
+    EcoTrackerPoller,
+    HoymilesPoller,
+    IndevoltPoller,
+    MarstekPoller,
+)
 
 from .conftest import free_tcp_port, free_udp_port
 
@@ -243,3 +250,39 @@ async def test_diagnostics_name_each_client(hass: HomeAssistant, session: aiohtt
     assert client["requests"] == 2
     assert set(client["methods"]) == {"/shelly", "Shelly.GetStatus"}
     assert diagnostics["served_meter"]["serving"] is True
+
+
+async def test_the_batteries_that_read_a_meter_read_the_served_one(hass: HomeAssistant) -> None:
+    """Marstek over UDP, Hoymiles after its discovery calls, INDEVOLT and an EcoTracker reader over HTTP."""
+    hass.states.async_set(GRID, "321", WATT)
+    values = form()
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    http, udp, eco = values[CONF_PRO3EM_PORT], values[CONF_UDP_PORT], values[CONF_ECOTRACKER_PORT]
+    batteries: list[BatteryClient] = [
+        MarstekPoller("127.0.0.1", udp, 0.05),
+        HoymilesPoller("127.0.0.1", http, 0.05),
+        IndevoltPoller("127.0.0.1", http, 0.05),
+        EcoTrackerPoller("127.0.0.1", eco, 0.05),
+    ]
+    stop = asyncio.Event()
+    polling = [asyncio.create_task(battery.run(stop)) for battery in batteries]
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.gather(*polling)
+    for battery in batteries:
+        assert battery.polls.failures == 0, type(battery).__name__
+        assert battery.polls.powers, type(battery).__name__
+        assert set(battery.polls.powers) == {321.0}, type(battery).__name__
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    runtime = emulated_runtime(entry)
+    assert runtime is not None
+    assert set(runtime.clients.by_address["127.0.0.1"].methods) >= {
+        "/shelly",
+        "Shelly.GetDeviceInfo",
+        "EM.GetConfig",
+        "Sys.GetStatus",
+        "Shelly.GetStatus",
+        "EM.GetStatus",
+        "/v1/json",
+    }
