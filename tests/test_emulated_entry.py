@@ -11,15 +11,18 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncGenerator
+from ipaddress import ip_address
 from typing import Any
+from unittest.mock import MagicMock
 
 import aiohttp
 import pytest
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import (
@@ -286,3 +289,50 @@ async def test_the_batteries_that_read_a_meter_read_the_served_one(hass: HomeAss
         "EM.GetStatus",
         "/v1/json",
     }
+
+
+async def test_the_personas_are_announced_through_home_assistants_zeroconf(
+    hass: HomeAssistant, mock_async_zeroconf: MagicMock
+) -> None:
+    hass.config.components.add("zeroconf")
+    hass.states.async_set(GRID, "10", WATT)
+    values = form()
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    mac = entry.data[CONF_MAC].lower()
+    registered = [call.args[0] for call in mock_async_zeroconf.async_register_service.call_args_list]
+    by_type = {info.type: info for info in registered}
+    assert set(by_type) == {"_shelly._tcp.local.", "_http._tcp.local.", "_everhome._tcp.local."}
+    shelly = by_type["_shelly._tcp.local."]
+    assert shelly.port == values[CONF_PRO3EM_PORT]
+    assert shelly.properties[b"id"] == f"shellypro3em-{mac}".encode()
+    assert shelly.properties[b"gen"] == b"2"
+    assert shelly.parsed_addresses() == ["127.0.0.1"]
+    everhome = by_type["_everhome._tcp.local."]
+    assert (everhome.port, everhome.properties[b"serial"]) == (values[CONF_ECOTRACKER_PORT], mac.encode())
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    withdrawn = [call.args[0] for call in mock_async_zeroconf.async_unregister_service.call_args_list]
+    assert {info.type for info in withdrawn} == set(by_type)
+
+
+async def test_our_own_discovery_does_not_offer_a_meter_we_serve(hass: HomeAssistant) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    await add_through_the_flow(hass, form())
+    await hass.async_block_till_done()
+    mac = hass.config_entries.async_entries(DOMAIN)[0].data[CONF_MAC].lower()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=ZeroconfServiceInfo(
+            ip_address=ip_address("127.0.0.1"),
+            ip_addresses=[ip_address("127.0.0.1")],
+            hostname=f"shellypro3em-{mac}.local.",
+            name=f"shellypro3em-{mac}._shelly._tcp.local.",
+            port=80,
+            type="_shelly._tcp.local.",
+            properties={"gen": "2", "id": f"shellypro3em-{mac}"},
+        ),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "served_here"

@@ -72,6 +72,7 @@ from .emulated_flow import (
     emulated_schema,
     emulated_title,
 )
+from .emulated_meter import served_macs
 from .transports import make_client
 from .validation import vol
 
@@ -451,6 +452,9 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """A device announced itself: recognise it by what it answers, not by its announced name."""
+        announced = f"{discovery_info.name} {discovery_info.properties}".lower()
+        if any(mac in announced for mac in served_macs(self.hass)):
+            return self.async_abort(reason="served_here")  # a served meter of this Home Assistant
         found = announced_family(discovery_info.type, discovery_info.name)
         if found is None:
             return self.async_abort(reason="not_supported")

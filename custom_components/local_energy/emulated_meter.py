@@ -10,11 +10,13 @@ be bound raises a repair issue naming it, and the entry retries.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.components import network, zeroconf
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
@@ -34,12 +36,14 @@ from homeassistant.core import (
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
+from zeroconf.asyncio import AsyncServiceInfo
 
 from .const import (
     CONF_ENERGY_IN_SENSOR,
     CONF_ENERGY_OUT_SENSOR,
     CONF_EXPORT_POSITIVE,
     CONF_FACTOR,
+    CONF_FAMILY,
     CONF_LISTEN_HOST,
     CONF_MAC,
     CONF_OFFSET,
@@ -52,7 +56,7 @@ from .const import (
 )
 from .controller import grid_watts
 from .emulation.feed import DEFAULT_STALE_AFTER, Feed, Reading
-from .emulation.personas import PERSONAS, Persona, Served, Stop
+from .emulation.personas import PERSONAS, Announcement, Persona, Served, Stop
 from .emulation.servers import Clients
 
 PORT_ISSUE = "port_unavailable"
@@ -149,6 +153,7 @@ class EmulatedMeterRuntime:
         """Each persona's port as bound (a port of 0 asked for is not served)."""
         self._stops: list[Stop] = []
         self._unsubscribe: list[Callable[[], None]] = []
+        self._announced: list[AsyncServiceInfo] = []
 
     async def async_start(self) -> None:
         """Bind every persona's port and follow the source; a port that cannot be bound: retry later."""
@@ -169,6 +174,26 @@ class EmulatedMeterRuntime:
             self._stops.append(stop)
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         self._follow_source()
+        await self._announce()
+
+    async def _announce(self) -> None:
+        """Make the personas found by mDNS, through Home Assistant's own zeroconf (when it runs)."""
+        if "zeroconf" not in self.hass.config.components:
+            return
+        host = self.served.host
+        addresses = (
+            [host] if host not in ("", "0.0.0.0") else await network.async_get_announce_addresses(self.hass)
+        )
+        if not addresses:
+            return
+        instance = await zeroconf.async_get_async_instance(self.hass)
+        for persona in PERSONAS:
+            if (port := self.ports.get(persona.option)) is None:
+                continue
+            for announcement in persona.announce(self.served, addresses[0]):
+                info = _service_info(announcement, port, addresses)
+                await instance.async_register_service(info, allow_name_change=True)
+                self._announced.append(info)
 
     def _raise_port_issue(self, persona: Persona, port: int, err: OSError) -> None:
         LOGGER.error("%s cannot listen on port %s for the %s: %s", self.entry.title, port, persona.name, err)
@@ -222,7 +247,13 @@ class EmulatedMeterRuntime:
             self.feed.report(reading)
 
     async def async_stop(self) -> None:
-        """Stop following the source and release every port."""
+        """Withdraw the announcements, stop following the source and release every port."""
+        announced, self._announced = self._announced, []
+        if announced:
+            instance = await zeroconf.async_get_async_instance(self.hass)
+            for info in announced:
+                with contextlib.suppress(Exception):  # a withdrawal that fails leaves a record that expires
+                    await instance.async_unregister_service(info)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
@@ -241,9 +272,30 @@ class EmulatedMeterRuntime:
         }
 
 
+def _service_info(announcement: Announcement, port: int, addresses: list[str]) -> AsyncServiceInfo:
+    instance = announcement.name.split(".", 1)[0]
+    return AsyncServiceInfo(
+        announcement.service_type,
+        announcement.name,
+        port=port,
+        properties=announcement.properties,
+        parsed_addresses=addresses,
+        server=f"{instance}.local.",
+    )
+
+
+def served_macs(hass: HomeAssistant) -> set[str]:
+    """The MACs (lower case) of the served meters: what this Home Assistant announces itself."""
+    return {
+        str(entry.data[CONF_MAC]).lower()
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_FAMILY) == EMULATED_METER and CONF_MAC in entry.data
+    }
+
+
 def emulated_runtime(entry: ConfigEntry[Any]) -> EmulatedMeterRuntime | None:
     """An entry's served meter, when it is a served meter's entry that is set up."""
-    if entry.data.get("family") != EMULATED_METER:
+    if entry.data.get(CONF_FAMILY) != EMULATED_METER:
         return None
     runtime = getattr(entry, "runtime_data", None)
     return runtime if isinstance(runtime, EmulatedMeterRuntime) else None
