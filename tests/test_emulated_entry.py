@@ -26,6 +26,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import (
+    CONF_CLIENT_SHARES,
     CONF_FACTOR,
     CONF_LISTEN_HOST,
     CONF_MAC,
@@ -336,3 +337,28 @@ async def test_our_own_discovery_does_not_offer_a_meter_we_serve(hass: HomeAssis
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "served_here"
+
+
+async def test_several_batteries_on_one_meter_each_see_their_share(
+    hass: HomeAssistant, session: aiohttp.ClientSession
+) -> None:
+    hass.states.async_set(GRID, "1000", WATT)
+    values = form(**{CONF_CLIENT_SHARES: "127.0.0.1=40, 10.0.0.7=60"})
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    _, body = await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/EM.GetStatus?id=0")
+    assert body["total_act_power"] == 400.0
+    answer = await ask_udp(values[CONF_UDP_PORT], {"id": 1, "method": "EM.GetStatus", "params": {"id": 0}})
+    assert answer is not None
+    assert answer["result"]["total_act_power"] == 400.0
+    _, body = await get_json(session, values[CONF_ECOTRACKER_PORT], "/v1/json")
+    assert body["power"] == 400.0
+
+
+@pytest.mark.parametrize(
+    "shares", ["127.0.0.1", "127.0.0.1=0", "127.0.0.1=101", "host=50", "1.2.3.4=5,1.2.3.4=6"]
+)
+async def test_shares_that_do_not_parse_are_refused(hass: HomeAssistant, shares: str) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    result = await add_through_the_flow(hass, form(**{CONF_CLIENT_SHARES: shares}))
+    assert result["errors"] == {CONF_CLIENT_SHARES: "shares_invalid"}

@@ -20,6 +20,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_CLIENT_SHARES,
     CONF_ENERGY_IN_SENSOR,
     CONF_ENERGY_OUT_SENSOR,
     CONF_EXPORT_POSITIVE,
@@ -34,6 +35,7 @@ from .const import (
     EMULATED_METER,
 )
 from .controller import grid_watts
+from .emulated_meter import parse_shares
 from .emulation.feed import DEFAULT_STALE_AFTER
 from .emulation.personas import PERSONAS
 from .validation import vol
@@ -68,6 +70,7 @@ def emulated_schema() -> vol.Schema:
             vol.Required(CONF_STALE_AFTER, default=DEFAULT_STALE_AFTER): _number(1, 600, 1, "s"),
             vol.Required(CONF_LISTEN_HOST, default="0.0.0.0"): TextSelector(),
             **ports,
+            vol.Optional(CONF_CLIENT_SHARES, default=""): TextSelector(),
         }
     )
 
@@ -85,6 +88,11 @@ def emulated_errors(hass: HomeAssistant, values: Mapping[str, Any]) -> dict[str,
         (CONF_POWER_SENSOR, "grid_unit", any(_not_power(hass, entity_id) for entity_id in sources)),
         ("base", "ports_clash", len(set(used)) < len(used)),
         ("base", "nothing_served", not used),
+        (
+            CONF_CLIENT_SHARES,
+            "shares_invalid",
+            parse_shares(str(values.get(CONF_CLIENT_SHARES) or "")) is None,
+        ),
     )
     return next(({field: error} for field, error, failed in checks if failed), {})
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from zeroconf.asyncio import AsyncServiceInfo
 
 from .const import (
+    CONF_CLIENT_SHARES,
     CONF_ENERGY_IN_SENSOR,
     CONF_ENERGY_OUT_SENSOR,
     CONF_EXPORT_POSITIVE,
@@ -125,6 +127,24 @@ class Source:
         return grid_watts(state, invert=self.export_positive)
 
 
+def parse_shares(text: str) -> dict[str, float] | None:
+    """``192.168.1.20=60, 192.168.1.21=40`` as address -> share (0-1); None when it does not parse.
+
+    Several batteries on one meter each see their part of the power (in percent, above 0, at most 100).
+    """
+    shares: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.replace(";", ",").split(","))):
+        address, _, percent = item.partition("=")
+        try:
+            parsed, value = ipaddress.ip_address(address.strip()), float(percent)
+        except ValueError:
+            return None
+        if not 0 < value <= 100 or str(parsed) in shares:
+            return None
+        shares[str(parsed)] = value / 100
+    return shares
+
+
 def _kwh(state: State | None) -> float | None:
     """An energy counter in kWh, or None without a number in Wh, kWh or MWh."""
     if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
@@ -146,7 +166,7 @@ class EmulatedMeterRuntime:
         options = entry.options
         self.source = Source.of(options)
         self.feed = Feed(float(options.get(CONF_STALE_AFTER, DEFAULT_STALE_AFTER)))
-        self.clients = Clients(entry.title)
+        self.clients = Clients(entry.title, parse_shares(str(options.get(CONF_CLIENT_SHARES) or "")))
         host = str(options.get(CONF_LISTEN_HOST) or "0.0.0.0")  # batteries ask on the LAN
         self.served = Served(self.feed, self.clients, str(entry.data[CONF_MAC]), host)
         self.ports: dict[str, int] = {}

@@ -44,6 +44,13 @@ class Reading:
         share = bias / 3
         return replace(self, power=self.power + bias, phases=tuple(p + share for p in self.phases))  # type: ignore[arg-type]
 
+    def shared(self, share: float) -> Reading:
+        """The part of the power one of several batteries on this meter sees (the counters stay whole)."""
+        if share == 1.0:
+            return self
+        phases = None if self.phases is None else tuple(p * share for p in self.phases)
+        return replace(self, power=self.power * share, phases=phases)  # type: ignore[arg-type]
+
 
 type FeedListener = Callable[[Reading], None]
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +42,17 @@ class Client:
 
 
 class Clients:
-    """The clients of a served meter, by address."""
+    """The clients of a served meter, by address, and the part of the power each sees."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, shares: Mapping[str, float] | None = None) -> None:
         self.name = name
         self.by_address: dict[str, Client] = {}
+        self.shares: Mapping[str, float] = shares or {}
+        """Address -> share (0-1) for several batteries on one meter; an address not named sees it all."""
+
+    def share(self, address: str) -> float:
+        """The part of the power an address sees."""
+        return self.shares.get(address, 1.0)
 
     def seen(self, address: str, method: str) -> Client:
         """Count a request."""
@@ -81,7 +88,7 @@ def rpc_answer(
     if isinstance(dst := frame.get("src"), str):
         answer["dst"] = dst
     try:
-        answer["result"] = persona.call(method, params)
+        answer["result"] = persona.call(method, params, clients.share(address))
     except RpcError as err:
         clients.unknown(address, client, method)
         answer["error"] = {"code": err.code, "message": err.message}
@@ -131,8 +138,8 @@ def shelly_http(
     persona: ShellyPersona, clients: Clients, host: str = "0.0.0.0", port: int = 80
 ) -> ServedHttp:
     """``/shelly``, ``GET /rpc/<Method>``, ``POST /rpc`` and the RPC WebSocket on ``/rpc``."""
-    sockets: dict[web.WebSocketResponse, str | None] = {}
-    """Each open socket and the src its client calls itself (a notification's dst), once it said."""
+    sockets: dict[web.WebSocketResponse, tuple[str, str | None]] = {}
+    """Each open socket: its client's address, and the src it calls itself (a notification's dst)."""
     sending: set[asyncio.Task[None]] = set()
 
     async def shelly(request: web.Request) -> web.Response:
@@ -156,15 +163,16 @@ def shelly_http(
     async def _socket(request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=None, max_msg_size=MAX_REQUEST_BYTES)
         await ws.prepare(request)
-        sockets[ws] = None
+        address = request.remote or "?"
+        sockets[ws] = (address, None)
         try:
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     continue
                 frame = _decode(message.data.encode())
                 if isinstance(frame, dict) and isinstance(src := frame.get("src"), str):
-                    sockets[ws] = src[:64]
-                answer = rpc_answer(persona, clients, request.remote or "?", frame)
+                    sockets[ws] = (address, src[:64])
+                answer = rpc_answer(persona, clients, address, frame)
                 if answer is not None:
                     await ws.send_json(answer)
         finally:
@@ -173,13 +181,12 @@ def shelly_http(
 
     def notify(reading: Reading) -> None:
         del reading  # the status is built from the feed, as every answer
-        if not sockets:
-            return
-        try:
-            params = {"ts": round(time.time(), 2), **_em_part(persona)}
-        except NoReading:
-            return
-        for ws, peer in tuple(sockets.items()):
+        stamp = round(time.time(), 2)
+        for ws, (address, peer) in tuple(sockets.items()):
+            try:
+                params = {"ts": stamp, **_em_part(persona, clients.share(address))}
+            except NoReading:
+                return
             frame = {
                 "src": persona.identity.device_id,
                 "dst": peer,
@@ -205,8 +212,8 @@ def shelly_http(
     return ServedHttp(app, host, port)
 
 
-def _em_part(persona: ShellyPersona) -> dict[str, Any]:
-    status = persona.status()
+def _em_part(persona: ShellyPersona, share: float) -> dict[str, Any]:
+    status = persona.status(share)
     return {key: value for key, value in status.items() if key.startswith("em")}
 
 
@@ -264,10 +271,12 @@ def ecotracker_http(
     """``GET /v1/json`` as an EcoTracker answers it (connections are kept alive, as Jackery needs)."""
 
     async def reading(request: web.Request) -> web.Response:
-        clients.seen(request.remote or "?", "/v1/json")
+        address = request.remote or "?"
+        clients.seen(address, "/v1/json")
         served = feed.current()
         if served is None:
             return web.json_response({"error": "no reading to serve"}, status=503)
+        served = served.shared(clients.share(address))
         phases = served.per_phase()
         body: dict[str, Any] = {
             "power": round(served.power, 2),

@@ -59,6 +59,9 @@ class ShellyIdentity:
         return "Pro3EM" if self.model is ShellyModel.PRO_3EM else "ProEM"
 
 
+EM_CONFIG: Mapping[str, Any] = {"id": 0, "name": None, "phase_selector": "all", "ct_type": "120A"}
+
+
 def _f(value: float) -> float:
     return round(float(value), 2)
 
@@ -69,23 +72,23 @@ class ShellyPersona:
     def __init__(self, identity: ShellyIdentity, feed: Feed) -> None:
         self.identity = identity
         self.feed = feed
-        self._methods: Mapping[str, Callable[[], dict[str, Any]]] = {
-            "shelly.getdeviceinfo": self.device_info,
+        self._methods: Mapping[str, Callable[[float], dict[str, Any]]] = {
+            "shelly.getdeviceinfo": lambda _share: self.device_info(),
             "shelly.getstatus": self.status,
-            "shelly.getconfig": self.config,
-            "shelly.getcomponents": self._components,
-            "em.getstatus": lambda: self._em(self._reading()),
-            "em.getconfig": lambda: {"id": 0, "name": None, "phase_selector": "all", "ct_type": "120A"},
-            "emdata.getstatus": lambda: self._em_data(self._reading()),
-            "em1.getstatus": lambda: self._em1(self._reading()),
-            "em1data.getstatus": lambda: self._em1_data(self._reading()),
-            "sys.getstatus": self._sys_status,
-            "sys.getconfig": lambda: self.config()["sys"],
-            "wifi.getstatus": lambda: {"sta_ip": None, "status": "got ip", "ssid": None, "rssi": -50},
-            "cloud.getstatus": lambda: {"connected": False},
-            "cloud.getconfig": lambda: {"enable": False, "server": None},
-            "ws.getconfig": lambda: {"enable": False, "server": None, "ssl_ca": "ca.pem"},
-            "shelly.reboot": lambda: {},
+            "shelly.getconfig": lambda _share: self.config(),
+            "shelly.getcomponents": lambda _share: self._components(),
+            "em.getstatus": lambda share: self._em(self._reading(share)),
+            "em.getconfig": lambda _share: dict(EM_CONFIG),
+            "emdata.getstatus": lambda share: self._em_data(self._reading(share)),
+            "em1.getstatus": lambda share: self._em1(self._reading(share)),
+            "em1data.getstatus": lambda share: self._em1_data(self._reading(share)),
+            "sys.getstatus": lambda _share: self._sys_status(),
+            "sys.getconfig": lambda _share: self.config()["sys"],
+            "wifi.getstatus": lambda _share: {"sta_ip": None, "status": "got ip", "ssid": None, "rssi": -50},
+            "cloud.getstatus": lambda _share: {"connected": False},
+            "cloud.getconfig": lambda _share: {"enable": False, "server": None},
+            "ws.getconfig": lambda _share: {"enable": False, "server": None, "ssl_ca": "ca.pem"},
+            "shelly.reboot": lambda _share: {},
         }  # fmt: skip
 
     def device_info(self) -> dict[str, Any]:
@@ -106,19 +109,24 @@ class ShellyPersona:
             "profile": "triphase" if identity.model is ShellyModel.PRO_3EM else "monophase",
         }
 
-    def call(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """A method's result; RpcError for an unknown one, NoReading while nothing is served."""
+    def call(
+        self, method: str, params: Mapping[str, Any] | None = None, share: float = 1.0
+    ) -> dict[str, Any]:
+        """A method's result; RpcError for an unknown one, NoReading while nothing is served.
+
+        share: the part of the power this client sees (several batteries on one meter).
+        """
         del params  # every component has id 0; the read-only setters take what they are given
         handler = self._methods.get(method.lower())
         if handler is None and method.lower().endswith(".setconfig"):
             return {"restart_required": False}  # answered, and ignored: a served meter is read-only
         if handler is None:
             raise RpcError(404, f"No handler for {method}")
-        return handler()
+        return handler(share)
 
-    def status(self) -> dict[str, Any]:
+    def status(self, share: float = 1.0) -> dict[str, Any]:
         """``Shelly.GetStatus``: every component's status (the cloud not connected, as batteries want)."""
-        reading = self._reading()
+        reading = self._reading(share)
         status: dict[str, Any] = {
             "sys": self._sys_status(),
             "wifi": {"sta_ip": None, "status": "got ip", "ssid": None, "rssi": -50},
@@ -136,7 +144,7 @@ class ShellyPersona:
 
     def em_status(self) -> dict[str, Any]:
         """What a poller asks most: EM.GetStatus (Pro 3EM) or EM1.GetStatus (Pro EM)."""
-        reading = self._reading()
+        reading = self._reading(1.0)
         return self._em(reading) if self.identity.model is ShellyModel.PRO_3EM else self._em1(reading)
 
     def config(self) -> dict[str, Any]:
@@ -163,11 +171,11 @@ class ShellyPersona:
         return {"mac": self.identity.mac.upper(), "restart_required": False, "uptime": 1,
                 "available_updates": {}, "cfg_rev": 1}  # fmt: skip
 
-    def _reading(self) -> Reading:
+    def _reading(self, share: float) -> Reading:
         reading = self.feed.current()
         if reading is None:
             raise NoReading("the source of the served meter is stale or unavailable")
-        return reading
+        return reading.shared(share)
 
     @staticmethod
     def _em(reading: Reading) -> dict[str, Any]:
