@@ -132,6 +132,44 @@ class SimulatedBattery:
 
 
 @dataclass
+class ReadingBattery:
+    """A battery with no control API that holds what its meter shows at zero, as Marstek batteries do.
+
+    Every period it reads the meter we serve and moves its output by gain x (what it read - offset): it
+    settles where it reads its own offset (a few tens of W where its regulation is coarse), after delay.
+    """
+
+    max_charge: float = 2500.0
+    max_discharge: float = 2500.0
+    period: float = 1.0
+    gain: float = 0.9
+    offset: float = 0.0
+    delay: float = 1.0
+    power: float = 0.0
+    """W it delivers now (> 0 feeds the house)."""
+
+    def __post_init__(self) -> None:
+        self._actuator = Delayed(self.delay)
+        self._wanted = 0.0
+        self._next = 0.0
+
+    def poll(self, t: float, served: float | None) -> None:
+        """Read the meter when a poll is due; nothing served leaves the output where it is."""
+        if t < self._next:
+            return
+        self._next = t + self.period
+        if served is None:
+            return
+        wanted = self._wanted + self.gain * (served - self.offset)
+        self._wanted = min(max(wanted, -self.max_charge), self.max_discharge)
+        self._actuator.command(t, self._wanted)
+
+    def advance(self, t: float) -> None:
+        """Its output at second t."""
+        self.power = self._actuator.at(t)
+
+
+@dataclass
 class SimulatedCharger:
     """A car that draws what the charging current asks, after a delay."""
 
@@ -279,6 +317,16 @@ class _ChargerPort:
         self.charger.command(self.now.t, amperes)
 
 
+@dataclass
+class _MeterPort:
+    """The bias the served meter adds: what its batteries read is the grid plus it."""
+
+    bias: float = 0.0
+
+    def set_bias(self, watts: float) -> None:
+        self.bias = watts
+
+
 def controlled_by(controller: Controller) -> Control:
     """Drive the plant with one of our controllers: measure on a fresh value, tick otherwise."""
 
@@ -311,20 +359,26 @@ def run(
     seconds: float,
     *,
     charger: SimulatedCharger | None = None,
+    readers: dict[str, ReadingBattery] | None = None,
     step: float = 0.1,
 ) -> Trace:
     """Simulate seconds of the plant under a control (None: no control); the trace of it.
 
     Our controller's decisions go through the Runner Home Assistant runs; another control's (a PD loop
-    for comparison) are sent as they are.
+    for comparison) are sent as they are. Readers are batteries that regulate on a meter we serve: the
+    grid meter's newest value plus the bias the controller sets (all read the same served meter).
     """
     trace = Trace()
     now = _Now()
+    readers = readers or {}
+    served = _MeterPort()
     controller = getattr(control, "controller", None)
     runner = None
     if isinstance(controller, Controller):
         ports = {name: _BatteryPort(battery, now) for name, battery in batteries.items()}
-        runner = Runner(controller, ports, None if charger is None else _ChargerPort(charger, now))
+        charger_port = None if charger is None else _ChargerPort(charger, now)
+        runner = Runner(controller, ports, charger_port, meters={"served": served} if readers else None)
+    last_report: float | None = None
     ticks = round(seconds / step)
     for tick in range(ticks + 1):
         t = now.t = tick * step
@@ -332,13 +386,19 @@ def run(
             battery.advance(t, step)
         if charger is not None:
             charger.advance(t)
-        grid = house.net(t) + (charger.power if charger else 0.0) - sum(b.power for b in batteries.values())
+        for reader in readers.values():
+            reader.advance(t)
+        delivered = sum(b.power for b in batteries.values()) + sum(r.power for r in readers.values())
+        grid = house.net(t) + (charger.power if charger else 0.0) - delivered
         meter.record(t, grid)
         trace.times.append(t)
         trace.grid.append(grid)
+        measured = meter.report(t)
+        last_report = last_report if measured is None else measured
+        for reader in readers.values():
+            reader.poll(t, None if last_report is None else last_report + served.bias)
         if control is None:
             continue
-        measured = meter.report(t)
         if measured is None and tick % round(1 / step) != 0:
             continue  # between measurements the controller is ticked once a second
         readings = {name: battery.reading() for name, battery in batteries.items()}

@@ -28,11 +28,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.local_energy.const import (
     CONF_CLIENT_SHARES,
     CONF_FACTOR,
+    CONF_GRID_SENSOR,
     CONF_LISTEN_HOST,
     CONF_MAC,
     CONF_OFFSET,
     CONF_PHASE_SENSORS,
     CONF_POWER_SENSOR,
+    CONF_SERVED_METERS,
+    CONF_TARGET,
+    CONTROLLER,
     DOMAIN,
     EMULATED_METER,
 )
@@ -362,3 +366,40 @@ async def test_shares_that_do_not_parse_are_refused(hass: HomeAssistant, shares:
     hass.states.async_set(GRID, "10", WATT)
     result = await add_through_the_flow(hass, form(**{CONF_CLIENT_SHARES: shares}))
     assert result["errors"] == {CONF_CLIENT_SHARES: "shares_invalid"}
+
+
+async def test_a_controller_steers_the_batteries_that_read_a_served_meter(
+    hass: HomeAssistant, session: aiohttp.ClientSession
+) -> None:
+    """A target of -300 W (export allowed): what the battery reads is shifted by 300 W while on, not after."""
+    hass.states.async_set(GRID, "100", WATT)
+    values = form()
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    served = "sensor.served_meter_grid_power_served_power"
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": CONTROLLER})
+    controller = {CONF_GRID_SENSOR: GRID, CONF_SERVED_METERS: [served], CONF_TARGET: -300}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], controller)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    switch = next(s.entity_id for s in hass.states.async_all("switch"))
+    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
+    for watts in ("110", "120", "130"):  # good data for a while: the loop takes over
+        hass.states.async_set(GRID, watts, WATT)
+        await hass.async_block_till_done()
+    _, body = await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/EM.GetStatus?id=0")
+    assert body["total_act_power"] == pytest.approx(130.0 + 300.0, abs=1.0)
+    await hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True)
+    await hass.async_block_till_done()
+    _, body = await get_json(session, values[CONF_PRO3EM_PORT], "/rpc/EM.GetStatus?id=0")
+    assert body["total_act_power"] == 130.0
+
+
+async def test_a_controller_names_only_served_meters_to_steer(hass: HomeAssistant) -> None:
+    hass.states.async_set(GRID, "100", WATT)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": CONTROLLER})
+    controller = {CONF_GRID_SENSOR: GRID, CONF_SERVED_METERS: [GRID]}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], controller)
+    assert result["errors"] == {CONF_SERVED_METERS: "not_a_served_meter"}

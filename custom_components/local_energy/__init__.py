@@ -13,14 +13,14 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_FAMILY, CONTROLLER, DOMAIN, EMULATED_METER, LOGGER
+from .const import CONF_FAMILY, CONF_SERVED_METERS, CONTROLLER, DOMAIN, EMULATED_METER, LOGGER
 from .controller import ControllerRuntime, async_resolve_actuators, controller_runtime
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import BY_ID
 from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
-from .emulated_meter import PORT_ISSUE, EmulatedMeterRuntime, emulated_runtime
+from .emulated_meter import PORT_ISSUE, EmulatedMeterRuntime, async_resolve_served_meters, emulated_runtime
 from .entity import device_info
 from .issues import async_clear_errors, async_raise_for_error, async_remove_all
 from .transports import make_client
@@ -73,8 +73,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
 
 async def _async_setup_controller(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """A control loop: its actuators must be loaded; on unload it hands them back first."""
-    batteries, charger = async_resolve_actuators(hass, {**entry.data, **entry.options})
-    runtime = ControllerRuntime(hass, entry, batteries, charger)
+    options = {**entry.data, **entry.options}
+    batteries, charger = async_resolve_actuators(hass, options)
+    meters = async_resolve_served_meters(hass, list(options.get(CONF_SERVED_METERS, [])))
+    runtime = ControllerRuntime(hass, entry, batteries, charger, meters)
     entry.runtime_data = runtime
     await runtime.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, CONTROLLER_PLATFORMS)

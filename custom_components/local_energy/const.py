@@ -44,6 +44,8 @@ CONF_MAXIMUM_SOC: Final = "maximum_soc"
 CONF_MAXIMUM_CHARGE: Final = "maximum_charge"
 CONF_MAXIMUM_DISCHARGE: Final = "maximum_discharge"
 CONF_FALLBACK_CURRENT: Final = "fallback_current"
+CONF_SERVED_METERS: Final = "served_meters"
+"""Served meters whose batteries the controller steers by a bias on what they read."""
 
 EMULATED_METER: Final = "emulated_meter"
 """The family value of a served meter's entry (Home Assistant's grid power served as a meter)."""

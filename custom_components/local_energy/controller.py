@@ -57,7 +57,7 @@ from .const import (
 )
 from .control.battery import BatteryLimits, Tuning
 from .control.controller import Battery, Charger, Controller, Decision, Mode, Priority, Settings
-from .control.runner import Refused, Runner
+from .control.runner import MeterPort, Refused, Runner
 from .control.surplus import SurplusTuning
 from .coordinator import LocalEnergyCoordinator
 from .devices.errors import DeviceError
@@ -224,12 +224,15 @@ class ControllerRuntime:
         entry: ConfigEntry[Any],
         batteries: dict[str, tuple[Actuated, BatteryActuator]],
         charger: tuple[Actuated, ChargerActuator] | None,
+        meters: Mapping[str, MeterPort] | None = None,
     ) -> None:
         self.hass = hass
         self.entry = entry
         self.options: Mapping[str, Any] = {**entry.data, **entry.options}
         self.batteries = batteries
         self.charger = charger
+        self.meters = dict(meters or {})
+        """Served meters whose batteries regulate on what they read: steered by a bias."""
         self.grid_entity: str = self.options[CONF_GRID_SENSOR]
         self.invert = bool(self.options.get(CONF_INVERT_GRID, False))
         self.enabled = False
@@ -424,14 +427,16 @@ class ControllerRuntime:
 
     def _new_controller(self) -> Controller:
         settings = settings_from(self.options, self.priority, self._surplus_tuning())
-        return Controller(settings, tuple(self.batteries), charger=self.charger is not None)
+        return Controller(
+            settings, tuple(self.batteries), charger=self.charger is not None, meters=bool(self.meters)
+        )
 
     def _new_runner(self) -> Runner:
         ports = {
             name: BatteryPort(actuated, declared) for name, (actuated, declared) in self.batteries.items()
         }
         charger = None if self.charger is None else ChargerPort(*self.charger)
-        return Runner(self.controller, ports, charger, self._on_write_error)
+        return Runner(self.controller, ports, charger, self._on_write_error, self.meters)
 
     def _on_write_error(self, error: str | None) -> None:
         """A write failed (logged once, until writes work again)."""

@@ -29,11 +29,13 @@ from .const import (
     CONF_MAXIMUM_DISCHARGE,
     CONF_MAXIMUM_SOC,
     CONF_MINIMUM_SOC,
+    CONF_SERVED_METERS,
     CONF_TARGET,
     CONTROLLER,
     DOMAIN,
 )
 from .controller import battery_of, charger_of, grid_watts, resolve
+from .emulated_meter import resolve_served_meter
 from .validation import vol
 
 
@@ -59,6 +61,9 @@ def controller_schema() -> vol.Schema:
             vol.Optional(CONF_CHARGER): EntitySelector(
                 EntitySelectorConfig(domain="number", integration=DOMAIN)
             ),
+            vol.Optional(CONF_SERVED_METERS, default=[]): EntitySelector(
+                EntitySelectorConfig(domain="sensor", integration=DOMAIN, multiple=True)
+            ),
             vol.Required(CONF_TARGET, default=0): _number(-50_000, 50_000, 10, "W"),
             vol.Required(CONF_DEADBAND, default=25): _number(0, 1000, 5, "W"),
             vol.Required(CONF_MINIMUM_SOC, default=10): _number(0, 100, 1, "%"),
@@ -76,14 +81,16 @@ def controller_errors(
     """What is wrong with a controller's fields (empty when nothing), the first thing found."""
     batteries = list(values.get(CONF_BATTERIES) or [])
     charger = str(values.get(CONF_CHARGER) or "")
+    meters = list(values.get(CONF_SERVED_METERS) or [])
     low, high = float(values[CONF_MINIMUM_SOC]), float(values[CONF_MAXIMUM_SOC])
     state = hass.states.get(values[CONF_GRID_SENSOR])
-    actuators = {*batteries, *([charger] if charger else [])}
+    actuators = {*batteries, *([charger] if charger else []), *meters}
     checks: tuple[tuple[str, str, Callable[[], bool]], ...] = (
         ("base", "no_actuator", lambda: not actuators),
         (CONF_GRID_SENSOR, "grid_unit", lambda: _not_power(state)),
         (CONF_BATTERIES, "not_a_battery", lambda: any(not _is_battery(hass, e) for e in batteries)),
         (CONF_CHARGER, "not_a_charger", lambda: bool(charger) and not _is_charger(hass, charger)),
+        (CONF_SERVED_METERS, "not_a_served_meter", lambda: any(not _is_served(hass, e) for e in meters)),
         (CONF_MAXIMUM_SOC, "soc_limits", lambda: low >= high),
         ("base", "actuator_in_use", lambda: _in_use(hass, actuators, entry_id)),
     )
@@ -105,12 +112,21 @@ def _is_charger(hass: HomeAssistant, entity_id: str) -> bool:
     return (actuated := resolve(hass, entity_id)) is not None and charger_of(actuated) is not None
 
 
+def _is_served(hass: HomeAssistant, entity_id: str) -> bool:
+    return resolve_served_meter(hass, entity_id) is not None
+
+
 def _in_use(hass: HomeAssistant, actuators: set[str], entry_id: str | None) -> bool:
     """Whether another controller drives one of these already (two loops on one battery fight)."""
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.entry_id == entry_id or entry.data.get(CONF_FAMILY) != CONTROLLER:
             continue
-        theirs = {*entry.options.get(CONF_BATTERIES, []), *filter(None, [entry.options.get(CONF_CHARGER)])}
+        options = entry.options
+        theirs = {
+            *options.get(CONF_BATTERIES, []),
+            *filter(None, [options.get(CONF_CHARGER)]),
+            *options.get(CONF_SERVED_METERS, []),
+        }
         if theirs & actuators:
             return True
     return False
@@ -120,7 +136,9 @@ def controller_title(hass: HomeAssistant, values: Mapping[str, Any]) -> str:
     """The entry's title: what it does, and on which grid sensor."""
     state = hass.states.get(values[CONF_GRID_SENSOR])
     sensor = state.name if state is not None else values[CONF_GRID_SENSOR]
-    what = "Zero export" if values.get(CONF_BATTERIES) else "Surplus charging"
+    what = (
+        "Zero export" if values.get(CONF_BATTERIES) or values.get(CONF_SERVED_METERS) else "Surplus charging"
+    )
     return f"{what} ({sensor})"
 
 

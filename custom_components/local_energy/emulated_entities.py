@@ -12,7 +12,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.event import async_track_time_interval
 
 from .const import DOMAIN
-from .emulated_meter import EmulatedMeterRuntime
+from .emulated_meter import SERVED_POWER, EmulatedMeterRuntime
 
 REFRESH = timedelta(seconds=5)
 """How often the entities look again (what is served changes with every report of the source)."""
@@ -56,7 +56,7 @@ class ServedPowerSensor(EmulatedMeterEntity):
     _attr_native_unit_of_measurement = UnitOfPower.WATT
 
     def __init__(self, runtime: EmulatedMeterRuntime) -> None:
-        super().__init__(runtime, "served_power")
+        super().__init__(runtime, SERVED_POWER)
 
     @property
     def available(self) -> bool:

@@ -35,6 +35,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 from zeroconf.asyncio import AsyncServiceInfo
@@ -302,6 +303,46 @@ def _service_info(announcement: Announcement, port: int, addresses: list[str]) -
         parsed_addresses=addresses,
         server=f"{instance}.local.",
     )
+
+
+SERVED_POWER = "served_power"
+"""The key of a served meter's power sensor: the entity a controller names to steer it."""
+
+
+def resolve_served_meter(hass: HomeAssistant, entity_id: str) -> EmulatedMeterRuntime | None:
+    """The served meter behind its served power sensor, when its entry is loaded."""
+    entity = er.async_get(hass).async_get(entity_id)
+    if entity is None or entity.platform != DOMAIN or entity.config_entry_id is None:
+        return None
+    if entity.unique_id != f"{entity.config_entry_id}_{SERVED_POWER}":
+        return None
+    entry = hass.config_entries.async_get_entry(entity.config_entry_id)
+    return None if entry is None else emulated_runtime(entry)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedMeterPort:
+    """A served meter as the controller's runner steers it (found again at each write: it may reload)."""
+
+    hass: HomeAssistant
+    entity_id: str
+
+    def set_bias(self, watts: float) -> None:
+        """Add this many W to what the meter serves."""
+        if (runtime := resolve_served_meter(self.hass, self.entity_id)) is not None:
+            runtime.feed.bias = watts
+
+
+def async_resolve_served_meters(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, ServedMeterPort]:
+    """The served meters a controller names; ConfigEntryNotReady while one is not loaded."""
+    for entity_id in entity_ids:
+        if resolve_served_meter(hass, entity_id) is None:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="actuator_not_ready",
+                translation_placeholders={"entity": entity_id},
+            )
+    return {entity_id: ServedMeterPort(hass, entity_id) for entity_id in entity_ids}
 
 
 def served_macs(hass: HomeAssistant) -> set[str]:

@@ -11,13 +11,23 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 
 import pytest
 
 from custom_components.local_energy.control.battery import Tuning
 from custom_components.local_energy.control.controller import Controller, Mode, Priority, Reason, Settings
 from custom_components.local_energy.control.surplus import ChargeState, SurplusTuning
-from simulators.plant import House, Meter, SimulatedBattery, SimulatedCharger, Trace, controlled_by, run
+from simulators.plant import (
+    House,
+    Meter,
+    ReadingBattery,
+    SimulatedBattery,
+    SimulatedCharger,
+    Trace,
+    controlled_by,
+    run,
+)
 
 BAND = 100.0
 """W around the target the grid must settle in."""
@@ -363,3 +373,42 @@ def test_the_first_current_after_switching_to_one_phase_does_not_overshoot() -> 
     on_one_phase = [amperes for t, amperes in car.currents if t >= switched]
     assert on_one_phase
     assert max(on_one_phase) <= math.floor((2600.0 - 300.0 + 60.0) / 230)  # what one phase may take, ±noise
+
+
+def steered(target: float, offset: float, seconds: float = 240.0) -> Trace:
+    """A battery without a control API that regulates on the meter we serve, its own offset left over."""
+    house = House(base=900.0, noise=10.0, pv=lambda t: 400.0 if t > 120 else 0.0)
+    settings = Settings(tuning=Tuning(target=target))
+    controller = Controller(settings, (), meters=True)
+    reader = ReadingBattery(offset=offset)
+    return run(controlled_by(controller), house, {}, Meter(lag=0.5), seconds, readers={"marstek": reader})
+
+
+def test_a_battery_that_reads_a_served_meter_is_steered_to_the_target() -> None:
+    house = House(base=900.0, noise=10.0, pv=lambda t: 400.0 if t > 120 else 0.0)
+    alone = run(None, house, {}, Meter(lag=0.5), 240, readers={"marstek": ReadingBattery(offset=40.0)})
+    assert alone.deviation(0.0, start=60.0) > 35.0  # its own regulation leaves 40 W imported
+    own_swing = statistics.pstdev(grid for t, grid in zip(alone.times, alone.grid, strict=True) if t >= 200)
+    trace = steered(target=0.0, offset=40.0)
+    values = [grid for t, grid in zip(trace.times, trace.grid, strict=True) if 90.0 <= t < 120.0]
+    assert abs(sum(values) / len(values)) <= 15.0  # the trim took the offset away
+    after_pv = [grid for t, grid in zip(trace.times, trace.grid, strict=True) if t >= 200.0]
+    assert abs(sum(after_pv) / len(after_pv)) <= 15.0  # and holds it through a change of the house
+    swing = statistics.pstdev(grid for t, grid in zip(trace.times, trace.grid, strict=True) if t >= 200)
+    assert swing <= own_swing + 5.0  # the battery's own swing, nothing added between the two loops
+
+
+def test_a_target_other_than_zero_reaches_a_battery_without_a_control_api() -> None:
+    trace = steered(target=-300.0, offset=0.0)
+    values = [grid for t, grid in zip(trace.times, trace.grid, strict=True) if t >= 60.0]
+    assert abs(sum(values) / len(values) + 300.0) <= 15.0
+    assert all(d.bias is not None for d in trace.decisions)
+
+
+def test_the_bias_is_dropped_when_the_grid_data_goes_stale() -> None:
+    house = House(base=900.0, noise=10.0)
+    controller = Controller(Settings(tuning=Tuning(target=-300.0)), (), meters=True)
+    trace = run(controlled_by(controller), house, {}, Meter(lag=0.5, stops_at=100.0), 130,
+                readers={"marstek": ReadingBattery()})  # fmt: skip
+    assert trace.decisions[-1].mode is not Mode.CONTROLLING
+    assert trace.decisions[-1].bias == 0.0

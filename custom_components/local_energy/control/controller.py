@@ -18,6 +18,7 @@ from typing import Protocol
 
 from .battery import BatteryLimits, LoadFollower, SocGate, Timing, Tuning, deadband, in_steps, share
 from .freshness import SampleClock
+from .steering import MeterSteering
 from .surplus import ChargeState, SurplusCharger, SurplusTuning
 
 SLOWEST_INTERVAL = 60.0
@@ -118,6 +119,8 @@ class Decision:
     drive: bool | None = None
     """Switch the batteries into the mode a loop may drive (True, before the writes) or back to their own
     (False, after the writes: their 0 W goes first), or leave their mode (None)."""
+    bias: float | None = None
+    """W to add to what the served meters serve (None: the controller steers none)."""
 
 
 class Pacer:
@@ -189,9 +192,12 @@ class Controller:
         batteries: tuple[str, ...],
         *,
         charger: bool = False,
+        meters: bool = False,
         loop: BatteryLoop | None = None,
     ) -> None:
         self.settings = settings
+        self.steering = MeterSteering() if meters else None
+        """Batteries that regulate on a meter we serve, steered by what it serves."""
         self.clock = SampleClock()
         self.loop: BatteryLoop = loop or LoadFollower(settings.tuning)
         self.surplus = SurplusCharger(settings.surplus) if charger else None
@@ -209,6 +215,7 @@ class Controller:
         self._good_since: float | None = None
         """Since when the grid data has been good (None: it is not)."""
         self._now = 0.0
+        self._bias = 0.0
 
     # --- what the runner reports back ---------------------------------------------------------------
 
@@ -222,6 +229,7 @@ class Controller:
         self.mode, self.reason, self.error = Mode.SAFE, Reason.GRID_UNAVAILABLE, None
         self._good_since = None
         self.loop.reset()
+        self._stop_steering()
 
     def phases_refused(self, phases: int) -> None:
         """The charger's own guard kept these phases."""
@@ -284,6 +292,8 @@ class Controller:
         for name, value in shares.items():
             self.pacers[name].target = value
         self.mode, self.reason = Mode.CONTROLLING, self._holding_reason(total, low, high, limits, band)
+        if self.steering is not None:
+            self._bias = self.steering.update(grid, self.settings.tuning.target, now, trims=not self.pacers)
         return self._decision(now)
 
     def tick(self, now: float) -> Decision:
@@ -390,6 +400,7 @@ class Controller:
         self.mode, self.reason, self.error = mode, reason, None
         self._good_since = None
         self.loop.reset()
+        self._stop_steering()
         writes = {}
         if self.is_driven:
             writes = {
@@ -399,6 +410,12 @@ class Controller:
             self.surplus.stop()
             self.charger_pacer.target = self.settings.fallback_current
         return self._decision(now, writes)
+
+    def _stop_steering(self) -> None:
+        """Safe or off: the served meters serve the grid as it is (their batteries regulate on their own)."""
+        self._bias = 0.0
+        if self.steering is not None:
+            self.steering.reset()
 
     def _decision(self, now: float, forced: dict[str, float] | None = None) -> Decision:
         controlling = self.mode is Mode.CONTROLLING
@@ -422,6 +439,7 @@ class Controller:
             charge_state=None if self.surplus is None else self.surplus.state,
             phases_write=self._phases_due(now),
             drive=drive,
+            bias=None if self.steering is None else (self._bias if controlling else 0.0),
         )
 
     def _phases_due(self, now: float) -> int | None:

@@ -41,6 +41,13 @@ class ChargerPort(Protocol):
         """The charging current per phase, on the phases the car charges on."""
 
 
+class MeterPort(Protocol):
+    """A meter we serve to batteries that regulate on it."""
+
+    def set_bias(self, watts: float) -> None:
+        """Add this many W to what is served from now on."""
+
+
 type ErrorListener = Callable[[str | None], None]
 """Told of each failed write (its text), and None when writes work again."""
 
@@ -54,10 +61,12 @@ class Runner:
         batteries: Mapping[str, BatteryPort],
         charger: ChargerPort | None = None,
         on_error: ErrorListener = lambda _error: None,
+        meters: Mapping[str, MeterPort] | None = None,
     ) -> None:
         self.controller = controller
         self.batteries = dict(batteries)
         self.charger = charger
+        self.meters = dict(meters or {})
         self.last_error: str | None = None
         self.stopped = False
         """Set by stop(): decisions still waiting are not carried out (the devices are handed back)."""
@@ -70,10 +79,11 @@ class Runner:
 
     def due(self, decision: Decision) -> bool:
         """Whether a decision has anything to carry out."""
-        return bool(decision.writes) or decision.drive is not None or self._charger_due(decision)
+        steers = bool(self.meters) and decision.bias is not None
+        return bool(decision.writes) or decision.drive is not None or self._charger_due(decision) or steers
 
     async def apply(self, decision: Decision) -> None:
-        """Modes, setpoints, hand-back, phases, current: in that order, each refusal fed back."""
+        """Modes, setpoints, hand-back, phases, current, the served meters' bias: in that order."""
         async with self._lock:
             if self.stopped:
                 return
@@ -85,6 +95,9 @@ class Runner:
                 await self._drive(driven=False)  # 0 W is sent first: the battery leaves at rest
             if self.charger is not None:
                 await self._charge(self.charger, decision)
+            if decision.bias is not None:
+                for meter in self.meters.values():
+                    meter.set_bias(decision.bias)
 
     async def release(self, fallback_current: float | None = None) -> None:
         """Hand everything back: batteries at 0 W in their own mode, the charger at its fallback."""
@@ -92,6 +105,8 @@ class Runner:
             for port in self.batteries.values():
                 await self._write(port.set_discharge(0.0))
                 await self._write(port.set_driven(False))
+            for meter in self.meters.values():
+                meter.set_bias(0.0)
             self.controller.released()
             if self.charger is not None and fallback_current is not None:
                 await self._write(self.charger.set_current(fallback_current, self.controller.charging_phases))
