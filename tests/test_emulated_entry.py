@@ -35,6 +35,7 @@ from custom_components.local_energy.const import (
     CONF_PHASE_SENSORS,
     CONF_POWER_SENSOR,
     CONF_SERVED_METERS,
+    CONF_STALE_AFTER,
     CONF_TARGET,
     CONTROLLER,
     DOMAIN,
@@ -268,14 +269,14 @@ async def test_the_batteries_that_read_a_meter_read_the_served_one(hass: HomeAss
     await hass.async_block_till_done()
     http, udp, eco = values[CONF_PRO3EM_PORT], values[CONF_UDP_PORT], values[CONF_ECOTRACKER_PORT]
     batteries: list[BatteryClient] = [
-        MarstekPoller("127.0.0.1", udp, 0.05),
-        HoymilesPoller("127.0.0.1", http, 0.05),
-        IndevoltPoller("127.0.0.1", http, 0.05),
-        EcoTrackerPoller("127.0.0.1", eco, 0.05),
-    ]
+        MarstekPoller("127.0.0.1", udp, 0.1),
+        HoymilesPoller("127.0.0.1", http, 0.1),
+        IndevoltPoller("127.0.0.1", http, 0.1),
+        EcoTrackerPoller("127.0.0.1", eco, 0.1),
+    ]  # all from one address here: within its rate of 20 a second
     stop = asyncio.Event()
     polling = [asyncio.create_task(battery.run(stop)) for battery in batteries]
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.5)
     stop.set()
     await asyncio.gather(*polling)
     for battery in batteries:
@@ -403,3 +404,20 @@ async def test_a_controller_names_only_served_meters_to_steer(hass: HomeAssistan
     controller = {CONF_GRID_SENSOR: GRID, CONF_SERVED_METERS: [GRID]}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], controller)
     assert result["errors"] == {CONF_SERVED_METERS: "not_a_served_meter"}
+
+
+async def test_a_silent_source_stops_being_served_and_a_re_report_serves_it_again(
+    hass: HomeAssistant, session: aiohttp.ClientSession
+) -> None:
+    hass.states.async_set(GRID, "250", WATT)
+    values = form(**{CONF_STALE_AFTER: 1})
+    await add_through_the_flow(hass, values)
+    await hass.async_block_till_done()
+    url = "/rpc/EM.GetStatus?id=0"
+    assert (await get_json(session, values[CONF_PRO3EM_PORT], url))[0] == 200
+    await asyncio.sleep(1.2)  # the feed judges staleness by the monotonic clock, which no test freezes
+    assert (await get_json(session, values[CONF_PRO3EM_PORT], url))[0] == 503
+    hass.states.async_set(GRID, "250", WATT)  # the same value again: a report, not a change
+    await hass.async_block_till_done()
+    status, body = await get_json(session, values[CONF_PRO3EM_PORT], url)
+    assert (status, body["total_act_power"]) == (200, 250.0)

@@ -19,6 +19,10 @@ from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.emulation.feed import Feed, Reading
 from custom_components.local_energy.emulation.servers import (
+    BURST,
+    MAX_CLIENTS,
+    MAX_METHODS,
+    RATE,
     Clients,
     ServedHttp,
     ecotracker_http,
@@ -231,3 +235,50 @@ async def test_a_taken_port_is_an_os_error_and_stopping_frees_it(feed: Feed) -> 
     again = shelly_http(persona, Clients("again"), "127.0.0.1", port)
     await again.start()  # released on stop: a reload binds it again
     await again.stop()
+
+
+async def test_a_flood_from_one_address_is_answered_at_its_rate_and_logged_once(
+    feed: Feed, caplog: pytest.LogCaptureFixture
+) -> None:
+    persona = ShellyPersona(ShellyIdentity("AABBCCDDEE04"), feed)
+    clients = Clients("served Pro 3EM (UDP)")
+    transport, endpoint = await shelly_udp(persona, clients, "127.0.0.1", 0)
+    port = transport.get_extra_info("sockname")[1]
+    loop = asyncio.get_running_loop()
+    sender, poller = await loop.create_datagram_endpoint(Poller, remote_addr=("127.0.0.1", port))
+    request = b'{"id":1,"method":"EM.GetStatus","params":{"id":0}}'
+    for _ in range(1000):
+        sender.sendto(request)
+    await asyncio.sleep(0.3)
+    sender.close()
+    transport.close()
+    answered = poller.answers.qsize()
+    assert 0 < answered <= BURST + RATE * 1.0  # a burst, then its rate
+    assert endpoint.dropped > answered  # the rest that reached it dropped (the kernel drops more)
+    assert caplog.text.count("asks more than") == 1
+
+
+async def test_a_flood_over_http_gets_429_and_the_table_of_clients_stays_bounded(
+    pro3em: tuple[ServedHttp, ShellyPersona, Clients],
+) -> None:
+    server, _persona, clients = pro3em
+    async with aiohttp.ClientSession() as session:
+        statuses = []
+        for _ in range(60):
+            async with session.get(f"http://127.0.0.1:{server.port}/rpc/EM.GetStatus?id=0") as answer:
+                statuses.append(answer.status)
+    assert statuses.count(200) >= BURST
+    assert 429 in statuses
+    for index in range(MAX_CLIENTS + 50):  # addresses a spoofing sender could make up
+        clients.admit(f"10.1.{index // 256}.{index % 256}")
+    assert len(clients.by_address) == MAX_CLIENTS
+
+
+def test_a_client_that_makes_up_method_names_does_not_grow_its_table() -> None:
+    clients = Clients("served Pro 3EM")
+    for index in range(1000):
+        clients.seen("10.0.0.9", f"Made.Up{index}")
+    methods = clients.by_address["10.0.0.9"].methods
+    assert len(methods) == MAX_METHODS + 1
+    assert methods["other"] == 1000 - MAX_METHODS
+    assert clients.diagnostics()["10.0.0.9"]["requests_per_minute"] == 0  # the whole minute is not over

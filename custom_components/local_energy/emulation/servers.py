@@ -31,6 +31,16 @@ UDP_PORTS = (1010, 2220)
 """Where Marstek batteries ask: Venus, Jupiter and B2500 up to firmware 224 on 1010, later B2500 on 2220."""
 
 
+RATE = 20.0
+"""Requests a second one address is answered at most (a battery polls at 2 Hz; discovery is a burst)."""
+BURST = 40.0
+"""Requests one address may ask at once before RATE holds."""
+MAX_CLIENTS = 256
+"""Addresses followed at most: a flood from spoofed addresses does not grow the table beyond it."""
+MAX_METHODS = 32
+"""Method names counted per client at most (the rest under "other"): a client may make up names."""
+
+
 @dataclass
 class Client:
     """One address that asks a served meter."""
@@ -39,6 +49,21 @@ class Client:
     methods: dict[str, int] = field(default_factory=dict)
     last_seen: float = 0.0
     unknown_logged: bool = False
+    limited_logged: bool = False
+    tokens: float = BURST
+    """Requests it may still ask at once (refilled at RATE a second)."""
+    refilled_at: float = 0.0
+    minute: int = 0
+    this_minute: int = 0
+    last_minute: int = 0
+    """Requests in the last whole minute."""
+
+    def per_minute(self, now: float) -> int:
+        """Requests in the last whole minute (0 when it asked nothing then)."""
+        current = int(now // 60)
+        if current == self.minute:
+            return self.last_minute
+        return self.this_minute if current == self.minute + 1 else 0
 
 
 class Clients:
@@ -54,12 +79,40 @@ class Clients:
         """The part of the power an address sees."""
         return self.shares.get(address, 1.0)
 
+    def admit(self, address: str) -> bool:
+        """Whether a request from an address is answered: within its rate, and a known or new client."""
+        client = self.by_address.get(address)
+        now = time.monotonic()
+        if client is None:
+            if len(self.by_address) >= MAX_CLIENTS:
+                return False
+            client = self.by_address[address] = Client(refilled_at=now)
+        client.tokens = min(BURST, client.tokens + (now - client.refilled_at) * RATE)
+        client.refilled_at = now
+        if client.tokens < 1.0:
+            if not client.limited_logged:
+                client.limited_logged = True
+                _LOGGER.warning("%s: %s asks more than %g times a second: the rest is dropped",
+                                self.name, address, RATE)  # fmt: skip
+            return False
+        client.tokens -= 1.0
+        return True
+
     def seen(self, address: str, method: str) -> Client:
         """Count a request."""
-        client = self.by_address.setdefault(address, Client())
+        client = self.by_address.setdefault(address, Client(refilled_at=time.monotonic()))
+        now = time.time()
         client.requests += 1
-        client.methods[method] = client.methods.get(method, 0) + 1
-        client.last_seen = time.time()
+        if method in client.methods or len(client.methods) < MAX_METHODS:
+            client.methods[method] = client.methods.get(method, 0) + 1
+        else:
+            client.methods["other"] = client.methods.get("other", 0) + 1
+        client.last_seen = now
+        minute = int(now // 60)
+        if minute != client.minute:
+            client.last_minute = client.this_minute if minute == client.minute + 1 else 0
+            client.minute, client.this_minute = minute, 0
+        client.this_minute += 1
         return client
 
     def unknown(self, address: str, client: Client, method: str) -> None:
@@ -70,8 +123,14 @@ class Clients:
 
     def diagnostics(self) -> dict[str, Any]:
         """Each client's requests, methods and when it was last seen."""
+        now = time.time()
         return {
-            address: {"requests": c.requests, "methods": dict(c.methods), "last_seen": c.last_seen}
+            address: {
+                "requests": c.requests,
+                "requests_per_minute": c.per_minute(now),
+                "methods": dict(c.methods),
+                "last_seen": c.last_seen,
+            }
             for address, c in self.by_address.items()
         }
 
@@ -106,6 +165,19 @@ def _decode(raw: bytes) -> object:
         return None
 
 
+def _limited(clients: Clients) -> Any:
+    """A middleware: a request over its address's rate is answered 429 without being read."""
+
+    @web.middleware
+    async def limit(request: web.Request, handler: Any) -> web.StreamResponse:
+        if not clients.admit(request.remote or "?"):
+            return web.Response(status=429)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return limit
+
+
 class ServedHttp:
     """An aiohttp server on host:port for one persona's routes (port 0 picks a free one)."""
 
@@ -138,78 +210,88 @@ def shelly_http(
     persona: ShellyPersona, clients: Clients, host: str = "0.0.0.0", port: int = 80
 ) -> ServedHttp:
     """``/shelly``, ``GET /rpc/<Method>``, ``POST /rpc`` and the RPC WebSocket on ``/rpc``."""
-    sockets: dict[web.WebSocketResponse, tuple[str, str | None]] = {}
-    """Each open socket: its client's address, and the src it calls itself (a notification's dst)."""
-    sending: set[asyncio.Task[None]] = set()
-
-    async def shelly(request: web.Request) -> web.Response:
-        clients.seen(request.remote or "?", "/shelly")
-        return web.json_response(persona.device_info())
-
-    async def get_rpc(request: web.Request) -> web.Response:
-        params = dict(request.query)  # every component is id 0: the values are not read
-        answer = rpc_answer(persona, clients, request.remote or "?", {"method": request.match_info["method"],
-                                                                      "params": params})  # fmt: skip
-        return _http_answer(answer, bare=True)
-
-    async def rpc(request: web.Request) -> web.StreamResponse:
-        if request.method == "GET":
-            return await _socket(request)
-        frame = _decode(await request.content.read(MAX_REQUEST_BYTES + 1))
-        if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
-            return web.json_response({"code": -103, "message": "not a JSON-RPC request"}, status=400)
-        return _http_answer(rpc_answer(persona, clients, request.remote or "?", frame), bare=False)
-
-    async def _socket(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(heartbeat=None, max_msg_size=MAX_REQUEST_BYTES)
-        await ws.prepare(request)
-        address = request.remote or "?"
-        sockets[ws] = (address, None)
-        try:
-            async for message in ws:
-                if message.type is not WSMsgType.TEXT:
-                    continue
-                frame = _decode(message.data.encode())
-                if isinstance(frame, dict) and isinstance(src := frame.get("src"), str):
-                    sockets[ws] = (address, src[:64])
-                answer = rpc_answer(persona, clients, address, frame)
-                if answer is not None:
-                    await ws.send_json(answer)
-        finally:
-            sockets.pop(ws, None)
-        return ws
-
-    def notify(reading: Reading) -> None:
-        del reading  # the status is built from the feed, as every answer
-        stamp = round(time.time(), 2)
-        for ws, (address, peer) in tuple(sockets.items()):
-            try:
-                params = {"ts": stamp, **_em_part(persona, clients.share(address))}
-            except NoReading:
-                return
-            frame = {
-                "src": persona.identity.device_id,
-                "dst": peer,
-                "method": "NotifyStatus",
-                "params": params,
-            }
-            task = asyncio.get_running_loop().create_task(_send(ws, frame))
-            sending.add(task)
-            task.add_done_callback(sending.discard)
-
-    app = web.Application()
-    app.router.add_get("/shelly", shelly)
-    app.router.add_get("/rpc/{method}", get_rpc)
-    app.router.add_route("*", "/rpc", rpc)
-    remove = persona.feed.add_listener(notify)
+    routes = _ShellyRoutes(persona, clients)
+    app = web.Application(middlewares=[_limited(clients)])
+    app.router.add_get("/shelly", routes.shelly)
+    app.router.add_get("/rpc/{method}", routes.get_rpc)
+    app.router.add_route("*", "/rpc", routes.rpc)
+    remove = persona.feed.add_listener(routes.notify)
 
     async def closed(_app: web.Application) -> None:
         remove()
-        for ws in tuple(sockets):
-            await ws.close()
+        await routes.close()
 
     app.on_shutdown.append(closed)
     return ServedHttp(app, host, port)
+
+
+class _ShellyRoutes:
+    """The routes of a served Shelly, and the WebSockets it pushes NotifyStatus to."""
+
+    def __init__(self, persona: ShellyPersona, clients: Clients) -> None:
+        self.persona = persona
+        self.clients = clients
+        self.sockets: dict[web.WebSocketResponse, tuple[str, str | None]] = {}
+        """Each open socket: its client's address, and the src it calls itself (a notification's dst)."""
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def shelly(self, request: web.Request) -> web.Response:
+        """``/shelly``: who the meter is."""
+        self.clients.seen(request.remote or "?", "/shelly")
+        return web.json_response(self.persona.device_info())
+
+    async def get_rpc(self, request: web.Request) -> web.Response:
+        """``GET /rpc/<Method>``: the result alone, as the devices answer it."""
+        frame = {"method": request.match_info["method"], "params": dict(request.query)}  # values not read
+        return _http_answer(rpc_answer(self.persona, self.clients, request.remote or "?", frame), bare=True)
+
+    async def rpc(self, request: web.Request) -> web.StreamResponse:
+        """``POST /rpc`` (a JSON-RPC frame), or the WebSocket upgrade on GET."""
+        if request.method == "GET":
+            return await self._socket(request)
+        frame = _decode(await request.content.read(MAX_REQUEST_BYTES + 1))
+        if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
+            return web.json_response({"code": -103, "message": "not a JSON-RPC request"}, status=400)
+        return _http_answer(rpc_answer(self.persona, self.clients, request.remote or "?", frame), bare=False)
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(heartbeat=None, max_msg_size=MAX_REQUEST_BYTES)
+        await ws.prepare(request)
+        address = request.remote or "?"
+        self.sockets[ws] = (address, None)
+        try:
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT or not self.clients.admit(address):
+                    continue
+                frame = _decode(message.data.encode())
+                if isinstance(frame, dict) and isinstance(src := frame.get("src"), str):
+                    self.sockets[ws] = (address, src[:64])
+                answer = rpc_answer(self.persona, self.clients, address, frame)
+                if answer is not None:
+                    await ws.send_json(answer)
+        finally:
+            self.sockets.pop(ws, None)
+        return ws
+
+    def notify(self, reading: Reading) -> None:
+        """A fresh reading: NotifyStatus to every socket, with its client's share."""
+        del reading  # the status is built from the feed, as every answer
+        stamp = round(time.time(), 2)
+        for ws, (address, peer) in tuple(self.sockets.items()):
+            try:
+                params = {"ts": stamp, **_em_part(self.persona, self.clients.share(address))}
+            except NoReading:
+                return
+            frame = {"src": self.persona.identity.device_id, "dst": peer, "method": "NotifyStatus",
+                     "params": params}  # fmt: skip
+            task = asyncio.get_running_loop().create_task(_send(ws, frame))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def close(self) -> None:
+        """Close every socket."""
+        for ws in tuple(self.sockets):
+            await ws.close()
 
 
 def _em_part(persona: ShellyPersona, share: float) -> dict[str, Any]:
@@ -247,7 +329,11 @@ class ShellyUdp(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         """Answer a request; drop anything else (and any request while nothing is served)."""
-        answer = rpc_answer(self.persona, self.clients, str(addr[0]), _decode(data))
+        address = str(addr[0])
+        if not self.clients.admit(address):
+            self.dropped += 1
+            return
+        answer = rpc_answer(self.persona, self.clients, address, _decode(data))
         if answer is None or self.transport is None:
             self.dropped += 1
             return
@@ -292,6 +378,6 @@ def ecotracker_http(
             body["energyCounterOut"] = round(served.energy_out * 1000, 1)
         return web.json_response(body)
 
-    app = web.Application()
+    app = web.Application(middlewares=[_limited(clients)])
     app.router.add_get("/v1/json", reading)
     return ServedHttp(app, host, port)
