@@ -15,38 +15,24 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.const import STATE_ON, EntityCategory, UnitOfElectricCurrent, UnitOfPower
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.helpers.typing import StateType
 
-from .const import DOMAIN
 from .control.controller import Decision, Mode, Priority, Reason
 from .control.surplus import ChargeState
 from .controller import ControllerRuntime
+from .entity import ServiceEntity
 
 OFF = "off"
 """The mode sensor's state while the controller is switched off."""
 
 
-class ControllerEntity(Entity):
+class ControllerEntity(ServiceEntity):
     """Bound to one controller entry; updated after each of its decisions."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
-
     def __init__(self, runtime: ControllerRuntime, key: str) -> None:
+        super().__init__(runtime.entry, key, "Controller")
         self.runtime = runtime
-        entry = runtime.entry
-        self._attr_translation_key = key
-        self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Local Energy",
-            model="Controller",
-            entry_type=DeviceEntryType.SERVICE,
-        )
 
     async def async_added_to_hass(self) -> None:
         """Follow the controller's decisions."""

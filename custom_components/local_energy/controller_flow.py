@@ -12,9 +12,6 @@ from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
 )
 
 from .const import (
@@ -36,15 +33,7 @@ from .const import (
 )
 from .controller import battery_of, charger_of, grid_watts, resolve
 from .emulated_meter import resolve_served_meter
-from .validation import vol
-
-
-def _number(low: float, high: float, step: float, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=low, max=high, step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-        )
-    )
+from .validation import number_box, vol
 
 
 def controller_schema() -> vol.Schema:
@@ -64,13 +53,13 @@ def controller_schema() -> vol.Schema:
             vol.Optional(CONF_SERVED_METERS, default=[]): EntitySelector(
                 EntitySelectorConfig(domain="sensor", integration=DOMAIN, multiple=True)
             ),
-            vol.Required(CONF_TARGET, default=0): _number(-50_000, 50_000, 10, "W"),
-            vol.Required(CONF_DEADBAND, default=25): _number(0, 1000, 5, "W"),
-            vol.Required(CONF_MINIMUM_SOC, default=10): _number(0, 100, 1, "%"),
-            vol.Required(CONF_MAXIMUM_SOC, default=95): _number(0, 100, 1, "%"),
-            vol.Required(CONF_MAXIMUM_CHARGE, default=10_000): _number(0, 1_000_000, 100, "W"),
-            vol.Required(CONF_MAXIMUM_DISCHARGE, default=10_000): _number(0, 1_000_000, 100, "W"),
-            vol.Required(CONF_FALLBACK_CURRENT, default=6): _number(0, 32, 1, "A"),
+            vol.Required(CONF_TARGET, default=0): number_box(-50_000, 50_000, 10, "W"),
+            vol.Required(CONF_DEADBAND, default=25): number_box(0, 1000, 5, "W"),
+            vol.Required(CONF_MINIMUM_SOC, default=10): number_box(0, 100, 1, "%"),
+            vol.Required(CONF_MAXIMUM_SOC, default=95): number_box(0, 100, 1, "%"),
+            vol.Required(CONF_MAXIMUM_CHARGE, default=10_000): number_box(0, 1_000_000, 100, "W"),
+            vol.Required(CONF_MAXIMUM_DISCHARGE, default=10_000): number_box(0, 1_000_000, 100, "W"),
+            vol.Required(CONF_FALLBACK_CURRENT, default=6): number_box(0, 32, 1, "A"),
         }
     )
 

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.const import UnitOfPower
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.event import async_track_time_interval
 
-from .const import DOMAIN
 from .emulated_meter import SERVED_POWER, EmulatedMeterRuntime
+from .entity import ServiceEntity
 
 REFRESH = timedelta(seconds=5)
 """How often the entities look again (what is served changes with every report of the source)."""
@@ -20,24 +19,12 @@ ASKED_WITHIN = 60.0
 """Seconds since its last request within which a client counts as asking."""
 
 
-class EmulatedMeterEntity(SensorEntity):
+class EmulatedMeterEntity(ServiceEntity, SensorEntity):
     """Bound to one served meter; refreshed every few seconds."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
-
     def __init__(self, runtime: EmulatedMeterRuntime, key: str) -> None:
+        super().__init__(runtime.entry, key, "Served meter")
         self.runtime = runtime
-        entry = runtime.entry
-        self._attr_translation_key = key
-        self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Local Energy",
-            model="Served meter",
-            entry_type=DeviceEntryType.SERVICE,
-        )
 
     async def async_added_to_hass(self) -> None:
         """Look again every few seconds."""

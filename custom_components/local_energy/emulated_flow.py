@@ -14,8 +14,6 @@ from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     TextSelector,
 )
 
@@ -38,14 +36,7 @@ from .controller import grid_watts
 from .emulated_meter import parse_shares
 from .emulation.feed import DEFAULT_STALE_AFTER
 from .emulation.personas import PERSONAS
-from .validation import vol
-
-
-def _number(low: float, high: float, step: float, unit: str | None = None) -> NumberSelector:
-    config = NumberSelectorConfig(min=low, max=high, step=step, mode=NumberSelectorMode.BOX)
-    if unit is not None:
-        config["unit_of_measurement"] = unit
-    return NumberSelector(config)
+from .validation import number_box, vol
 
 
 def emulated_schema() -> vol.Schema:
@@ -53,7 +44,7 @@ def emulated_schema() -> vol.Schema:
     power = EntitySelectorConfig(domain="sensor", device_class="power")
     energy = EntitySelectorConfig(domain="sensor", device_class="energy")
     ports: dict[vol.Marker, NumberSelector] = {
-        vol.Required(persona.option, default=persona.default_port): _number(0, 65535, 1)
+        vol.Required(persona.option, default=persona.default_port): number_box(0, 65535, 1)
         for persona in PERSONAS
     }
     return vol.Schema(
@@ -65,9 +56,9 @@ def emulated_schema() -> vol.Schema:
             vol.Required(CONF_EXPORT_POSITIVE, default=False): BooleanSelector(),
             vol.Optional(CONF_ENERGY_IN_SENSOR): EntitySelector(energy),
             vol.Optional(CONF_ENERGY_OUT_SENSOR): EntitySelector(energy),
-            vol.Required(CONF_OFFSET, default=0): _number(-10_000, 10_000, 1, "W"),
-            vol.Required(CONF_FACTOR, default=1): _number(-10, 10, 0.001),
-            vol.Required(CONF_STALE_AFTER, default=DEFAULT_STALE_AFTER): _number(1, 600, 1, "s"),
+            vol.Required(CONF_OFFSET, default=0): number_box(-10_000, 10_000, 1, "W"),
+            vol.Required(CONF_FACTOR, default=1): number_box(-10, 10, 0.001),
+            vol.Required(CONF_STALE_AFTER, default=DEFAULT_STALE_AFTER): number_box(1, 600, 1, "s"),
             vol.Required(CONF_LISTEN_HOST, default="0.0.0.0"): TextSelector(),
             **ports,
             vol.Optional(CONF_CLIENT_SHARES, default=""): TextSelector(),

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
+from homeassistant.helpers.device_registry import (
+    CONNECTION_NETWORK_MAC,
+    DeviceEntryType,
+    DeviceInfo,
+    format_mac,
+)
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -45,6 +52,24 @@ class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
     def raw_value(self) -> Value | None:
         """The value of this entity's key in the latest snapshot."""
         return self.coordinator.data.value(self.channel_id, self.value_key)
+
+
+class ServiceEntity(Entity):
+    """An entity of an entry that is a service of this integration (a controller, a served meter)."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: ConfigEntry[Any], key: str, model: str) -> None:
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="Local Energy",
+            model=model,
+            entry_type=DeviceEntryType.SERVICE,
+        )
 
 
 def unique_id_of(serial: str, channel_id: str, key: str) -> str:

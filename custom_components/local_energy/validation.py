@@ -1,4 +1,4 @@
-"""The schema library of the running Home Assistant.
+"""The schema library of the running Home Assistant, and the number field of our forms.
 
 Newer Home Assistant validates with probatio, which keeps voluptuous's interface and also answers to the
 name voluptuous; older releases use voluptuous itself. Forms are built with whichever is there, so the
@@ -21,4 +21,14 @@ else:
     except ImportError:
         import voluptuous as vol
 
-__all__ = ["vol"]
+from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
+
+__all__ = ["number_box", "vol"]
+
+
+def number_box(low: float, high: float, step: float, unit: str | None = None) -> NumberSelector:
+    """A number field typed in a box (a slider cannot hit a port or a watt figure)."""
+    config = NumberSelectorConfig(min=low, max=high, step=step, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
