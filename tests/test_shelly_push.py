@@ -16,7 +16,7 @@ from homeassistant.const import (
     SERVICE_TURN_OFF,
 )
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.local_energy.const import CONF_PUSH_PORT, DOMAIN
 from custom_components.local_energy.coordinator import PUSH_SPACING
@@ -193,7 +193,10 @@ async def test_a_change_after_a_re_report_is_shown_at_once(
     entry = gen1_entry(gen1_3em)
     await setup_entry(hass, entry)
     await publish(hass, gen1_3em, entry, 100.0)
-    freezer.tick(3.0)
+    freezer.tick(0.5)
+    async_fire_time_changed(hass)  # a phase's change within half a second of the last: shown now
+    await hass.async_block_till_done()
+    freezer.tick(2.5)
     await publish(hass, gen1_3em, entry, 100.0)  # the same values again: a re-report
     freezer.tick(0.3)
     await publish(hass, gen1_3em, entry, 2500.0)  # no time passes after it arrives

@@ -9,6 +9,9 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
+from custom_components.local_energy.coordinator import ValueContext
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import homewizard_entry, refresh, setup_entry
 
@@ -90,3 +93,28 @@ async def test_the_option_shows_every_change_at_the_entry_rate(
         homewizard_sim.state.voltages[0] = 230.0 + second / 10
         await refresh(hass, freezer)
         assert state(hass, VOLTAGE) == 230.0 + second / 10
+
+
+async def test_an_entity_is_told_only_of_its_own_values_changes(
+    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = homewizard_entry(homewizard_sim)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    told: dict[Key, int] = {Key.POWER_L1: 0, Key.VOLTAGE_L1: 0}
+    for key in told:
+
+        @callback
+        def count(key: Key = key) -> None:
+            told[key] += 1
+
+        coordinator.async_add_listener(count, ValueContext(MAIN_CHANNEL, key))
+    await refresh(hass, freezer)  # the first reading it is told of: all of them
+    told = dict.fromkeys(told, 0)
+    for second in range(1, 6):
+        homewizard_sim.state.powers[0] = 100.0 + second
+        await refresh(hass, freezer)
+    assert told == {Key.POWER_L1: 5, Key.VOLTAGE_L1: 0}
+    await homewizard_sim.stop()  # unavailable: every value's entity is told
+    await refresh(hass, freezer)
+    assert told[Key.VOLTAGE_L1] == 1

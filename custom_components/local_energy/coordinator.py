@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -33,6 +33,14 @@ from .issues import async_clear_errors, async_raise_for_error, async_sync_notice
 
 if TYPE_CHECKING:
     from . import LocalEnergyConfigEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ValueContext:
+    """An entity's listener context: it is called only when its own value (or availability) changes."""
+
+    channel_id: str
+    key: Key
 
 
 MIN_POLL_SECONDS = 1.0
@@ -98,6 +106,37 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._notices: frozenset[str] = frozenset()
         self._refused_controls: set[Key] = set()
         self._shut_down = False
+        self._value_listeners: dict[tuple[str, Key], list[CALLBACK_TYPE]] = {}
+        self._notified: tuple[Snapshot | None, bool] = (None, True)
+        """The snapshot and success the value listeners were last told of."""
+
+    @callback
+    def async_add_listener(self, update_callback: CALLBACK_TYPE, context: Any = None) -> Callable[[], None]:
+        """Listen for updates: to every one, or with a ValueContext only to those that change that value."""
+        if not isinstance(context, ValueContext):
+            return super().async_add_listener(update_callback, context)
+        listeners = self._value_listeners.setdefault((context.channel_id, context.key), [])
+        listeners.append(update_callback)
+        return lambda: listeners.remove(update_callback)
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell every listener, and the value listeners of the values that changed."""
+        super().async_update_listeners()
+        for listener in self._changed_value_listeners():
+            listener()
+
+    def _changed_value_listeners(self) -> list[CALLBACK_TYPE]:
+        before, success_before = self._notified
+        snapshot, success = self.data, self.last_update_success
+        self._notified = (snapshot, success)
+        if before is None or snapshot is None or success != success_before:
+            return [listener for listeners in self._value_listeners.values() for listener in listeners]
+        changed: list[CALLBACK_TYPE] = []
+        for (channel_id, key), listeners in self._value_listeners.items():
+            if snapshot.value(channel_id, key) != before.value(channel_id, key):
+                changed.extend(listeners)
+        return changed
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""

@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import LocalEnergyCoordinator
+from .coordinator import LocalEnergyCoordinator, ValueContext
 from .devices.keys import Key
 from .devices.snapshot import MAIN_CHANNEL, Channel, Value
 
@@ -36,12 +36,22 @@ class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
         channel_id: str,
         description: EntityDescription,
     ) -> None:
-        super().__init__(coordinator)
+        key = Key(description.key)
+        # Called only when its own value changes, unless it reports each reading (a channel's power).
+        super().__init__(
+            coordinator, None if self.reports_every_reading(key) else ValueContext(channel_id, key)
+        )
         self.entity_description = description
         self.channel_id = channel_id
-        self.value_key = Key(description.key)
+        self.value_key = key
         self._attr_unique_id = unique_id_of(coordinator.identity.serial, channel_id, description.key)
         self._attr_device_info = device_info(coordinator, channel_id)
+
+    @staticmethod
+    def reports_every_reading(key: Key) -> bool:
+        """Whether the entity of a key is told of every reading, not only of its value's changes."""
+        del key
+        return False
 
     @property
     def available(self) -> bool:

@@ -70,6 +70,11 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
     _every = 0.0
     """Seconds a change may wait before it is shown (the key table's rate, or 0 with the option)."""
 
+    @staticmethod
+    def reports_every_reading(key: Key) -> bool:
+        """A channel's power reports every reading (a control loop tells a steady value from silence)."""
+        return key is Key.POWER
+
     async def async_added_to_hass(self) -> None:
         """What the platform writes when the entity is added counts as shown."""
         await super().async_added_to_hass()
