@@ -87,16 +87,25 @@ async def add(hass: HomeAssistant, data: dict[str, object], unique_id: str, mode
 CORE_MAC = "aabbccdd0003"
 
 
-async def core_shelly(hass: HomeAssistant, device: ShellySimulator) -> str:
-    """Home Assistant's shelly integration on a simulator; its total power entity, or why it cannot run."""
+async def core_shelly_ready(hass: HomeAssistant) -> str:
+    """Make Home Assistant ready for its shelly integration; why it cannot run ("" when it can)."""
     try:
         import aioshelly  # noqa: F401 - optional: only this comparison needs it
     except ImportError:
         return "not run: aioshelly is not installed (pip install aioshelly==13.23.1)"
     hass.config.components.add("bluetooth")  # no radio here; the device's BLE scanner is off
+    if "http" in hass.config.components:
+        return ""
     http = {"http": {"server_host": ["127.0.0.1"], "server_port": free_tcp_port()}}
     if not await async_setup_component(hass, "http", http):
         return "not run: Home Assistant's http component did not start"
+    return ""
+
+
+async def core_shelly(hass: HomeAssistant, device: ShellySimulator) -> str:
+    """Home Assistant's shelly integration on a simulator, or why it cannot run."""
+    if why := await core_shelly_ready(hass):
+        return why
     data = {"host": "127.0.0.1", "port": device.port, "sleep_period": 0, "model": device.model, "gen": 2}
     entry = MockConfigEntry(domain="shelly", unique_id=CORE_MAC.upper(), data=data)
     entry.add_to_hass(hass)

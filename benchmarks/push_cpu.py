@@ -1,0 +1,138 @@
+"""CPU per pushed device: ours against Home Assistant's own shelly integration, on the same simulators.
+
+Run: .venv/bin/python -m benchmarks.push_cpu [devices] [seconds]   (default 20 devices, 60 s a phase)
+
+Shelly Pro 3EM simulators in a child process push a change over their WebSocket every 1.5 s (a meter's
+rate), so the CPU measured is Home Assistant's alone. One phase with none of them set up (idle), one with
+our entries at their defaults, one with core shelly entries (when aioshelly is installed): each phase's CPU
+above idle, in ms per device and minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from contextlib import AsyncExitStack
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from benchmarks.harness import home_assistant
+from benchmarks.push_latency import core_shelly_ready
+from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+
+PUSH_EVERY = 1.5
+
+
+async def serve(devices: int) -> None:
+    from simulators.shelly import ShellySimulator
+
+    described = []
+    for index in range(devices):
+        mac = f"AABBCC10{index:04X}"
+        device = ShellySimulator(mac=mac)
+        await device.start()
+        device.start_pushing(PUSH_EVERY)
+        described.append({"port": device.port, "mac": mac, "model": device.model})
+    print(json.dumps(described), flush=True)
+    await asyncio.Event().wait()
+
+
+async def cpu_ms_per_minute(seconds: float) -> float:
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    return (time.process_time() - cpu) * 1000 / ((time.perf_counter() - wall) / 60)
+
+
+async def phase(hass: HomeAssistant, entries: list[MockConfigEntry], seconds: float) -> float:
+    """CPU (ms a minute) with these entries loaded; they are removed after."""
+    for entry in entries:
+        entry.add_to_hass(hass)
+    await asyncio.gather(*(hass.config_entries.async_setup(entry.entry_id) for entry in entries))
+    await hass.async_block_till_done()
+    await asyncio.sleep(5)  # connected and settled
+    used = await cpu_ms_per_minute(seconds)
+    for entry in entries:
+        await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    return used
+
+
+def ours(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
+    return [
+        MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=device["mac"].lower(),
+            data={
+                CONF_FAMILY: "shelly",
+                "host": "127.0.0.1",
+                "port": device["port"],
+                CONF_SERIAL: device["mac"].lower(),
+            },
+        )
+        for device in devices
+    ]
+
+
+def core(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
+    return [
+        MockConfigEntry(
+            domain="shelly",
+            unique_id=device["mac"],
+            data={
+                "host": "127.0.0.1",
+                "port": device["port"],
+                "sleep_period": 0,
+                "model": device["model"],
+                "gen": 2,
+            },
+        )
+        for device in devices
+    ]
+
+
+async def run(count: int, seconds: float) -> list[str]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.push_cpu", "--serve", str(count), stdout=asyncio.subprocess.PIPE
+    )
+    assert child.stdout is not None
+    devices = json.loads(await child.stdout.readline())
+    lines = []
+    try:
+        async with AsyncExitStack() as stack:
+            hass = await home_assistant(stack)
+            idle = await cpu_ms_per_minute(seconds)
+            lines.append(f"  idle Home Assistant: {idle:.0f} ms of CPU a minute")
+            for label, entries in (
+                ("ours (push, defaults)", ours(devices)),
+                ("core shelly (push)", core(devices)),
+            ):
+                if label.startswith("core") and (why := await core_shelly_ready(hass)):
+                    lines.append(f"  {label}: {why}")
+                    continue
+                used = await phase(hass, entries, seconds)
+                per_device = (used - idle) / count
+                lines.append(f"  {label:<24} {per_device:6.1f} ms of CPU per device and minute")
+            await hass.async_stop(force=True)
+    finally:
+        child.terminate()
+        await child.wait()
+    return lines
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--serve"]:
+        asyncio.run(serve(int(sys.argv[2])))
+        return
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    print(f"{count} Shelly Pro 3EM pushing a change every {PUSH_EVERY:g} s, {seconds:.0f} s a phase:")
+    for line in asyncio.run(run(count, seconds)):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
