@@ -110,7 +110,7 @@ async def cpu_share() -> tuple[float, float, int, int]:
         idle, busy, output = await harness.cpu_share(
             SENDER, port, CPU_CONTROLLERS, CPU_PERIOD, CPU_SECONDS, quiet=CPU_SECONDS / 2
         )
-        received = sum(entry.runtime_data.client.datagrams for entry in entries)
+        received = sum(entry.runtime_data.coordinator.client.datagrams for entry in entries)
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)

@@ -118,7 +118,7 @@ async def cpu_share(interval: float) -> tuple[float, float, int, int]:
         port = free_udp_port()
         hass, simulator, entries = await start(stack, port, interval)
         idle, busy, output = await harness.cpu_share(SENDER, port, METERS, PERIOD, SECONDS, quiet=SECONDS / 2)
-        received = sum(entry.runtime_data.client.datagrams for entry in entries)
+        received = sum(entry.runtime_data.coordinator.client.datagrams for entry in entries)
         for entry in entries:
             await hass.config_entries.async_unload(entry.entry_id)
         await simulator.stop()

@@ -326,7 +326,7 @@ async def hear_enistic(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: EnisticSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Broadcast one reading of every meter and let it reach Home Assistant's states."""
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinator.client
     received = client.datagrams
     simulator.broadcast()
     await wait_for(hass, lambda: client.datagrams == received + len(simulator.meters))

@@ -272,7 +272,7 @@ async def test_a_kw_sensor_and_an_inverted_one_are_read_in_w(
         drawn = 900 - discharge(battery)
         hass.states.async_set(GRID, f"{-drawn / 1000:.3f}", {"unit_of_measurement": "kW"})  # export > 0
         await hass.async_block_till_done()
-        assert entry.runtime_data.grid == pytest.approx(drawn, abs=1)
+        assert entry.runtime_data.controller.grid == pytest.approx(drawn, abs=1)
         await refresh(hass, freezer, 1)
     assert discharge(battery) > 300
 

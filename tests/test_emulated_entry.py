@@ -47,7 +47,7 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
-from custom_components.local_energy.emulated_meter import PORT_ISSUE, emulated_runtime
+from custom_components.local_energy.emulated_meter import PORT_ISSUE
 from custom_components.local_energy.emulation.personas import PERSONAS
 from simulators.battery_clients import (
     BatteryClient,
@@ -235,7 +235,7 @@ async def test_unload_releases_every_port_and_options_keep_the_mac(hass: HomeAss
     result = await hass.config_entries.options.async_configure(result["flow_id"], {**values, CONF_OFFSET: 50})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    runtime = emulated_runtime(entry)
+    runtime = entry.runtime_data.served_meter
     assert runtime is not None
     assert runtime.source.offset == 50.0
     assert entry.data[CONF_MAC] == mac
@@ -284,7 +284,7 @@ async def test_the_batteries_that_read_a_meter_read_the_served_one(hass: HomeAss
         assert battery.polls.powers, type(battery).__name__
         assert set(battery.polls.powers) == {321.0}, type(battery).__name__
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    runtime = emulated_runtime(entry)
+    runtime = entry.runtime_data.served_meter
     assert runtime is not None
     assert set(runtime.clients.by_address["127.0.0.1"].methods) >= {
         "/shelly",

@@ -36,7 +36,7 @@ async def loaded(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> object:
     token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     return entry
 
 
@@ -70,7 +70,7 @@ async def test_measurements_follow_pushes_without_requests(
     hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await loaded(hass, meter)
-    coordinator = entry.runtime_data  # type: ignore[attr-defined]
+    coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
     assert coordinator.update_interval is None
     await wait_for(hass, lambda: len(meter.received) == 3)
     assert [frame["type"] for frame in meter.received] == ["authorization", "subscribe", "subscribe"]
@@ -91,7 +91,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await loaded(hass, meter)
-    coordinator = entry.runtime_data  # type: ignore[attr-defined]
+    coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
     meter.websocket_enabled = False
     await meter.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
@@ -110,7 +110,7 @@ async def test_a_refused_token_opens_reauth(
     hass: HomeAssistant, meter: HomeWizardV2Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await loaded(hass, meter)
-    coordinator = entry.runtime_data  # type: ignore[attr-defined]
+    coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
     meter.revoke_all()
     await meter.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
@@ -143,7 +143,7 @@ async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     entry = await loaded(hass, meter)
     requests = len(meter.requests)
     await hass.async_stop()
-    assert not entry.runtime_data.client.push_connected()  # type: ignore[attr-defined]
+    assert not entry.runtime_data.coordinator.client.push_connected()  # type: ignore[attr-defined]
     assert len(meter.requests) == requests
     ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
     assert not [record for record in ours if record.levelno >= logging.INFO]
@@ -175,6 +175,6 @@ async def test_an_unload_closes_everything_before_it_returns(
         await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
         assert connections_to(meter.port) == 0  # the WebSocket and every HTTPS connection
         await hass.config_entries.async_setup(entry.entry_id)  # type: ignore[attr-defined]
-        await wait_for(hass, entry.runtime_data.client.push_connected)  # type: ignore[attr-defined]
+        await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)  # type: ignore[attr-defined]
         assert connections_to(meter.port) >= 1
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

@@ -147,12 +147,14 @@ async def test_refused_token_pairs_again(hass: HomeAssistant, meter: HomeWizardV
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state == "-543.0"
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     meter.revoke_all()
     meter._pressed_at = None
     await meter.drop_sockets()  # a revoked token's sockets close; reconnecting, the token is refused
-    await wait_for(hass, lambda: entry.runtime_data.silent)
-    await entry.runtime_data.async_refresh()  # the next poll (real time: pairing below sleeps for real)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)
+    await (
+        entry.runtime_data.coordinator.async_refresh()
+    )  # the next poll (real time: pairing below sleeps for real)
     await hass.async_block_till_done()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -256,9 +258,9 @@ async def test_entities_and_recovery(
         await setup_entry(hass, entry)
     await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
     await meter.stop()
-    await wait_for(hass, lambda: not entry.runtime_data.client.push_connected())
-    await entry.runtime_data.async_refresh()
+    await wait_for(hass, lambda: not entry.runtime_data.coordinator.client.push_connected())
+    await entry.runtime_data.coordinator.async_refresh()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     await meter.start()
-    await entry.runtime_data.async_refresh()
+    await entry.runtime_data.coordinator.async_refresh()
     assert hass.states.get(POWER).state == "-543.0"

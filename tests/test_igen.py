@@ -103,7 +103,7 @@ async def test_pushed_values_reach_states(
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(POWER).state == "1250.0"  # HTTP: UDP is off
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinator.client
     meter.udp_enabled = True
     meter.devices[0].power = 2000.0
     meter.send()
@@ -223,7 +223,7 @@ async def test_polled_only_while_silent(
     """While it broadcasts the entry asks nothing; silent for 3 s, it is read over HTTP until it is back."""
     entry = meter_entry(meter)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     client = coordinator.client
     assert coordinator.update_interval is None
     asked = len(meter.http_requests)

@@ -133,7 +133,7 @@ async def test_enistic_push_is_coalesced_and_goes_stale(
     monkeypatch.setattr(clock, "now", lambda: now[0])
     entry = enistic_entry(enistic_sim)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     enistic_sim.broadcast()
     await wait_for(hass, lambda: hass.states.get(SOCKET_POWER) is not None)
     writes = []
@@ -188,7 +188,7 @@ async def test_nothing_is_polled_faster_than_once_a_second(
     """An interval stored under today's minimum (0.5 s) is raised to it: one poll a second, in real time."""
     entry = homewizard_entry(homewizard_sim, update_interval=0.5)
     await setup_entry(hass, entry)
-    assert entry.runtime_data.update_interval == timedelta(seconds=1)
+    assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=1)
     homewizard_sim.requests = 0
     await asyncio.sleep(2.2)
     await hass.async_block_till_done(wait_background_tasks=True)

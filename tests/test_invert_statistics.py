@@ -44,7 +44,7 @@ def _custom_integrations(
 async def run(hass: HomeAssistant, simulator: HomeWizardSimulator, entry: MockConfigEntry) -> None:
     for _ in range(5):
         simulator.advance()
-        await entry.runtime_data.async_refresh()
+        await entry.runtime_data.coordinator.async_refresh()
         await hass.async_block_till_done()
 
 

@@ -167,7 +167,7 @@ async def test_igen_broadcasts_switched_off(
 ) -> None:
     entry = igen_entry(igen_meter)
     await setup_entry(hass, entry)
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinator.client
     for _ in range(igen.POLLS_BEFORE_NOTICE - 2):
         await refresh(hass, freezer)
     assert issue_keys(hass, entry) == {}  # a few quiet polls are not yet a switched-off UDP

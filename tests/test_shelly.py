@@ -171,10 +171,10 @@ async def test_changed_password_leads_to_reauth(
     entry = shelly_entry(secured, **{CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"})
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     secured.password = "changed"
     await secured.drop_sockets()  # a device drops its clients when its password changes
-    await wait_for(hass, lambda: entry.runtime_data.silent)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)
     await refresh(hass, freezer, 2)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
@@ -193,10 +193,10 @@ async def test_another_device_at_the_address(
     entry = shelly_entry(shelly_sim)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state != STATE_UNAVAILABLE
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     shelly_sim.mac = "112233445566"
     await shelly_sim.notify()  # the socket reports the other MAC: read over HTTP, which refuses it
-    await wait_for(hass, lambda: entry.runtime_data.silent)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)
     await refresh(hass, freezer, 2)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE  # never the other device's values
     shelly_sim.mac = MAC.upper()
@@ -236,9 +236,9 @@ async def test_offline_and_back(
 ) -> None:
     entry = shelly_entry(shelly_sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     await shelly_sim.stop()
-    await wait_for(hass, lambda: entry.runtime_data.silent)  # the socket closed: read over HTTP
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)  # the socket closed: read over HTTP
     await refresh(hass, freezer, 2)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     await shelly_sim.start()
@@ -264,7 +264,7 @@ async def test_netted_energy_continues_after_restart(
         domain=DOMAIN, unique_id=MAC, data=entry.data, options={CONF_EVERY_VALUE_FAST: True}
     )  # every change shown: this test follows the integration, not the 10 s rate of counters
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     assert hass.states.get(entity).state == "12.5"
     now[0] += 3.0
     await refresh(hass, freezer, 3)  # no change pushed: the state the socket holds is sampled

@@ -43,7 +43,7 @@ async def pushing(hass: HomeAssistant, device: ShellySimulator) -> MockConfigEnt
     """The device's entry, set up with its WebSocket up."""
     entry = shelly_entry(device)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     return entry
 
 
@@ -51,7 +51,7 @@ async def test_values_follow_pushes_without_requests(
     hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await pushing(hass, pro3em)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     assert coordinator.update_interval is None  # pushed, not polled
     requests = len(pro3em.requests)
     socket = coordinator.client._socket
@@ -70,7 +70,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     hass: HomeAssistant, pro3em: ShellySimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await pushing(hass, pro3em)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     pro3em.websocket_enabled = False
     await pro3em.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
@@ -91,7 +91,7 @@ async def test_the_relay_is_switched_over_the_socket(hass: HomeAssistant) -> Non
     await plug.start()
     entry = shelly_entry(plug)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.client.push_connected)
+    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
     switch = "switch.shelly_plug_s_gen3_relay"
     await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
     assert plug.state.relay is False
@@ -108,7 +108,7 @@ async def test_a_password_changed_on_the_device_opens_reauth(
     await device.start()
     entry = shelly_entry(device, **{CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"})
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await wait_for(hass, coordinator.client.push_connected)
     device.password = "changed"
     await device.drop_sockets()  # the device drops its clients when its password changes
@@ -126,7 +126,7 @@ async def test_a_device_that_closes_after_the_handshake_is_still_read(
     pro3em.close_after_handshake = True
     entry = shelly_entry(pro3em)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await wait_for(hass, lambda: coordinator.silent)
     pro3em.state.powers[0] = 321.0
     expected = round(sum(pro3em.state.powers), 1)
@@ -154,7 +154,7 @@ def gen1_entry(simulator: ShellySimulator) -> MockConfigEntry:
 
 
 def datagrams(entry: MockConfigEntry) -> int:
-    return int(entry.runtime_data.client.diagnostics()["coiot"]["datagrams"])
+    return int(entry.runtime_data.coordinator.client.diagnostics()["coiot"]["datagrams"])
 
 
 async def publish(
@@ -173,7 +173,7 @@ async def test_gen1_follows_coiot_without_polling(
 ) -> None:
     entry = gen1_entry(gen1_3em)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     requests = len(gen1_3em.requests)
     for power in (100.0, 2000.0, -500.0):
         await publish(hass, gen1_3em, entry, power)
@@ -209,7 +209,7 @@ async def test_gen1_without_coiot_is_polled(
 ) -> None:
     entry = gen1_entry(gen1_3em)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await refresh(hass, freezer, 4)  # no datagram within silent_after
     assert coordinator.silent
     assert coordinator.update_interval is not None
@@ -225,7 +225,7 @@ async def test_gen1_coiot_that_stops_falls_back_to_polling_and_comes_back(
 ) -> None:
     entry = gen1_entry(gen1_3em)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await publish(hass, gen1_3em, entry, 300.0)
     assert coordinator.client.push_connected()
     await refresh(hass, freezer, 4.6)  # the validity (3 s) and its grace have passed: the feed is down
@@ -244,7 +244,7 @@ async def test_gen1_with_seldom_coiot_shows_it_and_keeps_polling(
     gen1_3em.coiot_validity = 15.0  # the default CoIoT period: too seldom to follow alone
     entry = gen1_entry(gen1_3em)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     await refresh(hass, freezer, 4)
     assert coordinator.silent
     await publish(hass, gen1_3em, entry, 1500.0)
@@ -260,7 +260,9 @@ async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     entry = await pushing(hass, pro3em)
     requests = len(pro3em.requests)
     await hass.async_stop()
-    assert not entry.runtime_data.client.push_connected()  # closed at the stop, not by the session
+    assert (
+        not entry.runtime_data.coordinator.client.push_connected()
+    )  # closed at the stop, not by the session
     assert len(pro3em.requests) == requests  # not read again over HTTP
     ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
     assert not [record for record in ours if record.levelno >= logging.INFO]
@@ -279,7 +281,7 @@ async def test_a_pushed_change_is_shown_at_once_at_the_default_interval(
 ) -> None:
     """The family's 2 s interval holds no push back; only a faster burst is coalesced, to its newest."""
     entry = await pushing(hass, pro3em)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     socket = coordinator.client._socket
     freezer.tick(1.0)
     await push(hass, pro3em, socket, 1000.0)

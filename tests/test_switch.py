@@ -27,7 +27,7 @@ async def heard(
     hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
 ) -> EnisticClient:
     entry = await setup_heard_enistic(hass, enistic_sim, freezer)
-    return entry.runtime_data.client
+    return entry.runtime_data.coordinator.client
 
 
 async def test_turn_off_and_on(

@@ -114,7 +114,7 @@ async def test_a_strangers_datagrams_create_and_change_nothing(
 ) -> None:
     entry = enistic_entry(enistic_sim)
     await setup_entry(hass, entry)
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinator.client
     for meter in range(50):
         send_from(
             STRANGER, enistic_sim.target, f"{CONTROLLER}:Reading:0021EE{meter:010d}:5.0:1:17\r".encode()
@@ -172,7 +172,7 @@ async def test_malformed_broadcasts_are_counted_without_a_traceback(
     await simulator.start()
     entry = meter_entry(simulator)
     await setup_entry(hass, entry)
-    client = entry.runtime_data.client
+    client = entry.runtime_data.coordinator.client
     caplog.set_level(logging.INFO)
     garbage = [
         simulator.devices[0].broadcast()[:-60],  # cut short
@@ -200,7 +200,7 @@ async def test_a_device_that_sends_only_malformed_broadcasts_goes_silent(
     await simulator.start()
     entry = meter_entry(simulator)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     for sent in range(1, 6):
         simulator.send(raw=packet(SERIAL, {"data": 5}))  # a valid header, nothing readable
         await wait_for(hass, lambda sent=sent: coordinator.client.datagrams == sent)

@@ -67,7 +67,7 @@ async def test_a_held_change_is_shown_without_another_update(
     await refresh(hass, freezer, 60)  # the poll shows it at once: nothing shown in the last 10 s
     assert state(hass, VOLTAGE) == 231.0
     homewizard_sim.state.voltages[0] = 232.0
-    await entry.runtime_data.async_refresh()  # an early read (after a command): held
+    await entry.runtime_data.coordinator.async_refresh()  # an early read (after a command): held
     assert state(hass, VOLTAGE) == 231.0
     await refresh(hass, freezer, 10)  # its time has come, no poll due yet
     assert state(hass, VOLTAGE) == 232.0
@@ -100,7 +100,7 @@ async def test_an_entity_is_told_only_of_its_own_values_changes(
 ) -> None:
     entry = homewizard_entry(homewizard_sim)
     await setup_entry(hass, entry)
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     told: dict[Key, int] = {Key.POWER_L1: 0, Key.VOLTAGE_L1: 0}
     for key in told:
 

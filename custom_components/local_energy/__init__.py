@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
@@ -14,13 +11,13 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_FAMILY, CONF_SERVED_METERS, CONTROLLER, DOMAIN, EMULATED_METER, LOGGER
-from .controller import ControllerRuntime, async_resolve_actuators, controller_runtime
-from .coordinator import LocalEnergyCoordinator
+from .controller import ControllerRuntime, async_resolve_actuators
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator, LocalEnergyData
 from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import BY_ID
 from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
-from .emulated_meter import PORT_ISSUE, EmulatedMeterRuntime, async_resolve_served_meters, emulated_runtime
+from .emulated_meter import PORT_ISSUE, EmulatedMeterRuntime, async_resolve_served_meters
 from .entity import device_info
 from .issues import async_clear_errors, async_raise_for_error, async_remove_all
 from .transports import make_client
@@ -28,8 +25,6 @@ from .transports import make_client
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 CONTROLLER_PLATFORMS = [Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 EMULATED_PLATFORMS = [Platform.SENSOR]
-
-type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyCoordinator]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -61,7 +56,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     await coordinator.async_start_push()
     await coordinator.async_config_entry_first_refresh()
     async_clear_errors(hass, entry)
-    entry.runtime_data = coordinator
+    entry.runtime_data = LocalEnergyData(coordinator=coordinator)
     # Registered up front: a controller or gateway may have no entity of its own, only children.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator, MAIN_CHANNEL)
@@ -71,23 +66,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     return True
 
 
-async def _async_setup_controller(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def _async_setup_controller(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
     """A control loop: its actuators must be loaded; on unload it hands them back first."""
     options = {**entry.data, **entry.options}
     batteries, charger = async_resolve_actuators(hass, options)
     meters = async_resolve_served_meters(hass, list(options.get(CONF_SERVED_METERS, [])))
     runtime = ControllerRuntime(hass, entry, batteries, charger, meters)
-    entry.runtime_data = runtime
+    entry.runtime_data = LocalEnergyData(controller=runtime)
     await runtime.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, CONTROLLER_PLATFORMS)
     return True
 
 
-async def _async_setup_emulated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def _async_setup_emulated(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:
     """A served meter: its ports bound (or a repair issue and a retry), then its source followed."""
     runtime = EmulatedMeterRuntime(hass, entry)
     await runtime.async_start()
-    entry.runtime_data = runtime
+    entry.runtime_data = LocalEnergyData(served_meter=runtime)
     entry.async_on_unload(runtime.async_stop)
     await hass.config_entries.async_forward_entry_setups(entry, EMULATED_PLATFORMS)
     return True
@@ -111,7 +106,9 @@ def _setup_failure(hass: HomeAssistant, entry: LocalEnergyConfigEntry, err: Devi
 @callback
 def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> None:
     """Remove the devices of channels a gateway no longer lists (only from complete channel lists)."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
+    if coordinator is None:
+        return
     snapshot = coordinator.data
     if not snapshot.complete:
         return
@@ -135,9 +132,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry)
 
     A controller first hands its devices back to their own mode.
     """
-    if (runtime := controller_runtime(entry)) is not None:
-        await runtime.async_turn_off()
+    data = entry.runtime_data
+    if data.controller is not None:
+        await data.controller.async_turn_off()
         return await hass.config_entries.async_unload_platforms(entry, CONTROLLER_PLATFORMS)
-    if emulated_runtime(entry) is not None:
+    if data.served_meter is not None:
         return await hass.config_entries.async_unload_platforms(entry, EMULATED_PLATFORMS)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

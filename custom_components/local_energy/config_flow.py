@@ -34,7 +34,6 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from . import LocalEnergyConfigEntry
 from .const import (
     CONF_COUNTER_OFFSETS,
     CONF_EVERY_VALUE_FAST,
@@ -52,6 +51,7 @@ from .const import (
     LOGGER,
 )
 from .controller_flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
+from .coordinator import LocalEnergyConfigEntry
 from .devices.errors import (
     ApiDisabled,
     AuthenticationFailed,

@@ -110,8 +110,8 @@ def resolve(hass: HomeAssistant, entity_id: str) -> Actuated | None:
     entry = hass.config_entries.async_get_entry(entity.config_entry_id)
     if entry is None or entry.state is not ConfigEntryState.LOADED:
         return None
-    coordinator = entry.runtime_data
-    if not isinstance(coordinator, LocalEnergyCoordinator) or coordinator.data is None:
+    coordinator = entry.runtime_data.coordinator
+    if coordinator is None or coordinator.data is None:
         return None
     serial = coordinator.identity.serial
     for channel_id, channel in coordinator.data.channels.items():
@@ -361,7 +361,7 @@ class ControllerRuntime:
 
     def _reloaded(self, actuated: Actuated) -> Actuated | None:
         entry = actuated.coordinator.config_entry
-        if entry.state is ConfigEntryState.LOADED and entry.runtime_data is actuated.coordinator:
+        if entry.state is ConfigEntryState.LOADED and entry.runtime_data.coordinator is actuated.coordinator:
             return None
         return resolve(self.hass, actuated.entity_id)
 
@@ -462,12 +462,6 @@ class ControllerRuntime:
             "charger_current": self.controller.charging_current,
             "last_error": self.last_error,
         }
-
-
-def controller_runtime(entry: ConfigEntry[Any]) -> ControllerRuntime | None:
-    """An entry's controller, when it is a controller entry that is set up."""
-    runtime = getattr(entry, "runtime_data", None)
-    return runtime if isinstance(runtime, ControllerRuntime) else None
 
 
 def async_resolve_actuators(

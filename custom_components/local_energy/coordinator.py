@@ -32,7 +32,22 @@ from .devices.websocket import Link
 from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
 
 if TYPE_CHECKING:
-    from . import LocalEnergyConfigEntry
+    from homeassistant.config_entries import ConfigEntry
+
+    from .controller import ControllerRuntime
+    from .emulated_meter import EmulatedMeterRuntime
+
+
+@dataclass(frozen=True, slots=True)
+class LocalEnergyData:
+    """What an entry runs: a device's coordinator, a controller, or a served meter (one of them)."""
+
+    coordinator: LocalEnergyCoordinator | None = None
+    controller: ControllerRuntime | None = None
+    served_meter: EmulatedMeterRuntime | None = None
+
+
+type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyData]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from . import LocalEnergyConfigEntry
-from .controller import controller_runtime
-from .coordinator import LocalEnergyCoordinator
-from .emulated_meter import emulated_runtime
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 
 TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}  # tokens a device granted are CONF_TOKEN
 
@@ -21,17 +18,14 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LocalEnergyConfigEntry
 ) -> dict[str, Any]:
     """Return what helps to understand a report, without credentials."""
-    if (runtime := controller_runtime(entry)) is not None:
-        return {
-            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
-            "controller": runtime.diagnostics(),
-        }
-    if (served := emulated_runtime(entry)) is not None:
-        return {
-            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
-            "served_meter": served.diagnostics(),
-        }
-    coordinator = entry.runtime_data
+    data = entry.runtime_data
+    about = {"entry": {"data": dict(entry.data), "options": dict(entry.options)}}
+    if data.controller is not None:
+        return about | {"controller": data.controller.diagnostics()}
+    if data.served_meter is not None:
+        return about | {"served_meter": data.served_meter.diagnostics()}
+    assert data.coordinator is not None  # one of the three is set
+    coordinator = data.coordinator
     snapshot = coordinator.data
     return {
         "entry": {

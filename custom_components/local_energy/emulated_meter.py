@@ -15,10 +15,10 @@ import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.components import network, zeroconf
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_STATE_REPORTED,
@@ -58,6 +58,9 @@ from .const import (
     LOGGER,
 )
 from .controller import grid_watts
+
+if TYPE_CHECKING:
+    from .coordinator import LocalEnergyConfigEntry
 from .emulation.feed import DEFAULT_STALE_AFTER, Feed, Reading
 from .emulation.personas import PERSONAS, Announcement, Persona, Served, Stop
 from .emulation.servers import Clients
@@ -317,7 +320,9 @@ def resolve_served_meter(hass: HomeAssistant, entity_id: str) -> EmulatedMeterRu
     if entity.unique_id != f"{entity.config_entry_id}_{SERVED_POWER}":
         return None
     entry = hass.config_entries.async_get_entry(entity.config_entry_id)
-    return None if entry is None else emulated_runtime(entry)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return None
+    return cast("LocalEnergyConfigEntry", entry).runtime_data.served_meter
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,11 +357,3 @@ def served_macs(hass: HomeAssistant) -> set[str]:
         for entry in hass.config_entries.async_entries(DOMAIN)
         if entry.data.get(CONF_FAMILY) == EMULATED_METER and CONF_MAC in entry.data
     }
-
-
-def emulated_runtime(entry: ConfigEntry[Any]) -> EmulatedMeterRuntime | None:
-    """An entry's served meter, when it is a served meter's entry that is set up."""
-    if entry.data.get(CONF_FAMILY) != EMULATED_METER:
-        return None
-    runtime = getattr(entry, "runtime_data", None)
-    return runtime if isinstance(runtime, EmulatedMeterRuntime) else None

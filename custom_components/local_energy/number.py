@@ -13,8 +13,7 @@ from homeassistant.components.number import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import LocalEnergyConfigEntry
-from .coordinator import LocalEnergyCoordinator
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import HA_UNITS, control_category, translation_of
 from .devices.keys import KEYS, UNITS, Quantity
 from .devices.snapshot import Channel, Control, ControlKind
@@ -37,7 +36,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a number for every number control, now and as channels appear."""
-    add_channel_entities(entry.runtime_data, async_add_entities, _numbers)
+    if (coordinator := entry.runtime_data.coordinator) is not None:
+        add_channel_entities(coordinator, async_add_entities, _numbers)
 
 
 def _description(control: Control) -> NumberEntityDescription:

@@ -8,10 +8,8 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import LocalEnergyConfigEntry
-from .controller import controller_runtime
 from .controller_entities import controller_selects
-from .coordinator import LocalEnergyCoordinator
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import control_category
 from .devices.snapshot import Channel, ControlKind
 from .entity import LocalEnergyEntity, add_channel_entities
@@ -27,10 +25,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a select for every select control, now and as channels appear."""
-    if (runtime := controller_runtime(entry)) is not None:
-        async_add_entities(controller_selects(runtime))
-        return
-    add_channel_entities(entry.runtime_data, async_add_entities, _selects)
+    data = entry.runtime_data
+    if data.controller is not None:
+        async_add_entities(controller_selects(data.controller))
+    elif data.coordinator is not None:
+        add_channel_entities(data.coordinator, async_add_entities, _selects)
 
 
 def _selects(

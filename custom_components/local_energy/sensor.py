@@ -12,15 +12,12 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from . import LocalEnergyConfigEntry
-from .controller import controller_runtime
 from .controller_entities import controller_sensors
-from .coordinator import LocalEnergyCoordinator
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
 from .devices.keys import ACCUMULATED_KEYS, KEYS, Key
 from .devices.snapshot import Channel
 from .emulated_entities import emulated_sensors
-from .emulated_meter import emulated_runtime
 from .entity import LocalEnergyEntity, add_channel_entities
 
 # The coordinator does the I/O; entities only read its snapshot.
@@ -33,13 +30,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a sensor for every measured key, now and as channels appear."""
-    if (runtime := controller_runtime(entry)) is not None:
-        async_add_entities(controller_sensors(runtime))
-        return
-    if (served := emulated_runtime(entry)) is not None:
-        async_add_entities(emulated_sensors(served))
-        return
-    add_channel_entities(entry.runtime_data, async_add_entities, _sensors)
+    data = entry.runtime_data
+    if data.controller is not None:
+        async_add_entities(controller_sensors(data.controller))
+    elif data.served_meter is not None:
+        async_add_entities(emulated_sensors(data.served_meter))
+    elif data.coordinator is not None:
+        add_channel_entities(data.coordinator, async_add_entities, _sensors)
 
 
 def _sensors(

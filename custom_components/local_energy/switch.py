@@ -9,10 +9,8 @@ from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity, Swi
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import LocalEnergyConfigEntry
-from .controller import controller_runtime
 from .controller_entities import controller_switches
-from .coordinator import LocalEnergyCoordinator
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import control_category
 from .devices.keys import Key
 from .devices.snapshot import Channel, ChannelKind, ControlKind
@@ -32,10 +30,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a switch for every switch control, now and as channels appear."""
-    if (runtime := controller_runtime(entry)) is not None:
-        async_add_entities(controller_switches(runtime))
-        return
-    add_channel_entities(entry.runtime_data, async_add_entities, _switches)
+    data = entry.runtime_data
+    if data.controller is not None:
+        async_add_entities(controller_switches(data.controller))
+    elif data.coordinator is not None:
+        add_channel_entities(data.coordinator, async_add_entities, _switches)
 
 
 def _switches(
