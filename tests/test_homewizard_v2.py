@@ -98,8 +98,12 @@ async def test_nobody_presses_the_button(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(meter)
     )
-    assert result["step_id"] == "zeroconf_confirm"
-    assert result["description_placeholders"] == {"name": f"HomeWizard {HOST}", "host": HOST}
+    assert result["step_id"] == "zeroconf_confirm_core"  # Home Assistant's homewizard is offered it too
+    assert result["description_placeholders"] == {
+        "name": f"HomeWizard {HOST}",
+        "host": HOST,
+        "core": "homewizard",
+    }
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     await hass.async_block_till_done()

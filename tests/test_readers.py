@@ -111,7 +111,8 @@ async def test_zeroconf(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(service, port, name)
     )
-    assert result["step_id"] == "zeroconf_confirm"
+    core = service.startswith("_hwenergy")  # Home Assistant's homewizard is offered it too
+    assert result["step_id"] == ("zeroconf_confirm_core" if core else "zeroconf_confirm")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == serial

@@ -119,8 +119,12 @@ async def test_zeroconf(hass: HomeAssistant, shelly_sim: ShellySimulator) -> Non
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(shelly_sim)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "zeroconf_confirm"
-    assert result["description_placeholders"] == {"name": f"Shelly Pro 3EM {MAC}", "host": HOST}
+    assert result["step_id"] == "zeroconf_confirm_core"  # Home Assistant's shelly is offered it too
+    assert result["description_placeholders"] == {
+        "name": f"Shelly Pro 3EM {MAC}",
+        "host": HOST,
+        "core": "shelly",
+    }
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PORT] == shelly_sim.port

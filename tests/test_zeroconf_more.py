@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from ipaddress import ip_address
 
 import pytest
@@ -17,7 +18,7 @@ from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAI
 from simulators.igen import IgenDevice, IgenSimulator
 from simulators.indevolt import SERIAL as INDEVOLT_SERIAL
 from simulators.indevolt import IndevoltSimulator
-from tests.conftest import HOST, free_udp_port
+from tests.conftest import HOST, free_tcp_port, free_udp_port
 
 IGEN_SERIAL = "D850BD20A3001300"
 
@@ -55,7 +56,8 @@ async def test_indevolt_by_its_web_server(hass: HomeAssistant, battery: Indevolt
     """By its web server's name, or by its firmware's, which Home Assistant's own integration matches."""
     info = announced("_http._tcp.local.", name, battery.port)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
-    assert result["step_id"] == "zeroconf_confirm"
+    core = name.startswith("igen_fw")  # the name Home Assistant's indevolt matches
+    assert result["step_id"] == ("zeroconf_confirm_core" if core else "zeroconf_confirm")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == INDEVOLT_SERIAL
@@ -80,7 +82,8 @@ async def test_igen_by_solarman_zeroconf(hass: HomeAssistant, p1_reader: IgenSim
         fw_version="V1.3.0A_R003.001_MP12W_00000013",
     )
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
-    assert result["step_id"] == "zeroconf_confirm"
+    assert result["step_id"] == "zeroconf_confirm_core"
+    assert result["description_placeholders"]["core"] == "solarman"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == IGEN_SERIAL
@@ -116,3 +119,20 @@ async def test_a_known_device_that_moved_gets_its_new_address(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == HOST
+
+
+async def test_a_known_indevolt_is_recognised_by_its_host_name_before_it_is_asked(
+    hass: HomeAssistant,
+) -> None:
+    """Its firmware announces igen_fw_… on {serial}.local. (as Home Assistant's indevolt reads it)."""
+    known = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=INDEVOLT_SERIAL,
+        data={CONF_FAMILY: "indevolt", "host": "192.0.2.1", "port": 8080, CONF_SERIAL: INDEVOLT_SERIAL},
+    )
+    known.add_to_hass(hass)
+    info = announced("_http._tcp.local.", "igen_fw_0123456789", free_tcp_port())  # nothing listens there
+    info = replace(info, hostname=f"{INDEVOLT_SERIAL}.local.")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "already_configured")
+    assert known.data["host"] == HOST  # and it is reached where it is now

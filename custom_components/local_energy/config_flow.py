@@ -286,6 +286,8 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Devices a search found, offered as the host (those that answered the family's probe)."""
         self._needs_credentials = False
         self._pairing: asyncio.Task[Mapping[str, str] | None] | None = None
+        self._core: str | None = None
+        """Home Assistant's own integration that was offered the discovered device too."""
 
     @staticmethod
     @callback
@@ -465,11 +467,11 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data |= {CONF_PORT: family.default_port, CONF_TLS_PORT: discovery_info.port}
         else:
             self._data[CONF_PORT] = discovery_info.port or family.default_port
-        if serial := discovery_info.properties.get("serial"):
+        if serial := announcement.serial(discovery_info.hostname, discovery_info.properties):
             # Known before any request: a device already set up is recognised before it is asked anything.
-            serial = str(serial).lower() if announcement.lowercase_serial else str(serial)
             await self.async_set_unique_id(serial)
             self._abort_if_unique_id_configured(updates=self._data)
+        self._core = announcement.core
         outcome = await self._async_identify_unique()
         if outcome.identity is None and not outcome.needs_credentials:
             return self.async_abort(reason=str(outcome.error))
@@ -479,14 +481,22 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self.async_step_zeroconf_confirm()
 
     async def async_step_zeroconf_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask before adding a discovered device."""
+        """Ask before adding a discovered device (saying where Home Assistant's own one can add it too)."""
         if user_input is not None:
             return await self._async_step_access() if self._needs_credentials else self._async_create()
         self._set_confirm_only()
+        placeholders = {**self.context["title_placeholders"], "host": self._data[CONF_HOST]}
+        if self._core is None:
+            return self.async_show_form(step_id="zeroconf_confirm", description_placeholders=placeholders)
         return self.async_show_form(
-            step_id="zeroconf_confirm",
-            description_placeholders={**self.context["title_placeholders"], "host": self._data[CONF_HOST]},
+            step_id="zeroconf_confirm_core", description_placeholders=placeholders | {"core": self._core}
         )
+
+    async def async_step_zeroconf_confirm_core(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The confirmation of a device Home Assistant's own integration is offered too."""
+        return await self.async_step_zeroconf_confirm(user_input)
 
     async def _async_step_access(self) -> ConfigFlowResult:
         """The device wants access granted: by pressing its button, or with credentials."""

@@ -186,6 +186,18 @@ class Announcement:
     """Whether the TXT serial is the unique id in lower case (MAC-like ids), or as announced."""
     tls: bool = False
     """The announced port is the TLS port (stored apart from the plain port)."""
+    serial_in_hostname: bool = False
+    """The serial is the announced host name ({serial}.local.), not a TXT property."""
+    core: str | None = None
+    """Home Assistant's own integration that is offered the same announcement (its domain)."""
+
+    def serial(self, hostname: str, properties: Mapping[str, Any]) -> str | None:
+        """The device's serial as announced, when it is (the unique id, checked before anything is asked)."""
+        raw = hostname.removesuffix(".").removesuffix(".local") if self.serial_in_hostname else None
+        serial = raw or properties.get("serial")
+        if not serial:
+            return None
+        return str(serial).lower() if self.lowercase_serial else str(serial)
 
     def matches(self, service_type: str, name: str) -> bool:
         """Whether an announced service is this one."""

@@ -431,5 +431,8 @@ FAMILY = Family(
     timing=Timing(default_interval=1.0, minimum_interval=1.0, polls_when_silent=True),
     settings=Settings,
     pairing=True,
-    zeroconf=(Announcement("_hwenergy._tcp.local."), Announcement("_homewizard._tcp.local.", tls=True)),
+    zeroconf=(
+        Announcement("_hwenergy._tcp.local.", core="homewizard"),
+        Announcement("_homewizard._tcp.local.", tls=True, core="homewizard"),
+    ),
 )

@@ -523,7 +523,7 @@ FAMILY = Family(
     ),
     settings=Settings,
     credentials=(Field.PASSWORD,),
-    zeroconf=(Announcement("_solarman._tcp.local.", lowercase_serial=False),),
+    zeroconf=(Announcement("_solarman._tcp.local.", lowercase_serial=False, core="solarman"),),
     broadcast=Broadcast(PUSH_PORT, route, http_port=DEFAULT_PORT),
     discovery_asks_port=True,
     controls=(Key.RELAY,),

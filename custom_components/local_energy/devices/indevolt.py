@@ -231,7 +231,9 @@ FAMILY = Family(
     # Its web server, or its firmware's name (Home Assistant's own indevolt integration matches the latter).
     zeroconf=(
         Announcement("_http._tcp.local.", "smd web server*"),
-        Announcement("_http._tcp.local.", "igen_fw*"),
+        Announcement(
+            "_http._tcp.local.", "igen_fw*", lowercase_serial=False, serial_in_hostname=True, core="indevolt"
+        ),
     ),
     controls=(
         Key.OPERATING_MODE,

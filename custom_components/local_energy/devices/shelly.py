@@ -556,6 +556,9 @@ FAMILY = Family(
     timing=Timing(default_interval=2.0, minimum_interval=1.0, polls_when_silent=True),
     settings=Settings,
     credentials=(Field.USERNAME, Field.PASSWORD),
-    zeroconf=(Announcement("_shelly._tcp.local."), Announcement("_http._tcp.local.", "shelly*")),
+    zeroconf=(
+        Announcement("_shelly._tcp.local.", core="shelly"),
+        Announcement("_http._tcp.local.", "shelly*", core="shelly"),
+    ),
     controls=(Key.RELAY,),
 )
