@@ -17,7 +17,7 @@ from unittest.mock import MagicMock
 
 import aiohttp
 import pytest
-from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -421,3 +421,14 @@ async def test_a_silent_source_stops_being_served_and_a_re_report_serves_it_agai
     await hass.async_block_till_done()
     status, body = await get_json(session, values[CONF_PRO3EM_PORT], url)
     assert (status, body["total_act_power"]) == (200, 250.0)
+
+
+async def test_a_served_meter_is_changed_in_its_options_not_reconfigured(hass: HomeAssistant) -> None:
+    hass.states.async_set(GRID, "10", WATT)
+    await add_through_the_flow(hass, form())
+    await hass.async_block_till_done()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "served_meter_in_options")

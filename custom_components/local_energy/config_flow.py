@@ -581,8 +581,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change where the device is reached; it must still be the same device."""
         entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_FAMILY) in (CONTROLLER, EMULATED_METER):
+        if entry.data.get(CONF_FAMILY) == CONTROLLER:
             return self.async_abort(reason="controller_in_options")
+        if entry.data.get(CONF_FAMILY) == EMULATED_METER:
+            return self.async_abort(reason="served_meter_in_options")
         family = BY_ID[entry.data[CONF_FAMILY]]
         fields = tuple(f for f in family.fields if f is not Field.SERIAL)
         errors = _setting_errors(family, user_input) if user_input is not None else {}
