@@ -108,8 +108,8 @@ def test_structure_passes_hassfest_rules(name: str) -> None:
     for flow in ("config", "options"):
         for step_id, step in tree[flow]["step"].items():
             described = set(step.get("data_description", {}))
-            assert described <= set(step.get("data", {})), (
-                f"{flow} step {step_id}: data_description without data"
+            assert described == set(step.get("data", {})), (
+                f"{flow} step {step_id}: every field has a data_description, and only fields have one"
             )
     for issue_id, issue in tree["issues"].items():
         assert {"title", "description"} <= set(issue), issue_id

@@ -25,6 +25,9 @@ DRIFT_CERTAINTY = 1.5
 """Standard errors a drift must stand out of the samples' scatter before it is followed."""
 BIG_ERRORS = 4.0
 """An error beyond this many deadbands is a real change: answered at once, from one sample."""
+TRIM_HOLD = 1.5
+"""Write intervals between two small corrections: a load that switches after a trim waits less for its
+write slot (the device takes one write per interval), at the price of a coarser trim of a PV ramp."""
 SOC_HYSTERESIS = 2.0
 """Percent a battery must recover past a state-of-charge limit before it may go that way again."""
 
@@ -138,8 +141,8 @@ class LoadFollower:
             return min(max(self.output, low), high)
         if big:
             return min(max(load, low), high)
-        if self._sent and now - self._sent[-1][0] < timing.writes:
-            return min(max(self.output, low), high)  # no write is possible yet: nothing to decide
+        if self._sent and now - self._sent[-1][0] < TRIM_HOLD * timing.writes:
+            return min(max(self.output, low), high)  # a trim holds: the next write slot stays free longer
         wanted, drift = self._expected_load(timing)
         if abs(wanted - self.output) <= (deadband / 2 if abs(drift) > deadband / 2 else deadband):
             return min(max(self.output, low), high)
@@ -189,7 +192,8 @@ class LoadFollower:
         if not self._loads:
             return self.output, 0.0
         level, slope = trend(self._loads, self._drift_before)
-        ahead = max(self.seen_after(timing.response) - timing.interval / 2, 0.0) + timing.writes / 2
+        hold = TRIM_HOLD * timing.writes
+        ahead = max(self.seen_after(timing.response) - timing.interval / 2, 0.0) + hold / 2
         return level + slope * ahead, slope * ahead
 
     def _waiting_big(self) -> bool:
