@@ -81,6 +81,8 @@ class SimulatedBattery:
     """The response delay the battery declares, when it differs from its real one."""
     step: float = 10.0
     minimum_interval: float = 1.0
+    reserve: float | None = None
+    """The state of charge (%) it keeps for itself, as its backup-reserve setting says."""
     power: float = 0.0
     """Discharge now, W."""
     needs_mode: bool = False
@@ -128,7 +130,7 @@ class SimulatedBattery:
         """What the controller reads of it: bounds, state of charge, measured power."""
         limits = BatteryLimits(discharge=self.max_discharge, charge=self.max_charge, step=self.step)
         declared = self.delay if self.declared_delay is None else self.declared_delay
-        return Battery(limits, self.soc, self.power, declared, self.minimum_interval)
+        return Battery(limits, self.soc, self.power, declared, self.minimum_interval, self.reserve)
 
 
 @dataclass

@@ -396,9 +396,6 @@ class ControllerRuntime:
             # In discharge terms: a charge-positive setpoint's maximum is its charge limit.
             charge, discharge = (high, -low) if declared.charge_positive else (-low, high)
             soc = actuated.value(declared.state_of_charge)
-            reserve = actuated.value(declared.reserve)
-            if soc is not None and reserve is not None and soc <= reserve:
-                discharge = 0.0  # its own reserve: never below it
             power = actuated.value(declared.power)
             limits = BatteryLimits(max(discharge, 0.0), max(charge, 0.0), step=control.step or 1.0)
             readings[name] = Battery(
@@ -407,6 +404,7 @@ class ControllerRuntime:
                 power=None if power is None else (-power if declared.charge_positive else power),
                 response_delay=declared.response_delay,
                 minimum_interval=declared.minimum_interval,
+                reserve=actuated.value(declared.reserve),
             )
         return readings
 

@@ -412,3 +412,14 @@ def test_the_bias_is_dropped_when_the_grid_data_goes_stale() -> None:
                 readers={"marstek": ReadingBattery()})  # fmt: skip
     assert trace.decisions[-1].mode is not Mode.CONTROLLING
     assert trace.decisions[-1].bias == 0.0
+
+
+def test_a_battery_is_never_discharged_below_its_own_reserve() -> None:
+    """Its backup reserve (a setting on the device) stops discharging as the user's minimum does."""
+    house = House(base=1500.0, noise=0.0)
+    battery = indevolt(soc=52.0, capacity_wh=1000.0, reserve=50.0)
+    trace = run(controlled_by(Controller(Settings(minimum_soc=10.0), ("battery",))), house,
+                {"battery": battery}, Meter(), 120)  # fmt: skip
+    assert battery.soc > 49.0  # 2 % of 1 kWh gone, then it held
+    assert battery.power == 0.0
+    assert trace.grid[-1] == pytest.approx(1500.0)  # the house draws from the grid instead

@@ -71,6 +71,13 @@ class Battery:
     response_delay: float = 2.0
     minimum_interval: float = 1.0
     """Seconds between two writes at least."""
+    reserve: float | None = None
+    """The state of charge (%) the battery keeps for itself (a backup reserve): never discharged below it."""
+
+    @property
+    def at_reserve(self) -> bool:
+        """Whether it is at or below its own reserve."""
+        return self.soc is not None and self.reserve is not None and self.soc <= self.reserve
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +357,7 @@ class Controller:
             limit = battery.limits
             limits[name] = replace(
                 limit,
-                discharge=0.0 if gate.empty else max(limit.discharge, 0.0),
+                discharge=0.0 if gate.empty or battery.at_reserve else max(limit.discharge, 0.0),
                 charge=0.0 if gate.full else max(limit.charge, 0.0),
             )
         return limits
