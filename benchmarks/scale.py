@@ -1,6 +1,7 @@
 """Many devices in one Home Assistant: CPU share of one core, state writes a second, event-loop lag.
 
 Run: .venv/bin/python -m benchmarks.scale [devices] [seconds]   (default 100 devices, 45 s a phase)
+     .venv/bin/python -m benchmarks.scale sweep [seconds]       (10, 50, 100 and 300 devices, default rates)
 The default mix (of 100): 14 HomeWizard (v1, polled 1 s), 13 Shelly (Gen2 push at the device's rate of
 1 s, Gen1 polled 2 s), 13 EcoTracker (polled 1 s), 15 Acuvim II and 15 smart-me (Modbus, polled 1 s and
 2 s), 20 IGEN meters broadcasting every 150 ms, 10 Enistic controllers with 5 meters each. The simulators
@@ -31,6 +32,10 @@ from tests.conftest import free_udp_port
 MIX = (("homewizard", 14), ("shelly", 13), ("ecotracker", 13), ("acuvim", 15), ("smartme", 15),
        ("igen", 20), ("enistic", 10))  # fmt: skip
 SHELLY_MODELS = ("SPEM-003CEBEU", "S3PL-00112EU", "SPEM-002CEBEU50", "SHEM-3", "SHPLG-S")
+
+
+SWEEP = (10, 50, 100, 300)
+"""The sizes `sweep` measures."""
 
 
 def counts(devices: int) -> dict[str, int]:
@@ -177,7 +182,7 @@ async def phase(
     )
 
 
-async def run(devices: int, seconds: float) -> list[str]:
+async def run(devices: int, seconds: float, phases: tuple[bool, ...] = (False, True)) -> list[str]:
     igen_port, enistic_port = free_udp_port(), free_udp_port()
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.scale", "--serve", str(devices), str(igen_port), str(enistic_port),
@@ -190,7 +195,7 @@ async def run(devices: int, seconds: float) -> list[str]:
         async with AsyncExitStack() as stack:
             hass = await home_assistant(stack)
             discovery.LISTEN_PORTS["enistic"] = free_udp_port()
-            for every_value_fast in (False, True):
+            for every_value_fast in phases:
                 lines.append(await phase(hass, entries, every_value_fast, seconds))
             await hass.async_stop(force=True)
     finally:
@@ -203,6 +208,13 @@ def main() -> None:
     if sys.argv[1:2] == ["--serve"]:
         devices, igen_port, enistic_port = map(int, sys.argv[2:5])
         asyncio.run(serve(devices, igen_port, enistic_port))
+        return
+    if sys.argv[1:2] == ["sweep"]:
+        seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
+        print(f"How the cost grows, per-key rates (default), {seconds:.0f} s each:")
+        for devices in SWEEP:
+            line = asyncio.run(run(devices, seconds, phases=(False,)))[0]
+            print(f"  {devices:>3} devices:" + line.split("(default)", 1)[1])
         return
     devices = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 45.0
