@@ -98,13 +98,13 @@ class PowerPackClient(ModbusDeviceClient):
         return parse_block(await self._read(), self.rated_power_w)
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
-        """Set the target power (W, whole kW, within the rated power, when ready) or the command source."""
+        """Set the target power (W, in whole kW, when ready) or the command source (bounds: the guard's)."""
         if channel_id != MAIN_CHANNEL or key not in (Key.TARGET_POWER, Key.COMMAND_SOURCE):
             raise CommandRejected(f"{key} cannot be written on a PowerPack")
         if key is Key.COMMAND_SOURCE:
             await self._connection.write_registers(self._unit, REG_COMMAND_SOURCE, [int(str(value))])
             return
-        kilowatts = self._checked_kilowatts(float(value))
+        kilowatts = self._kilowatts(float(value))
         status = int((await self._connection.read_holding(self._unit, REG_STATUS, 1)).words[0])
         if status != STATUS_READY:
             raise CommandRejected(
@@ -120,17 +120,10 @@ class PowerPackClient(ModbusDeviceClient):
         """Requests and retries."""
         return {"modbus_requests": self._connection.requests, "read_retries": self.retries}
 
-    def _checked_kilowatts(self, watts: float) -> int:
-        if abs(watts) > self.rated_power_w:
-            raise CommandRejected(
-                f"{watts:g} W is beyond the rated power of {self.rated_power_w:g} W",
-                reason="above_maximum",
-                placeholders={
-                    "value": f"{watts / 1000:g} kW",
-                    "maximum": f"{self.rated_power_w / 1000:g} kW",
-                },
-            )
-        return math.trunc(watts / 1000)  # toward zero: never past the rating or the request
+    @staticmethod
+    def _kilowatts(watts: float) -> int:
+        """Whole kW toward zero: never past the request (the guard kept it within the rating)."""
+        return math.trunc(watts / 1000)
 
     async def _read(self) -> Registers:
         for attempt in range(1, READ_ATTEMPTS + 1):

@@ -202,7 +202,7 @@ class SmartMeClient(ModbusDeviceClient):
         if not self._is_pico or register is None or channel_id != MAIN_CHANNEL:
             raise CommandRejected(f"{key} cannot be written on this smart-me device")
         amperes = float(value)
-        self._check_bounds(amperes)
+        self._check_gap(amperes)
         phases = self._phases_after(key, amperes)
         changes_phases = bool(phases) and self._active_phases is not None and phases != self._active_phases
         if changes_phases:
@@ -252,19 +252,14 @@ class SmartMeClient(ModbusDeviceClient):
             raise
         return True
 
-    def _check_bounds(self, amperes: float) -> None:
-        limits = {"minimum": f"{MINIMUM_CURRENT:g}", "maximum": f"{self.maximum_current:g}"}
+    def _check_gap(self, amperes: float) -> None:
+        """A Pico pauses at 0 A or charges from 6 A: nothing between (its bounds the guard checked)."""
         if 0 < amperes < MINIMUM_CURRENT:
+            limits = {"minimum": f"{MINIMUM_CURRENT:g}", "maximum": f"{self.maximum_current:g}"}
             raise CommandRejected(
                 f"{amperes:g} A: a Pico charges with 0 (pause) or {MINIMUM_CURRENT:g} A and more",
                 reason="current_gap",
                 placeholders=limits,
-            )
-        if amperes < 0 or amperes > self.maximum_current:
-            raise CommandRejected(
-                f"{amperes:g} A is outside 0..{self.maximum_current:g} A",
-                reason="above_maximum",
-                placeholders={"value": f"{amperes:g} A", "maximum": f"{self.maximum_current:g} A"},
             )
 
     def _phases_after(self, key: Key, amperes: float) -> frozenset[int]:
