@@ -149,3 +149,6 @@ async def test_a_control_its_family_does_not_declare_is_not_offered(
     await setup_entry(hass, entry)
     assert hass.states.get(ENTITY) is None
     assert sum("does not declare" in record.message for record in caplog.records) == 1
+    with pytest.raises(CommandRejected):  # the guard refuses what the entities do not offer
+        await entry.runtime_data.coordinator.client.write(MAIN_CHANNEL, Key.TARGET_POWER, 100.0)
+    assert device.writes == []

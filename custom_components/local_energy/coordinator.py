@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +119,6 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._pushes = 0
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
-        self._refused_controls: set[Key] = set()
         self._shut_down = False
         self._value_listeners: dict[tuple[str, Key], list[CALLBACK_TYPE]] = {}
         self._notified: tuple[Snapshot | None, bool] = (None, True)
@@ -239,7 +238,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if (inverted_before := self._inverted_before) is not None:
             self._continue_counters(snapshot, inverted_before)
         shown = invert_snapshot(snapshot) if self.invert else snapshot
-        return apply_offsets(self._declared_controls_only(shown), self.counter_offsets)
+        return apply_offsets(shown, self.counter_offsets)
 
     def _continue_counters(self, raw: Snapshot, inverted_before: bool) -> None:
         """The first reading after the invert option changed: make and keep the counters' offsets."""
@@ -252,25 +251,6 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.hass.config_entries.async_update_entry(
             entry, options={**options, CONF_COUNTER_OFFSETS: self.counter_offsets}
         )
-
-    def _declared_controls_only(self, snapshot: Snapshot) -> Snapshot:
-        """Controls the family does not declare are not offered (logged once each)."""
-        declared = self.family.controls
-        if all(
-            control.key in declared for channel in snapshot.channels.values() for control in channel.controls
-        ):
-            return snapshot
-        channels = {}
-        for channel_id, channel in snapshot.channels.items():
-            for control in channel.controls:
-                if control.key not in declared and control.key not in self._refused_controls:
-                    self._refused_controls.add(control.key)
-                    LOGGER.warning(
-                        "%s offers %s, which its family does not declare: not offered", self.name, control.key
-                    )
-            kept = tuple(control for control in channel.controls if control.key in declared)
-            channels[channel_id] = replace(channel, controls=kept)
-        return replace(snapshot, channels=channels)
 
     def _arm_watchdog(self) -> None:
         if self._watchdog is not None:

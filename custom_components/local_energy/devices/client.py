@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -16,6 +18,8 @@ from .modbus import ModbusConnection, ModbusPool
 from .snapshot import Control, DeviceIdentity, Notice, Snapshot, Value
 from .udp import UdpHub
 from .websocket import LinkListener
+
+_LOGGER = logging.getLogger(__name__)
 
 type PushListener = Callable[[Snapshot | None], None]
 """Called with each push a client received: its snapshot (unchecked: see DeviceClient.check), or None
@@ -54,7 +58,10 @@ class DeviceClient(ABC):
         self.settings: Settings = settings if settings is not None else Settings()
         self.transports = transports
         self.guard = ValueGuard(f"{type(self).__name__} at {config.host}")
+        self.declared_controls: frozenset[Key] | None = None
+        """The keys its family declares as controls (None: every control a snapshot offers is taken)."""
         self._declared_controls: dict[tuple[str, Key], Control] = {}
+        self._refused_controls: set[Key] = set()
 
     async def read(self) -> Snapshot:
         """Fetch, then check every value against the data contract (what Home Assistant is given)."""
@@ -96,10 +103,28 @@ class DeviceClient(ABC):
         return True
 
     def _checked(self, snapshot: Snapshot) -> Snapshot:
+        snapshot = self._declared_only(snapshot)
         for channel_id, channel in snapshot.channels.items():
             for control in channel.controls:
                 self._declared_controls[(channel_id, control.key)] = control
         return self.guard.check(snapshot, self.integrates, self.may_export)
+
+    def _declared_only(self, snapshot: Snapshot) -> Snapshot:
+        """Controls the family does not declare are neither offered nor written (logged once each)."""
+        declared = self.declared_controls
+        offered = [control.key for channel in snapshot.channels.values() for control in channel.controls]
+        if declared is None or all(key in declared for key in offered):
+            return snapshot
+        for key in set(offered) - declared - self._refused_controls:
+            self._refused_controls.add(key)
+            _LOGGER.warning(
+                "%s offers %s, which its family does not declare: not offered", self.guard.device, key
+            )
+        channels = {
+            channel_id: replace(channel, controls=tuple(c for c in channel.controls if c.key in declared))
+            for channel_id, channel in snapshot.channels.items()
+        }
+        return replace(snapshot, channels=channels)
 
     @abstractmethod
     async def identify(self) -> DeviceIdentity:

@@ -328,5 +328,7 @@ class Family[S: Settings]:
     def make_client(
         self, config: ConnectionConfig, transports: Transports, stored: Mapping[str, Any]
     ) -> DeviceClient:
-        """A client for one device, given the settings an entry stores."""
-        return self.client(config, transports, settings_from(self.settings, stored))
+        """A client for one device, given the settings an entry stores, taking the declared controls only."""
+        client = self.client(config, transports, settings_from(self.settings, stored))
+        client.declared_controls = frozenset(self.controls)
+        return client
