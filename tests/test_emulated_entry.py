@@ -47,8 +47,8 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from custom_components.local_energy.diagnostics import async_get_config_entry_diagnostics
-from custom_components.local_energy.emulated_meter import PORT_ISSUE
 from custom_components.local_energy.emulation.personas import PERSONAS
+from custom_components.local_energy.issues import PORT_ISSUE
 from simulators.battery_clients import (
     BatteryClient,
     EcoTrackerPoller,

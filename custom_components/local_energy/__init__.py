@@ -7,7 +7,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_FAMILY, CONF_SERVED_METERS, CONTROLLER, DOMAIN, EMULATED_METER, LOGGER
@@ -17,7 +16,7 @@ from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import BY_ID
 from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
-from .emulated_meter import PORT_ISSUE, EmulatedMeterRuntime, async_resolve_served_meters
+from .emulated_meter import EmulatedMeterRuntime, async_resolve_served_meters
 from .entity import device_info
 from .issues import async_clear_errors, async_raise_for_error, async_remove_all
 from .transports import make_client
@@ -124,7 +123,6 @@ def _remove_stale_devices(hass: HomeAssistant, entry: LocalEnergyConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> None:
     """A removed entry leaves no repair issue behind."""
     async_remove_all(hass, entry)
-    ir.async_delete_issue(hass, DOMAIN, f"{entry.entry_id}_{PORT_ISSUE}")
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) -> bool:

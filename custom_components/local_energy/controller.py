@@ -196,6 +196,13 @@ def grid_watts(state: State | None, *, invert: bool) -> float | None:
     return -value if invert else value
 
 
+def not_power(state: State | None) -> bool:
+    """A state with a number, but not in W or kW (one without a number yet may still become one)."""
+    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        return False
+    return grid_watts(state, invert=False) is None
+
+
 def settings_from(
     options: Mapping[str, Any], priority: Priority, surplus: SurplusTuning | None = None
 ) -> Settings:

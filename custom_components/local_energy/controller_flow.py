@@ -6,8 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -31,7 +30,7 @@ from .const import (
     CONTROLLER,
     DOMAIN,
 )
-from .controller import battery_of, charger_of, grid_watts, resolve
+from .controller import battery_of, charger_of, not_power, resolve
 from .emulated_meter import resolve_served_meter
 from .validation import number_box, vol
 
@@ -76,7 +75,7 @@ def controller_errors(
     actuators = {*batteries, *([charger] if charger else []), *meters}
     checks: tuple[tuple[str, str, Callable[[], bool]], ...] = (
         ("base", "no_actuator", lambda: not actuators),
-        (CONF_GRID_SENSOR, "grid_unit", lambda: _not_power(state)),
+        (CONF_GRID_SENSOR, "grid_unit", lambda: not_power(state)),
         (CONF_BATTERIES, "not_a_battery", lambda: any(not _is_battery(hass, e) for e in batteries)),
         (CONF_CHARGER, "not_a_charger", lambda: bool(charger) and not _is_charger(hass, charger)),
         (CONF_SERVED_METERS, "not_a_served_meter", lambda: any(not _is_served(hass, e) for e in meters)),
@@ -84,13 +83,6 @@ def controller_errors(
         ("base", "actuator_in_use", lambda: _in_use(hass, actuators, entry_id)),
     )
     return next(({field: error} for field, error, failed in checks if failed()), {})
-
-
-def _not_power(state: State | None) -> bool:
-    """A grid sensor that reports a number, but not in W or kW."""
-    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-        return False
-    return grid_watts(state, invert=False) is None
 
 
 def _is_battery(hass: HomeAssistant, entity_id: str) -> bool:

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -32,7 +31,7 @@ from .const import (
     CONF_STALE_AFTER,
     EMULATED_METER,
 )
-from .controller import grid_watts
+from .controller import not_power
 from .emulated_meter import parse_shares
 from .emulation.feed import DEFAULT_STALE_AFTER
 from .emulation.personas import PERSONAS
@@ -76,7 +75,7 @@ def emulated_errors(hass: HomeAssistant, values: Mapping[str, Any]) -> dict[str,
     checks: tuple[tuple[str, str, bool], ...] = (
         (CONF_POWER_SENSOR, "no_source", not power and not phases),
         (CONF_PHASE_SENSORS, "three_phases", not power and len(phases) != 3),
-        (CONF_POWER_SENSOR, "grid_unit", any(_not_power(hass, entity_id) for entity_id in sources)),
+        (CONF_POWER_SENSOR, "grid_unit", any(not_power(hass.states.get(entity_id)) for entity_id in sources)),
         ("base", "ports_clash", len(set(used)) < len(used)),
         ("base", "nothing_served", not used),
         (
@@ -86,13 +85,6 @@ def emulated_errors(hass: HomeAssistant, values: Mapping[str, Any]) -> dict[str,
         ),
     )
     return next(({field: error} for field, error, failed in checks if failed), {})
-
-
-def _not_power(hass: HomeAssistant, entity_id: str) -> bool:
-    state = hass.states.get(entity_id)
-    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-        return False
-    return grid_watts(state, invert=False) is None
 
 
 def emulated_title(hass: HomeAssistant, values: Mapping[str, Any]) -> str:

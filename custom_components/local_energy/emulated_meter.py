@@ -36,7 +36,6 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 from zeroconf.asyncio import AsyncServiceInfo
 
@@ -58,14 +57,14 @@ from .const import (
     LOGGER,
 )
 from .controller import grid_watts
-
-if TYPE_CHECKING:
-    from .coordinator import LocalEnergyConfigEntry
 from .emulation.feed import DEFAULT_STALE_AFTER, Feed, Reading
 from .emulation.personas import PERSONAS, Announcement, Persona, Served, Stop
 from .emulation.servers import Clients
+from .issues import PORT_ISSUE, async_sync_port_issue
 
-PORT_ISSUE = "port_unavailable"
+if TYPE_CHECKING:
+    from .coordinator import LocalEnergyConfigEntry
+
 _ENERGY_TO_KWH: Mapping[str, float] = {
     UnitOfEnergy.WATT_HOUR: 0.001,
     UnitOfEnergy.KILO_WATT_HOUR: 1.0,
@@ -196,7 +195,7 @@ class EmulatedMeterRuntime:
                     translation_placeholders={"port": str(port), "error": str(err)},
                 ) from err
             self._stops.append(stop)
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        async_sync_port_issue(self.hass, self.entry, None)
         self._follow_source()
         await self._announce()
 
@@ -221,25 +220,8 @@ class EmulatedMeterRuntime:
 
     def _raise_port_issue(self, persona: Persona, port: int, err: OSError) -> None:
         LOGGER.error("%s cannot listen on port %s for the %s: %s", self.entry.title, port, persona.name, err)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=PORT_ISSUE,
-            translation_placeholders={
-                "name": self.entry.title,
-                "port": str(port),
-                "persona": persona.name,
-                "error": str(err),
-            },
-        )
-
-    @property
-    def _issue_id(self) -> str:
-        return f"{self.entry.entry_id}_{PORT_ISSUE}"
+        placeholders = {"port": str(port), "persona": persona.name, "error": str(err)}
+        async_sync_port_issue(self.hass, self.entry, placeholders)
 
     def _follow_source(self) -> None:
         watched = set(self.source.entity_ids)

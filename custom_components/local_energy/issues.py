@@ -25,6 +25,8 @@ ERROR_ISSUES: tuple[tuple[type[DeviceError], str], ...] = (
 )
 NOTICE_ISSUES = ("push_not_received",)
 CONTROLLER_ISSUE = "grid_sensor_too_slow"
+PORT_ISSUE = "port_unavailable"
+"""A served meter cannot listen on a port its form names."""
 
 
 def issue_id(entry: ConfigEntry, key: str) -> str:
@@ -79,9 +81,20 @@ def async_sync_controller_issue(
 
 
 @callback
+def async_sync_port_issue(
+    hass: HomeAssistant, entry: ConfigEntry, placeholders: Mapping[str, str] | None
+) -> None:
+    """A served meter's port that cannot be bound raises an issue naming it (None: all bound, it goes)."""
+    if placeholders is not None:
+        _create(hass, entry, PORT_ISSUE, ir.IssueSeverity.ERROR, placeholders)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry, PORT_ISSUE))
+
+
+@callback
 def async_remove_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """The entry is removed: so are its issues."""
-    for key in (*(key for _, key in ERROR_ISSUES), *NOTICE_ISSUES, CONTROLLER_ISSUE):
+    for key in (*(key for _, key in ERROR_ISSUES), *NOTICE_ISSUES, CONTROLLER_ISSUE, PORT_ISSUE):
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry, key))
 
 

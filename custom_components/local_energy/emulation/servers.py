@@ -143,7 +143,10 @@ def rpc_answer(
         return None
     params = frame.get("params") if isinstance(frame.get("params"), dict) else None
     client = clients.seen(address, method)
-    answer: dict[str, Any] = {"id": frame.get("id"), "src": persona.identity.device_id}
+    request_id = frame.get("id")
+    if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
+        request_id = None  # JSON-RPC ids are numbers or strings: nothing else is echoed (NaN, nesting)
+    answer: dict[str, Any] = {"id": request_id, "src": persona.identity.device_id}
     if isinstance(dst := frame.get("src"), str):
         answer["dst"] = dst
     try:
