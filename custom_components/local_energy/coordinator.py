@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,14 +27,14 @@ from .devices.errors import AuthenticationFailed, DeviceError
 from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot, offsets_after_invert_change
 from .devices.keys import Key
-from .devices.snapshot import DeviceIdentity, Snapshot
+from .devices.snapshot import DeviceIdentity, Snapshot, Value
 from .devices.websocket import Link
 from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
-    from .controller import ControllerRuntime
+    from .controller.runtime import ControllerRuntime
     from .emulated_meter import EmulatedMeterRuntime
 
 
@@ -107,6 +107,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             always_update=False,
         )
         self._watchdog: asyncio.TimerHandle | None = None
+        self._heard_at = 0.0
         self.silent = False
         """A push device that has not pushed for its family's silent_after seconds."""
         self._last_push_write = -PUSH_SPACING
@@ -120,7 +121,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
         self._shut_down = False
-        self._value_listeners: dict[tuple[str, Key], list[CALLBACK_TYPE]] = {}
+        self._value_listeners: dict[str, dict[Key, list[CALLBACK_TYPE]]] = {}
+        """Per channel and key, the listeners told only when that value changes."""
         self._notified: tuple[Snapshot | None, bool] = (None, True)
         """The snapshot and success the value listeners were last told of."""
 
@@ -129,7 +131,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """Listen for updates: to every one, or with a ValueContext only to those that change that value."""
         if not isinstance(context, ValueContext):
             return super().async_add_listener(update_callback, context)
-        listeners = self._value_listeners.setdefault((context.channel_id, context.key), [])
+        listeners = self._value_listeners.setdefault(context.channel_id, {}).setdefault(context.key, [])
         listeners.append(update_callback)
         return lambda: listeners.remove(update_callback)
 
@@ -145,11 +147,20 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         snapshot, success = self.data, self.last_update_success
         self._notified = (snapshot, success)
         if before is None or snapshot is None or success != success_before:
-            return [listener for listeners in self._value_listeners.values() for listener in listeners]
+            return [
+                listener
+                for by_key in self._value_listeners.values()
+                for listeners in by_key.values()
+                for listener in listeners
+            ]
         changed: list[CALLBACK_TYPE] = []
-        for (channel_id, key), listeners in self._value_listeners.items():
-            if snapshot.value(channel_id, key) != before.value(channel_id, key):
-                changed.extend(listeners)
+        for channel_id, by_key in self._value_listeners.items():
+            values_before, values_now = _values(before, channel_id), _values(snapshot, channel_id)
+            if values_now == values_before:
+                continue  # the common case: one comparison for the whole channel
+            for key, listeners in by_key.items():
+                if values_now.get(key) != values_before.get(key):
+                    changed.extend(listeners)
         return changed
 
     async def async_start_push(self) -> None:
@@ -253,9 +264,21 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     def _arm_watchdog(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        self._watchdog = self.hass.loop.call_later(self.family.timing.silent_after, self._on_silence)
+        """Heard from the device: silent after silent_after seconds (one timer, moved on when it fires)."""
+        self._heard_at = self.hass.loop.time()
+        if self._watchdog is None:
+            self._watchdog = self.hass.loop.call_at(
+                self._heard_at + self.family.timing.silent_after, self._on_watchdog
+            )
+
+    @callback
+    def _on_watchdog(self) -> None:
+        self._watchdog = None
+        left = self._heard_at + self.family.timing.silent_after - self.hass.loop.time()
+        if left > 0:
+            self._watchdog = self.hass.loop.call_later(left, self._on_watchdog)
+        else:
+            self._on_silence()
 
     @callback
     def _on_silence(self) -> None:
@@ -298,6 +321,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if link is Link.DOWN and not self.silent:
             if self._watchdog is not None:
                 self._watchdog.cancel()
+                self._watchdog = None
             self._on_silence()
 
     @callback
@@ -350,3 +374,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             self.async_set_updated_data(snapshot)
         else:
             self._report_unchanged()
+
+
+def _values(snapshot: Snapshot, channel_id: str) -> Mapping[Key, Value]:
+    channel = snapshot.channels.get(channel_id)
+    return {} if channel is None else channel.values

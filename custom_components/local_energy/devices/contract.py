@@ -61,6 +61,11 @@ def _rejection(spec: KeySpec, value: Value) -> str | None:
     return _number_rejection(spec, value)
 
 
+def _same(before: Value | None, value: Value) -> bool:
+    """Whether a value is the one accepted before (of the same type: 1 is not True)."""
+    return before is not None and type(before) is type(value) and before == value
+
+
 def _number_rejection(spec: KeySpec, value: Value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "not a number"
@@ -81,6 +86,8 @@ class ValueGuard:
     _counters: dict[tuple[str, Key], _Counter] = field(default_factory=dict)
     _logged: set[tuple[str, str, str]] = field(default_factory=set)
     _integrators: dict[str, EnergyIntegrator] = field(default_factory=dict)
+    _accepted: dict[str, dict[Key, Value]] = field(default_factory=dict)
+    """Per channel, the values (not counters) the last snapshot had accepted: the same value again is."""
 
     def check(
         self,
@@ -119,7 +126,12 @@ class ValueGuard:
 
     def _checked(self, channel_id: str, values: Mapping[Key, Value], now: float) -> dict[Key, Value]:
         checked: dict[Key, Value] = {}
+        before = self._accepted.get(channel_id, {})
+        accepted: dict[Key, Value] = {}
         for key, value in values.items():
+            if _same(before.get(key), value):
+                checked[key] = accepted[key] = value
+                continue
             spec = KEYS.get(key)
             reason = "unknown key" if spec is None else _rejection(spec, value)
             if reason is not None:
@@ -129,7 +141,8 @@ class ValueGuard:
             if spec.counter and not spec.accumulated:
                 checked[key] = self._counter(channel_id, key, spec, float(value), now)
             else:
-                checked[key] = value
+                checked[key] = accepted[key] = value
+        self._accepted[channel_id] = accepted
         return checked
 
     def _counter(self, channel_id: str, key: Key, spec: KeySpec, reading: float, now: float) -> float:
