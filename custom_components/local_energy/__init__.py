@@ -10,7 +10,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_FAMILY, CONF_SERVED_METERS, CONTROLLER, DOMAIN, EMULATED_METER, LOGGER
-from .controller import ControllerRuntime, async_resolve_actuators
+from .controller.actuators import async_resolve_actuators
+from .controller.runtime import ControllerRuntime
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator, LocalEnergyData
 from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
 from .devices.families import BY_ID

@@ -50,7 +50,7 @@ from .const import (
     EMULATED_METER,
     LOGGER,
 )
-from .controller_flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
+from .controller.flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
 from .coordinator import LocalEnergyConfigEntry
 from .devices.errors import (
     ApiDisabled,

@@ -31,7 +31,7 @@ from .const import (
     CONF_STALE_AFTER,
     EMULATED_METER,
 )
-from .controller import not_power
+from .controller.grid import not_power
 from .emulated_meter import parse_shares
 from .emulation.feed import DEFAULT_STALE_AFTER
 from .emulation.personas import PERSONAS

@@ -56,7 +56,7 @@ from .const import (
     EMULATED_METER,
     LOGGER,
 )
-from .controller import grid_watts
+from .controller.grid import grid_watts
 from .emulation.feed import DEFAULT_STALE_AFTER, Feed, Reading
 from .emulation.personas import PERSONAS, Announcement, Persona, Served, Stop
 from .emulation.servers import Clients

@@ -8,7 +8,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .controller_entities import controller_selects
+from .controller.entities import controller_selects
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import control_category
 from .devices.snapshot import Channel, ControlKind

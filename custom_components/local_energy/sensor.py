@@ -12,7 +12,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .controller_entities import controller_sensors
+from .controller.entities import controller_sensors
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
 from .devices.keys import ACCUMULATED_KEYS, KEYS, Key

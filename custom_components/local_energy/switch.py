@@ -9,7 +9,7 @@ from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity, Swi
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .controller_entities import controller_switches
+from .controller.entities import controller_switches
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import control_category
 from .devices.keys import Key

@@ -18,10 +18,10 @@ from homeassistant.const import STATE_ON, EntityCategory, UnitOfElectricCurrent,
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.helpers.typing import StateType
 
-from .control.controller import Decision, Mode, Priority, Reason
-from .control.surplus import ChargeState
-from .controller import ControllerRuntime
-from .entity import ServiceEntity
+from ..control.controller import Decision, Mode, Priority, Reason
+from ..control.surplus import ChargeState
+from ..entity import ServiceEntity
+from .runtime import ControllerRuntime
 
 OFF = "off"
 """The mode sensor's state while the controller is switched off."""

@@ -13,7 +13,7 @@ from homeassistant.helpers.selector import (
     EntitySelectorConfig,
 )
 
-from .const import (
+from ..const import (
     CONF_BATTERIES,
     CONF_CHARGER,
     CONF_DEADBAND,
@@ -30,9 +30,10 @@ from .const import (
     CONTROLLER,
     DOMAIN,
 )
-from .controller import battery_of, charger_of, not_power, resolve
-from .emulated_meter import resolve_served_meter
-from .validation import number_box, vol
+from ..emulated_meter import resolve_served_meter
+from ..validation import number_box, vol
+from .actuators import battery_of, charger_of, resolve
+from .grid import not_power
 
 
 def controller_schema() -> vol.Schema:
