@@ -22,7 +22,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from custom_components.local_energy.control.battery import PiLoop
+from custom_components.local_energy.control.battery import PiLoop, Timing
 from custom_components.local_energy.control.controller import Controller, Decision, Mode, Reason, Settings
 from simulators.plant import Control, House, Meter, SimulatedBattery, Trace, controlled_by, run
 
@@ -59,6 +59,40 @@ def pi_loop() -> Control:
 
 def ours() -> Control:
     return controlled_by(Controller(Settings(minimum_soc=0.0, maximum_soc=100.0), ("battery",)))
+
+
+class KnowsTheDraw:
+    """Not a loop but a bound: it knows the house's draw without its noise (a load once a grid value shows
+    it has switched, the PV ahead) and asks every time for the draw in the middle of the next write
+    interval. It runs through the same controller and runner as ours, so it has the battery's write slots
+    (one every 2 s) and steps: what trimming at every slot costs the answer to the next step."""
+
+    def __init__(self, house: House, lag: float, response: float = 0.8) -> None:
+        self.house, self.lag, self.response, self.output = house, lag, response, 0.0
+
+    def update(
+        self, grid: float, now: float, timing: Timing, low: float, high: float, deadband: float
+    ) -> float:
+        del grid, deadband
+        ahead = now + self.response + timing.writes / 2
+        house = self.house
+        shown = now - self.lag  # a load switch is known once a grid value shows it
+        draw = house.base + sum(watts for start, watts in house.steps if start <= shown) - house.pv(ahead)
+        return min(max(draw, low), high)
+
+    def applied(self, total: float) -> None:
+        self.output = total
+
+    def sent(self, at: float, total: float) -> None:
+        del at, total
+
+    def reset(self, output: float = 0.0) -> None:
+        self.output = output
+
+
+def knows_the_draw(lag: float) -> Callable[[House], Control]:
+    settings = Settings(minimum_soc=0.0, maximum_soc=100.0)
+    return lambda house: controlled_by(Controller(settings, ("battery",), loop=KnowsTheDraw(house, lag)))
 
 
 LOOPS: tuple[tuple[str, Callable[[], Control | None]], ...] = (
@@ -119,12 +153,12 @@ class RandomFigures:
 SEEDS = range(1, 11)
 
 
-def random_figures(make: Callable[[], Control | None], lag: float) -> RandomFigures:
+def random_figures(make: Callable[[House], Control | None], lag: float) -> RandomFigures:
     """The mean over ten random houses, the sensor reporting every second, lag seconds behind."""
     ratios, settled = [], []
     for seed in SEEDS:
         whole, calm = _random_sigmas(make, seed, lag)
-        ratios.append(whole / _random_sigmas(lambda: None, seed, lag)[0])
+        ratios.append(whole / _random_sigmas(lambda _house: None, seed, lag)[0])
         settled.append(calm)
     return RandomFigures(statistics.fmean(ratios), statistics.fmean(settled))
 
@@ -141,14 +175,14 @@ def random_bound(lag: float) -> float:
             if start < 140.0
         )
         ratios.append(
-            math.sqrt(squares / 120.0 + house.noise**2) / _random_sigmas(lambda: None, seed, lag)[0]
+            math.sqrt(squares / 120.0 + house.noise**2) / _random_sigmas(lambda _house: None, seed, lag)[0]
         )
     return statistics.fmean(ratios)
 
 
-def _random_sigmas(make: Callable[[], Control | None], seed: int, lag: float) -> tuple[float, float]:
+def _random_sigmas(make: Callable[[House], Control | None], seed: int, lag: float) -> tuple[float, float]:
     house = random_steps(seed)
-    trace = run(make(), house, {"battery": indevolt()}, Meter(lag=lag), 160, step=0.1)
+    trace = run(make(house), house, {"battery": indevolt()}, Meter(lag=lag), 160, step=0.1)
     starts = [start for start, _ in house.steps]
     whole = [g for t, g in zip(trace.times, trace.grid, strict=True) if 20.0 <= t < 140.0]
     settled = [
@@ -190,6 +224,10 @@ def day(make: Callable[[], Control | None]) -> tuple[Trace, SimulatedBattery]:
     return trace, battery
 
 
+def _any_house(make: Callable[[], Control | None]) -> Callable[[House], Control | None]:
+    return lambda _house: make()
+
+
 def _seconds(value: float | None) -> str:
     return "never" if value is None else f"{value:5.1f} s"
 
@@ -211,16 +249,22 @@ def main() -> None:
         "Random load steps every 5-20 s and a PV ramp, 120 s, ten houses: sigma as a share of no control,"
         " and sigma from 10 s after each step (the house's noise alone is 20 W)"
     )
-    print(f"  {'sensor':<22}" + "".join(f"{label:>26}" for label, _ in LOOPS[1:]) + f"{'least possible':>18}")
+    columns = [*(label for label, _ in LOOPS[1:]), "knows the draw"]
+    print(f"  {'sensor':<22}" + "".join(f"{label:>26}" for label in columns) + f"{'least possible':>18}")
     for lag in (0.0, 0.5, 1.0):
+        makes = [*(_any_house(make) for _, make in LOOPS[1:]), knows_the_draw(lag)]
         cells = []
-        for _, make in LOOPS[1:]:
+        for make in makes:
             figures = random_figures(make, lag)
             cells.append(f"{figures.ratio:5.2f} x {figures.settled:5.1f} W")
         bound = f"{random_bound(lag):5.2f} x"
         print(
             f"  every 1 s, {lag:g} s behind".ljust(24) + "".join(f"{c:>26}" for c in cells) + f"{bound:>18}"
         )
+    print(
+        "  (knows the draw: the house's draw without noise, trimmed at every write slot; least possible: each"
+        " step answered the moment a grid value shows it, no write slot taken by a trim)"
+    )
     print(
         "A scripted day (PV to 4.5 kW, 10 kWh battery): imported / exported / sigma / writes / sign changes"
     )
