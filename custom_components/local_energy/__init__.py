@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
@@ -13,13 +13,13 @@ from .const import CONF_FAMILY, CONF_SERVED_METERS, CONTROLLER, DOMAIN, EMULATED
 from .controller.actuators import async_resolve_actuators
 from .controller.runtime import ControllerRuntime
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator, LocalEnergyData
-from .devices.errors import AuthenticationFailed, DeviceError, WrongDevice
+from .devices.errors import DeviceError, WrongDevice
 from .devices.families import BY_ID
 from .devices.snapshot import MAIN_CHANNEL
 from .discovery import async_listen_for_devices
 from .emulated_meter import EmulatedMeterRuntime, async_resolve_served_meters
 from .entity import device_info
-from .issues import async_clear_errors, async_raise_for_error, async_remove_all
+from .issues import async_clear_errors, async_failure, async_remove_all
 from .transports import make_client
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
@@ -49,7 +49,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
             raise WrongDevice(f"{entry.data[CONF_HOST]} answers as {identity.serial}, not {entry.unique_id}")
     except DeviceError as err:
         await client.close()
-        raise _setup_failure(hass, entry, err) from err
+        raise async_failure(hass, entry, err, ConfigEntryNotReady) from err
     coordinator = LocalEnergyCoordinator(hass, entry, family, client, identity)
     entry.async_on_unload(coordinator.async_shutdown)
     coordinator.async_shutdown_on_stop()
@@ -86,21 +86,6 @@ async def _async_setup_emulated(hass: HomeAssistant, entry: LocalEnergyConfigEnt
     entry.async_on_unload(runtime.async_stop)
     await hass.config_entries.async_forward_entry_setups(entry, EMULATED_PLATFORMS)
     return True
-
-
-def _setup_failure(hass: HomeAssistant, entry: LocalEnergyConfigEntry, err: DeviceError) -> Exception:
-    """Refused credentials start reauth; what only the user can clear raises a repair issue; all retry."""
-    if not async_raise_for_error(hass, entry, err) and isinstance(err, AuthenticationFailed):
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"error": str(err)},
-        )
-    return ConfigEntryNotReady(
-        translation_domain=DOMAIN,
-        translation_key="communication_error",
-        translation_placeholders={"error": str(err)},
-    )
 
 
 @callback

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -23,13 +22,13 @@ from .const import (
     LOGGER,
 )
 from .devices.client import DeviceClient
-from .devices.errors import AuthenticationFailed, DeviceError
+from .devices.errors import DeviceError
 from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot, offsets_after_invert_change
 from .devices.keys import Key
 from .devices.snapshot import DeviceIdentity, Snapshot, Value
 from .devices.websocket import Link
-from .issues import async_clear_errors, async_raise_for_error, async_sync_notices
+from .issues import async_clear_errors, async_failure, async_sync_notices
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -221,20 +220,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             listener()
 
     def _failure(self, err: DeviceError) -> Exception:
-        """Refused credentials start reauth; what only the user can clear raises a repair issue."""
-        if async_raise_for_error(self.hass, self.config_entry, err):
-            self._error_issue_raised = True
-        elif isinstance(err, AuthenticationFailed):
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="authentication_failed",
-                translation_placeholders={"error": str(err)},
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        )
+        self._error_issue_raised = True  # cleared (with any issue it raised) by the next snapshot
+        return async_failure(self.hass, self.config_entry, err, UpdateFailed)
 
     def _presented(self, snapshot: Snapshot) -> Snapshot:
         """What Home Assistant shows: the sign option applied, counters continued across its changes.

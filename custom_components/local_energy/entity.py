@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers import device_registry as dr
@@ -18,11 +18,37 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import LocalEnergyCoordinator, ValueContext
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator, ValueContext
 from .devices.keys import Key
 from .devices.snapshot import MAIN_CHANNEL, Channel, Value
 
+if TYPE_CHECKING:
+    from .controller.runtime import ControllerRuntime
+    from .emulated_meter import EmulatedMeterRuntime
+
 type EntityFactory = Callable[[LocalEnergyCoordinator, str, Channel], Iterable[Entity]]
+
+
+def async_add_platform_entities(
+    entry: LocalEnergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    device: EntityFactory,
+    *,
+    controller: Callable[[ControllerRuntime], Iterable[Entity]] | None = None,
+    served_meter: Callable[[EmulatedMeterRuntime], Iterable[Entity]] | None = None,
+) -> None:
+    """A platform's entities for what the entry runs.
+
+    A device's per channel, now and as channels appear; a controller's or a served meter's where the
+    platform has any.
+    """
+    data = entry.runtime_data
+    if data.coordinator is not None:
+        add_channel_entities(data.coordinator, async_add_entities, device)
+    elif data.controller is not None and controller is not None:
+        async_add_entities(controller(data.controller))
+    elif data.served_meter is not None and served_meter is not None:
+        async_add_entities(served_meter(data.served_meter))
 
 
 class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):

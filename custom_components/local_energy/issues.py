@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import DOMAIN
-from .devices.errors import ApiDisabled, DeviceError, FirmwareTooOld, WrongDevice
+from .devices.errors import ApiDisabled, AuthenticationFailed, DeviceError, FirmwareTooOld, WrongDevice
 from .devices.snapshot import Notice
 
 ERROR_ISSUES: tuple[tuple[type[DeviceError], str], ...] = (
@@ -47,6 +49,31 @@ def async_raise_for_error(hass: HomeAssistant, entry: ConfigEntry, err: DeviceEr
         return False
     _create(hass, entry, key, ir.IssueSeverity.ERROR, {"error": str(err)})
     return True
+
+
+@callback
+def async_failure(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    err: DeviceError,
+    retry: type[ConfigEntryNotReady | UpdateFailed],
+) -> Exception:
+    """What a device error means to Home Assistant, at setup (ConfigEntryNotReady) or at an update.
+
+    Refused credentials start reauth; what only the user can clear raises its repair issue; all else, and
+    that too, is retried.
+    """
+    if not async_raise_for_error(hass, entry, err) and isinstance(err, AuthenticationFailed):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        )
+    return retry(
+        translation_domain=DOMAIN,
+        translation_key="communication_error",
+        translation_placeholders={"error": str(err)},
+    )
 
 
 @callback

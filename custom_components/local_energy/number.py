@@ -17,7 +17,7 @@ from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import HA_UNITS, control_category, translation_of
 from .devices.keys import KEYS, UNITS, Quantity
 from .devices.snapshot import Channel, Control, ControlKind
-from .entity import LocalEnergyEntity, add_channel_entities
+from .entity import LocalEnergyEntity, async_add_platform_entities
 from .writes import write_control
 
 # Commands to one device are sent one at a time.
@@ -36,8 +36,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a number for every number control, now and as channels appear."""
-    if (coordinator := entry.runtime_data.coordinator) is not None:
-        add_channel_entities(coordinator, async_add_entities, _numbers)
+    async_add_platform_entities(entry, async_add_entities, _numbers)
 
 
 def _description(control: Control) -> NumberEntityDescription:

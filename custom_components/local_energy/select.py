@@ -12,7 +12,7 @@ from .controller.entities import controller_selects
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import control_category
 from .devices.snapshot import Channel, ControlKind
-from .entity import LocalEnergyEntity, add_channel_entities
+from .entity import LocalEnergyEntity, async_add_platform_entities
 from .writes import write_control
 
 # Commands to one device are sent one at a time.
@@ -25,11 +25,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a select for every select control, now and as channels appear."""
-    data = entry.runtime_data
-    if data.controller is not None:
-        async_add_entities(controller_selects(data.controller))
-    elif data.coordinator is not None:
-        add_channel_entities(data.coordinator, async_add_entities, _selects)
+    async_add_platform_entities(entry, async_add_entities, _selects, controller=controller_selects)
 
 
 def _selects(

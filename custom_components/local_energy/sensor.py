@@ -18,7 +18,7 @@ from .descriptions import SENSORS, LocalEnergySensorDescription
 from .devices.keys import ACCUMULATED_KEYS, KEYS, Key
 from .devices.snapshot import Channel
 from .emulated_entities import emulated_sensors
-from .entity import LocalEnergyEntity, add_channel_entities
+from .entity import LocalEnergyEntity, async_add_platform_entities
 
 # The coordinator does the I/O; entities only read its snapshot.
 PARALLEL_UPDATES = 0
@@ -30,13 +30,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a sensor for every measured key, now and as channels appear."""
-    data = entry.runtime_data
-    if data.controller is not None:
-        async_add_entities(controller_sensors(data.controller))
-    elif data.served_meter is not None:
-        async_add_entities(emulated_sensors(data.served_meter))
-    elif data.coordinator is not None:
-        add_channel_entities(data.coordinator, async_add_entities, _sensors)
+    async_add_platform_entities(
+        entry, async_add_entities, _sensors, controller=controller_sensors, served_meter=emulated_sensors
+    )
 
 
 def _sensors(

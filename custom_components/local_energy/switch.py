@@ -14,7 +14,7 @@ from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import control_category
 from .devices.keys import Key
 from .devices.snapshot import Channel, ChannelKind, ControlKind
-from .entity import LocalEnergyEntity, add_channel_entities
+from .entity import LocalEnergyEntity, async_add_platform_entities
 from .writes import write_control
 
 # Commands to one device are sent one at a time.
@@ -30,11 +30,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a switch for every switch control, now and as channels appear."""
-    data = entry.runtime_data
-    if data.controller is not None:
-        async_add_entities(controller_switches(data.controller))
-    elif data.coordinator is not None:
-        add_channel_entities(data.coordinator, async_add_entities, _switches)
+    async_add_platform_entities(entry, async_add_entities, _switches, controller=controller_switches)
 
 
 def _switches(
