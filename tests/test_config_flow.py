@@ -12,8 +12,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNA
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 
-from custom_components.local_energy import config_flow
-from custom_components.local_energy.config_flow import _schema
+from custom_components.local_energy import device_forms
 from custom_components.local_energy.const import (
     CONF_FAMILY,
     CONF_FRAMING,
@@ -23,6 +22,7 @@ from custom_components.local_energy.const import (
     CONF_UPDATE_INTERVAL,
     DOMAIN,
 )
+from custom_components.local_energy.device_forms import device_schema
 from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.devices.families import BY_ID
 from custom_components.local_energy.devices.family import Field
@@ -118,7 +118,7 @@ async def test_acuvim_on_a_serial_port(hass: HomeAssistant, monkeypatch: pytest.
     await meter.start()
     assert meter.serial_server is not None
     path = meter.serial_server.path
-    monkeypatch.setattr(config_flow, "serial_ports", lambda: ["/dev/ttyUSB0", path])
+    monkeypatch.setattr(device_forms, "serial_ports", lambda: ["/dev/ttyUSB0", path])
     flow_id = await start_acuvim(hass, "acuvim_serial")
     result = await hass.config_entries.flow.async_configure(flow_id)
     host_selector = next(value for key, value in result["data_schema"].schema.items() if key == CONF_HOST)
@@ -355,7 +355,7 @@ async def test_options_refuse_an_interval_below_the_minimum(
 
 def test_credential_fields_use_home_assistant_keys() -> None:
     """Families with authentication (Shelly, Iskra, IGEN) ask for username and a masked password."""
-    schema = _schema(BY_ID["homewizard"], (Field.USERNAME, Field.PASSWORD), with_host=False)
+    schema = device_schema(BY_ID["homewizard"], (Field.USERNAME, Field.PASSWORD), with_host=False)
     assert [str(key) for key in schema.schema] == [CONF_USERNAME, CONF_PASSWORD]
     assert schema({CONF_USERNAME: "admin", CONF_PASSWORD: "pw"}) == {
         CONF_USERNAME: "admin",

@@ -15,7 +15,7 @@ import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.local_energy import config_flow, devices
+from custom_components.local_energy import devices
 from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.client import DeviceClient
 from custom_components.local_energy.devices.connection import Settings
@@ -28,6 +28,7 @@ from custom_components.local_energy.devices.family import (
     settings_of,
 )
 from custom_components.local_energy.devices.smartme import PicoSettings
+from custom_components.local_energy.transports import make_client
 
 STRINGS = json.loads((Path(__file__).parents[1] / "custom_components/local_energy/strings.json").read_text())
 MANIFEST = json.loads(
@@ -125,7 +126,7 @@ async def test_an_entry_gives_its_client_typed_settings(hass: HomeAssistant) -> 
         options={"phase_change_minutes": 1e9},
     )
     family = BY_ID["smartme"]
-    client: Any = config_flow.make_client(hass, family, entry.data, entry.options)
+    client: Any = make_client(hass, family, entry.data, entry.options)
     assert client.settings == PicoSettings(max_current=25.0, phase_change_minutes=120)
     await client.close()
 

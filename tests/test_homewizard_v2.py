@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import get_dia
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.local_energy import config_flow
+from custom_components.local_energy import pairing
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_TLS_PORT, DOMAIN
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from simulators.homewizard import HomeWizardV2Simulator
@@ -37,7 +37,7 @@ async def meter(
     await simulator.start()
     # Trust the simulator's test CA in place of HomeWizard's, as a real meter is trusted through HomeWizard's.
     monkeypatch.setattr(HomeWizardClient, "ca_pem", simulator.ca_pem)
-    monkeypatch.setattr(config_flow, "PAIRING_INTERVAL", 0.01)
+    monkeypatch.setattr(pairing, "PAIRING_INTERVAL", 0.01)
     yield simulator
     await simulator.stop()
 
@@ -94,7 +94,7 @@ async def test_user_flow_pairs_with_the_button(
 async def test_nobody_presses_the_button(
     hass: HomeAssistant, meter: HomeWizardV2Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(config_flow, "PAIRING_TIMEOUT", 0.05)
+    monkeypatch.setattr(pairing, "PAIRING_TIMEOUT", 0.05)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(meter)
     )
@@ -109,7 +109,7 @@ async def test_nobody_presses_the_button(
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["step_id"] == "pair_timeout"
-    monkeypatch.setattr(config_flow, "PAIRING_TIMEOUT", 60.0)
+    monkeypatch.setattr(pairing, "PAIRING_TIMEOUT", 60.0)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     await press_when_asked(hass, meter)
@@ -210,7 +210,7 @@ async def granted_token(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> st
 async def test_meter_unreachable_while_pairing(
     hass: HomeAssistant, meter: HomeWizardV2Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(config_flow, "PAIRING_TIMEOUT", 0.2)
+    monkeypatch.setattr(pairing, "PAIRING_TIMEOUT", 0.2)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(meter)
     )

@@ -2,68 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import math
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.config_entries import (
-    SOURCE_REAUTH,
-    SOURCE_USER,
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_TOKEN, CONF_USERNAME
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers.selector import SelectOptionDict
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from .const import (
-    CONF_COUNTER_OFFSETS,
-    CONF_EVERY_VALUE_FAST,
     CONF_FAMILY,
     CONF_FRAMING,
-    CONF_INVERT,
-    CONF_INVERTED_BEFORE,
     CONF_SERIAL,
     CONF_TLS_PORT,
     CONF_UNIT_ID,
-    CONF_UPDATE_INTERVAL,
     CONTROLLER,
     DOMAIN,
     EMULATED_METER,
-    LOGGER,
 )
 from .controller.flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
 from .coordinator import LocalEnergyConfigEntry
-from .devices.errors import (
-    ApiDisabled,
-    AuthenticationFailed,
-    AuthenticationRequired,
-    DeviceError,
-    FirmwareTooOld,
-    InvalidResponse,
-    UnsupportedModel,
-)
+from .device_forms import Identified, device_schema, identify, serial_port_choices, setting_errors, title_of
 from .devices.families import BY_ID, FAMILIES, announced_family, variants
-from .devices.family import Asked, Family, Field, Setting, format_addresses, parse_addresses
-from .devices.links import BAUD_RATES, Framing, Parity
+from .devices.family import Asked, Family, Field
+from .devices.links import Framing
 from .devices.snapshot import DeviceIdentity
 from .emulated_flow import (
     EmulatedMeterOptionsFlow,
@@ -73,136 +38,13 @@ from .emulated_flow import (
     emulated_title,
 )
 from .emulated_meter import served_macs
-from .transports import make_client
+from .options_flow import LocalEnergyOptionsFlow
+from .pairing import PairingSteps
 from .validation import vol
 
-PAIRING_TIMEOUT = 60.0
-"""Seconds the flow keeps asking the device for access while the user presses its button."""
-PAIRING_INTERVAL = 1.0
 CONF_PROBE_ADDRESS = "probe_address"
 BROADCAST = "255.255.255.255"
 """Where a search probe goes by default: every device on the local network."""
-_PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
-_UNIT_ID = NumberSelector(NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX))
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-
-
-class _FiniteNumberSelector(NumberSelector):
-    """A number selector that refuses NaN, which passes the selector's own range check.
-
-    A selector of its own rather than a validator beside it: the form must stay serializable for the
-    frontend, and Home Assistant serializes selectors only.
-    """
-
-    def __call__(self, data: Any) -> float:
-        value = float(super().__call__(data))
-        if not math.isfinite(value):
-            raise vol.Invalid("expected a finite number")
-        return value
-
-
-_FORM_ERRORS: tuple[tuple[type[DeviceError], str], ...] = (
-    (ApiDisabled, "api_not_enabled"),
-    (AuthenticationFailed, "invalid_auth"),
-    (FirmwareTooOld, "firmware_too_old"),
-    (UnsupportedModel, "unsupported_model"),
-    (InvalidResponse, "invalid_response"),
-    (DeviceError, "cannot_connect"),
-)
-
-
-def _choice(
-    field: Field, options: list[str], default: str, *, translated: bool = False
-) -> tuple[vol.Marker, Any]:
-    config = SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
-    if translated:
-        config["translation_key"] = field.value
-    return vol.Required(field.value, default=default), SelectSelector(config)
-
-
-_LINE_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
-    Field.FRAMING: _choice(Field.FRAMING, [Framing.TCP, Framing.RTU_OVER_TCP], Framing.TCP, translated=True),
-    Field.BAUDRATE: _choice(Field.BAUDRATE, [str(rate) for rate in BAUD_RATES], "9600"),
-    Field.PARITY: _choice(Field.PARITY, list(Parity), Parity.NONE, translated=True),
-    Field.BYTESIZE: _choice(Field.BYTESIZE, ["7", "8"], "8"),
-    Field.STOPBITS: _choice(Field.STOPBITS, ["1", "2"], "1"),
-}
-_PLAIN_FIELDS: dict[Field, tuple[vol.Marker, Any]] = {
-    Field.USERNAME: (vol.Optional(CONF_USERNAME), str),
-    Field.PASSWORD: (vol.Optional(CONF_PASSWORD), _PASSWORD),
-    Field.SERIAL: (vol.Required(CONF_SERIAL), str),
-}
-
-
-def serial_ports() -> list[str]:
-    """The serial ports of this machine (blocking: run it in the executor; pyserial reads /sys)."""
-    from serial.tools import list_ports
-
-    return sorted(str(port.device) for port in list_ports.comports())
-
-
-async def _serial_port_choices(hass: HomeAssistant) -> list[SelectOptionDict]:
-    ports = await hass.async_add_executor_job(serial_ports)
-    return [SelectOptionDict(value=port, label=port) for port in ports]
-
-
-def _field_schema(family: Family[Any], field: Field) -> tuple[vol.Marker, Any]:
-    if field is Field.PORT:
-        return vol.Required(CONF_PORT, default=family.default_port), vol.All(_PORT, vol.Coerce(int))
-    if field is Field.UNIT_ID:
-        return vol.Required(CONF_UNIT_ID, default=family.default_unit_id), vol.All(_UNIT_ID, vol.Coerce(int))
-    if field in _LINE_FIELDS:
-        return _LINE_FIELDS[field]
-    return _PLAIN_FIELDS[field]
-
-
-def _setting_schema(setting: Setting) -> tuple[vol.Marker, Any]:
-    """A setting's field: addresses as text (checked on submit), a number within its bounds."""
-    if isinstance(setting.default, tuple):
-        return vol.Required(setting.name, default=format_addresses(setting.default)), str
-    config = NumberSelectorConfig(
-        min=setting.minimum,
-        max=setting.maximum,
-        step=setting.step,
-        unit_of_measurement=setting.unit,
-        mode=NumberSelectorMode.BOX,
-    )
-    return vol.Required(setting.name, default=setting.default), _FiniteNumberSelector(config)
-
-
-def _schema(
-    family: Family[Any],
-    fields: tuple[Field, ...],
-    settings: tuple[Setting, ...] = (),
-    *,
-    with_host: bool = True,
-    found: list[SelectOptionDict] | None = None,
-) -> vol.Schema:
-    """A family's form; found offers the hosts (or serial ports) found, besides one typed in."""
-    schema: dict[vol.Marker, Any] = {}
-    if with_host and (family.serial_line or found):
-        # What was found, or typed in (a /dev/serial/by-id name survives replugging).
-        config = SelectSelectorConfig(
-            options=found or [], custom_value=True, mode=SelectSelectorMode.DROPDOWN
-        )
-        schema[vol.Required(CONF_HOST)] = SelectSelector(config)
-    elif with_host:
-        schema[vol.Required(CONF_HOST)] = str
-    schema.update(_field_schema(family, field) for field in fields)
-    schema.update(_setting_schema(setting) for setting in settings)
-    return vol.Schema(schema)
-
-
-def _setting_errors(family: Family[Any], user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Settings the form cannot check itself: a list of addresses must parse."""
-    errors: dict[str, str] = {}
-    for setting in family.declared_settings(Asked.SETUP):
-        if setting.addresses:
-            try:
-                parse_addresses(str(user_input.get(setting.name, "")))
-            except ValueError:
-                errors[setting.name] = f"invalid_{setting.name}"
-    return errors
 
 
 class _Step(StrEnum):
@@ -230,37 +72,6 @@ def _steps() -> dict[str, tuple[_Step, Family[Any]]]:
 STEPS = _steps()
 
 
-@dataclass(frozen=True, slots=True)
-class _Identified:
-    """The outcome of asking a device who it is."""
-
-    identity: DeviceIdentity | None = None
-    """Known when the device answered, even if it then wanted credentials."""
-    error: str | None = None
-    needs_credentials: bool = False
-
-
-async def _identify(hass: HomeAssistant, family: Family[Any], data: Mapping[str, Any]) -> _Identified:
-    """Connect, ask the device who it is and, when it is polled, read it once (its data API works too)."""
-    client = make_client(hass, family, data)
-    try:
-        identity = await client.identify()
-        if not family.timing.push:
-            await client.read()
-        return _Identified(identity=identity)
-    except AuthenticationRequired as err:
-        return _Identified(identity=err.identity, error="invalid_auth", needs_credentials=True)
-    except DeviceError as err:
-        LOGGER.debug("Identifying a %s device at %s failed: %s", family.name, data.get(CONF_HOST), err)
-        error = next(key for kind, key in _FORM_ERRORS if isinstance(err, kind))
-        return _Identified(error=error)
-    except Exception:  # noqa: BLE001 - anything else is a bug to report, not a reason to crash the flow
-        LOGGER.exception("Unexpected error while identifying a %s device", family.name)
-        return _Identified(error="unknown")
-    finally:
-        await client.close()
-
-
 def _is_ipv4(address: str) -> bool:
     try:
         ipaddress.IPv4Address(address)
@@ -269,11 +80,7 @@ def _is_ipv4(address: str) -> bool:
     return True
 
 
-def _title(identity: DeviceIdentity) -> str:
-    return identity.name or f"{identity.model} {identity.serial}"
-
-
-class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
+class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
     """Add a device: pick its family, enter its address, and it is identified before the entry exists."""
 
     VERSION = 1
@@ -285,7 +92,6 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._found: list[SelectOptionDict] | None = None
         """Devices a search found, offered as the host (those that answered the family's probe)."""
         self._needs_credentials = False
-        self._pairing: asyncio.Task[Mapping[str, str] | None] | None = None
         self._core: str | None = None
         """Home Assistant's own integration that was offered the discovered device too."""
 
@@ -356,7 +162,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason=str(outcome.error))
         self._needs_credentials = outcome.needs_credentials
         name = (
-            _title(outcome.identity) if outcome.identity else f"{family.name} {discovery_info[CONF_SERIAL]}"
+            title_of(outcome.identity) if outcome.identity else f"{family.name} {discovery_info[CONF_SERIAL]}"
         )
         self.context["title_placeholders"] = {"name": name}
         if family.discovery_asks_port:
@@ -378,7 +184,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="discovery_confirm",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(self._family, fields, with_host=False), {CONF_PORT: self._data[CONF_PORT]}
+                device_schema(self._family, fields, with_host=False), {CONF_PORT: self._data[CONF_PORT]}
             ),
             description_placeholders={**self.context["title_placeholders"], "host": self._data[CONF_HOST]},
         )
@@ -409,7 +215,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self, step_id: str, family: Family[Any], user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Where a family's device is reached, and its settings: identified before the entry exists."""
-        errors = _setting_errors(family, user_input) if user_input is not None else {}
+        errors = setting_errors(family, user_input) if user_input is not None else {}
         if user_input is not None and not errors:
             self._family, self._data = family, {CONF_FAMILY: family.id, **user_input}
             if family.serial_line:
@@ -424,8 +230,8 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             if outcome.error is None:
                 return self._async_create()
             errors["base"] = outcome.error
-        found = await _serial_port_choices(self.hass) if family.serial_line else self._found
-        schema = _schema(family, family.fields, family.declared_settings(Asked.SETUP), found=found)
+        found = await serial_port_choices(self.hass) if family.serial_line else self._found
+        schema = device_schema(family, family.fields, family.declared_settings(Asked.SETUP), found=found)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
@@ -445,10 +251,10 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="credentials",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(self._family, self._family.credentials, with_host=False),
+                device_schema(self._family, self._family.credentials, with_host=False),
                 user_input or {CONF_USERNAME: "admin"},
             ),
-            description_placeholders={"name": _title(identity) if identity else self._data[CONF_HOST]},
+            description_placeholders={"name": title_of(identity) if identity else self._data[CONF_HOST]},
             errors=errors,
         )
 
@@ -476,7 +282,7 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         if outcome.identity is None and not outcome.needs_credentials:
             return self.async_abort(reason=str(outcome.error))
         self._needs_credentials = outcome.needs_credentials
-        name = _title(outcome.identity) if outcome.identity else f"{family.name} {discovery_info.host}"
+        name = title_of(outcome.identity) if outcome.identity else f"{family.name} {discovery_info.host}"
         self.context["title_placeholders"] = {"name": name}
         return await self.async_step_zeroconf_confirm()
 
@@ -502,65 +308,21 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """The device wants access granted: by pressing its button, or with credentials."""
         return await self.async_step_pair() if self._family.pairing else await self.async_step_credentials()
 
-    async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Keep asking the device for access while the user presses its button."""
-        if self._pairing is None:
-            self._pairing = self.hass.async_create_task(self._async_wait_for_access())
-        if not self._pairing.done():
-            return self.async_show_progress(
-                step_id="pair",
-                progress_action="pair",
-                progress_task=self._pairing,
-                description_placeholders={"host": self._data[CONF_HOST]},
-            )
-        granted, self._pairing = self._pairing.result(), None
-        if granted is None:
-            return self.async_show_progress_done(next_step_id="pair_timeout")
-        self._data.update(granted)
-        return self.async_show_progress_done(next_step_id="pair_finish")
-
-    async def _async_wait_for_access(self) -> Mapping[str, str] | None:
-        client = make_client(self.hass, self._family, self._data)
-        try:
-            async with asyncio.timeout(PAIRING_TIMEOUT):
-                while True:
-                    try:
-                        if (granted := await client.pair()) is not None:
-                            return granted
-                    except DeviceError as err:
-                        LOGGER.debug("Asking %s for access failed: %s", self._data[CONF_HOST], err)
-                    await asyncio.sleep(PAIRING_INTERVAL)
-        except TimeoutError:
-            return None
-        finally:
-            await client.close()
-
-    async def async_step_pair_timeout(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Nobody pressed the button in time: offer to try again."""
-        if user_input is not None:
-            return await self.async_step_pair()
-        return self.async_show_form(
-            step_id="pair_timeout", description_placeholders={"host": self._data[CONF_HOST]}
-        )
-
     async def async_step_pair_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Access granted: identify with it, then create the entry (or update the re-authenticated one)."""
         if self.source == SOURCE_REAUTH:
-            entry = self._get_reauth_entry()
-            outcome = await _identify(self.hass, self._family, self._data)
-            if outcome.identity is None:
-                return self.async_abort(reason=str(outcome.error))
-            await self.async_set_unique_id(outcome.identity.serial)
-            self._abort_if_unique_id_mismatch(reason="wrong_device")
-            return self.async_update_reload_and_abort(entry, data=self._data)
+            outcome = await self._async_identify_same(self._family, self._data)
+            if outcome.error is not None:
+                return self.async_abort(reason=outcome.error)
+            return self.async_update_reload_and_abort(self._get_reauth_entry(), data=self._data)
         outcome = await self._async_identify_unique()
         if outcome.identity is None or outcome.error is not None:
             return self.async_abort(reason=str(outcome.error))
         return self._async_create()
 
-    async def _async_identify_unique(self) -> _Identified:
+    async def _async_identify_unique(self) -> Identified:
         """Identify the device; abort when it is configured already (and move that entry to this address)."""
-        outcome = await _identify(self.hass, self._family, self._data)
+        outcome = await identify(self.hass, self._family, self._data)
         if outcome.identity is not None:
             self._identity = outcome.identity
             # A device the user adds by hand takes over a discovered flow for it that waits to be confirmed.
@@ -572,10 +334,18 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         return outcome
 
+    async def _async_identify_same(self, family: Family[Any], data: Mapping[str, Any]) -> Identified:
+        """Identify the device of an entry being changed; abort when another device answers there."""
+        outcome = await identify(self.hass, family, data)
+        if outcome.identity is not None and outcome.error is None:
+            await self.async_set_unique_id(outcome.identity.serial)
+            self._abort_if_unique_id_mismatch(reason="wrong_device")
+        return outcome
+
     def _async_create(self) -> ConfigFlowResult:
         assert self._identity is not None
         return self.async_create_entry(
-            title=_title(self._identity), data={**self._data, CONF_SERIAL: self._identity.serial}
+            title=title_of(self._identity), data={**self._data, CONF_SERIAL: self._identity.serial}
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -587,22 +357,20 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="served_meter_in_options")
         family = BY_ID[entry.data[CONF_FAMILY]]
         fields = tuple(f for f in family.fields if f is not Field.SERIAL)
-        errors = _setting_errors(family, user_input) if user_input is not None else {}
+        errors = setting_errors(family, user_input) if user_input is not None else {}
         if user_input is not None and not errors:
             data = {**entry.data, **user_input}
             if Field.SERIAL not in family.fields:
                 data.pop(CONF_SERIAL, None)  # ask the device again rather than trust the stored serial
-            outcome = await _identify(self.hass, family, data)
-            if outcome.identity is not None and not outcome.needs_credentials:
-                await self.async_set_unique_id(outcome.identity.serial)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
+            outcome = await self._async_identify_same(family, data)
+            if outcome.error is None:
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
-            errors["base"] = str(outcome.error)
-        found = await _serial_port_choices(self.hass) if family.serial_line else None
+            errors["base"] = outcome.error
+        found = await serial_port_choices(self.hass) if family.serial_line else None
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(family, fields, family.declared_settings(Asked.SETUP), found=found),
+                device_schema(family, fields, family.declared_settings(Asked.SETUP), found=found),
                 user_input or dict(entry.data),
             ),
             errors=errors,
@@ -623,68 +391,19 @@ class LocalEnergyConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data = {k: v for k, v in entry.data.items() if k != CONF_TOKEN}
             return await self.async_step_pair()
         if user_input is not None:
-            outcome = await _identify(self.hass, family, {**entry.data, **user_input})
-            if outcome.identity is not None and not outcome.needs_credentials:
-                await self.async_set_unique_id(outcome.identity.serial)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
+            outcome = await self._async_identify_same(family, {**entry.data, **user_input})
+            if outcome.error is None:
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
-            errors["base"] = str(outcome.error)
+            errors["base"] = outcome.error
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
-                _schema(family, family.credentials, with_host=False),
+                device_schema(family, family.credentials, with_host=False),
                 {CONF_USERNAME: entry.data.get(CONF_USERNAME, "admin")},
             ),
             description_placeholders={"name": entry.title},
             errors=errors,
         )
-
-
-class LocalEnergyOptionsFlow(OptionsFlowWithReload):
-    """How often to refresh, within the family's bounds, and whether to flip the power sign."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and save the options."""
-        if user_input is not None:
-            return self.async_create_entry(data=self._with_counter_offsets(user_input))
-        family = BY_ID[self.config_entry.data[CONF_FAMILY]]
-        timing = family.timing
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_UPDATE_INTERVAL, default=timing.default_interval): NumberSelector(
-                    NumberSelectorConfig(
-                        min=timing.minimum_interval,
-                        max=timing.maximum_interval,
-                        step=0.05,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(CONF_INVERT, default=False): BooleanSelector(),
-                vol.Required(CONF_EVERY_VALUE_FAST, default=False): BooleanSelector(),
-            }
-        ).extend(dict(_setting_schema(setting) for setting in family.declared_settings(Asked.OPTIONS)))
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, dict(self.config_entry.options)),
-            description_placeholders={
-                "minimum": f"{timing.minimum_interval:g}",
-                "default": f"{timing.default_interval:g}",
-            },
-        )
-
-    def _with_counter_offsets(self, user_input: dict[str, Any]) -> dict[str, Any]:
-        """Keep the counters continuous when the sign changes: the offsets are made at the next reading.
-
-        Then whether the device answers now or only later (the entry waiting for it), the counters continue
-        from what they show and grow only by what is measured from then on.
-        """
-        options = self.config_entry.options
-        inverted_before = bool(options.get(CONF_INVERTED_BEFORE, options.get(CONF_INVERT, False)))
-        chosen = {**user_input, CONF_COUNTER_OFFSETS: dict(options.get(CONF_COUNTER_OFFSETS, {}))}
-        if bool(user_input.get(CONF_INVERT, False)) != inverted_before:
-            chosen[CONF_INVERTED_BEFORE] = inverted_before
-        return chosen
 
 
 def _chosen_step(step_id: str) -> Callable[..., Coroutine[Any, Any, ConfigFlowResult]]:
