@@ -30,8 +30,9 @@ from custom_components.local_energy.const import (
     DOMAIN,
 )
 from custom_components.local_energy.devices import websocket
-from custom_components.local_energy.devices.client import Transports
+from custom_components.local_energy.devices.client import DeviceClient, Transports
 from custom_components.local_energy.devices.modbus import ModbusPool
+from custom_components.local_energy.devices.snapshot import Snapshot
 from custom_components.local_energy.devices.udp import UdpHub
 from simulators.acuvim import AcuvimSimulator
 from simulators.ecotracker import EcoTrackerSimulator
@@ -102,6 +103,16 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         return_value=True,
     ):
         yield
+
+
+def pushes_into(client: DeviceClient, snapshots: list[Snapshot]) -> Callable[[], None]:
+    """A push listener keeping what the client holds at each announcement (read as the coordinator does)."""
+
+    def heard() -> None:
+        if (held := client.latest()) is not None:
+            snapshots.append(held)
+
+    return heard
 
 
 def free_tcp_port() -> int:

@@ -70,6 +70,7 @@ async def test_a_push_entry_is_not_polled(
     await setup_entry(hass, entry)
     family = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["family"]
     assert family["polled_every"] is None
-    assert family["timing"]["push"]
+    assert family["pushes"]
+    assert family["link"] == "none"  # broadcasts: only silence tells that they stopped
     assert family["timing"]["silent_after"] == 60.0
     assert not family["silent"]

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket, error_code
+from custom_components.local_energy.devices.websocket import Link
 from simulators.homewizard import HomeWizardV2Simulator
 from tests.conftest import refresh, setup_entry, wait_for, wait_ticking
 from tests.test_homewizard_v2 import POWER, granted_token, paired_entry
@@ -36,7 +37,7 @@ async def loaded(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> object:
     token = await granted_token(hass, meter)
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     return entry
 
 
@@ -143,7 +144,7 @@ async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     entry = await loaded(hass, meter)
     requests = len(meter.requests)
     await hass.async_stop()
-    assert not entry.runtime_data.coordinator.client.push_connected()  # type: ignore[attr-defined]
+    assert entry.runtime_data.coordinator.client.link is not Link.UP  # type: ignore[attr-defined]
     assert len(meter.requests) == requests
     ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
     assert not [record for record in ours if record.levelno >= logging.INFO]
@@ -175,6 +176,6 @@ async def test_an_unload_closes_everything_before_it_returns(
         await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
         assert connections_to(meter.port) == 0  # the WebSocket and every HTTPS connection
         await hass.config_entries.async_setup(entry.entry_id)  # type: ignore[attr-defined]
-        await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)  # type: ignore[attr-defined]
+        await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)  # type: ignore[attr-defined]
         assert connections_to(meter.port) >= 1
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

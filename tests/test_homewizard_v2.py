@@ -22,6 +22,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.local_energy import pairing
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_TLS_PORT, DOMAIN
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
+from custom_components.local_energy.devices.websocket import Link
 from simulators.homewizard import HomeWizardV2Simulator
 from tests.conftest import HOST, setup_entry, wait_for
 from tests.registry import snapshot_entities
@@ -151,7 +152,7 @@ async def test_refused_token_pairs_again(hass: HomeAssistant, meter: HomeWizardV
     entry = paired_entry(meter, token)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state == "-543.0"
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     meter.revoke_all()
     meter._pressed_at = None
     await meter.drop_sockets()  # a revoked token's sockets close; reconnecting, the token is refused
@@ -262,7 +263,7 @@ async def test_entities_and_recovery(
         await setup_entry(hass, entry)
     await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
     await meter.stop()
-    await wait_for(hass, lambda: not entry.runtime_data.coordinator.client.push_connected())
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is not Link.UP)
     await entry.runtime_data.coordinator.async_refresh()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     await meter.start()

@@ -34,6 +34,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import clock
+from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for
 from tests.registry import snapshot_entities
@@ -175,7 +176,7 @@ async def test_changed_password_leads_to_reauth(
     entry = shelly_entry(secured, **{CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"})
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     secured.password = "changed"
     await secured.drop_sockets()  # a device drops its clients when its password changes
     await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)
@@ -197,7 +198,7 @@ async def test_another_device_at_the_address(
     entry = shelly_entry(shelly_sim)
     await setup_entry(hass, entry)
     assert hass.states.get(POWER).state != STATE_UNAVAILABLE
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     shelly_sim.mac = "112233445566"
     await shelly_sim.notify()  # the socket reports the other MAC: read over HTTP, which refuses it
     await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)
@@ -240,7 +241,7 @@ async def test_offline_and_back(
 ) -> None:
     entry = shelly_entry(shelly_sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     await shelly_sim.stop()
     await wait_for(hass, lambda: entry.runtime_data.coordinator.silent)  # the socket closed: read over HTTP
     await refresh(hass, freezer, 2)
@@ -268,7 +269,7 @@ async def test_netted_energy_continues_after_restart(
         domain=DOMAIN, unique_id=MAC, data=entry.data, options={CONF_EVERY_VALUE_FAST: True}
     )  # every change shown: this test follows the integration, not the 10 s rate of counters
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     assert hass.states.get(entity).state == "12.5"
     now[0] += 3.0
     await refresh(hass, freezer, 3)  # no change pushed: the state the socket holds is sampled

@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.local_energy.const import CONF_PUSH_PORT, DOMAIN
 from custom_components.local_energy.coordinator import PUSH_SPACING
+from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ShellySimulator
 from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
 from tests.test_shelly import POWER, shelly_entry
@@ -43,7 +44,7 @@ async def pushing(hass: HomeAssistant, device: ShellySimulator) -> MockConfigEnt
     """The device's entry, set up with its WebSocket up."""
     entry = shelly_entry(device)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     return entry
 
 
@@ -91,7 +92,7 @@ async def test_the_relay_is_switched_over_the_socket(hass: HomeAssistant) -> Non
     await plug.start()
     entry = shelly_entry(plug)
     await setup_entry(hass, entry)
-    await wait_for(hass, entry.runtime_data.coordinator.client.push_connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     switch = "switch.shelly_plug_s_gen3_relay"
     await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
     assert plug.state.relay is False
@@ -109,7 +110,7 @@ async def test_a_password_changed_on_the_device_opens_reauth(
     entry = shelly_entry(device, **{CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"})
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data.coordinator
-    await wait_for(hass, coordinator.client.push_connected)
+    await wait_for(hass, lambda: coordinator.client.link is Link.UP)
     device.password = "changed"
     await device.drop_sockets()  # the device drops its clients when its password changes
     await wait_for(hass, lambda: coordinator.silent)
@@ -177,7 +178,7 @@ async def test_gen1_follows_coiot_without_polling(
     requests = len(gen1_3em.requests)
     for power in (100.0, 2000.0, -500.0):
         await publish(hass, gen1_3em, entry, power)
-        await wait_for(hass, coordinator.client.push_connected)
+        await wait_for(hass, lambda: coordinator.client.link is Link.UP)
         await refresh(hass, freezer, 2)  # within the 3 s validity: one write per interval, the newest
         assert coordinator.update_interval is None  # followed by CoIoT, not polled
         expected = round(sum(round(power, 2) for power in gen1_3em.state.powers), 2)
@@ -227,9 +228,9 @@ async def test_gen1_coiot_that_stops_falls_back_to_polling_and_comes_back(
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data.coordinator
     await publish(hass, gen1_3em, entry, 300.0)
-    assert coordinator.client.push_connected()
+    assert coordinator.client.link is Link.UP
     await refresh(hass, freezer, 4.6)  # the validity (3 s) and its grace have passed: the feed is down
-    assert not coordinator.client.push_connected()
+    assert coordinator.client.link is not Link.UP
     assert coordinator.silent
     assert coordinator.update_interval is not None
     await publish(hass, gen1_3em, entry, 400.0)
@@ -260,9 +261,7 @@ async def test_home_assistant_stops_with_the_socket_open_and_nothing_after(
     entry = await pushing(hass, pro3em)
     requests = len(pro3em.requests)
     await hass.async_stop()
-    assert (
-        not entry.runtime_data.coordinator.client.push_connected()
-    )  # closed at the stop, not by the session
+    assert entry.runtime_data.coordinator.client.link is not Link.UP  # closed at the stop, not by the session
     assert len(pro3em.requests) == requests  # not read again over HTTP
     ours = [record for record in caplog.records if record.name.startswith("custom_components.local_energy")]
     assert not [record for record in ours if record.levelno >= logging.INFO]

@@ -111,10 +111,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """A push device that has not pushed for its family's silent_after seconds."""
         self._last_push_write = -PUSH_SPACING
         self._pending_push: asyncio.TimerHandle | None = None
-        self._pushed: Snapshot | None = None
-        """The newest snapshot a push client handed over that is not written yet."""
-        self._held_push = False
-        """A push arrived that the client holds undecoded (latest() gives it when it is written)."""
+        self._push_due = False
+        """A push arrived that is not written yet (the client holds it: latest())."""
         self._report_listeners: list[Callable[[], None]] = []
         self._pushes = 0
         self._error_issue_raised = False
@@ -202,8 +200,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         except DeviceError as err:
             raise self._failure(err) from err
         if self._pushes == pushes_before:
-            # What was pushed before this read is older than it: never written after it.
-            self._pushed, self._held_push = None, False
+            self._push_due = False  # what was pushed before this read is older: never written after it
         presented = self._presented(snapshot)
         if presented == self.data and self.last_update_success:
             self._report_unchanged()  # the entities are not updated for it: those that report, do
@@ -276,11 +273,10 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._watchdog = None
         if self.silent:
             return  # already read another way (or shown unavailable); pushes shown meanwhile re-arm this
-        if self.client.push_connected():
+        if self.client.link is Link.UP:
             # Quiet, not gone: what the connection holds is still the device's state, and energy
             # integrated from power needs a sample now and then.
-            if (held := self.client.latest()) is not None:
-                self._on_push(held)
+            self._on_push()
             self._arm_watchdog()
             return
         self.silent = True
@@ -312,18 +308,16 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             self._on_silence()
 
     @callback
-    def _on_push(self, snapshot: Snapshot | None) -> None:
-        """A pushed snapshot: written at once, or within PUSH_SPACING of the last write (the newest).
+    def _on_push(self) -> None:
+        """The client holds a new push: written at once, or within PUSH_SPACING of the last write.
 
-        None: the client holds the push undecoded; it is decoded when written (while silent, at once: only
-        a readable push ends a silence).
+        While silent only a readable push is taken, and it ends the silence where pushes suffice.
         """
-        if snapshot is None and self.silent and (snapshot := self.client.latest()) is None:
+        if self.silent and self.client.latest() is None:
             return
-        self._pushed = snapshot
-        self._held_push = snapshot is None
+        self._push_due = True
         self._pushes += 1
-        if self.silent and self.client.pushes_suffice():
+        if self.silent and self.client.link in (Link.UP, Link.NONE):
             self._on_voice()
         if self._pending_push is not None:
             return
@@ -346,10 +340,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def _write_push(self) -> None:
         self._pending_push = None
-        snapshot, self._pushed = self._pushed, None
-        if snapshot is None and self._held_push:
-            snapshot = self.client.latest()
-        self._held_push = False
+        snapshot = self.client.latest() if self._push_due else None
+        self._push_due = False
         if snapshot is None:
             return  # nothing readable: the watchdog is not re-armed, so a stream of bad pushes goes silent
         self._arm_watchdog()

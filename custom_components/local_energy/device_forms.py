@@ -35,6 +35,7 @@ from .devices.errors import (
 from .devices.family import Asked, Family, Field, Setting, format_addresses, parse_addresses
 from .devices.links import BAUD_RATES, Framing, Parity
 from .devices.snapshot import DeviceIdentity
+from .devices.websocket import Link
 from .transports import make_client
 from .validation import vol
 
@@ -177,8 +178,8 @@ async def identify(hass: HomeAssistant, family: Family[Any], data: Mapping[str, 
     client = make_client(hass, family, data)
     try:
         identity = await client.identify()
-        if not family.timing.push:
-            await client.read()
+        if not (client.pushes and client.link is Link.NONE):
+            await client.read()  # what broadcasts can only be heard, not asked
         return Identified(identity=identity)
     except AuthenticationRequired as err:
         return Identified(identity=err.identity, error="invalid_auth", needs_credentials=True)

@@ -56,6 +56,8 @@ def _family(coordinator: LocalEnergyCoordinator) -> dict[str, Any]:
         "id": family.id,
         "transport": family.transport.value,
         "timing": asdict(family.timing),
+        "pushes": coordinator.client.pushes,
+        "link": coordinator.client.link.value,
         "polled_every": None if interval is None else interval.total_seconds(),
         "silent": coordinator.silent,
         "settings": asdict(coordinator.client.settings),

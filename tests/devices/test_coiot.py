@@ -31,7 +31,7 @@ from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ShellySimulator, coiot_validity
-from tests.conftest import free_udp_port
+from tests.conftest import free_udp_port, pushes_into
 
 FUZZ = settings(max_examples=300, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
@@ -201,7 +201,7 @@ async def started_client(
     client = ShellyClient(ConnectionConfig(host="127.0.0.1", port=simulator.port, push_port=port), transports)
     await client.identify()
     await client.read()  # the first poll: what datagrams do not carry comes from it
-    await client.start(pushed.append, links.append)
+    await client.start(pushes_into(client, pushed), links.append)
     return client
 
 
@@ -222,8 +222,8 @@ async def test_gen1_values_follow_coiot_without_http(
         await gen1_3em.publish_coiot()
     await until(lambda: len(pushed) == 5)
     assert client.pushes
-    assert client.push_connected()
-    assert client.pushes_suffice()
+    assert client.link is Link.UP
+    assert client.link is Link.UP
     main = pushed[-1].channels[MAIN_CHANNEL].values
     state = gen1_3em.state
     assert main[Key.POWER_L2] == round(state.powers[1], 2)
@@ -255,10 +255,10 @@ async def test_silence_beyond_the_validity_takes_the_feed_down(
     client = await started_client(gen1_3em, transports, pushed, links)
     gen1_3em.coiot_validity = 0.2
     gen1_3em.start_pushing(0.05)
-    await until(client.push_connected)
+    await until(lambda: client.link is Link.UP)
     await gen1_3em.stop_pushing()
     await until(lambda: links == [Link.DOWN])
-    assert not client.push_connected()
+    assert client.link is not Link.UP
     assert client.latest() is None
     requests = len(gen1_3em.requests)
     await client.read()  # polled again over HTTP
@@ -274,8 +274,8 @@ async def test_a_seldom_status_is_shown_but_polling_stays(
     gen1_3em.coiot_validity = 15.0  # the default CoIoT period
     gen1_3em.start_pushing(0.05)
     await until(lambda: len(pushed) >= 2)
-    assert not client.pushes_suffice()
-    assert not client.push_connected()
+    assert client.link is Link.SELDOM
+    assert client.link is not Link.UP
     await client.close()
 
 

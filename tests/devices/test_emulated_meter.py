@@ -17,6 +17,7 @@ from custom_components.local_energy.devices.ecotracker import EcoTrackerClient
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
+from custom_components.local_energy.devices.websocket import Link
 from custom_components.local_energy.emulation.feed import Feed, Reading
 from custom_components.local_energy.emulation.servers import (
     BURST,
@@ -30,6 +31,7 @@ from custom_components.local_energy.emulation.servers import (
     shelly_udp,
 )
 from custom_components.local_energy.emulation.shelly import ShellyIdentity, ShellyModel, ShellyPersona
+from tests.conftest import pushes_into
 
 READING = Reading(power=1234.0, phases=(1000.0, 300.0, -66.0), energy_in=5415.41419, energy_out=12.5)
 
@@ -93,9 +95,9 @@ async def test_pushes_over_the_rpc_socket(
     client = shelly_client(server.port, transports)
     await client.identify()
     pushed: list[Snapshot | None] = []
-    await client.start(pushed.append)
+    await client.start(pushes_into(client, pushed))
     async with asyncio.timeout(5):
-        while not client.push_connected():
+        while client.link is not Link.UP:
             await asyncio.sleep(0.01)
     feed.report(Reading(power=-800.0, phases=(-800.0, 0.0, 0.0)))
     async with asyncio.timeout(5):

@@ -113,7 +113,7 @@ async def test_channels_appear_with_their_readings(
     pushes: list[None] = []
     with pytest.raises(CannotConnect):
         await client.read()  # not listening yet
-    await client.start(lambda _snapshot: pushes.append(None))
+    await client.start(lambda: pushes.append(None))
     assert (await client.read()).channels == {}  # listening, nothing heard yet
     enistic_sim.broadcast(per_datagram=2)
     await until(lambda: len(client.diagnostics()["channels"]) == 5)
@@ -133,7 +133,7 @@ async def test_other_controllers_are_not_mixed_in(
     enistic_sim: EnisticSimulator, transports: Transports
 ) -> None:
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     enistic_sim.send_raw(f"0099AABBCC00:Reading:{SOCKET}:5:1:1\r".encode())
     enistic_sim.send_raw(b"garbage")
     enistic_sim.broadcast()
@@ -149,7 +149,7 @@ async def test_switch_socket_reaches_the_controller(
     enistic_sim: EnisticSimulator, transports: Transports
 ) -> None:
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     enistic_sim.broadcast()
     await until(lambda: client.datagrams == 5)
     await client.write(SOCKET, Key.RELAY, False)
@@ -170,7 +170,7 @@ async def test_silent_controller_goes_stale(
     now = [1000.0]
     monkeypatch.setattr(clock, "now", lambda: now[0])
     client = client_for(enistic_sim, transports, serial=CONTROLLER)
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     enistic_sim.broadcast()
     await until(lambda: client.datagrams == 5)
     now[0] += enistic.STALE_AFTER + 1

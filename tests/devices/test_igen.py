@@ -26,7 +26,7 @@ from custom_components.local_energy.devices.igen import (
     snapshot_of,
 )
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.igen import IgenDevice, IgenSimulator, packet
 from tests.conftest import free_tcp_port, free_udp_port
 
@@ -113,12 +113,13 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     client = client_for(meter, transports)
     identity = await client.identify()
     assert (identity.serial, identity.model) == (SERIAL, "gl meter")
-    pushes: list[Snapshot] = []
-    await client.start(pushes.append)
+    announced: list[None] = []
+    await client.start(lambda: announced.append(None))
     meter.send()
     meter.send(raw=packet("OTHERREADER00001", {"data": {"voltage": 1}}))  # another reader: not ours
     await until(lambda: client.datagrams == 1)
-    assert pushes == [None]  # held undecoded: decoded when it is written
+    assert announced == [None]
+    assert client.decoded == 0  # held undecoded: decoded when it is written
     assert client.latest() is not None
     meter.send(raw=meter.devices[0].broadcast()[:-40])  # cut short: malformed
     await until(lambda: client.datagrams == 2)
@@ -135,7 +136,7 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
 async def test_only_the_broadcasts_written_are_decoded(meter: IgenSimulator, transports: Transports) -> None:
     client = client_for(meter, transports)
     await client.identify()
-    await client.start(lambda _push: None)
+    await client.start(lambda: None)
     for _ in range(10):
         meter.send()
     await until(lambda: client.datagrams == 10)
@@ -152,7 +153,7 @@ async def test_http_when_udp_is_off(
     meter.udp_enabled = False
     client = client_for(meter, transports, serial=SERIAL)
     await client.identify()
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     values = (await client.read()).channels[MAIN_CHANNEL].values
     assert meter.http_requests[-1] == "/rpc/Meter.JsonData"
     assert values[Key.POWER_L1] == 625.0
@@ -241,7 +242,7 @@ async def test_notice_after_a_minute_without_broadcasts(meter: IgenSimulator, tr
     client = client_for(meter, transports, serial=SERIAL)
     await client.identify()
     assert client.notices() == ()  # not subscribed: nothing is expected
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     for _ in range(igen.POLLS_BEFORE_NOTICE):
         assert client.notices() == ()
         await client.read()

@@ -17,6 +17,7 @@ from custom_components.local_energy.devices.shelly_socket import FrameDigest, Sh
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ShellySimulator
+from tests.conftest import pushes_into
 
 
 async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
@@ -51,7 +52,7 @@ async def started_client(
     client = ShellyClient(config, transports)
     await client.identify()
     recorder = Recorder()
-    await client.start(recorder.snapshots.append, recorder.links.append)
+    await client.start(pushes_into(client, recorder.snapshots), recorder.links.append)
     return client, recorder
 
 
@@ -130,7 +131,7 @@ def test_an_unreadable_challenge_is_an_invalid_response(message: str) -> None:
 
 async def test_notifications_follow_the_device(pro3em: ShellySimulator, transports: Transports) -> None:
     client, recorder = await started_client(pro3em, transports)
-    await until(lambda: client.push_connected())
+    await until(lambda: client.link is Link.UP)
     assert recorder.links == [Link.UP]
     first = recorder.power()
     assert first == pytest.approx(sum(pro3em.state.powers), abs=0.01)
@@ -150,7 +151,7 @@ async def test_the_relay_is_switched_over_the_socket(transports: Transports) -> 
     plug = ShellySimulator("S3PL-00112EU")
     await plug.start()
     client, recorder = await started_client(plug, transports)
-    await until(lambda: client.push_connected())
+    await until(lambda: client.link is Link.UP)
     await client.write(MAIN_CHANNEL, Key.RELAY, False)
     assert plug.state.relay is False
     assert [frame["method"] for frame in plug.frames] == ["Shelly.GetStatus", "Switch.Set"]
@@ -164,7 +165,7 @@ async def test_digest_over_the_socket(transports: Transports) -> None:
     device = ShellySimulator("SPEM-003CEBEU", password="s3cret")
     await device.start()
     client, recorder = await started_client(device, transports, password="s3cret")
-    await until(lambda: client.push_connected())
+    await until(lambda: client.link is Link.UP)
     assert "auth" not in device.frames[0]
     assert device.frames[1]["auth"]["username"] == "admin"
     assert recorder.snapshots
@@ -179,13 +180,13 @@ async def test_a_refused_password_stops_the_socket(transports: Transports) -> No
     await client.identify()
     device.password = "changed on the device"
     recorder = Recorder()
-    await client.start(recorder.snapshots.append, recorder.links.append)
+    await client.start(pushes_into(client, recorder.snapshots), recorder.links.append)
     socket = client._socket
     assert socket is not None
     await until(lambda: socket.refused is not None)
     await asyncio.sleep(0.3)
     assert socket.connects == 1, "a refused credential is not retried"
-    assert not client.push_connected()
+    assert client.link is not Link.UP
     assert recorder.snapshots == []
     await client.close()
     await device.stop()
@@ -193,10 +194,10 @@ async def test_a_refused_password_stops_the_socket(transports: Transports) -> No
 
 async def test_a_dropped_socket_comes_back(pro3em: ShellySimulator, transports: Transports) -> None:
     client, recorder = await started_client(pro3em, transports)
-    await until(lambda: client.push_connected())
+    await until(lambda: client.link is Link.UP)
     await pro3em.drop_sockets()
     await until(lambda: Link.DOWN in recorder.links)
-    await until(lambda: client.push_connected())
+    await until(lambda: client.link is Link.UP)
     assert recorder.links == [Link.UP, Link.DOWN, Link.UP]
     await client.close()
 
@@ -209,7 +210,7 @@ async def test_a_device_that_closes_after_the_handshake_is_retried_with_back_off
     socket = client._socket
     assert socket is not None
     await until(lambda: socket.connects >= 3)
-    assert not client.push_connected() or socket.connects >= 3
+    assert client.link is not Link.UP or socket.connects >= 3
     await client.close()
     connects = socket.connects
     await asyncio.sleep(0.3)
@@ -310,7 +311,7 @@ async def test_a_full_status_without_sys_keeps_the_identity_checked(
     pro3em: ShellySimulator, transports: Transports
 ) -> None:
     client, recorder = await started_client(pro3em, transports)
-    await until(lambda: client.push_connected())
+    await until(lambda: client.link is Link.UP)
     status = pro3em.rpc_status()
     without_sys = {key: value for key, value in status.items() if key != "sys"}
     without_sys["em:0"] = {**status["em:0"], "total_act_power": 1234.5}
@@ -321,6 +322,6 @@ async def test_a_full_status_without_sys_keeps_the_identity_checked(
     assert client._socket.status["sys"]["mac"] == pro3em.mac  # kept from the handshake's full status
     foreign = {**without_sys, "sys": {**status["sys"], "mac": "0A0B0C0D0E0F"}}
     await pro3em.notify_full(foreign)
-    await until(lambda: not client.push_connected())  # another device's status is not taken
+    await until(lambda: client.link is not Link.UP)  # another device's status is not taken
     assert recorder.power() == 1234.5
     await client.close()

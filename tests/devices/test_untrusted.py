@@ -42,7 +42,7 @@ async def test_enistic_reading_from_another_address_is_ignored(
     client = EnisticClient(
         ConnectionConfig(host="127.0.0.1", port=simulator.target[1], serial=CONTROLLER), transports
     )
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     forged = f"{CONTROLLER}:Reading:0021EE0000007001:99999.000:1:17\r".encode()
     for _ in range(5):
         send_from(STRANGER, simulator.target, forged)
@@ -65,7 +65,7 @@ async def test_enistic_channels_are_capped(transports: Transports) -> None:
     client = EnisticClient(
         ConnectionConfig(host="127.0.0.1", port=simulator.target[1], serial=CONTROLLER), transports
     )
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     for meter in range(200):
         simulator.send_raw(f"{CONTROLLER}:Reading:0021EE{meter:010d}:5.000:1:17\r".encode())
     await until(lambda: client.datagrams == 200)
@@ -86,7 +86,7 @@ async def test_igen_broadcast_from_another_address_is_ignored(
         transports,
     )
     await client.identify()
-    await client.start(lambda _snapshot: None)
+    await client.start(lambda: None)
     forged = IgenDevice(device.kind, device.serial, power=-99_000.0)
     send_from(STRANGER, simulator.target, forged.broadcast())
     await until(lambda: client.foreign == 1)

@@ -17,13 +17,13 @@ from .keys import Key
 from .modbus import ModbusConnection, ModbusPool
 from .snapshot import Control, DeviceIdentity, Notice, Snapshot, Value
 from .udp import UdpHub
-from .websocket import LinkListener
+from .websocket import Link, LinkListener
 
 _LOGGER = logging.getLogger(__name__)
 
-type PushListener = Callable[[Snapshot | None], None]
-"""Called with each push a client received: its snapshot (unchecked: see DeviceClient.check), or None
-when the client holds it undecoded (latest() gives it when it is written)."""
+type PushListener = Callable[[], None]
+"""Called when a client holds something new its device pushed; latest() decodes it when it is wanted
+(once, however many pushes arrived meanwhile)."""
 
 
 class Transports:
@@ -62,17 +62,16 @@ class DeviceClient(ABC):
         """The keys its family declares as controls (None: every control a snapshot offers is taken)."""
         self._declared_controls: dict[tuple[str, Key], Control] = {}
         self._refused_controls: set[Key] = set()
+        self._push_listener: PushListener | None = None
+        self._pushed_new = False
+        self._pushed_snapshot: Snapshot | None = None
 
     async def read(self) -> Snapshot:
         """Fetch, then check every value against the data contract (what Home Assistant is given)."""
         return self._checked(await self.fetch())
 
     def check(self, snapshot: Snapshot) -> Snapshot:
-        """A pushed snapshot checked against the data contract, as read() checks a fetched one.
-
-        Push clients hand over unchecked snapshots on every datagram; the coordinator checks the one it
-        writes, once per interval, so a flood of datagrams costs parsing only.
-        """
+        """A pushed snapshot (latest()) checked against the data contract, as read() checks a fetched one."""
         return self._checked(snapshot)
 
     async def write(self, channel_id: str, key: Key, value: Value) -> None:
@@ -135,34 +134,44 @@ class DeviceClient(ABC):
         """Return the current values: one request for polled devices, the fresh pushed ones otherwise."""
 
     def latest(self) -> Snapshot | None:
-        """For push devices: the values pushed lately, without any I/O (None when there are none)."""
+        """For push devices: what was pushed lately, unchecked and without I/O, decoded once per push.
+
+        None while nothing readable is held, or while the link is down (what it holds may be stale).
+        """
+        if self.link is Link.DOWN:
+            return None
+        if self._pushed_new:
+            self._pushed_new = False
+            self._pushed_snapshot = self.decode_pushed()
+        return self._pushed_snapshot
+
+    def decode_pushed(self) -> Snapshot | None:
+        """The snapshot of what the device pushed last (None when it cannot be read)."""
         return None
+
+    def announce_push(self) -> None:
+        """Something new was pushed and is held: the listener is told, it is decoded when wanted."""
+        self._pushed_new = True
+        if self._push_listener is not None:
+            self._push_listener()
 
     @property
     def pushes(self) -> bool:
         """Whether the device pushes its values (known once it is identified); it is polled otherwise."""
         return False
 
-    def pushes_suffice(self) -> bool:
-        """Whether its pushes alone keep the values current, so polling may stop when they come.
+    @property
+    def link(self) -> Link:
+        """Whether what carries the pushes delivers them now (Link.NONE: nothing to tell but silence).
 
-        A device that pushes only now and then (a status every 15 s) is still polled; its pushes are
-        shown as they come.
+        Pushes that arrive while it is down are shown, but do not end reading the device another way.
         """
-        return True
-
-    def push_connected(self) -> bool:
-        """Whether a kept-open connection that delivers pushes is up, or a datagram's promise holds.
-
-        A WebSocket is up or not; a Shelly CoIoT status promises the next within its validity. Other
-        connectionless push (UDP) has neither: only silence tells that it stopped.
-        """
-        return False
+        return Link.NONE
 
     async def start(  # noqa: B027 - polled devices need no start
         self, on_push: PushListener, on_link: LinkListener | None = None
     ) -> None:
-        """Begin receiving pushed data; on_push is handed each new snapshot.
+        """Begin receiving pushed data; on_push is told of each new push (latest() reads it).
 
         A client with a kept-open connection tells on_link when it goes down (read it another way) and up.
         """

@@ -209,6 +209,8 @@ class CoiotFeed:
         self._serial: int | None = None
         self.validity: float | None = None
         self.up = False
+        self._lapsed = True
+        """No status holds: none came yet, or the last one's validity has passed."""
         self.datagrams = 0
         self.malformed = 0
         self.repeated = 0
@@ -273,8 +275,20 @@ class CoiotFeed:
         self._serial = status.serial
         self._on_status(status)
 
+    @property
+    def link(self) -> Link:
+        """Whether the device can be followed by its statuses.
+
+        UP while the last promises the next soon enough to follow it by CoIoT alone; SELDOM while it
+        promises one later (or nothing); DOWN before any, or once its validity has passed.
+        """
+        if self._lapsed:
+            return Link.DOWN
+        return Link.UP if self.up else Link.SELDOM
+
     def _renew(self, validity: float | None) -> None:
         self.validity = validity
+        self._lapsed = False
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
@@ -287,6 +301,7 @@ class CoiotFeed:
 
     def _expired(self) -> None:
         self._expiry = None
+        self._lapsed = True
         if self.up:
             self.up = False
             self._on_link(Link.DOWN)

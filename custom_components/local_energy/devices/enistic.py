@@ -252,7 +252,7 @@ FAMILY = Family(
     client=EnisticClient,
     transport=Transport.UDP,
     default_port=DEFAULT_PORT,
-    timing=Timing(default_interval=1.0, minimum_interval=0.1, push=True, silent_after=STALE_AFTER),
+    timing=Timing(default_interval=1.0, minimum_interval=0.1, silent_after=STALE_AFTER),
     settings=Settings,
     broadcast=Broadcast(DEFAULT_PORT, route),
     controls=(Key.RELAY,),

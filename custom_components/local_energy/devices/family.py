@@ -22,16 +22,15 @@ from .udp import Router
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """How often a device may be asked, in seconds, and whether it pushes on its own.
+    """How often a device may be asked, in seconds, and how its silence is judged if it pushes.
 
-    For a push family the intervals bound how often pushed data is written (coalescing); it is not polled
-    while it pushes.
+    Whether a device pushes is its client's to say (DeviceClient.pushes: a Shelly of any generation, a
+    HomeWizard on API v2, every broadcasting family); it is not polled while it pushes.
     """
 
     default_interval: float
     minimum_interval: float
     maximum_interval: float = 300.0
-    push: bool = False
     silent_after: float = 3.0
     """For a push family: seconds without a push after which the device is silent."""
     polls_when_silent: bool = False

@@ -40,7 +40,7 @@ from .keys import Key
 from .payload import number, total
 from .snapshot import MAIN_CHANNEL, Channel, ChannelKind, DeviceIdentity, Snapshot, Value
 from .udp import OncePerMinute
-from .websocket import LinkListener
+from .websocket import Link, LinkListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -115,7 +115,6 @@ class HomeWizardClient(DeviceClient):
         self._wifi_rssi: float | None = None
         self._socket: HomeWizardSocket | None = None
         self._measurement: Mapping[str, Any] | None = None
-        self._listener: PushListener | None = None
         self._log_limit = OncePerMinute()
 
     @property
@@ -123,15 +122,16 @@ class HomeWizardClient(DeviceClient):
         """API v2 pushes each measurement over its WebSocket; API v1 is polled."""
         return self.uses_v2
 
-    def push_connected(self) -> bool:
-        """The v2 WebSocket is up and authorized."""
-        return self._socket is not None and self._socket.connected
+    @property
+    def link(self) -> Link:
+        """The v2 WebSocket, up and authorized."""
+        return Link.UP if self._socket is not None and self._socket.connected else Link.DOWN
 
     async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
         """Open the v2 WebSocket: authorized with the entry's token, subscribed to its measurements."""
         if not self.uses_v2 or self._socket is not None or self.config.token is None:
             return
-        self._listener = on_push
+        self._push_listener = on_push
         serial = self.config.serial
         endpoint = HttpEndpoint(self.config.host, self.config.tls_port or V2_PORT, scheme="wss")
         self._socket = HomeWizardSocket(
@@ -148,21 +148,19 @@ class HomeWizardClient(DeviceClient):
         if topic == "system":
             self._wifi_rssi = number(data.get("wifi_rssi_db"))
             return
+        self._measurement = data
+        self.announce_push()
+
+    def decode_pushed(self) -> Snapshot | None:
+        """The measurement the WebSocket pushed last."""
+        if self._measurement is None:
+            return None
         try:
-            snapshot = parse_measurement(data, self._wifi_rssi)
+            return parse_measurement(self._measurement, self._wifi_rssi)
         except InvalidResponse as err:
             if self._log_limit.allow("measurement"):
                 _LOGGER.info("Ignoring a measurement pushed by %s: %s", self.config.host, err)
-            return
-        self._measurement = data
-        if self._listener is not None:
-            self._listener(snapshot)
-
-    def latest(self) -> Snapshot | None:
-        """The measurement the WebSocket pushed last, while it is up (no I/O)."""
-        if not self.push_connected() or self._measurement is None:
             return None
-        return parse_measurement(self._measurement, self._wifi_rssi)
 
     async def close(self) -> None:
         """Close the WebSocket and every connection to the meter, before returning."""

@@ -305,7 +305,6 @@ class IgenClient(UdpPushClient):
 
     router = route
     device = "IGEN device"
-    decodes_when_written = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -517,7 +516,6 @@ FAMILY = Family(
     timing=Timing(
         default_interval=1.0,
         minimum_interval=0.15,
-        push=True,
         silent_after=PUSH_FRESH,
         polls_when_silent=True,
     ),

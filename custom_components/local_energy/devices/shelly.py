@@ -157,7 +157,6 @@ class ShellyClient(DeviceClient):
         self._polled_status: dict[str, Any] = {}
         """The last Gen1 /status read: what CoIoT datagrams do not carry is kept from it."""
         self._coiot_status: dict[str, Any] | None = None
-        self._listener: PushListener | None = None
         self._link: LinkListener = lambda _link: None
         self._foreign_mac: str | None = None
         """Why the device at the socket is not this entry's (another MAC): its pushes are not taken."""
@@ -168,15 +167,17 @@ class ShellyClient(DeviceClient):
         """Gen2+ push over their RPC WebSocket, Gen1 publish CoIoT datagrams (known once identified)."""
         return self._info is not None
 
-    def pushes_suffice(self) -> bool:
-        """A Gen1 device is followed by CoIoT alone while it promises a status often enough."""
-        return self._coiot is None or self._coiot.up
+    @property
+    def link(self) -> Link:
+        """Gen2+: the WebSocket, up and answered by this entry's device; Gen1: CoIoT.
 
-    def push_connected(self) -> bool:
-        """The WebSocket is up and answered by this entry's device, or its CoIoT status is valid."""
+        CoIoT is followed alone while its status promises the next often enough; while it does not, its
+        statuses are shown and the device is read over HTTP as well.
+        """
         if self._coiot is not None:
-            return self._coiot.up and self._coiot_status is not None
-        return self._socket is not None and self._socket.connected and self._foreign_mac is None
+            return Link.DOWN if self._coiot_status is None else self._coiot.link
+        connected = self._socket is not None and self._socket.connected and self._foreign_mac is None
+        return Link.UP if connected else Link.DOWN
 
     async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
         """Gen2+: open the RPC WebSocket (a full status on every connect, then its notifications).
@@ -184,7 +185,7 @@ class ShellyClient(DeviceClient):
         Gen1: listen for its CoIoT datagrams.
         """
         info = self._info or await self._read_info()
-        self._listener = on_push
+        self._push_listener = on_push
         self._link = on_link or self._link
         if info.generation < 2:
             await self._start_coiot(info)
@@ -196,15 +197,17 @@ class ShellyClient(DeviceClient):
         self._socket = ShellySocket(lambda: self.transports.http, url, password, self._on_status)
         self._socket.start(self._on_link)
 
-    def latest(self) -> Snapshot | None:
-        """The status the WebSocket or CoIoT holds while it is up (no I/O), or None."""
+    def decode_pushed(self) -> Snapshot | None:
+        """The status the WebSocket or CoIoT holds (its MAC was checked when it arrived)."""
         info = self._info
         held = self._coiot_status if self._coiot is not None else self._socket and self._socket.status
-        if info is None or not held or not self.push_connected():
+        if info is None or not held:
             return None
         try:
-            return self._checked_status(held, info)
-        except (WrongDevice, InvalidResponse):
+            return parse_status(held, info)
+        except InvalidResponse as err:
+            if self._log_limit.allow("status"):
+                _LOGGER.info("Ignoring a status pushed by %s: %s", self.config.host, err)
             return None
 
     async def _start_coiot(self, info: ShellyInfo) -> None:
@@ -220,29 +223,30 @@ class ShellyClient(DeviceClient):
         if info is None or not self._polled_status:
             return  # nothing to stand on yet: the first poll comes before pushes are taken
         self._coiot_status = status_of(status.values, info.model.layout, self._polled_status)
-        self._on_status(self._coiot_status)
+        self.announce_push()
 
     def _on_link(self, link: Link) -> None:
         if link is Link.UP:
             self._foreign_mac = None
         self._link(link)
+        if link is Link.UP and self._socket is not None and self._socket.status:
+            self._on_status(self._socket.status)  # the handshake's full status, taken now the link is up
 
     def _on_status(self, status: Mapping[str, Any]) -> None:
-        """The merged status after a notification: handed over as a snapshot."""
+        """The merged status after a notification: held, and decoded when it is wanted.
+
+        Another device at the socket takes the link down: read over HTTP, which says so.
+        """
         info = self._info
-        if info is None or self._listener is None:
+        if info is None:
             return
-        try:
-            snapshot = self._checked_status(status, info)
-        except WrongDevice as err:
-            self._foreign_mac = str(err)
-            self._link(Link.DOWN)  # read over HTTP, which reports the wrong device
+        if (foreign := self._foreign(status, info)) is not None:
+            if self._foreign_mac is None:
+                self._foreign_mac = foreign
+                self._link(Link.DOWN)
             return
-        except InvalidResponse as err:
-            if self._log_limit.allow("status"):
-                _LOGGER.info("Ignoring a status notification from %s: %s", self.config.host, err)
-            return
-        self._listener(snapshot)
+        if self.link is not Link.DOWN:
+            self.announce_push()
 
     async def identify(self) -> DeviceIdentity:
         """Read /shelly; when auth is on, prove the credentials with one status request."""
@@ -265,18 +269,21 @@ class ShellyClient(DeviceClient):
     async def fetch(self) -> Snapshot:
         """The status the WebSocket keeps while it is up, else one status request; MAC checked."""
         info = self._info or await self._read_info()
-        if (held := self.latest()) is not None:
+        if self.link is Link.UP and (held := self.latest()) is not None:
             return held
-        return self._checked_status(await self._read_status(), info)
+        status = await self._read_status()
+        if (foreign := self._foreign(status, info)) is not None:
+            self._info = None  # ask /shelly again next time: the address now belongs to another device
+            raise WrongDevice(foreign)
+        return parse_status(status, info)
 
-    def _checked_status(self, status: Mapping[str, Any], info: ShellyInfo) -> Snapshot:
-        """The snapshot of a status, which must be of the MAC this entry belongs to."""
+    def _foreign(self, status: Mapping[str, Any], info: ShellyInfo) -> str | None:
+        """Why a status is not of the MAC this entry belongs to, or None when it is."""
         reported = _status_mac(status, info.generation)
         expected = (self.config.serial or info.mac).lower()
-        if reported is not None and reported != expected:
-            self._info = None  # ask /shelly again next time: the address now belongs to another device
-            raise WrongDevice(f"{self.config.host} answers with MAC {reported}, this entry is {expected}")
-        return parse_status(status, info)
+        if reported is None or reported == expected:
+            return None
+        return f"{self.config.host} answers with MAC {reported}, this entry is {expected}"
 
     async def apply(self, channel_id: str, key: Key, value: Value) -> None:
         """Switch the relay (plug, or the contactor output of an EM)."""
@@ -284,7 +291,7 @@ class ShellyClient(DeviceClient):
         if key is not Key.RELAY or channel_id != MAIN_CHANNEL or info.model.layout in (Layout.RPC_3EM,):
             raise CommandRejected(f"{info.model.name} has no relay {channel_id!r}")
         on = bool(value)
-        if self.push_connected() and self._socket is not None:
+        if self.link is Link.UP and self._socket is not None:
             await self._socket.call("Switch.Set", {"id": 0, "on": on})
         elif info.generation >= 2:
             await self._transport(info).get_json(f"/rpc/Switch.Set?id=0&on={'true' if on else 'false'}")

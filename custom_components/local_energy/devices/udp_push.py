@@ -2,7 +2,7 @@
 
 A subclass says where its datagrams arrive and how they are routed, and turns one datagram into its
 state (``receive``); this base joins the shared listener (only datagrams from the device's own address
-reach it), counts and logs malformed datagrams at most once a minute per sender, hands each new snapshot
+reach it), counts and logs malformed datagrams at most once a minute per sender, announces each new push
 to the listener, and leaves the listener on close.
 """
 
@@ -28,9 +28,6 @@ class UdpPushClient(DeviceClient):
     """A datagram's sender serial (its routing key), or None."""
     device: ClassVar[str]
     """What the device is called in the log ("Enistic controller")."""
-    decodes_when_written: ClassVar[bool] = False
-    """Each datagram holds the whole state: it is kept undecoded and decoded by latest(), when it is written
-    (one in several at a fast rate). Otherwise every datagram is decoded as it arrives."""
 
     def __init__(
         self, config: ConnectionConfig, transports: Transports, settings: Settings | None = None
@@ -38,7 +35,6 @@ class UdpPushClient(DeviceClient):
         super().__init__(config, transports, settings)
         self._serial: str | None = None
         self._subscription: Subscription | None = None
-        self._listener: PushListener | None = None
         self._log_limit = OncePerMinute()
         self.datagrams = 0
         self.malformed = 0
@@ -64,7 +60,7 @@ class UdpPushClient(DeviceClient):
         """Hand each new snapshot to on_push (the device is identified first when it is not yet)."""
         if self._serial is None:
             await self.identify()
-        self._listener = on_push
+        self._push_listener = on_push
         await self._subscribe()
 
     async def close(self) -> None:
@@ -115,12 +111,8 @@ class UdpPushClient(DeviceClient):
         except InvalidResponse as err:
             self.count_malformed(address, str(err))
             return
-        if not fresh or self._listener is None:
-            return
-        if self.decodes_when_written:
-            self._listener(None)
-        elif (snapshot := self.latest()) is not None:
-            self._listener(snapshot)
+        if fresh:
+            self.announce_push()
 
     def count_malformed(self, address: Address, reason: str, count: int = 1) -> None:
         """Count what could not be read in a datagram; logged at most once a minute per sender."""

@@ -38,11 +38,16 @@ async def cancel_and_wait(task: asyncio.Task[None]) -> None:
 
 
 class Link(StrEnum):
-    """Whether a kept-open socket delivers pushes now."""
+    """Whether what carries a device's pushes delivers them now."""
 
     UP = "up"
-    """Connected, and the handshake is done."""
+    """A kept-open connection is up (the handshake done), or a pushed status promises the next."""
+    SELDOM = "seldom"
+    """Pushes come, but too seldom to follow the device by: they are shown, and it is read as well."""
     DOWN = "down"
+    """It broke, or it carries another device: the device is read another way."""
+    NONE = "none"
+    """Pushes come without a connection (UDP broadcasts): only silence tells that they stopped."""
 
 
 type LinkListener = Callable[[Link], None]
