@@ -19,8 +19,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.local_energy.const import CONF_PUSH_PORT, DOMAIN
-from custom_components.local_energy.coordinator import PUSH_SPACING
 from custom_components.local_energy.devices.websocket import Link
+from custom_components.local_energy.push import PUSH_SPACING
 from simulators.shelly import ShellySimulator
 from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
 from tests.test_shelly import POWER, shelly_entry

@@ -9,9 +9,9 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
-from custom_components.local_energy.coordinator import ValueContext
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
+from custom_components.local_energy.value_listeners import ValueContext
 from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import homewizard_entry, refresh, setup_entry
 

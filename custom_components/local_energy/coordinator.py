@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,10 +24,10 @@ from .devices.client import DeviceClient
 from .devices.errors import DeviceError
 from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot, offsets_after_invert_change
-from .devices.keys import Key
-from .devices.snapshot import DeviceIdentity, Snapshot, Value
-from .devices.websocket import Link
+from .devices.snapshot import DeviceIdentity, Snapshot
 from .issues import async_clear_errors, async_failure, async_sync_notices
+from .push import PushFollower
+from .value_listeners import ValueContext, ValueListeners
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -49,29 +48,11 @@ class LocalEnergyData:
 type LocalEnergyConfigEntry = ConfigEntry[LocalEnergyData]
 
 
-@dataclass(frozen=True, slots=True)
-class ValueContext:
-    """An entity's listener context: it is called only when its own value (or availability) changes."""
-
-    channel_id: str
-    key: Key
-
-
 MIN_POLL_SECONDS = 1.0
-PUSH_SPACING = 0.3
-"""Seconds between two writes of pushed data at least: a faster burst is coalesced to its newest value,
-written this long after the last write at the latest. A change after a quieter spell is written at once."""
 
 
 class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
-    """Keeps the snapshot of one device fresh.
-
-    Polled devices are asked every interval. Push devices hand over their snapshots as they arrive and
-    are not polled: a change is written at once, and only a burst faster than PUSH_SPACING is coalesced,
-    always to the newest. A re-report of what is shown is no write and holds nothing back. A watchdog
-    notices a push device that falls silent: it is then polled at the interval when its family can be
-    read another way, or made unavailable.
-    """
+    """Keeps the snapshot of one device fresh: polled every interval, or followed by push (push.py)."""
 
     config_entry: LocalEnergyConfigEntry
 
@@ -105,66 +86,36 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             update_interval=None if client.pushes else self._poll_interval,
             always_update=False,
         )
-        self._watchdog: asyncio.TimerHandle | None = None
-        self._heard_at = 0.0
-        self.silent = False
-        """A push device that has not pushed for its family's silent_after seconds."""
-        self._last_push_write = -PUSH_SPACING
-        self._pending_push: asyncio.TimerHandle | None = None
-        self._push_due = False
-        """A push arrived that is not written yet (the client holds it: latest())."""
+        self.push = PushFollower(self) if client.pushes else None
         self._report_listeners: list[Callable[[], None]] = []
-        self._pushes = 0
         self._error_issue_raised = False
         self._notices: frozenset[str] = frozenset()
         self._shut_down = False
-        self._value_listeners: dict[str, dict[Key, list[CALLBACK_TYPE]]] = {}
-        """Per channel and key, the listeners told only when that value changes."""
-        self._notified: tuple[Snapshot | None, bool] = (None, True)
-        """The snapshot and success the value listeners were last told of."""
+        self._value_listeners = ValueListeners()
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE, context: Any = None) -> Callable[[], None]:
         """Listen for updates: to every one, or with a ValueContext only to those that change that value."""
-        if not isinstance(context, ValueContext):
-            return super().async_add_listener(update_callback, context)
-        listeners = self._value_listeners.setdefault(context.channel_id, {}).setdefault(context.key, [])
-        listeners.append(update_callback)
-        return lambda: listeners.remove(update_callback)
+        if isinstance(context, ValueContext):
+            return self._value_listeners.add(context, update_callback)
+        return super().async_add_listener(update_callback, context)
 
     @callback
     def async_update_listeners(self) -> None:
         """Tell every listener, and the value listeners of the values that changed."""
         super().async_update_listeners()
-        for listener in self._changed_value_listeners():
+        for listener in self._value_listeners.changed(self.data, self.last_update_success):
             listener()
-
-    def _changed_value_listeners(self) -> list[CALLBACK_TYPE]:
-        before, success_before = self._notified
-        snapshot, success = self.data, self.last_update_success
-        self._notified = (snapshot, success)
-        if before is None or snapshot is None or success != success_before:
-            return [
-                listener
-                for by_key in self._value_listeners.values()
-                for listeners in by_key.values()
-                for listener in listeners
-            ]
-        changed: list[CALLBACK_TYPE] = []
-        for channel_id, by_key in self._value_listeners.items():
-            values_before, values_now = _values(before, channel_id), _values(snapshot, channel_id)
-            if values_now == values_before:
-                continue  # the common case: one comparison for the whole channel
-            for key, listeners in by_key.items():
-                if values_now.get(key) != values_before.get(key):
-                    changed.extend(listeners)
-        return changed
 
     async def async_start_push(self) -> None:
         """Subscribe a push client to its data; no-op for polled devices."""
-        if self.client.pushes:
-            await self.client.start(self._on_push, self._on_link)
-            self._arm_watchdog()
+        if self.push is not None:
+            await self.push.async_start()
+
+    @property
+    def silent(self) -> bool:
+        """A push device that has not pushed for its family's silent_after seconds."""
+        return self.push is not None and self.push.silent
 
     @callback
     def async_shutdown_on_stop(self) -> None:
@@ -186,21 +137,19 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if self._shut_down:
             return
         self._shut_down = True
-        for timer in (self._pending_push, self._watchdog):
-            if timer is not None:
-                timer.cancel()
-        self._pending_push = self._watchdog = None
+        if self.push is not None:
+            self.push.stop()
         await super().async_shutdown()
         await self.client.close()
 
     async def _async_update_data(self) -> Snapshot:
-        pushes_before = self._pushes
+        pushes_before = 0 if self.push is None else self.push.pushes
         try:
             snapshot = await self.client.read()
         except DeviceError as err:
             raise self._failure(err) from err
-        if self._pushes == pushes_before:
-            self._push_due = False  # what was pushed before this read is older: never written after it
+        if self.push is not None:
+            self.push.read(pushes_before)
         presented = self._presented(snapshot)
         if presented == self.data and self.last_update_success:
             self._report_unchanged()  # the entities are not updated for it: those that report, do
@@ -247,114 +196,22 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
             entry, options={**options, CONF_COUNTER_OFFSETS: self.counter_offsets}
         )
 
-    def _arm_watchdog(self) -> None:
-        """Heard from the device: silent after silent_after seconds (one timer, moved on when it fires)."""
-        self._heard_at = self.hass.loop.time()
-        if self._watchdog is None:
-            self._watchdog = self.hass.loop.call_at(
-                self._heard_at + self.family.timing.silent_after, self._on_watchdog
-            )
-
     @callback
-    def _on_watchdog(self) -> None:
-        self._watchdog = None
-        left = self._heard_at + self.family.timing.silent_after - self.hass.loop.time()
-        if left > 0:
-            self._watchdog = self.hass.loop.call_later(left, self._on_watchdog)
-        else:
-            self._on_silence()
-
-    @callback
-    def _on_silence(self) -> None:
-        """No push for silent_after seconds: read the device another way, or show it unavailable.
-
-        A device whose push connection is up is only quiet (a plug whose power does not change).
-        """
-        self._watchdog = None
-        if self.silent:
-            return  # already read another way (or shown unavailable); pushes shown meanwhile re-arm this
-        if self.client.link is Link.UP:
-            # Quiet, not gone: what the connection holds is still the device's state, and energy
-            # integrated from power needs a sample now and then.
-            self._on_push()
-            self._arm_watchdog()
-            return
-        self.silent = True
-        seconds = f"{self.family.timing.silent_after:g}"
-        if self.family.timing.polls_when_silent:
-            LOGGER.info(
-                "%s gives no pushes: reading it every %s until it does", self.name, self._poll_interval
-            )
-            self.update_interval = self._poll_interval
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), f"{self.name} read while silent"
-            )
-            return
-        self.async_set_update_error(
-            UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="silent",
-                translation_placeholders={"seconds": seconds},
-            )
-        )
-
-    @callback
-    def _on_link(self, link: Link) -> None:
-        """The push connection went down: read the device another way at once (or show it unavailable)."""
-        if link is Link.DOWN and not self.silent:
-            if self._watchdog is not None:
-                self._watchdog.cancel()
-                self._watchdog = None
-            self._on_silence()
-
-    @callback
-    def _on_push(self) -> None:
-        """The client holds a new push: written at once, or within PUSH_SPACING of the last write.
-
-        While silent only a readable push is taken, and it ends the silence where pushes suffice.
-        """
-        if self.silent and self.client.latest() is None:
-            return
-        self._push_due = True
-        self._pushes += 1
-        if self.silent and self.client.link in (Link.UP, Link.NONE):
-            self._on_voice()
-        if self._pending_push is not None:
-            return
-        loop = self.hass.loop
-        delay = self._last_push_write + PUSH_SPACING - loop.time()
-        if delay <= 0:
-            self._write_push()
-        else:
-            self._pending_push = loop.call_later(delay, self._write_push)
-
-    @callback
-    def _on_voice(self) -> None:
-        """Pushes again after a silence: polling stops, the watchdog watches again."""
-        self.silent = False
-        if self.update_interval is not None:
-            self.update_interval = None
-        LOGGER.info("%s pushes again", self.name)
-        self._arm_watchdog()
-
-    @callback
-    def _write_push(self) -> None:
-        self._pending_push = None
-        snapshot = self.client.latest() if self._push_due else None
-        self._push_due = False
-        if snapshot is None:
-            return  # nothing readable: the watchdog is not re-armed, so a stream of bad pushes goes silent
-        self._arm_watchdog()
+    def async_write_pushed(self, snapshot: Snapshot) -> bool:
+        """Write what a push brought (checked and presented); whether it changed what is shown."""
         snapshot = self._presented(self.client.check(snapshot))
-        if snapshot != self.data or not self.last_update_success:
-            # Only a change starts the interval: a re-report of what is shown never holds the next change.
-            self._last_push_write = self.hass.loop.time()
-            # Pushed values need no I/O: written directly, not through a refresh task per datagram.
-            self.async_set_updated_data(snapshot)
-        else:
+        if snapshot == self.data and self.last_update_success:
             self._report_unchanged()
+            return False
+        # Pushed values need no I/O: written directly, not through a refresh task per push.
+        self.async_set_updated_data(snapshot)
+        return True
 
-
-def _values(snapshot: Snapshot, channel_id: str) -> Mapping[Key, Value]:
-    channel = snapshot.channels.get(channel_id)
-    return {} if channel is None else channel.values
+    @callback
+    def async_read_while_silent(self) -> None:
+        """A push device fell silent: read it at the interval (and now) until it pushes again."""
+        LOGGER.info("%s gives no pushes: reading it every %s until it does", self.name, self._poll_interval)
+        self.update_interval = self._poll_interval
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{self.name} read while silent"
+        )

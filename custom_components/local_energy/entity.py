@@ -18,9 +18,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator, ValueContext
+from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .devices.keys import Key
 from .devices.snapshot import MAIN_CHANNEL, Channel, Value
+from .value_listeners import ValueContext
 
 if TYPE_CHECKING:
     from .controller.runtime import ControllerRuntime
