@@ -34,12 +34,12 @@ class HttpSimulatorServer:
 
     def websocket(self) -> web.WebSocketResponse:
         """A server WebSocket that sends as this server delivers (fragments in the field)."""
-        return FieldWebSocketResponse(heartbeat=None, timeout=1.0, field=self.field)
+        return FieldWebSocketResponse(heartbeat=None, timeout=0.2, field=self.field)
 
     async def start(self) -> None:
         """Listen; after this, port holds the bound port (kept across restarts)."""
         # Open connections (a WebSocket) get a short grace on stop, as a restarting device gives none.
-        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self.tls)
         await site.start()
