@@ -12,11 +12,13 @@ from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from custom_components.local_energy.value_listeners import ValueContext
+from simulators.enistic import EnisticSimulator
 from simulators.homewizard import HomeWizardSimulator
-from tests.conftest import homewizard_entry, refresh, setup_entry
+from tests.conftest import homewizard_entry, refresh, setup_entry, setup_heard_enistic, wait_for
 
 POWER = "sensor.homewizard_p1_meter_power"
 VOLTAGE = "sensor.homewizard_p1_meter_voltage_phase_1"
+ENISTIC_POWER = "sensor.socket_041319_power"
 
 
 def state(hass: HomeAssistant, entity_id: str) -> float:
@@ -118,3 +120,23 @@ async def test_an_entity_is_told_only_of_its_own_values_changes(
     await homewizard_sim.stop()  # unavailable: every value's entity is told
     await refresh(hass, freezer)
     assert told[Key.VOLTAGE_L1] == 1
+
+
+async def test_a_fast_pusher_re_reports_an_unchanged_power_once_a_second(
+    hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_heard_enistic(hass, enistic_sim, freezer)
+    client = entry.runtime_data.coordinator.client
+    reports = writes_of(hass, ENISTIC_POWER)
+    for _ in range(4):  # the same reading four times within a second
+        heard = client.datagrams
+        enistic_sim.broadcast()
+        await wait_for(hass, lambda heard=heard: client.datagrams >= heard + len(enistic_sim.meters))
+        await refresh(hass, freezer, 0.25)
+    assert len(reports) <= 1  # a steady value is said once a second, not with every reading
+    said = len(reports)
+    await refresh(hass, freezer, 1.0)
+    heard = client.datagrams
+    enistic_sim.broadcast()
+    await wait_for(hass, lambda: client.datagrams >= heard + len(enistic_sim.meters))
+    assert len(reports) == said + 1  # but it is said: a control loop sees it hold

@@ -23,6 +23,10 @@ from .entity import LocalEnergyEntity, async_add_platform_entities
 # The coordinator does the I/O; entities only read its snapshot.
 PARALLEL_UPDATES = 0
 
+REPORT_EVERY = 1.0
+"""Seconds between two re-reports of an unchanged power at least: a control loop tells a steady value
+from a device gone quiet by them, and a meter pushing 7 times a second need not say so 7 times."""
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -93,12 +97,15 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
 
     @callback
     def _report_unchanged(self) -> None:
-        """A reading with this value again: a channel's power reports it, other keys stay quiet.
+        """A reading with this value again: a channel's power reports it (once a REPORT_EVERY at most),
+        other keys stay quiet.
 
         Home Assistant turns the write into a state report (last_reported moves): a control loop can tell
         a steady value from a device gone quiet.
         """
-        if self.value_key is Key.POWER and self._held is None and self._shown is not None:
+        if self.value_key is not Key.POWER or self._held is not None or self._shown is None:
+            return
+        if self.hass.loop.time() - self._shown_at >= REPORT_EVERY:
             self._show(self._shown)
 
     @callback
