@@ -97,11 +97,10 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
 
     @callback
     def _report_unchanged(self) -> None:
-        """A reading with this value again: a channel's power reports it (once a REPORT_EVERY at most),
-        other keys stay quiet.
+        """A reading with this value again: a channel's power reports it, other keys stay quiet.
 
-        Home Assistant turns the write into a state report (last_reported moves): a control loop can tell
-        a steady value from a device gone quiet.
+        Power is re-reported once a REPORT_EVERY at most. Home Assistant turns the write into a state
+        report (last_reported moves): a control loop can tell a steady value from a device gone quiet.
         """
         if self.value_key is not Key.POWER or self._held is not None or self._shown is None:
             return
