@@ -39,7 +39,7 @@ class HttpSimulatorServer:
     async def start(self) -> None:
         """Listen; after this, port holds the bound port (kept across restarts)."""
         # Open connections (a WebSocket) get a short grace on stop, as a restarting device gives none.
-        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, ssl_context=self.tls)
         await site.start()
