@@ -218,7 +218,7 @@ class ShellyClient(DeviceClient):
         await self._coiot.start(self._link)
 
     def _on_coiot(self, status: CoiotStatus) -> None:
-        """A Gen1 status datagram: the /status it stands for, handed over as a snapshot."""
+        """A Gen1 status datagram: the /status it stands for, held (decoded when it is wanted)."""
         info = self._info
         if info is None or not self._polled_status:
             return  # nothing to stand on yet: the first poll comes before pushes are taken

@@ -92,7 +92,7 @@ class Channel:
     measured_at: float | None = field(default=None, compare=False)
     """When a pushed channel's values were received (monotonic seconds); None for values read just now.
 
-    A snapshot handed over on every datagram repeats the channels that datagram did not carry: their time
+    A snapshot read after every datagram repeats the channels that datagram did not carry: their time
     tells the value guard they are not new samples (energy is never integrated over a held value).
     """
 
