@@ -130,6 +130,11 @@ async def test_broadcasts_are_routed_and_kept(meter: IgenSimulator, transports: 
     assert values[Key.POWER] == 1250.0
     assert values[Key.POWER_FACTOR] == 0.98  # % -> fraction
     assert client.latest().channels[MAIN_CHANNEL].measured_at is not None  # type: ignore[union-attr]
+    oversized = meter.devices[0].broadcast()
+    meter.send(raw=oversized[:-1] + b" " * (igen.MAX_DATAGRAM + 1 - len(oversized)) + oversized[-1:])
+    await until(lambda: client.datagrams == 3)
+    assert (await client.read()).channels[MAIN_CHANNEL].values[Key.POWER] == 1250.0  # the one before
+    assert client.malformed == 2  # checked once, when it was decoded
     await client.close()
 
 

@@ -492,9 +492,7 @@ class IgenClient(UdpPushClient):
         return f"the OpenData API needs firmware {minimum} or newer"
 
     def receive(self, datagram: bytes, address: Address) -> bool:
-        """A broadcast, kept with the time it arrived; decoded when its values are asked for."""
-        if len(datagram) > MAX_DATAGRAM:
-            raise InvalidResponse(f"IGEN broadcast is {len(datagram)} bytes long")
+        """A broadcast, kept with the time it arrived; decoded (and checked) when its values are asked for."""
         self._raw = (datagram, clock.now())
         self._polls_without_broadcast = 0
         self._heard.set()
