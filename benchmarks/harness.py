@@ -42,11 +42,16 @@ def p50_p99_ms(seconds: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
 
+async def share_while_waiting(seconds: float) -> float:
+    """The share of one core (1.0: all of it) this process used while it waited `seconds`."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    return (time.process_time() - cpu) / (time.perf_counter() - wall)
+
+
 async def cpu_share(sender: str, *args: object, quiet: float) -> tuple[float, float, str]:
     """This process's CPU (% of one core) for `quiet` seconds, then while a sender script runs elsewhere."""
-    cpu, wall = time.process_time(), time.perf_counter()
-    await asyncio.sleep(quiet)
-    idle = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    idle = await share_while_waiting(quiet)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", sender, *map(str, args), stdout=subprocess.PIPE
     )

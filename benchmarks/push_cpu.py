@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from contextlib import AsyncExitStack
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from benchmarks.harness import home_assistant
+from benchmarks.harness import home_assistant, share_while_waiting
 from benchmarks.push_latency import core_shelly_ready
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 
@@ -42,9 +41,7 @@ async def serve(devices: int) -> None:
 
 
 async def cpu_ms_per_minute(seconds: float) -> float:
-    cpu, wall = time.process_time(), time.perf_counter()
-    await asyncio.sleep(seconds)
-    return (time.process_time() - cpu) * 1000 / ((time.perf_counter() - wall) / 60)
+    return await share_while_waiting(seconds) * 60_000
 
 
 async def phase(hass: HomeAssistant, entries: list[MockConfigEntry], seconds: float) -> float:

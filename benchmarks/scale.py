@@ -24,7 +24,7 @@ from typing import Any
 from homeassistant.core import Event, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from benchmarks.harness import home_assistant, p50_p99_ms
+from benchmarks.harness import home_assistant, p50_p99_ms, share_while_waiting
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, DOMAIN
 from tests.conftest import free_udp_port
@@ -123,13 +123,6 @@ async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:
         samples.append(max(0.0, loop.time() - started - 0.05))
 
 
-async def idle_share(seconds: float) -> float:
-    """Percent of one core Home Assistant uses with no entry of ours: what the phases are measured above."""
-    cpu, wall = time.process_time(), time.perf_counter()
-    await asyncio.sleep(seconds)
-    return (time.process_time() - cpu) / (time.perf_counter() - wall) * 100
-
-
 async def phase(
     hass: HomeAssistant,
     entries: list[dict[str, Any]],
@@ -206,7 +199,9 @@ async def run(devices: int, seconds: float, phases: tuple[bool, ...] = (False, T
         async with AsyncExitStack() as stack:
             hass = await home_assistant(stack)
             discovery.LISTEN_PORTS["enistic"] = free_udp_port()
-            idle = await idle_share(min(seconds, 20.0))
+            idle = (
+                await share_while_waiting(min(seconds, 20.0)) * 100
+            )  # no entry of ours: what phases are above
             lines.append(f"  idle Home Assistant {idle:5.2f} % of one core")
             for every_value_fast in phases:
                 lines.append(await phase(hass, entries, every_value_fast, seconds, idle))
