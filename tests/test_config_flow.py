@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import termios
+from pathlib import Path
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -13,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 
 from custom_components.local_energy import device_forms
+from custom_components.local_energy.config_flow import LocalEnergyConfigFlow
 from custom_components.local_energy.const import (
     CONF_FAMILY,
     CONF_FRAMING,
@@ -21,12 +24,15 @@ from custom_components.local_energy.const import (
     CONF_UNIT_ID,
     CONF_UPDATE_INTERVAL,
     DOMAIN,
+    EMULATED_METER,
 )
+from custom_components.local_energy.const import CONTROLLER as CONTROLLER_ENTRY
 from custom_components.local_energy.device_forms import device_schema
 from custom_components.local_energy.devices import enistic
-from custom_components.local_energy.devices.families import BY_ID
+from custom_components.local_energy.devices.families import BY_ID, menu_steps
 from custom_components.local_energy.devices.family import Field
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
+from custom_components.local_energy.family_steps import FamilySteps
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from simulators.homewizard import SERIAL, HomeWizardSimulator
@@ -56,6 +62,18 @@ async def start_family(hass: HomeAssistant, family: str) -> str:
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == family
     return result["flow_id"]
+
+
+def test_every_step_of_the_menus_is_written_in_a_class() -> None:
+    """Home Assistant calls async_step_<option>: each one is in a class body, none made at import."""
+    written = {
+        name for cls in LocalEnergyConfigFlow.__mro__ for name in vars(cls) if name.startswith("async_step_")
+    }
+    options = set(menu_steps()) | {"user", CONTROLLER_ENTRY, EMULATED_METER}
+    assert {f"async_step_{option}" for option in options} <= written
+    assert "async_step_iskra_search" in vars(FamilySteps)
+    source = Path(inspect.getsourcefile(FamilySteps) or "").read_text(encoding="utf-8")
+    assert all(f"async def async_step_{step_id}(" in source for step_id in menu_steps())
 
 
 async def test_homewizard(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Coroutine, Mapping
-from enum import StrEnum
+from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import SelectOptionDict
@@ -26,7 +31,7 @@ from .const import (
 from .controller.flow import ControllerOptionsFlow, controller_errors, controller_schema, controller_title
 from .coordinator import LocalEnergyConfigEntry
 from .device_forms import Identified, device_schema, identify, serial_port_choices, setting_errors, title_of
-from .devices.families import BY_ID, FAMILIES, announced_family, variants
+from .devices.families import BY_ID, FAMILIES, MenuStep, announced_family, menu_steps, variants
 from .devices.family import Asked, Family, Field
 from .devices.links import Framing
 from .devices.snapshot import DeviceIdentity
@@ -38,6 +43,7 @@ from .emulated_flow import (
     emulated_title,
 )
 from .emulated_meter import served_macs
+from .family_steps import FamilySteps
 from .options_flow import LocalEnergyOptionsFlow
 from .pairing import PairingSteps
 from .validation import vol
@@ -47,29 +53,7 @@ BROADCAST = "255.255.255.255"
 """Where a search probe goes by default: every device on the local network."""
 
 
-class _Step(StrEnum):
-    MENU = "menu"
-    SEARCH = "search"
-    CONNECTION = "connection"
-
-
-def _steps() -> dict[str, tuple[_Step, Family[Any]]]:
-    """Every step the family menu leads to, by its id (the menu option ids), derived from the declarations.
-
-    A family reached in one way gets its connection form; one reached in several ways (or found by a
-    search) gets a menu of them first.
-    """
-    steps: dict[str, tuple[_Step, Family[Any]]] = {}
-    for family in FAMILIES:
-        if family.variant_of is None and (family.probe or len(variants(family)) > 1):
-            steps[family.id] = (_Step.MENU, family)
-        if family.probe:
-            steps[f"{family.id}_search"] = (_Step.SEARCH, family)
-        steps[family.choice] = (_Step.CONNECTION, family)
-    return steps
-
-
-STEPS = _steps()
+STEPS = menu_steps()
 
 
 def _is_ipv4(address: str) -> bool:
@@ -80,7 +64,7 @@ def _is_ipv4(address: str) -> bool:
     return True
 
 
-class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
+class LocalEnergyConfigFlow(FamilySteps, PairingSteps, ConfigFlow, domain=DOMAIN):
     """Add a device: pick its family, enter its address, and it is identified before the entry exists."""
 
     VERSION = 1
@@ -143,11 +127,11 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
     async def _async_step_chosen(self, step_id: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
         """A step the family menu leads to: the ways to reach a family, its search, or its form."""
         kind, family = STEPS[step_id]
-        if kind is _Step.MENU:
+        if kind is MenuStep.WAYS:
             options = [f"{family.id}_search"] if family.probe else []
             options += [way.choice for way in variants(family)]
             return self.async_show_menu(step_id=step_id, menu_options=options)
-        if kind is _Step.SEARCH:
+        if kind is MenuStep.SEARCH:
             return await self._async_step_search(step_id, family, user_input)
         return await self._async_step_connection(step_id, family, user_input)
 
@@ -157,7 +141,7 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
         self._family, self._data = family, dict(discovery_info)
         await self.async_set_unique_id(str(discovery_info[CONF_SERIAL]))
         self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info[CONF_HOST]})
-        outcome = await self._async_identify_unique()
+        outcome = await self._async_identify(self._family, self._data)
         if outcome.identity is None and not outcome.needs_credentials:
             return self.async_abort(reason=str(outcome.error))
         self._needs_credentials = outcome.needs_credentials
@@ -224,7 +208,7 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
                 # A serial typed in identifies nothing: one address (and unit id) is one device.
                 where = (CONF_HOST, CONF_PORT, CONF_UNIT_ID)
                 self._async_abort_entries_match({key: self._data[key] for key in where if key in self._data})
-            outcome = await self._async_identify_unique()
+            outcome = await self._async_identify(self._family, self._data)
             if outcome.needs_credentials:
                 return await self._async_step_access()
             if outcome.error is None:
@@ -243,7 +227,7 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             self._data.update(user_input)
-            outcome = await self._async_identify_unique()
+            outcome = await self._async_identify(self._family, self._data)
             if outcome.error is None:
                 return self._async_create()
             errors["base"] = outcome.error
@@ -278,7 +262,7 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(serial)
             self._abort_if_unique_id_configured(updates=self._data)
         self._core = announcement.core
-        outcome = await self._async_identify_unique()
+        outcome = await self._async_identify(self._family, self._data)
         if outcome.identity is None and not outcome.needs_credentials:
             return self.async_abort(reason=str(outcome.error))
         self._needs_credentials = outcome.needs_credentials
@@ -311,35 +295,33 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
     async def async_step_pair_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Access granted: identify with it, then create the entry (or update the re-authenticated one)."""
         if self.source == SOURCE_REAUTH:
-            outcome = await self._async_identify_same(self._family, self._data)
+            outcome = await self._async_identify(self._family, self._data)
             if outcome.error is not None:
                 return self.async_abort(reason=outcome.error)
             return self.async_update_reload_and_abort(self._get_reauth_entry(), data=self._data)
-        outcome = await self._async_identify_unique()
+        outcome = await self._async_identify(self._family, self._data)
         if outcome.identity is None or outcome.error is not None:
             return self.async_abort(reason=str(outcome.error))
         return self._async_create()
 
-    async def _async_identify_unique(self) -> Identified:
-        """Identify the device; abort when it is configured already (and move that entry to this address)."""
-        outcome = await identify(self.hass, self._family, self._data)
-        if outcome.identity is not None:
-            self._identity = outcome.identity
-            # A device the user adds by hand takes over a discovered flow for it that waits to be confirmed.
-            await self.async_set_unique_id(
-                outcome.identity.serial, raise_on_progress=self.source != SOURCE_USER
-            )
-            self._abort_if_unique_id_configured(
-                updates={CONF_HOST: self._data[CONF_HOST], CONF_PORT: self._data[CONF_PORT]}
-            )
-        return outcome
+    async def _async_identify(self, family: Family[Any], data: Mapping[str, Any]) -> Identified:
+        """Identify the device at an address; its serial becomes the flow's unique id.
 
-    async def _async_identify_same(self, family: Family[Any], data: Mapping[str, Any]) -> Identified:
-        """Identify the device of an entry being changed; abort when another device answers there."""
+        The one path for every source. A new device already configured aborts, and that entry moves to
+        this address; an entry being changed (reauth, reconfigure) aborts when another device answers.
+        """
         outcome = await identify(self.hass, family, data)
-        if outcome.identity is not None and outcome.error is None:
-            await self.async_set_unique_id(outcome.identity.serial)
-            self._abort_if_unique_id_mismatch(reason="wrong_device")
+        if outcome.identity is None:
+            return outcome
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            if outcome.error is None:
+                await self.async_set_unique_id(outcome.identity.serial)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+            return outcome
+        self._identity = outcome.identity
+        # A device the user adds by hand takes over a discovered flow for it that waits to be confirmed.
+        await self.async_set_unique_id(outcome.identity.serial, raise_on_progress=self.source != SOURCE_USER)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]})
         return outcome
 
     def _async_create(self) -> ConfigFlowResult:
@@ -362,7 +344,7 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
             data = {**entry.data, **user_input}
             if Field.SERIAL not in family.fields:
                 data.pop(CONF_SERIAL, None)  # ask the device again rather than trust the stored serial
-            outcome = await self._async_identify_same(family, data)
+            outcome = await self._async_identify(family, data)
             if outcome.error is None:
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
             errors["base"] = outcome.error
@@ -391,7 +373,7 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
             self._data = {k: v for k, v in entry.data.items() if k != CONF_TOKEN}
             return await self.async_step_pair()
         if user_input is not None:
-            outcome = await self._async_identify_same(family, {**entry.data, **user_input})
+            outcome = await self._async_identify(family, {**entry.data, **user_input})
             if outcome.error is None:
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
             errors["base"] = outcome.error
@@ -404,19 +386,3 @@ class LocalEnergyConfigFlow(PairingSteps, ConfigFlow, domain=DOMAIN):
             description_placeholders={"name": entry.title},
             errors=errors,
         )
-
-
-def _chosen_step(step_id: str) -> Callable[..., Coroutine[Any, Any, ConfigFlowResult]]:
-    async def step(flow: LocalEnergyConfigFlow, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        return await flow._async_step_chosen(step_id, user_input)  # noqa: SLF001 - the flow's own step
-
-    step.__doc__ = f"The {step_id} choice of the family menu (declared by the families)."
-    return step
-
-
-# Home Assistant calls a menu option's step by its name, async_step_<option>: the option ids are the
-# families' (an interface: they stay), so their steps are made from the declarations, not written out.
-for _step_id in STEPS:
-    if hasattr(LocalEnergyConfigFlow, f"async_step_{_step_id}"):
-        raise RuntimeError(f"the family step {_step_id} would replace a step of the flow")
-    setattr(LocalEnergyConfigFlow, f"async_step_{_step_id}", _chosen_step(_step_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from . import (
@@ -54,3 +55,27 @@ def announced_family(service_type: str, name: str) -> tuple[Announcement, Family
 def variants(family: Family[Any]) -> tuple[Family[Any], ...]:
     """The ways to reach a family's devices: the family itself, then the variants declared of it."""
     return (family, *(other for other in FAMILIES if other.variant_of == family.id))
+
+
+class MenuStep(StrEnum):
+    """What an option of the family menu leads to (the value says it in words)."""
+
+    WAYS = "the ways its devices are reached"
+    SEARCH = "a search for the devices that answer"
+    CONNECTION = "its address and settings"
+
+
+def menu_steps() -> dict[str, tuple[MenuStep, Family[Any]]]:
+    """Every step the family menu leads to, by its id (the menu option ids).
+
+    A family reached in one way gets its connection form; one reached in several ways (or found by a
+    search) gets a menu of them first.
+    """
+    steps: dict[str, tuple[MenuStep, Family[Any]]] = {}
+    for family in FAMILIES:
+        if family.variant_of is None and (family.probe or len(variants(family)) > 1):
+            steps[family.id] = (MenuStep.WAYS, family)
+        if family.probe:
+            steps[f"{family.id}_search"] = (MenuStep.SEARCH, family)
+        steps[family.choice] = (MenuStep.CONNECTION, family)
+    return steps
