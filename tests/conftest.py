@@ -44,9 +44,23 @@ from simulators.shelly import ShellySimulator
 from simulators.smartme import SmartMeSimulator
 from simulators.stromleser import StromleserSimulator
 
-# Every simulator answers as over Wi-Fi: segmented, sometimes chunked, late, closing connections
-# (simulators/field.py). LOCAL_ENERGY_FIELD=off runs the suite on loopback's terms.
-os.environ.setdefault("LOCAL_ENERGY_FIELD", "wifi")
+FIELD_CHOSEN = os.environ.get("LOCAL_ENERGY_FIELD")
+"""LOCAL_ENERGY_FIELD set by whoever runs the suite holds for every test (off: loopback's terms)."""
+FIELD_FOLDERS = frozenset({"devices", "control"})
+
+
+@pytest.fixture(autouse=True)
+def _network_conditions(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulators answer as over Wi-Fi (segmented, sometimes chunked, late, closing connections).
+
+    That is where it is the subject: the protocol library's tests (tests/devices, tests/control) and the
+    end-to-end ones marked `field` (push, closed loop). The Home Assistant layer's own tests are about what
+    it makes of snapshots and errors; they meet the simulators on loopback's terms.
+    """
+    in_field = request.node.get_closest_marker("field") is not None or (
+        request.node.path.parent.name in FIELD_FOLDERS
+    )
+    monkeypatch.setenv("LOCAL_ENERGY_FIELD", FIELD_CHOSEN or ("wifi" if in_field else "off"))
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,9 @@ from custom_components.local_energy.devices import enistic
 from custom_components.local_energy.devices.families import BY_ID, menu_steps
 from custom_components.local_energy.devices.family import Field
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
+from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.family_steps import FamilySteps
+from custom_components.local_energy.transports import shared_transports
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from simulators.homewizard import SERIAL, HomeWizardSimulator
@@ -117,6 +119,7 @@ async def test_acuvim(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
 
 
 async def test_acuvim_rtu_over_tcp(hass: HomeAssistant) -> None:
+    shared_transports(hass).modbus = ModbusPool(timeout=0.3)  # the wrong framing gets no answer
     converter = AcuvimSimulator(framing="rtu_over_tcp")
     await converter.start()
     flow_id = await start_acuvim(hass, "acuvim_network")

@@ -132,6 +132,7 @@ async def driving(
     return entry
 
 
+@pytest.mark.field  # end to end: meter, Home Assistant and battery across a network
 async def test_zero_export_drives_the_battery_in_real_time_and_hands_it_back(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, battery: IndevoltSimulator
 ) -> None:
@@ -154,6 +155,7 @@ async def test_zero_export_drives_the_battery_in_real_time_and_hands_it_back(
     assert hass.states.get(MODE).state == "off"
 
 
+@pytest.mark.field  # end to end: meter, Home Assistant and battery across a network
 async def test_closed_loop_through_a_real_meter_and_battery(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -19,6 +19,8 @@ from simulators.homewizard import HomeWizardV2Simulator
 from tests.conftest import refresh, setup_entry, wait_for, wait_ticking
 from tests.test_homewizard_v2 import POWER, granted_token, paired_entry
 
+pytestmark = pytest.mark.field  # end to end: the pushes cross a network
+
 
 @pytest.fixture
 async def meter(

@@ -29,7 +29,9 @@ from custom_components.local_energy.const import (
     DOMAIN,
 )
 from custom_components.local_energy.devices import powerpack
+from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.smartme import ALL_PHASES, PER_PHASE
+from custom_components.local_energy.transports import shared_transports
 from simulators.powerpack import PowerPackSimulator
 from simulators.smartme import SmartMeSimulator
 from tests.conftest import HOST, setup_entry
@@ -207,8 +209,10 @@ async def test_entities(
 @pytest.mark.parametrize(("family", "setting"), [("smartme", "max_current"), ("powerpack", "rated_power")])
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 1e9])
 async def test_settings_must_be_finite_and_in_range(
-    hass: HomeAssistant, family: str, setting: str, value: float
+    hass: HomeAssistant, family: str, setting: str, value: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shared_transports(hass).modbus = ModbusPool(timeout=0.3)  # nothing listens on port 1
+    monkeypatch.setattr(powerpack, "BACKOFF_SECONDS", 0.01)  # nor does it after a retry
     flow_id = await form(hass, family)
     fields = {CONF_HOST: HOST, CONF_PORT: 1, CONF_UNIT_ID: 1} | (
         {CONF_SERIAL: "PP-1"} if family == "powerpack" else {}

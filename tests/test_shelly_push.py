@@ -25,6 +25,8 @@ from simulators.shelly import ShellySimulator
 from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
 from tests.test_shelly import POWER, shelly_entry
 
+pytestmark = pytest.mark.field  # end to end: the pushes cross a network
+
 
 @pytest.fixture
 async def pro3em() -> AsyncGenerator[ShellySimulator]:

@@ -243,7 +243,10 @@ async def test_firmware_without_opendata(meter: IgenSimulator, transports: Trans
         await client.read()
 
 
-async def test_notice_after_a_minute_without_broadcasts(meter: IgenSimulator, transports: Transports) -> None:
+async def test_notice_after_a_minute_without_broadcasts(
+    meter: IgenSimulator, transports: Transports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(igen, "POLLS_BEFORE_NOTICE", 6)  # a minute of 1 s polls, shortened
     client = client_for(meter, transports, serial=SERIAL)
     await client.identify()
     assert client.notices() == ()  # not subscribed: nothing is expected

@@ -14,6 +14,7 @@ from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.links import Framing, Parity, SerialLine
+from custom_components.local_energy.devices.modbus import ModbusPool
 from custom_components.local_energy.devices.powerpack import PowerPackClient
 from custom_components.local_energy.devices.smartme import SmartMeClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
@@ -51,8 +52,9 @@ async def test_acuvim_rtu_over_tcp(transports: Transports) -> None:
     assert Key.POWER in snapshot.channels[MAIN_CHANNEL].values
     await client.close()
     # The same server does not understand Modbus TCP's header: a wrong framing is an error, not a value.
-    wrong = acuvim_on("127.0.0.1", meter.port, Framing.TCP, transports)
-    with pytest.raises(CannotConnect):
+    impatient = Transports(http=transports.http, modbus=ModbusPool(timeout=0.3), udp=transports.udp)
+    wrong = acuvim_on("127.0.0.1", meter.port, Framing.TCP, impatient)
+    with pytest.raises(CannotConnect, match=r"no answer within 0\.3 s"):
         await wrong.read()
     await wrong.close()
     await meter.stop()

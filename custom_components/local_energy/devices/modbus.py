@@ -286,14 +286,16 @@ def _exception_code(response: ModbusPDU) -> int:
 class ModbusPool:
     """Hands out one shared connection per link and closes it when its last user releases it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """timeout: how long each connection waits for an answer."""
         self._connections: dict[ModbusLink, tuple[ModbusConnection, int]] = {}
+        self._timeout = timeout
 
     def acquire(self, link: ModbusLink) -> ModbusConnection:
         """Return the connection on a link, creating it on first use."""
         connection, users = self._connections.get(link, (None, 0))
         if connection is None:
-            connection = ModbusConnection(link)
+            connection = ModbusConnection(link, timeout=self._timeout)
         self._connections[link] = (connection, users + 1)
         return connection
 
