@@ -1,0 +1,97 @@
+"""A fake device client for the Home Assistant layer's tests, as core tests its integrations.
+
+The fake is an autospec of the family's own client class: every method it has, and nothing else. It answers
+identify() and read() with what a test gives it: snapshots the family's own parser made from documented
+payloads (Home Assistant core's device dumps in tests/fixtures/core, the vendors' captures), checked by the
+data contract as a real read checks them. A test changes what the device answers, pushes, or fails it, and
+sees what Home Assistant makes of that, without sockets. The protocols themselves are tested against the
+simulators, over real sockets, in tests/devices.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock, create_autospec, patch
+
+from custom_components.local_energy.devices.client import PushListener
+from custom_components.local_energy.devices.contract import ValueGuard
+from custom_components.local_energy.devices.families import BY_ID
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot, Value
+from custom_components.local_energy.devices.websocket import Link
+
+CORE_FIXTURES = Path(__file__).parent / "fixtures" / "core"
+
+
+def core_dump(name: str) -> Any:
+    """One of Home Assistant core's device dumps (see tests/fixtures/core/README.md)."""
+    return json.loads((CORE_FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class FakeDevice:
+    """What a test holds of a faked device: the client Home Assistant gets, and the device's answers."""
+
+    client: MagicMock
+    answer: Snapshot
+    """What the next read returns (checked by the data contract first)."""
+    failure: Exception | None = None
+    """Raised by the next reads instead, while set."""
+    writes: list[tuple[str, Key, Value]] = field(default_factory=list)
+    _listener: PushListener | None = None
+    _pushed: Snapshot | None = None
+    _guard: ValueGuard = field(default_factory=lambda: ValueGuard("fake device"))
+
+    def push(self, snapshot: Snapshot) -> None:
+        """The device pushes: the client holds it and tells the coordinator, which reads latest()."""
+        self._pushed = snapshot
+        assert self._listener is not None, "the coordinator never started the client"
+        self._listener()
+
+    async def _read(self) -> Snapshot:
+        if self.failure is not None:
+            raise self.failure
+        return self._guard.check(self.answer, self.client.integrates, self.client.may_export)
+
+    async def _start(self, on_push: PushListener, on_link: Callable[[Link], None] | None = None) -> None:
+        self._listener = on_push
+
+    async def _write(self, channel_id: str, key: Key, value: Value) -> None:
+        self.writes.append((channel_id, key, value))
+
+
+def fake_device(
+    family_id: str, identity: DeviceIdentity, answer: Snapshot, *, link: Link = Link.NONE
+) -> FakeDevice:
+    """A device of a family that answers as given; a link other than NONE makes it a push device."""
+    client = create_autospec(BY_ID[family_id].client, instance=True)
+    device = FakeDevice(client, answer)
+    client.identify.return_value = identity
+    client.read.side_effect = device._read
+    client.check.side_effect = lambda snapshot: device._guard.check(
+        snapshot, client.integrates, client.may_export
+    )
+    client.latest.side_effect = lambda: device._pushed
+    client.start.side_effect = device._start
+    client.write.side_effect = device._write
+    client.link = link
+    client.pushes = link is not Link.NONE
+    client.integrates.return_value = False
+    client.may_export.return_value = True
+    client.notices.return_value = ()
+    client.diagnostics.return_value = {}
+    client.guard = device._guard
+    client.settings = BY_ID[family_id].settings()
+    return device
+
+
+@contextmanager
+def serving(device: FakeDevice) -> Iterator[MagicMock]:
+    """Entries set up meanwhile get the fake client instead of one that talks to the network."""
+    with patch("custom_components.local_energy.make_client", return_value=device.client) as made:
+        yield made
