@@ -13,16 +13,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, create_autospec, patch
 
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices.client import PushListener
 from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.families import BY_ID
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot, Value
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Snapshot, Value
 from custom_components.local_energy.devices.websocket import Link
 
 CORE_FIXTURES = Path(__file__).parent / "fixtures" / "core"
@@ -95,3 +100,31 @@ def serving(device: FakeDevice) -> Iterator[MagicMock]:
     """Entries set up meanwhile get the fake client instead of one that talks to the network."""
     with patch("custom_components.local_energy.make_client", return_value=device.client) as made:
         yield made
+
+
+def entry_of(family_id: str, identity: DeviceIdentity, entry_id: str | None = None) -> MockConfigEntry:
+    """An entry of a device as the flow stores it (the address is never used: the client is fake)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=entry_id,
+        title=identity.model,
+        unique_id=identity.serial,
+        data={CONF_FAMILY: family_id, CONF_HOST: "127.0.0.1", CONF_PORT: 80, CONF_SERIAL: identity.serial},
+    )
+
+
+async def set_up(hass: HomeAssistant, device: FakeDevice, family_id: str, identity: DeviceIdentity) -> str:
+    """Set up an entry served by the fake device; returns its id."""
+    entry = entry_of(family_id, identity)
+    with serving(device):
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    return entry.entry_id
+
+
+def with_value(snapshot: Snapshot, key: Key, value: Value, channel_id: str = MAIN_CHANNEL) -> Snapshot:
+    """The same snapshot with one value of one channel changed."""
+    channel = snapshot.channels[channel_id]
+    changed = replace(channel, values={**channel.values, key: value})
+    return replace(snapshot, channels={**snapshot.channels, channel_id: changed})

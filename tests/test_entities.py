@@ -13,21 +13,19 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import homewizard, shelly
 from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Snapshot
+from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
 from custom_components.local_energy.devices.websocket import Link
-from tests.conftest import HOST, refresh, setup_entry
-from tests.fake_client import FakeDevice, core_dump, fake_device, serving
+from tests.conftest import refresh, setup_entry
+from tests.fake_client import FakeDevice, core_dump, entry_of, fake_device, serving, set_up, with_value
 from tests.registry import device_by_identifier, snapshot_entities
 
 P1_SERIAL = "3c39e7aabbcc"
@@ -50,23 +48,6 @@ DOCUMENTED: dict[str, tuple[str, Callable[[], tuple[DeviceIdentity, Snapshot]]]]
     ),
     "shelly_pro_3em": ("shelly", shelly_pro_3em),
 }
-
-
-def entry_of(family_id: str, identity: DeviceIdentity, entry_id: str | None = None) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id=entry_id,
-        title=identity.model,
-        unique_id=identity.serial,
-        data={CONF_FAMILY: family_id, CONF_HOST: HOST, CONF_PORT: 80, CONF_SERIAL: identity.serial},
-    )
-
-
-async def set_up(hass: HomeAssistant, device: FakeDevice, family_id: str, identity: DeviceIdentity) -> str:
-    entry = entry_of(family_id, identity)
-    with serving(device):
-        await setup_entry(hass, entry)
-    return entry.entry_id
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -100,18 +81,12 @@ async def test_a_device_that_stops_answering_is_unavailable_until_it_answers(
     assert hass.states.get(P1_POWER).state == "-123.0"
 
 
-def with_power(snapshot: Snapshot, watts: float) -> Snapshot:
-    main = snapshot.channels[MAIN_CHANNEL]
-    channel = replace(main, values={**main.values, Key.POWER: watts})
-    return replace(snapshot, channels={**snapshot.channels, MAIN_CHANNEL: channel})
-
-
 async def test_a_push_is_shown_without_waiting_for_a_poll(hass: HomeAssistant) -> None:
     documented = homewizard.parse_measurement(core_dump("homewizard_p1_v2"))
     device = fake_device("homewizard", P1, documented, link=Link.UP)
     await set_up(hass, device, "homewizard", P1)
     reads = device.client.read.await_count
-    device.push(with_power(documented, 812.0))
+    device.push(with_value(documented, Key.POWER, 812.0))
     await hass.async_block_till_done()
     assert hass.states.get(P1_POWER).state == "812.0"
     assert device.client.read.await_count == reads  # taken from latest(), nothing asked
