@@ -145,7 +145,7 @@ async def ask_udp(port: int, payload: bytes) -> bytes | None:
     transport, poller = await loop.create_datagram_endpoint(Poller, remote_addr=("127.0.0.1", port))
     transport.sendto(payload)
     try:
-        async with asyncio.timeout(0.5):
+        async with asyncio.timeout(0.2):
             return await poller.answers.get()
     except TimeoutError:
         return None
