@@ -42,6 +42,8 @@ def core_dump(name: str) -> Any:
 class FakeDevice:
     """What a test holds of a faked device: the client Home Assistant gets, and the device's answers."""
 
+    family_id: str
+    identity: DeviceIdentity
     client: MagicMock
     answer: Snapshot
     """What the next read returns (checked by the data contract first)."""
@@ -75,7 +77,7 @@ def fake_device(
 ) -> FakeDevice:
     """A device of a family that answers as given; a link other than NONE makes it a push device."""
     client = create_autospec(BY_ID[family_id].client, instance=True)
-    device = FakeDevice(client, answer)
+    device = FakeDevice(family_id, identity, client, answer)
     client.identify.return_value = identity
     client.read.side_effect = device._read
     client.check.side_effect = lambda snapshot: device._guard.check(
@@ -102,25 +104,39 @@ def serving(device: FakeDevice) -> Iterator[MagicMock]:
         yield made
 
 
-def entry_of(family_id: str, identity: DeviceIdentity, entry_id: str | None = None) -> MockConfigEntry:
-    """An entry of a device as the flow stores it (the address is never used: the client is fake)."""
+def entry_of(device: FakeDevice, entry_id: str | None = None, **options: Any) -> MockConfigEntry:
+    """An entry of the device as the flow stores it (the address is never used: the client is fake)."""
+    serial = device.identity.serial
     return MockConfigEntry(
         domain=DOMAIN,
         entry_id=entry_id,
-        title=identity.model,
-        unique_id=identity.serial,
-        data={CONF_FAMILY: family_id, CONF_HOST: "127.0.0.1", CONF_PORT: 80, CONF_SERIAL: identity.serial},
+        title=device.identity.model,
+        unique_id=serial,
+        data={CONF_FAMILY: device.family_id, CONF_HOST: "127.0.0.1", CONF_PORT: 80, CONF_SERIAL: serial},
+        options=options,
     )
 
 
-async def set_up(hass: HomeAssistant, device: FakeDevice, family_id: str, identity: DeviceIdentity) -> str:
-    """Set up an entry served by the fake device; returns its id."""
-    entry = entry_of(family_id, identity)
+async def set_up(hass: HomeAssistant, device: FakeDevice, **options: Any) -> MockConfigEntry:
+    """Set up an entry (with these options) served by the fake device."""
+    entry = entry_of(device, **options)
     with serving(device):
         entry.add_to_hass(hass)
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-    return entry.entry_id
+    return entry
+
+
+P1_IDENTITY = DeviceIdentity(vendor="HomeWizard", model="P1 Meter", serial="3c39e7aabbcc", firmware="6.01")
+
+
+def documented_p1(*, link: Link = Link.NONE) -> FakeDevice:
+    """A HomeWizard P1 meter answering core's dump of API v1 (a push device when a link is given)."""
+    from custom_components.local_energy.devices import homewizard
+
+    return fake_device(
+        "homewizard", P1_IDENTITY, homewizard.parse_data(core_dump("homewizard_p1_v1")), link=link
+    )
 
 
 def with_value(snapshot: Snapshot, key: Key, value: Value, channel_id: str = MAIN_CHANNEL) -> Snapshot:

@@ -36,7 +36,7 @@ async def plug(hass: HomeAssistant) -> FakeDevice:
     info = shelly.parse_info(PLUG_INFO)
     identity = DeviceIdentity(vendor="Shelly", model=info.model.name, serial=info.mac, name=info.name)
     device = fake_device("shelly", identity, shelly.parse_status({"switch:0": PLUG_SWITCH}, info))
-    await set_up(hass, device, "shelly", identity)
+    await set_up(hass, device)
     return device
 
 

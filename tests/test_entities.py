@@ -25,11 +25,21 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from tests.conftest import refresh, setup_entry
-from tests.fake_client import FakeDevice, core_dump, entry_of, fake_device, serving, set_up, with_value
+from tests.fake_client import (
+    P1_IDENTITY,
+    FakeDevice,
+    core_dump,
+    documented_p1,
+    entry_of,
+    fake_device,
+    serving,
+    set_up,
+    with_value,
+)
 from tests.registry import device_by_identifier, snapshot_entities
 
-P1_SERIAL = "3c39e7aabbcc"
-P1 = DeviceIdentity(vendor="HomeWizard", model="P1 Meter", serial=P1_SERIAL, firmware="6.01")
+P1 = P1_IDENTITY
+P1_SERIAL = P1.serial
 P1_POWER = "sensor.homewizard_p1_meter_power"
 
 
@@ -59,19 +69,19 @@ async def test_the_entities_of_a_documented_payload(
     identity, answer = documented()
     device = fake_device(family_id, identity, answer)
     with serving(device), patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
-        await setup_entry(hass, entry_of(family_id, identity, entry_id=dump))
+        await setup_entry(hass, entry_of(device, entry_id=dump))
     await snapshot_entities(hass, entity_registry, snapshot, dump)
 
 
 @pytest.fixture
 def p1() -> FakeDevice:
-    return fake_device("homewizard", P1, homewizard.parse_data(core_dump("homewizard_p1_v1")))
+    return documented_p1()
 
 
 async def test_a_device_that_stops_answering_is_unavailable_until_it_answers(
     hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    await set_up(hass, p1, "homewizard", P1)
+    await set_up(hass, p1)
     assert hass.states.get(P1_POWER).state == "-123.0"
     p1.failure = CannotConnect("no route to the meter")
     await refresh(hass, freezer)
@@ -84,7 +94,7 @@ async def test_a_device_that_stops_answering_is_unavailable_until_it_answers(
 async def test_a_push_is_shown_without_waiting_for_a_poll(hass: HomeAssistant) -> None:
     documented = homewizard.parse_measurement(core_dump("homewizard_p1_v2"))
     device = fake_device("homewizard", P1, documented, link=Link.UP)
-    await set_up(hass, device, "homewizard", P1)
+    await set_up(hass, device)
     reads = device.client.read.await_count
     device.push(with_value(documented, Key.POWER, 812.0))
     await hass.async_block_till_done()
@@ -95,7 +105,7 @@ async def test_a_push_is_shown_without_waiting_for_a_poll(hass: HomeAssistant) -
 async def test_a_channel_the_device_no_longer_lists_loses_its_device(
     hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory, device_registry: dr.DeviceRegistry
 ) -> None:
-    entry_id = await set_up(hass, p1, "homewizard", P1)
+    entry_id = (await set_up(hass, p1)).entry_id
     gas = f"{P1_SERIAL}_{homewizard.GAS_CHANNEL}"
     assert device_by_identifier(device_registry, entry_id, gas) is not None
     channels = {cid: channel for cid, channel in p1.answer.channels.items() if cid != homewizard.GAS_CHANNEL}
