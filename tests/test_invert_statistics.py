@@ -1,7 +1,11 @@
-"""Changing the invert option keeps the import and export counters continuous in long-term statistics."""
+"""Changing the invert option keeps the import and export counters continuous in long-term statistics.
+
+On a fake client answering HomeWizard's documented P1 payload, its counters moved by each reading.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -23,8 +27,11 @@ from custom_components.local_energy.const import (
     CONF_INVERTED_BEFORE,
     CONF_UPDATE_INTERVAL,
 )
-from simulators.homewizard import HomeWizardSimulator
-from tests.conftest import free_udp_port, homewizard_entry, setup_entry
+from custom_components.local_energy.devices.errors import CannotConnect
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
+from tests.conftest import free_udp_port
+from tests.fake_client import FakeDevice, documented_p1, serving, set_up, with_value
 
 IMPORT = "sensor.homewizard_p1_meter_energy_import"
 EXPORT = "sensor.homewizard_p1_meter_energy_export"
@@ -41,9 +48,23 @@ def _custom_integrations(
     monkeypatch.setitem(discovery.LISTEN_PORTS, "igen", free_udp_port())
 
 
-async def run(hass: HomeAssistant, simulator: HomeWizardSimulator, entry: MockConfigEntry) -> None:
+@pytest.fixture
+def p1() -> Iterator[FakeDevice]:
+    device = documented_p1()
+    with serving(device):  # reloads too
+        yield device
+
+
+def advance(device: FakeDevice) -> None:
+    """A second later: the meter counted 1 Wh more import and 0.5 Wh more export."""
+    values = device.answer.channels[MAIN_CHANNEL].values
+    for key, wh in ((Key.ENERGY_IMPORT, 1.0), (Key.ENERGY_EXPORT, 0.5)):
+        device.answer = with_value(device.answer, key, float(values[key]) + wh / 1000)
+
+
+async def run(hass: HomeAssistant, device: FakeDevice, entry: MockConfigEntry) -> None:
     for _ in range(5):
-        simulator.advance()
+        advance(device)
         await entry.runtime_data.coordinator.async_refresh()
         await hass.async_block_till_done()
 
@@ -80,56 +101,55 @@ async def assert_counters_grew_only_by_what_was_measured(
 
 
 async def counters_after_a_run(
-    hass: HomeAssistant, simulator: HomeWizardSimulator
+    hass: HomeAssistant, device: FakeDevice
 ) -> tuple[MockConfigEntry, dict[str, float]]:
     """The meter's entry after a few readings, and what its counters show then."""
-    entry = homewizard_entry(simulator)
-    await setup_entry(hass, entry)
-    await run(hass, simulator, entry)
+    entry = await set_up(hass, device)
+    await run(hass, device, entry)
     return entry, {entity: float(hass.states.get(entity).state) for entity in (IMPORT, EXPORT)}
 
 
 async def test_invert_change_adds_nothing_to_statistics(
     recorder_mock: Recorder,
     hass: HomeAssistant,
-    homewizard_sim: HomeWizardSimulator,
+    p1: FakeDevice,
 ) -> None:
     start = five_minutes_ago()
-    entry, shown = await counters_after_a_run(hass, homewizard_sim)
-    payload = homewizard_sim.payload()
+    entry, shown = await counters_after_a_run(hass, p1)
+    values = p1.answer.channels[MAIN_CHANNEL].values
     # The registers differ by far more than one run measures: a swap would show.
-    assert abs(payload["total_power_import_kwh"] - payload["total_power_export_kwh"]) > 100
+    assert abs(float(values[Key.ENERGY_IMPORT]) - float(values[Key.ENERGY_EXPORT])) > 100
 
     await invert(hass, entry)
     assert set(entry.options[CONF_COUNTER_OFFSETS]) >= {"|energy_import", "|energy_export"}
     for entity, before in shown.items():
         assert float(hass.states.get(entity).state) == pytest.approx(before, abs=0.01)  # no jump
-    await run(hass, homewizard_sim, entry)
+    await run(hass, p1, entry)
     await assert_counters_grew_only_by_what_was_measured(recorder_mock, hass, start)
 
 
 async def test_invert_changed_while_the_device_is_away(
     recorder_mock: Recorder,
     hass: HomeAssistant,
-    homewizard_sim: HomeWizardSimulator,
+    p1: FakeDevice,
 ) -> None:
     """The option changes while the entry waits for its device: counters continue when it is back."""
     start = five_minutes_ago()
-    entry, shown = await counters_after_a_run(hass, homewizard_sim)
+    entry, shown = await counters_after_a_run(hass, p1)
 
-    await homewizard_sim.stop()
+    p1.client.identify.side_effect = CannotConnect("the meter is away")
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
     await invert(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
-    await homewizard_sim.start()
+    p1.client.identify.side_effect = None
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert CONF_INVERTED_BEFORE not in entry.options  # the offsets are made and kept
     for entity, before in shown.items():
         assert float(hass.states.get(entity).state) == pytest.approx(before, abs=0.01)  # no swap
-    await run(hass, homewizard_sim, entry)
+    await run(hass, p1, entry)
     await assert_counters_grew_only_by_what_was_measured(recorder_mock, hass, start)
