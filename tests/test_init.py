@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices import clock, enistic, udp
+from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
@@ -32,43 +33,26 @@ from tests.conftest import (
     setup_entry,
     wait_for,
 )
+from tests.fake_client import documented_p1, set_up
 
 POWER = "sensor.homewizard_p1_meter_power"
 ACUVIM_POWER = "sensor.accuenergy_acuvim_ii_power"
 SOCKET_POWER = "sensor.socket_041319_power"
 
 
-async def test_not_ready_while_the_device_is_away(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await homewizard_sim.stop()
-    await setup_entry(hass, entry)
+async def test_not_ready_while_the_device_is_away(hass: HomeAssistant) -> None:
+    p1 = documented_p1()
+    p1.client.identify.side_effect = CannotConnect("no route to the meter")
+    entry = await set_up(hass, p1)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
-async def test_not_ready_when_the_first_read_fails(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    homewizard_sim.malformed = True
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+async def test_not_ready_when_the_first_read_fails(hass: HomeAssistant) -> None:
+    p1 = documented_p1()
+    p1.failure = InvalidResponse("/api/v1/data is not JSON")
+    entry = await set_up(hass, p1)
     assert entry.state is ConfigEntryState.SETUP_RETRY
-
-
-async def test_unavailable_then_back(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    assert hass.states.get(POWER).state == "-543.0"
-    await homewizard_sim.stop()
-    await refresh(hass, freezer)
-    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
-    await homewizard_sim.start()
-    homewizard_sim.advance()
-    await refresh(hass, freezer)
-    assert float(hass.states.get(POWER).state) == pytest.approx(round(sum(homewizard_sim.state.powers), 1))
+    p1.client.close.assert_awaited()  # nothing left open for the retry
 
 
 async def test_values_follow_each_poll(
@@ -97,13 +81,11 @@ async def test_acuvim_restart_reconnects(
     assert hass.states.get(ACUVIM_POWER).state != STATE_UNAVAILABLE
 
 
-async def test_invert_option(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
-    entry = homewizard_entry(homewizard_sim, invert=True)
-    await setup_entry(hass, entry)
-    assert hass.states.get(POWER).state == "543.0"
-    assert hass.states.get("sensor.homewizard_p1_meter_energy_import").state == str(
-        round(homewizard_sim.payload()["total_power_export_kwh"], 3)
-    )
+async def test_invert_option(hass: HomeAssistant) -> None:
+    p1 = documented_p1()
+    await set_up(hass, p1, invert=True)
+    assert hass.states.get(POWER).state == "123.0"  # the dump's -123 W, seen from the other side
+    assert hass.states.get("sensor.homewizard_p1_meter_energy_import").state == "13086.777"  # its export
 
 
 async def test_enistic_channels_appear_as_they_are_heard(
