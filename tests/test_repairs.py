@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import replace
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -14,9 +15,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import igen
-from simulators.homewizard import HomeWizardSimulator
+from custom_components.local_energy.devices.errors import (
+    ApiDisabled,
+    CannotConnect,
+    FirmwareTooOld,
+    InvalidResponse,
+)
 from simulators.igen import IgenSimulator
-from tests.conftest import HOST, free_udp_port, homewizard_entry, refresh, setup_entry, wait_for
+from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
+from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, serving, set_up
 
 POWER = "sensor.homewizard_p1_meter_power"
 IGEN_SERIAL = "D850BD20A300129S"
@@ -42,12 +49,18 @@ async def retry_setup(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> No
     await refresh(hass, freezer, seconds=90)
 
 
+@pytest.fixture
+def p1() -> Iterator[FakeDevice]:
+    device = documented_p1()
+    with serving(device):  # the retries too
+        yield device
+
+
 async def test_api_switched_off_at_setup(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    homewizard_sim.api_enabled = False
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+    p1.client.identify.side_effect = ApiDisabled("GET /api answered 403: the local API is switched off")
+    entry = await set_up(hass, p1)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issue_keys(hass, entry) == {"api_disabled": ir.IssueSeverity.ERROR}
     raised = issue(hass, entry, "api_disabled")
@@ -58,81 +71,70 @@ async def test_api_switched_off_at_setup(
     assert not raised.is_fixable
     # Switched on in the app: the next retry loads the entry, and the issue goes without a click.
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
-    homewizard_sim.api_enabled = True
+    p1.client.identify.side_effect = None
     await retry_setup(hass, freezer)
     assert entry.state is ConfigEntryState.LOADED
     assert issue_keys(hass, entry) == {}
 
 
 async def test_api_switched_off_while_running(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    homewizard_sim.api_enabled = False
+    entry = await set_up(hass, p1)
+    p1.failure = ApiDisabled("GET /api/v1/data answered 403")
     await refresh(hass, freezer)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     assert issue_keys(hass, entry) == {"api_disabled": ir.IssueSeverity.ERROR}
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
-    homewizard_sim.api_enabled = True
+    p1.failure = None
     await refresh(hass, freezer)
     assert hass.states.get(POWER).state != STATE_UNAVAILABLE
     assert issue_keys(hass, entry) == {}
 
 
 async def test_address_answered_by_another_device(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    homewizard_sim.serial = "5c2fafaabbcc"
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+    p1.client.identify.return_value = replace(P1_IDENTITY, serial="5c2fafaabbcc")
+    entry = await set_up(hass, p1)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issue_keys(hass, entry) == {"wrong_device": ir.IssueSeverity.ERROR}
     placeholders = issue(hass, entry, "wrong_device").translation_placeholders
     assert placeholders is not None
     assert "5c2fafaabbcc" in placeholders["error"]
-    homewizard_sim.serial = entry.unique_id or ""
+    p1.client.identify.return_value = P1_IDENTITY
     await retry_setup(hass, freezer)
     assert entry.state is ConfigEntryState.LOADED
     assert issue_keys(hass, entry) == {}
 
 
 async def test_firmware_without_the_data_endpoint(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    homewizard_sim.data_status = 404
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+    p1.client.identify.side_effect = FirmwareTooOld("GET /api/v1/data answered 404: update the firmware")
+    entry = await set_up(hass, p1)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issue_keys(hass, entry) == {"firmware_too_old": ir.IssueSeverity.ERROR}
-    homewizard_sim.data_status = None
+    p1.client.identify.side_effect = None
     await retry_setup(hass, freezer)
     assert entry.state is ConfigEntryState.LOADED
     assert issue_keys(hass, entry) == {}
 
 
 async def test_other_failures_raise_no_issue(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    for breakage in ("malformed", "unreachable"):
-        if breakage == "malformed":
-            homewizard_sim.malformed = True
-        else:
-            homewizard_sim.malformed = False
-            await homewizard_sim.stop()
+    entry = await set_up(hass, p1)
+    for failure in (InvalidResponse("not JSON"), CannotConnect("unreachable")):
+        p1.failure = failure
         await refresh(hass, freezer)
         assert hass.states.get(POWER).state == STATE_UNAVAILABLE
         assert issue_keys(hass, entry) == {}
 
 
-async def test_removed_entry_leaves_no_issue(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    homewizard_sim.api_enabled = False
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+async def test_removed_entry_leaves_no_issue(hass: HomeAssistant, p1: FakeDevice) -> None:
+    p1.client.identify.side_effect = ApiDisabled("GET /api answered 403")
+    entry = await set_up(hass, p1)
     assert issue_keys(hass, entry)
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
