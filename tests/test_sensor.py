@@ -1,4 +1,7 @@
-"""Every entity of every family, as Home Assistant shows it (syrupy snapshots)."""
+"""Every entity of the families without a documented dump, read from their simulators (syrupy snapshots).
+
+HomeWizard and Shelly tables come from core's device dumps on the fake client (test_entities.py).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import EnisticSimulator
-from simulators.homewizard import HomeWizardSimulator
-from tests.conftest import acuvim_entry, homewizard_entry, setup_entry, setup_heard_enistic
+from tests.conftest import acuvim_entry, setup_entry, setup_heard_enistic
 from tests.registry import snapshot_entities
 
 pytestmark = [pytest.mark.usefixtures("entity_registry_enabled_by_default")]
@@ -24,17 +26,6 @@ pytestmark = [pytest.mark.usefixtures("entity_registry_enabled_by_default")]
 def _only_sensors() -> object:
     with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         yield
-
-
-async def test_homewizard(
-    hass: HomeAssistant,
-    homewizard_sim: HomeWizardSimulator,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    entry = homewizard_entry(homewizard_sim, entry_id="homewizard_entry")
-    await setup_entry(hass, entry)
-    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
 
 
 async def test_acuvim(
