@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -97,11 +97,20 @@ def fake_device(
     return device
 
 
+MADE_AT = (
+    "custom_components.local_energy.make_client",  # an entry's client
+    "custom_components.local_energy.device_forms.make_client",  # the flows identify with one
+    "custom_components.local_energy.pairing.make_client",  # and pair with one
+)
+
+
 @contextmanager
-def serving(device: FakeDevice) -> Iterator[MagicMock]:
-    """Entries set up meanwhile get the fake client instead of one that talks to the network."""
-    with patch("custom_components.local_energy.make_client", return_value=device.client) as made:
-        yield made
+def serving(device: FakeDevice) -> Iterator[None]:
+    """Entries and flows get the fake client meanwhile, instead of one that talks to the network."""
+    with ExitStack() as patches:
+        for where in MADE_AT:
+            patches.enter_context(patch(where, return_value=device.client))
+        yield
 
 
 def entry_of(device: FakeDevice, entry_id: str | None = None, **options: Any) -> MockConfigEntry:

@@ -1,7 +1,7 @@
 """What Home Assistant makes of a command and of the device's answer to it, on a fake client.
 
-The plug is a Shelly Plus Plug S as its documented payloads describe it (aioshelly's fixture, quoted in the
-research notes); the protocol of the command itself is tested against the simulators in tests/devices.
+The plug is a Shelly Plus Plug S as aioshelly's fixture records it (tests/documented.py); the protocol
+of the command itself is tested against the simulators in tests/devices.
 """
 
 from __future__ import annotations
@@ -16,26 +16,19 @@ from custom_components.local_energy.devices import shelly
 from custom_components.local_energy.devices.errors import CannotConnect, CommandRejected
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity
+from tests.documented import SHELLY_PLUS_PLUG_S_INFO, SHELLY_PLUS_PLUG_S_SWITCH
 from tests.fake_client import FakeDevice, fake_device, set_up, with_value
 
-PLUG_INFO = {
-    "app": "PlusPlugS", "auth_domain": None, "auth_en": False, "fw_id": "20231219-134003/1.1.0-g34b5d4f",
-    "gen": 2, "id": "shellyplusplugs-aabbccddeeff", "mac": "AABBCCDDEEFF", "model": "SNPL-00112EU",
-    "name": "Test Name", "slot": 0, "ver": "1.1.0",
-}  # fmt: skip
-PLUG_SWITCH = {
-    "aenergy": {"by_minute": [34.786, 45.552, 45.552], "minute_ts": 1707326925, "total": 7258.589},
-    "apower": 2.7, "current": 0.121, "id": 0, "output": True, "source": "init",
-    "temperature": {"tC": 32.1, "tF": 89.7}, "voltage": 227.9,
-}  # fmt: skip
 RELAY = "switch.test_name_relay"
 
 
 @pytest.fixture
 async def plug(hass: HomeAssistant) -> FakeDevice:
-    info = shelly.parse_info(PLUG_INFO)
+    info = shelly.parse_info(SHELLY_PLUS_PLUG_S_INFO)
     identity = DeviceIdentity(vendor="Shelly", model=info.model.name, serial=info.mac, name=info.name)
-    device = fake_device("shelly", identity, shelly.parse_status({"switch:0": PLUG_SWITCH}, info))
+    device = fake_device(
+        "shelly", identity, shelly.parse_status({"switch:0": SHELLY_PLUS_PLUG_S_SWITCH}, info)
+    )
     await set_up(hass, device)
     return device
 

@@ -19,12 +19,13 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.local_energy.devices import homewizard, shelly
+from custom_components.local_energy.devices import ecotracker, homewizard, indevolt, shelly, stromleser
 from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from tests.conftest import refresh, setup_entry
+from tests.documented import ECOTRACKER_CORE, ECOTRACKER_OFFICIAL, STROMLESER_OFFICIAL
 from tests.fake_client import (
     P1_IDENTITY,
     FakeDevice,
@@ -50,6 +51,15 @@ def shelly_pro_3em() -> tuple[DeviceIdentity, Snapshot]:
     return identity, shelly.parse_status(dump["status"], info)
 
 
+ECOTRACKER = DeviceIdentity(vendor="everHome", model="EcoTracker", serial="abcdef123456")
+STROMLESER = DeviceIdentity(vendor="nineti", model="stromleser.one", serial="STROM_ONE_7211674295")
+
+
+def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> tuple[DeviceIdentity, Snapshot]:
+    identity = DeviceIdentity(vendor="INDEVOLT", model=model, serial=f"IND-{generation}")
+    return identity, indevolt.parse_data(points, core_dump(f"indevolt_{generation}"), 0.0)
+
+
 DOCUMENTED: dict[str, tuple[str, Callable[[], tuple[DeviceIdentity, Snapshot]]]] = {
     "homewizard_p1_v1": ("homewizard", lambda: (P1, homewizard.parse_data(core_dump("homewizard_p1_v1")))),
     "homewizard_p1_v2": (
@@ -57,6 +67,17 @@ DOCUMENTED: dict[str, tuple[str, Callable[[], tuple[DeviceIdentity, Snapshot]]]]
         lambda: (P1, homewizard.parse_measurement(core_dump("homewizard_p1_v2"))),
     ),
     "shelly_pro_3em": ("shelly", shelly_pro_3em),
+    "ecotracker_official": (
+        "ecotracker",
+        lambda: (ECOTRACKER, ecotracker.parse(ECOTRACKER_OFFICIAL)),
+    ),
+    "ecotracker_core": ("ecotracker", lambda: (ECOTRACKER, ecotracker.parse(ECOTRACKER_CORE))),
+    "stromleser_official": (
+        "stromleser",
+        lambda: (STROMLESER, stromleser.parse(STROMLESER_OFFICIAL)),
+    ),
+    "indevolt_gen1": ("indevolt", lambda: indevolt_dump("gen1", indevolt.GEN1, "BK1600")),
+    "indevolt_gen2": ("indevolt", lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000")),
 }
 
 

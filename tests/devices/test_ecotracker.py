@@ -1,4 +1,4 @@
-"""EcoTracker against its simulator."""
+"""EcoTracker: the documented payloads verbatim, then the client against its simulator."""
 
 from __future__ import annotations
 
@@ -11,6 +11,29 @@ from custom_components.local_energy.devices.errors import CannotConnect, Invalid
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.ecotracker import SERIAL, EcoTrackerSimulator
+from tests.documented import ECOTRACKER_CORE, ECOTRACKER_OFFICIAL
+
+
+def test_the_official_example() -> None:
+    values = parse(ECOTRACKER_OFFICIAL).channels[MAIN_CHANNEL].values
+    assert values == {
+        Key.POWER: 125.0,
+        Key.POWER_AVERAGE: 100.0,
+        Key.POWER_L1: 50.0,
+        Key.POWER_L2: 50.0,
+        Key.POWER_L3: 25.0,
+        Key.ENERGY_IMPORT: 145.0,
+        Key.ENERGY_IMPORT_T1: 100.0,
+        Key.ENERGY_IMPORT_T2: 45.0,
+        Key.ENERGY_EXPORT: 4.5,
+    }  # fmt: skip  (Wh on the wire, kWh shown)
+
+
+def test_a_device_without_an_export_counter_as_core_recorded_it() -> None:
+    values = parse(ECOTRACKER_CORE).channels[MAIN_CHANNEL].values
+    assert values[Key.ENERGY_IMPORT] == pytest.approx(77498.5623864, abs=1e-6)
+    assert Key.ENERGY_EXPORT not in values  # absent, not 0
+    assert (values[Key.POWER], values[Key.WIFI_RSSI]) == (594.54, -71.0)
 
 
 def client_for(simulator: EcoTrackerSimulator, transports: Transports) -> EcoTrackerClient:

@@ -1,4 +1,4 @@
-"""stromleser.one against its simulator: units, the rate limit, odd values."""
+"""stromleser.one: its documented payloads verbatim; against its simulator: units, rate limit, odd values."""
 
 from __future__ import annotations
 
@@ -12,6 +12,31 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from custom_components.local_energy.devices.stromleser import StromleserClient, parse, parse_value
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
+from tests.documented import STROMLESER_OFFICIAL, STROMLESER_VENDOR_FIXTURES
+
+
+def test_the_official_example() -> None:
+    values = parse(STROMLESER_OFFICIAL).channels[MAIN_CHANNEL].values
+    assert values == {
+        Key.POWER: 3.0,
+        Key.POWER_L1: 0.0,
+        Key.POWER_L2: 0.0,
+        Key.POWER_L3: 3.0,
+        Key.ENERGY_IMPORT: 22641.3328,
+        Key.ENERGY_IMPORT_T1: 22641.3328,
+        Key.ENERGY_EXPORT: 37307.8084,
+        Key.ENERGY_EXPORT_T1: 37307.8084,
+        Key.WIFI_RSSI: -54.0,
+    }  # fmt: skip  (tariff 2 reads 0 Wh: a register the meter does not use, not shown)
+
+
+def test_the_vendors_own_fixtures() -> None:
+    three_phase, single_phase = (
+        parse(body).channels[MAIN_CHANNEL].values for body in STROMLESER_VENDOR_FIXTURES
+    )
+    assert (three_phase[Key.ENERGY_IMPORT], three_phase[Key.WIFI_RSSI]) == (12.345, -51.0)  # rssi, no unit
+    assert (single_phase[Key.POWER], single_phase[Key.ENERGY_EXPORT]) == (5.0, 19929.796)  # kWh
+    assert Key.POWER_L1 not in single_phase
 
 
 def client_for(simulator: StromleserSimulator, transports: Transports) -> StromleserClient:
