@@ -18,7 +18,7 @@ from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Value
 from custom_components.local_energy.devices.websocket import Link
-from custom_components.local_energy.value_listeners import ValueContext
+from custom_components.local_energy.value_listeners import LAYOUT, ValueContext
 from tests.conftest import refresh
 from tests.fake_client import FakeDevice, documented_p1, set_up, with_value
 
@@ -162,3 +162,21 @@ async def test_a_pushed_change_is_shown_at_once_however_fast_they_come(
     pusher.push(with_value(pusher.answer, Key.POWER, 700.0))
     await hass.async_block_till_done()
     assert powers[-1:] == ["700.0"]  # after quiet: at once, no tick of the clock needed
+
+
+async def test_what_adds_entities_is_told_only_when_channels_or_keys_change(
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await set_up(hass, p1)
+    told = []
+    entry.runtime_data.coordinator.async_add_listener(lambda: told.append(1), LAYOUT)
+    await refresh(hass, freezer)  # the first reading it is told of
+    told.clear()
+    for second in range(1, 4):
+        answers(p1, Key.POWER, 100.0 + second)  # values change, the layout does not
+        await refresh(hass, freezer)
+    assert told == []
+    answers(p1, Key.CURRENT, 6.0)  # a key the meter did not report before (the total current)
+    await refresh(hass, freezer)
+    assert told == [1]
+    assert hass.states.get("sensor.homewizard_p1_meter_current").state == "6.0"  # its entity came

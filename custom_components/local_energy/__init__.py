@@ -21,6 +21,7 @@ from .emulated_meter import EmulatedMeterRuntime, async_resolve_served_meters
 from .entity import device_info
 from .issues import async_clear_errors, async_failure, async_remove_all
 from .transports import make_client
+from .value_listeners import LAYOUT
 
 PLATFORMS = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 CONTROLLER_PLATFORMS = [Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
@@ -62,7 +63,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
         config_entry_id=entry.entry_id, **device_info(coordinator, MAIN_CHANNEL)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_stale_devices(hass, entry)))
+    entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_stale_devices(hass, entry), LAYOUT))
     return True
 
 

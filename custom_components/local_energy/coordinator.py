@@ -27,7 +27,7 @@ from .devices.invert import apply_offsets, invert_snapshot, offsets_after_invert
 from .devices.snapshot import DeviceIdentity, Snapshot
 from .issues import async_clear_errors, async_failure, async_sync_notices
 from .push import PushFollower
-from .value_listeners import ValueContext, ValueListeners
+from .value_listeners import LayoutContext, ValueContext, ValueListeners
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -95,9 +95,11 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE, context: Any = None) -> Callable[[], None]:
-        """Listen for updates: to every one, or with a ValueContext only to those that change that value."""
+        """Listen for updates: to every one, or only to those that change a value (ValueContext) or LAYOUT."""
         if isinstance(context, ValueContext):
             return self._value_listeners.add(context, update_callback)
+        if isinstance(context, LayoutContext):
+            return self._value_listeners.add_layout(update_callback)
         return super().async_add_listener(update_callback, context)
 
     @callback

@@ -21,7 +21,7 @@ from .const import DOMAIN
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .devices.keys import Key
 from .devices.snapshot import MAIN_CHANNEL, Channel, Value
-from .value_listeners import ValueContext
+from .value_listeners import LAYOUT, ValueContext
 
 if TYPE_CHECKING:
     from .controller.runtime import ControllerRuntime
@@ -179,7 +179,6 @@ def add_channel_entities(
         entities: list[Entity] = []
         for channel_id, channel in snapshot.channels.items():
             seen = seen_keys.get(channel_id, frozenset())
-            # Called on every update: the common case (nothing new) is checked without building a set.
             if channel.values.keys() <= seen and all(control.key in seen for control in channel.controls):
                 continue
             if channel_id != MAIN_CHANNEL and channel_id not in seen_keys:
@@ -194,4 +193,4 @@ def add_channel_entities(
             async_add_entities(entities)
 
     add_new()
-    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new, LAYOUT))
