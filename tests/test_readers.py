@@ -1,22 +1,22 @@
-"""EcoTracker and stromleser.one through Home Assistant; zeroconf for every family that announces itself."""
+"""EcoTracker and stromleser.one through Home Assistant; zeroconf for every family that announces itself.
+
+Their entity tables come from the documented payloads on the fake client (test_entities.py).
+"""
 
 from __future__ import annotations
 
 import json
 from ipaddress import ip_address
 from pathlib import Path
-from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE, Platform
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import (
     CONF_FAMILY,
@@ -32,7 +32,6 @@ from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
 from tests.conftest import HOST, refresh, setup_entry
-from tests.registry import snapshot_entities
 
 ECO_POWER = "sensor.everhome_ecotracker_power"
 STROM_POWER = "sensor.nineti_stromleser_one_power"
@@ -130,23 +129,6 @@ async def test_zeroconf_homewizard_with_api_off(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "api_not_enabled"
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_entities(
-    hass: HomeAssistant,
-    ecotracker_sim: EcoTrackerSimulator,
-    stromleser_sim: StromleserSimulator,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
-        for entry in (
-            entry_for("ecotracker", ecotracker_sim.port, ECOTRACKER_SERIAL, "ecotracker_entry"),
-            entry_for("stromleser", stromleser_sim.port, DEVICE_ID, "stromleser_entry"),
-        ):
-            await setup_entry(hass, entry)
-            await snapshot_entities(hass, entity_registry, snapshot, str(entry.entry_id))
 
 
 async def test_ecotracker_loses_the_meter_and_finds_it_again(
