@@ -10,19 +10,18 @@ from syrupy.assertion import SnapshotAssertion
 
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import EnisticSimulator
-from simulators.homewizard import HomeWizardSimulator
 from simulators.smartme import SmartMeSimulator
-from tests.conftest import acuvim_entry, enistic_entry, homewizard_entry, setup_entry
+from tests.conftest import acuvim_entry, enistic_entry, setup_entry
+from tests.fake_client import documented_p1, entry_of, serving
 from tests.test_setpoints import pico_entry
 
 
 async def test_homewizard(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    homewizard_sim: HomeWizardSimulator,
-    snapshot: SnapshotAssertion,
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, snapshot: SnapshotAssertion
 ) -> None:
-    template = homewizard_entry(homewizard_sim)
+    p1 = documented_p1()
+    p1.client.diagnostics.return_value = {"http_requests": 2}
+    template = entry_of(p1)
     entry = MockConfigEntry(
         domain=template.domain,
         title=template.title,
@@ -30,12 +29,15 @@ async def test_homewizard(
         data={**template.data, "password": "s3cret", "username": "admin"},
         entry_id="homewizard_entry",
     )
-    await setup_entry(hass, entry)
+    entry.add_to_hass(hass)
+    with serving(p1):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
     assert "s3cret" not in str(diagnostics)
-    diagnostics["entry"]["data"]["port"] = "<port>"
+    assert diagnostics["client"]["http_requests"] == 2  # what the client counts is shown
     assert diagnostics == snapshot
 
 
