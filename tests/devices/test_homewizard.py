@@ -21,6 +21,7 @@ from custom_components.local_energy.devices.homewizard import (
 )
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
+from custom_components.local_energy.devices.websocket import Link
 from simulators.homewizard import SERIAL, HomeWizardSimulator
 
 
@@ -29,7 +30,9 @@ def client_for(simulator: HomeWizardSimulator, transports: Transports) -> HomeWi
 
 
 async def test_identity(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
-    identity = await client_for(homewizard_sim, transports).identify()
+    client = client_for(homewizard_sim, transports)
+    identity = await client.identify()
+    assert (client.pushes, client.link) == (False, Link.NONE)  # API v1 is polled: no link to tell of
     assert identity.serial == SERIAL
     assert identity.model == "P1 Meter"
     assert identity.vendor == "HomeWizard"

@@ -124,7 +124,9 @@ class HomeWizardClient(DeviceClient):
 
     @property
     def link(self) -> Link:
-        """The v2 WebSocket, up and authorized."""
+        """The v2 WebSocket, up and authorized; API v1 has no link to tell of (NONE)."""
+        if not self.uses_v2:
+            return Link.NONE
         return Link.UP if self._socket is not None and self._socket.connected else Link.DOWN
 
     async def start(self, on_push: PushListener, on_link: LinkListener | None = None) -> None:
