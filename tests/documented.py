@@ -7,6 +7,7 @@ are checked against them too.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 ECOTRACKER_OFFICIAL: dict[str, Any] = {
@@ -58,3 +59,59 @@ SHELLY_PLUS_PLUG_S_SWITCH: dict[str, Any] = {
     "temperature": {"tC": 32.1, "tF": 89.7}, "voltage": 227.9,
 }  # fmt: skip
 """aioshelly's Plus Plug S fixture, status["switch:0"]."""
+
+SHELLY_EM_GEN1_STATUS: dict[str, Any] = json.loads(
+    '{"wifi_sta":{"connected":true,"ssid":"XXXX","ip":"192.168.178.XXX","rssi":-55},"cloud":{"enabled":false,'
+    '"connected":false},"mqtt":{"connected":false},"time":"11:16","unixtime":1676110566,"serial":21580,'
+    '"has_update":false,"mac":"C45BXXXXX","cfg_changed_cnt":0,"actions_stats":{"skipped":0},"relays":[{"ison":'
+    'false,"has_timer":false,"timer_started":0,"timer_duration":0,"timer_remaining":0,"overpower":false,'
+    '"is_valid":true,"source":"input"}],"emeters":[{"power":-620.34,"reactive":714.48,"pf":-0.66,"voltage":'
+    '235.68,"is_valid":true,"total":401472.9,"total_returned":653673.7},{"power":0.00,"reactive":0.00,"pf":'
+    '0.00,"voltage":235.68,"is_valid":true,"total":173411.3,"total_returned":294.2}],"update":{"status":"idle",'
+    '"has_update":false,"new_version":"20221027-105518/v1.12.1-ga9117d3","old_version":"20221027-105518/'
+    'v1.12.1-ga9117d3"},"ram_total":51072,"ram_free":35660,"fs_size":233681,"fs_free":156373,"uptime":2226140}'
+)
+"""A Shelly EM (Gen1) /status, evcc's meter/shelly/gen1_test.go (redacted as published)."""
+
+SHELLY_3EM_GEN1_STATUS: dict[str, Any] = json.loads(
+    '{"wifi_sta":{"connected":true,"ssid":"name","ip":"xxx. xxx. xxx. xxx ","rssi":3},'
+    '"cloud":{"enabled":false,"connected":false},"mqtt":{"connected":true},"time":"01:44","serial":1,'
+    '"has_update":false,"mac":" xxx",'
+    '"relays":[{"ison":false,"has_timer":false,"overpower":false,"is_valid":true}],"emeters":[{"power":3269.48,'
+    '"pf":1.00,"current":14.35,"voltage":227.90,"is_valid":true,"total":7589.6,"total_returned":17706.2},'
+    '{"power":147.60,"pf":0.56,"current":1.12,"voltage":234.34,"is_valid":true,"total":469.4,"total_returned":'
+    '3188.7},{"power":193.11,"pf":0.74,"current":1.12,"voltage":231.52,"is_valid":true,"total":435.7,'
+    '"total_returned":943.7}],"fs_mounted":true,"update":{"status":"idle","has_update":false,"new_version":'
+    '"20200205-183800/master@fa9ba943","old_version":"20200205-183800/master@fa9ba943"},"ram_total":48704,'
+    '"ram_free":31096,"fs_size":233681,"fs_free":162146,"uptime":930}'
+)
+"""A real Shelly 3EM (Gen1) /status as its user posted it (ShellyForHASS issue #191): an rssi of 3."""
+
+SHELLY_PRO_EM_STATUS: dict[str, Any] = {
+    "ble": {},
+    "cloud": {"connected": False},
+    "em1:0": {"id": 0, "current": 0.020, "voltage": 224.6, "act_power": 0.0, "aprt_power": 4.6, "pf": 0.00,
+              "freq": 50.0, "calibration": "factory"},
+    "em1:1": {"id": 1, "current": 22.780, "voltage": 224.6, "act_power": 5080.3, "aprt_power": 5142.4,
+              "pf": 0.99, "freq": 50.0, "calibration": "factory"},
+    "em1data:0": {"id": 0, "total_act_energy": 0.00, "total_act_ret_energy": 0.00},
+    "em1data:1": {"id": 1, "total_act_energy": 6644.90, "total_act_ret_energy": 2595.26},
+    "eth": {"ip": None},
+    "modbus": {},
+    "mqtt": {"connected": True},
+    "switch:0": {"id": 0, "source": "HTTP_in", "output": True, "temperature": {"tC": 29.4, "tF": 85.0}},
+    "sys": {"mac": "08F9E0E67204", "restart_required": False, "time": "18:16", "unixtime": 1707930973,
+            "uptime": 28980, "ram_size": 241940, "ram_free": 117332, "fs_size": 524288, "fs_free": 208896,
+            "cfg_rev": 20, "kvs_rev": 0, "schedule_rev": 0, "webhook_rev": 0,
+            "available_updates": {"stable": {"version": "1.2.0"}}, "reset_reason": 3},
+    "wifi": {"sta_ip": "192.168.8.9", "status": "got ip", "ssid": "K1", "rssi": -60},
+    "ws": {"connected": False},
+}  # fmt: skip
+"""A real Shelly Pro EM-50 Shelly.GetStatus (evcc discussion #12385): its switch has no power fields."""
+
+SHELLY_PLUG_S_GEN3_SWITCH: dict[str, Any] = json.loads(
+    '{"id":0,"source":"init","output":true,"apower":399.2,"voltage":240.8,"current":1.886,"aenergy":{"total":'
+    '2574466.629,"by_minute":[7200.069,6121.044,5088.795],"minute_ts":1786033200},"temperature":{"tC":46.3,'
+    '"tF":115.4}}'
+)
+"""A Plug S Gen3 used as a PV meter, status["switch:0"] (evcc gen2_test.go): no ret_aenergy."""

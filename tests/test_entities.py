@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -25,7 +26,17 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from tests.conftest import refresh, setup_entry
-from tests.documented import ECOTRACKER_CORE, ECOTRACKER_OFFICIAL, STROMLESER_OFFICIAL
+from tests.documented import (
+    ECOTRACKER_CORE,
+    ECOTRACKER_OFFICIAL,
+    SHELLY_3EM_GEN1_STATUS,
+    SHELLY_EM_GEN1_STATUS,
+    SHELLY_PLUG_S_GEN3_SWITCH,
+    SHELLY_PLUS_PLUG_S_INFO,
+    SHELLY_PLUS_PLUG_S_SWITCH,
+    SHELLY_PRO_EM_STATUS,
+    STROMLESER_OFFICIAL,
+)
 from tests.fake_client import (
     P1_IDENTITY,
     FakeDevice,
@@ -44,40 +55,71 @@ P1_SERIAL = P1.serial
 P1_POWER = "sensor.homewizard_p1_meter_power"
 
 
-def shelly_pro_3em() -> tuple[DeviceIdentity, Snapshot]:
-    dump = core_dump("shelly_pro_3em")
-    info = shelly.parse_info(dump["shelly"])
+def shelly_device(info_body: dict[str, Any], status: dict[str, Any]) -> FakeDevice:
+    """A Shelly as the client knows it once identified: what it integrates and whether it may export."""
+    info = shelly.parse_info(info_body)
     identity = DeviceIdentity(vendor="Shelly", model=info.model.name, serial=info.mac, mac=info.mac)
-    return identity, shelly.parse_status(dump["status"], info)
+    device = fake_device("shelly", identity, shelly.parse_status(status, info))
+    device.client.integrates.side_effect = lambda channel_id: shelly.nets_phases(info, channel_id)
+    device.client.may_export.return_value = info.model.signed_power
+    return device
+
+
+def shelly_pro_3em() -> FakeDevice:
+    dump = core_dump("shelly_pro_3em")
+    return shelly_device(dump["shelly"], dump["status"])
+
+
+def documented(family_id: str, identity: DeviceIdentity, answer: Snapshot) -> Callable[[], FakeDevice]:
+    return lambda: fake_device(family_id, identity, answer)
+
+
+def gen1_info(model: str) -> dict[str, Any]:
+    return {"type": model, "mac": "AABBCCDDEE01", "auth": False, "fw": "20230913-113421/v1.14.0"}
+
+
+def gen2_info(model: str, generation: int) -> dict[str, Any]:
+    return {
+        "model": model,
+        "mac": "AABBCCDDEE02",
+        "gen": generation,
+        "auth_en": False,
+        "id": "x",
+        "ver": "1.0",
+    }
 
 
 ECOTRACKER = DeviceIdentity(vendor="everHome", model="EcoTracker", serial="abcdef123456")
 STROMLESER = DeviceIdentity(vendor="nineti", model="stromleser.one", serial="STROM_ONE_7211674295")
 
 
-def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> tuple[DeviceIdentity, Snapshot]:
+def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> FakeDevice:
     identity = DeviceIdentity(vendor="INDEVOLT", model=model, serial=f"IND-{generation}")
-    return identity, indevolt.parse_data(points, core_dump(f"indevolt_{generation}"), 0.0)
+    return fake_device(
+        "indevolt", identity, indevolt.parse_data(points, core_dump(f"indevolt_{generation}"), 0.0)
+    )
 
 
-DOCUMENTED: dict[str, tuple[str, Callable[[], tuple[DeviceIdentity, Snapshot]]]] = {
-    "homewizard_p1_v1": ("homewizard", lambda: (P1, homewizard.parse_data(core_dump("homewizard_p1_v1")))),
-    "homewizard_p1_v2": (
-        "homewizard",
-        lambda: (P1, homewizard.parse_measurement(core_dump("homewizard_p1_v2"))),
+DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
+    "homewizard_p1_v1": documented("homewizard", P1, homewizard.parse_data(core_dump("homewizard_p1_v1"))),
+    "homewizard_p1_v2": documented(
+        "homewizard", P1, homewizard.parse_measurement(core_dump("homewizard_p1_v2"))
     ),
-    "shelly_pro_3em": ("shelly", shelly_pro_3em),
-    "ecotracker_official": (
-        "ecotracker",
-        lambda: (ECOTRACKER, ecotracker.parse(ECOTRACKER_OFFICIAL)),
+    "shelly_pro_3em": shelly_pro_3em,
+    "shelly_pro_em": lambda: shelly_device(gen2_info("SPEM-002CEBEU50", 2), SHELLY_PRO_EM_STATUS),
+    "shelly_em_gen1": lambda: shelly_device(gen1_info("SHEM"), SHELLY_EM_GEN1_STATUS),
+    "shelly_3em_gen1": lambda: shelly_device(gen1_info("SHEM-3"), SHELLY_3EM_GEN1_STATUS),
+    "shelly_plus_plug_s": lambda: shelly_device(
+        SHELLY_PLUS_PLUG_S_INFO, {"switch:0": SHELLY_PLUS_PLUG_S_SWITCH}
     ),
-    "ecotracker_core": ("ecotracker", lambda: (ECOTRACKER, ecotracker.parse(ECOTRACKER_CORE))),
-    "stromleser_official": (
-        "stromleser",
-        lambda: (STROMLESER, stromleser.parse(STROMLESER_OFFICIAL)),
+    "shelly_plug_s_gen3": lambda: shelly_device(
+        gen2_info("S3PL-00112EU", 3), {"switch:0": SHELLY_PLUG_S_GEN3_SWITCH}
     ),
-    "indevolt_gen1": ("indevolt", lambda: indevolt_dump("gen1", indevolt.GEN1, "BK1600")),
-    "indevolt_gen2": ("indevolt", lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000")),
+    "ecotracker_official": documented("ecotracker", ECOTRACKER, ecotracker.parse(ECOTRACKER_OFFICIAL)),
+    "ecotracker_core": documented("ecotracker", ECOTRACKER, ecotracker.parse(ECOTRACKER_CORE)),
+    "stromleser_official": documented("stromleser", STROMLESER, stromleser.parse(STROMLESER_OFFICIAL)),
+    "indevolt_gen1": lambda: indevolt_dump("gen1", indevolt.GEN1, "BK1600"),
+    "indevolt_gen2": lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000"),
 }
 
 
@@ -86,9 +128,7 @@ DOCUMENTED: dict[str, tuple[str, Callable[[], tuple[DeviceIdentity, Snapshot]]]]
 async def test_the_entities_of_a_documented_payload(
     hass: HomeAssistant, dump: str, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
-    family_id, documented = DOCUMENTED[dump]
-    identity, answer = documented()
-    device = fake_device(family_id, identity, answer)
+    device = DOCUMENTED[dump]()
     with serving(device), patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
         await setup_entry(hass, entry_of(device, entry_id=dump))
     await snapshot_entities(hass, entity_registry, snapshot, dump)

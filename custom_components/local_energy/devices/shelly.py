@@ -347,8 +347,7 @@ class ShellyClient(DeviceClient):
 
     def integrates(self, channel_id: str) -> bool:
         """Three-phase meters count per phase: their netted import/export comes from the total power."""
-        info = self._info
-        return channel_id == MAIN_CHANNEL and info is not None and info.model.layout in _THREE_PHASE
+        return self._info is not None and nets_phases(self._info, channel_id)
 
     def may_export(self, channel_id: str) -> bool:
         """Plugs that report power without a sign measure consumption only."""
@@ -356,6 +355,11 @@ class ShellyClient(DeviceClient):
 
 
 _THREE_PHASE = (Layout.GEN1_3EM, Layout.RPC_3EM)
+
+
+def nets_phases(info: ShellyInfo, channel_id: str) -> bool:
+    """Whether a channel's netted import/export is integrated from its total power (three-phase meters)."""
+    return channel_id == MAIN_CHANNEL and info.model.layout in _THREE_PHASE
 
 
 def parse_status(status: object, info: ShellyInfo) -> Snapshot:
