@@ -8,7 +8,16 @@ are checked against them too.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+
+CORE_FIXTURES = Path(__file__).parent / "fixtures" / "core"
+
+
+def core_dump(name: str) -> Any:
+    """One of Home Assistant core's device dumps (see tests/fixtures/core/README.md)."""
+    return json.loads((CORE_FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
 
 ECOTRACKER_OFFICIAL: dict[str, Any] = {
     "power": 125, "powerAvg": 100, "powerPhase1": 50, "powerPhase2": 50, "powerPhase3": 25,

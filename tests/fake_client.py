@@ -10,11 +10,9 @@ simulators, over real sockets, in tests/devices.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, create_autospec, patch
 
@@ -23,19 +21,15 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
+from custom_components.local_energy.devices import homewizard
 from custom_components.local_energy.devices.client import PushListener
 from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.families import BY_ID
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Snapshot, Value
 from custom_components.local_energy.devices.websocket import Link
-
-CORE_FIXTURES = Path(__file__).parent / "fixtures" / "core"
-
-
-def core_dump(name: str) -> Any:
-    """One of Home Assistant core's device dumps (see tests/fixtures/core/README.md)."""
-    return json.loads((CORE_FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+from tests.conftest import setup_entry
+from tests.documented import core_dump
 
 
 @dataclass
@@ -60,10 +54,13 @@ class FakeDevice:
         assert self._listener is not None, "the coordinator never started the client"
         self._listener()
 
+    def _checked(self, snapshot: Snapshot) -> Snapshot:
+        return self._guard.check(snapshot, self.client.integrates, self.client.may_export)
+
     async def _read(self) -> Snapshot:
         if self.failure is not None:
             raise self.failure
-        return self._guard.check(self.answer, self.client.integrates, self.client.may_export)
+        return self._checked(self.answer)
 
     async def _start(self, on_push: PushListener, on_link: Callable[[Link], None] | None = None) -> None:
         self._listener = on_push
@@ -80,9 +77,7 @@ def fake_device(
     device = FakeDevice(family_id, identity, client, answer)
     client.identify.return_value = identity
     client.read.side_effect = device._read
-    client.check.side_effect = lambda snapshot: device._guard.check(
-        snapshot, client.integrates, client.may_export
-    )
+    client.check.side_effect = device._checked
     client.latest.side_effect = lambda: device._pushed
     client.start.side_effect = device._start
     client.write.side_effect = device._write
@@ -130,9 +125,7 @@ async def set_up(hass: HomeAssistant, device: FakeDevice, **options: Any) -> Moc
     """Set up an entry (with these options) served by the fake device."""
     entry = entry_of(device, **options)
     with serving(device):
-        entry.add_to_hass(hass)
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await setup_entry(hass, entry)
     return entry
 
 
@@ -141,8 +134,6 @@ P1_IDENTITY = DeviceIdentity(vendor="HomeWizard", model="P1 Meter", serial="3c39
 
 def documented_p1(*, link: Link = Link.NONE) -> FakeDevice:
     """A HomeWizard P1 meter answering core's dump of API v1 (a push device when a link is given)."""
-    from custom_components.local_energy.devices import homewizard
-
     return fake_device(
         "homewizard", P1_IDENTITY, homewizard.parse_data(core_dump("homewizard_p1_v1")), link=link
     )

@@ -29,10 +29,8 @@ async def test_homewizard(
         data={**template.data, "password": "s3cret", "username": "admin"},
         entry_id="homewizard_entry",
     )
-    entry.add_to_hass(hass)
     with serving(p1):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await setup_entry(hass, entry)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"

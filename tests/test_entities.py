@@ -36,11 +36,11 @@ from tests.documented import (
     SHELLY_PLUS_PLUG_S_SWITCH,
     SHELLY_PRO_EM_STATUS,
     STROMLESER_OFFICIAL,
+    core_dump,
 )
 from tests.fake_client import (
     P1_IDENTITY,
     FakeDevice,
-    core_dump,
     documented_p1,
     entry_of,
     fake_device,

@@ -31,6 +31,12 @@ def p1() -> FakeDevice:
     return documented_p1()
 
 
+@pytest.fixture
+def pusher() -> FakeDevice:
+    """The same meter pushing over a connection that is up (API v2's WebSocket)."""
+    return documented_p1(link=Link.UP)
+
+
 def answers(device: FakeDevice, key: Key, value: Value) -> None:
     """From now on the device answers this value."""
     device.answer = with_value(device.answer, key, value)
@@ -136,9 +142,8 @@ async def test_an_entity_is_told_only_of_its_own_values_changes(
 
 
 async def test_a_fast_pusher_re_reports_an_unchanged_power_once_a_second(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, pusher: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    pusher = documented_p1(link=Link.UP)
     await set_up(hass, pusher)
     reports = writes_of(hass, POWER)
     for _ in range(4):  # the same reading four times within a second
@@ -153,9 +158,8 @@ async def test_a_fast_pusher_re_reports_an_unchanged_power_once_a_second(
 
 
 async def test_a_pushed_change_is_shown_at_once_however_fast_they_come(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, pusher: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    pusher = documented_p1(link=Link.UP)
     await set_up(hass, pusher)
     powers = writes_of(hass, POWER)
     await refresh(hass, freezer, 5)  # a quiet spell

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +9,7 @@ import pytest
 from custom_components.local_energy.devices import homewizard, igen, indevolt, shelly
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Value
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "core"
-
-
-def dump(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+from tests.documented import core_dump as dump
 
 
 def main(snapshot: Any) -> dict[Key, Value]:
