@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python -m benchmarks.scale [devices] [seconds]   (default 100 devices, 45 s a phase)
      .venv/bin/python -m benchmarks.scale sweep [seconds]       (10, 50, 100 and 300 devices, default rates)
+     .venv/bin/python -m benchmarks.scale family all|NAME [seconds]  (20 devices of one family each)
 The default mix (of 100): 14 HomeWizard (v1, polled 1 s), 13 Shelly (Gen2 push at the device's rate of
 1 s, Gen1 polled 2 s), 13 EcoTracker (polled 1 s), 15 Acuvim II and 15 smart-me (Modbus, polled 1 s and
 2 s), 20 IGEN meters broadcasting every 150 ms, 10 Enistic controllers with 5 meters each. The simulators
@@ -38,15 +39,17 @@ SWEEP = (10, 50, 100, 300)
 """The sizes `sweep` measures."""
 
 
-def counts(devices: int) -> dict[str, int]:
-    """The mix scaled to a number of devices (at least one of each family)."""
+def counts(devices: int, only: str = "") -> dict[str, int]:
+    """The mix scaled to a number of devices (at least one of each family), or that many of one family."""
+    if only:
+        return {family: devices if family == only else 0 for family, _share in MIX}
     return {family: max(1, round(share * devices / 100)) for family, share in MIX}
 
 
 # --- the child: every simulator, printing how to reach each -------------------------------------------
 
 
-async def serve(devices: int, igen_port: int, enistic_port: int) -> None:
+async def serve(devices: int, igen_port: int, enistic_port: int, only: str) -> None:
     from simulators.acuvim import AcuvimSimulator
     from simulators.ecotracker import EcoTrackerSimulator
     from simulators.enistic import EnisticSimulator
@@ -55,7 +58,7 @@ async def serve(devices: int, igen_port: int, enistic_port: int) -> None:
     from simulators.shelly import ShellySimulator
     from simulators.smartme import SmartMeSimulator
 
-    wanted = counts(devices)
+    wanted = counts(devices, only)
     entries: list[dict[str, Any]] = []
     for index in range(wanted["homewizard"]):
         p1 = HomeWizardSimulator()
@@ -88,13 +91,14 @@ async def serve(devices: int, igen_port: int, enistic_port: int) -> None:
         await meter.start(changing=True)
         entries.append({"family": "smartme", "host": "127.0.0.1", "port": meter.port, "unit_id": 1,
                         "serial": str(6300000 + index), "framing": "tcp"})  # fmt: skip
-    igen = IgenSimulator(
-        igen_port, [IgenDevice("meter", f"D850BD20A3{index:06d}") for index in range(wanted["igen"])]
-    )
-    await igen.start(broadcasting=True)
-    for device in igen.devices:
-        entries.append({"family": "igen", "host": "127.0.0.1", "port": igen.http_port,
-                        "serial": device.serial, "push_port": igen_port})  # fmt: skip
+    if wanted["igen"]:  # (a simulator without devices makes one of its own)
+        igen = IgenSimulator(
+            igen_port, [IgenDevice("meter", f"D850BD20A3{index:06d}") for index in range(wanted["igen"])]
+        )
+        await igen.start(broadcasting=True)
+        for device in igen.devices:
+            entries.append({"family": "igen", "host": "127.0.0.1", "port": igen.http_port,
+                            "serial": device.serial, "push_port": igen_port})  # fmt: skip
     for index in range(wanted["enistic"]):
         controller = f"004A3BB{index:04X}"
         enistic = EnisticSimulator(enistic_port, controller=controller)
@@ -186,11 +190,13 @@ async def phase(
     )
 
 
-async def run(devices: int, seconds: float, phases: tuple[bool, ...] = (False, True)) -> list[str]:
+async def run(
+    devices: int, seconds: float, phases: tuple[bool, ...] = (False, True), only: str = ""
+) -> list[str]:
     igen_port, enistic_port = free_udp_port(), free_udp_port()
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.scale", "--serve", str(devices), str(igen_port), str(enistic_port),
-        stdout=asyncio.subprocess.PIPE,
+        only, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert child.stdout is not None
     entries = json.loads(await child.stdout.readline())
@@ -215,7 +221,14 @@ async def run(devices: int, seconds: float, phases: tuple[bool, ...] = (False, T
 def main() -> None:
     if sys.argv[1:2] == ["--serve"]:
         devices, igen_port, enistic_port = map(int, sys.argv[2:5])
-        asyncio.run(serve(devices, igen_port, enistic_port))
+        asyncio.run(serve(devices, igen_port, enistic_port, sys.argv[5]))
+        return
+    if sys.argv[1:2] == ["family"]:
+        seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 30.0
+        print(f"Each family alone, 20 devices, per-key rates (default), {seconds:.0f} s each:")
+        for family, _share in MIX if sys.argv[2] == "all" else ((sys.argv[2], 0),):
+            line = asyncio.run(run(20, seconds, phases=(False,), only=family))[1]
+            print(f"  {family:<10}" + line.split("(default)", 1)[1])
         return
     if sys.argv[1:2] == ["sweep"]:
         seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
