@@ -83,7 +83,11 @@ class LocalEnergyEntity(CoordinatorEntity[LocalEnergyCoordinator]):
     @property
     def available(self) -> bool:
         """Available while the device answers and this channel still reports this key."""
-        return super().available and self.raw_value is not None
+        return self.available_with(self.raw_value)
+
+    def available_with(self, raw: Value | None) -> bool:
+        """Whether the entity is available when its key's value is raw (None: not reported)."""
+        return raw is not None and self.coordinator.last_update_success
 
     @property
     def raw_value(self) -> Value | None:

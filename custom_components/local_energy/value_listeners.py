@@ -67,10 +67,15 @@ class ValueListeners:
             values_before, values_now = _values(before, channel_id), _values(snapshot, channel_id)
             if values_now == values_before:
                 continue  # the common case: one comparison for the whole channel
-            for key, listeners in by_key.items():
-                if values_now.get(key) != values_before.get(key):
+            for key in _changed_keys(values_before, values_now):
+                if listeners := by_key.get(key):
                     changed.extend(listeners)
         return changed
+
+
+def _changed_keys(before: Mapping[Key, Value], now: Mapping[Key, Value]) -> set[Key]:
+    """The keys whose value differs, came or went (compared as sets of items: no lookup per key)."""
+    return {key for key, _value in before.items() ^ now.items()}
 
 
 def _values(snapshot: Snapshot, channel_id: str) -> Mapping[Key, Value]:

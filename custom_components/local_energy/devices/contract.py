@@ -61,11 +61,6 @@ def _rejection(spec: KeySpec, value: Value) -> str | None:
     return _number_rejection(spec, value)
 
 
-def _same(before: Value | None, value: Value) -> bool:
-    """Whether a value is the one accepted before (of the same type: 1 is not True)."""
-    return before is not None and type(before) is type(value) and before == value
-
-
 def _number_rejection(spec: KeySpec, value: Value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "not a number"
@@ -129,7 +124,9 @@ class ValueGuard:
         before = self._accepted.get(channel_id, {})
         accepted: dict[Key, Value] = {}
         for key, value in values.items():
-            if _same(before.get(key), value):
+            prior = before.get(key)
+            # The value accepted last time (of the same type: 1 is not True) is accepted again.
+            if prior is not None and prior.__class__ is value.__class__ and prior == value:
                 checked[key] = accepted[key] = value
                 continue
             spec = KEYS.get(key)

@@ -55,18 +55,41 @@ def _parse_int(literal: str) -> int | float:
     return int(literal) if len(literal) <= MAX_INT_DIGITS else float(literal)
 
 
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+"""One decoder for every document (json.loads would make one per call for the parse_int hook)."""
+
+
 def decode_json(document: bytes | str, what: str) -> Any:
     """Decode a JSON document from a device, bounded in size and depth; InvalidResponse otherwise."""
-    raw = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
-    if len(raw) > MAX_BODY_BYTES:
-        raise InvalidResponse(f"{what} is {len(raw)} bytes, more than the {MAX_BODY_BYTES} accepted")
+    if (size := _size_over_limit(document)) is not None:
+        raise InvalidResponse(f"{what} is {size} bytes, more than the {MAX_BODY_BYTES} accepted")
     # Fewer brackets than the limit cannot nest deeper than it: the exact walk only for the rest.
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _nesting_depth(raw) > MAX_DEPTH:
+    if _brackets(document) > MAX_DEPTH and _nesting_depth(_utf8(document)) > MAX_DEPTH:
         raise InvalidResponse(f"{what} nests deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(raw, parse_int=_parse_int)
+        if isinstance(document, bytes):
+            document = document.decode(json.detect_encoding(document), "surrogatepass")
+        return _DECODER.decode(document)
     except (ValueError, UnicodeDecodeError, RecursionError) as err:
-        raise InvalidResponse(f"{what} is not JSON: {raw[:80]!r}") from err
+        raise InvalidResponse(f"{what} is not JSON: {document[:80]!r}") from err
+
+
+def _utf8(document: bytes | str) -> bytes:
+    return document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
+
+
+def _size_over_limit(document: bytes | str) -> int | None:
+    """The document's size in UTF-8 bytes when it is larger than MAX_BODY_BYTES, else None."""
+    if isinstance(document, str) and len(document) * 4 <= MAX_BODY_BYTES:
+        return None  # four bytes a character at most: this text cannot be larger (and is not encoded)
+    size = len(_utf8(document))
+    return size if size > MAX_BODY_BYTES else None
+
+
+def _brackets(document: bytes | str) -> int:
+    if isinstance(document, str):
+        return document.count("[") + document.count("{")
+    return document.count(b"[") + document.count(b"{")
 
 
 def number(raw: object) -> float | None:
