@@ -95,6 +95,22 @@ async def test_a_held_change_is_shown_without_another_update(
     assert state(hass, VOLTAGE) == 232.0
 
 
+async def test_a_held_change_is_shown_by_the_first_reading_after_its_time(
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
+) -> None:
+    """Held values go out with the reading that follows their time, not by a wake-up of their own."""
+    await set_up(hass, p1, **{CONF_UPDATE_INTERVAL: 3})
+    voltages = writes_of(hass, VOLTAGE)
+    for second in (3, 6, 9):  # shown at setup (0 s): each change is held
+        answers(p1, Key.VOLTAGE_L1, 230.0 + second / 10)
+        await refresh(hass, freezer, 3)
+    await refresh(hass, freezer, 1)
+    assert voltages == []  # 10 s: its earliest time, and no reading yet
+    answers(p1, Key.VOLTAGE_L1, 231.2)
+    await refresh(hass, freezer, 2)
+    assert voltages == ["231.2"]  # the reading at 12 s shows its own value, once
+
+
 async def test_unchanged_values_are_not_written_but_power_is_reported(
     hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:

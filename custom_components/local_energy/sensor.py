@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterable
-from datetime import datetime
 from decimal import Decimal
 
 from homeassistant.components.sensor import RestoreSensor, SensorEntity
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_call_later
 
 from .controller.entities import controller_sensors
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
 from .descriptions import SENSORS, LocalEnergySensorDescription
 from .devices.keys import ACCUMULATED_KEYS, KEYS, Key
-from .devices.snapshot import Channel
+from .devices.snapshot import Channel, Value
 from .emulated_entities import emulated_sensors
 from .entity import LocalEnergyEntity, async_add_platform_entities
 
@@ -56,14 +55,15 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
 
     The key table says how often each quantity's changes are shown (power and current at once, counters
     and voltages every 10 s, Wi-Fi and temperatures every minute): the state writes Home Assistant handles
-    are what many devices cost. A held change is shown when its time comes, also when nothing else
-    arrives; an entry option shows every change at once.
+    are what many devices cost. A held change is shown by the first reading after its time comes, and
+    at the latest that long after it arrived (a timer, when no reading comes first); an entry option
+    shows every change at once.
     """
 
     entity_description: LocalEnergySensorDescription
     _shown: tuple[bool, object] | None = None
     _shown_at = -math.inf
-    _held: CALLBACK_TYPE | None = None
+    _held: asyncio.TimerHandle | None = None
     _every = 0.0
     """Seconds a change may wait before it is shown (the key table's rate, or 0 with the option)."""
 
@@ -81,19 +81,26 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         self._remember_shown()
 
     def _remember_shown(self) -> None:
-        self._shown, self._shown_at = (self.available, self.native_value), self.hass.loop.time()
+        self._shown, self._shown_at = self._current(), self.hass.loop.time()
+
+    def _current(self) -> tuple[bool, object]:
+        """What the entity shows now: whether it is available, and its value (the value read once)."""
+        raw = self.coordinator.data.value(self.channel_id, self.value_key)
+        return (self.available_with(raw), self._native(raw))
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        shown = (self.available, self.native_value)
+        shown = self._current()
         if shown == self._shown:
             self._report_unchanged()
             return
-        wait = self._shown_at + self._every - self.hass.loop.time()
-        if wait <= 0 or self._shown is None or shown[0] != self._shown[0]:
-            self._show(shown)
+        now = self.hass.loop.time()
+        if self._shown is None or shown[0] != self._shown[0] or now >= self._shown_at + self._every:
+            self._show(shown, now)
         elif self._held is None:
-            self._held = async_call_later(self.hass, wait, self._show_held)
+            # Not at its earliest time (shown_at + every): a reading then shows it, with the device's
+            # other values, and this process need not wake up just for it.
+            self._held = self.hass.loop.call_at(now + self._every, self._show_held)
 
     @callback
     def _report_unchanged(self) -> None:
@@ -104,22 +111,22 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         """
         if self.value_key is not Key.POWER or self._held is not None or self._shown is None:
             return
-        if self.hass.loop.time() - self._shown_at >= REPORT_EVERY:
-            self._show(self._shown)
+        if (now := self.hass.loop.time()) - self._shown_at >= REPORT_EVERY:
+            self._show(self._shown, now)
 
     @callback
-    def _show_held(self, _now: datetime) -> None:
+    def _show_held(self) -> None:
         self._held = None
-        self._show((self.available, self.native_value))
+        self._show(self._current(), self.hass.loop.time())
 
-    def _show(self, shown: tuple[bool, object]) -> None:
+    def _show(self, shown: tuple[bool, object], now: float) -> None:
         self._drop_held()
-        self._shown, self._shown_at = shown, self.hass.loop.time()
+        self._shown, self._shown_at = shown, now
         self.async_write_ha_state()
 
     def _drop_held(self) -> None:
         if self._held is not None:
-            self._held()
+            self._held.cancel()
             self._held = None
 
     async def async_will_remove_from_hass(self) -> None:
@@ -130,8 +137,10 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
     @property
     def native_value(self) -> float | int | str | None:
         """The value in the catalogue's unit."""
-        value = self.raw_value
-        return None if isinstance(value, bool) else value
+        return self._native(self.raw_value)
+
+    def _native(self, raw: Value | None) -> float | int | str | None:
+        return None if isinstance(raw, bool) else raw
 
 
 class LocalEnergyAccumulatedSensor(LocalEnergySensor, RestoreSensor):
@@ -147,10 +156,8 @@ class LocalEnergyAccumulatedSensor(LocalEnergySensor, RestoreSensor):
             self._offset = float(last.native_value)
         self._remember_shown()
 
-    @property
-    def native_value(self) -> float | None:
+    def _native(self, raw: Value | None) -> float | None:
         """What was counted before this start plus what the client counted since."""
-        value = self.raw_value
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if not isinstance(raw, (int, float)) or isinstance(raw, bool):
             return None
-        return round(self._offset + value, 6)
+        return round(self._offset + raw, 6)
