@@ -1,4 +1,5 @@
-"""The config flow, every branch, against the simulators."""
+"""The config flow, every branch: on the fake client, and end to end against the simulators where the
+family's way of identifying is the subject (HTTP, Modbus framings, a serial line, a UDP broadcast)."""
 
 from __future__ import annotations
 
@@ -29,17 +30,26 @@ from custom_components.local_energy.const import (
 from custom_components.local_energy.const import CONTROLLER as CONTROLLER_ENTRY
 from custom_components.local_energy.device_forms import device_schema
 from custom_components.local_energy.devices import enistic
+from custom_components.local_energy.devices.errors import (
+    ApiDisabled,
+    AuthenticationFailed,
+    CannotConnect,
+    FirmwareTooOld,
+    InvalidResponse,
+    UnsupportedModel,
+)
 from custom_components.local_energy.devices.families import BY_ID, menu_steps
 from custom_components.local_energy.devices.family import Field
-from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.modbus import ModbusPool
+from custom_components.local_energy.devices.snapshot import DeviceIdentity
 from custom_components.local_energy.family_steps import FamilySteps
 from custom_components.local_energy.transports import shared_transports
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from simulators.homewizard import SERIAL, HomeWizardSimulator
 from simulators.powerpack import PowerPackSimulator
-from tests.conftest import HOST, acuvim_entry, homewizard_entry, setup_entry
+from tests.conftest import HOST, acuvim_entry, setup_entry
+from tests.fake_client import P1_IDENTITY, documented_p1, entry_of, serving, set_up
 
 
 async def start_family(hass: HomeAssistant, family: str) -> str:
@@ -229,61 +239,78 @@ async def test_enistic_silent(
     assert result["errors"] == {"base": "cannot_connect"}
 
 
+ANSWERED = {CONF_HOST: HOST, CONF_PORT: 80}
+"""Where the user says the device is (the fake client answers whatever is typed)."""
+
+
 @pytest.mark.parametrize(
-    ("breakage", "error"),
+    ("failure", "error"),
     [
-        ({"api_enabled": False}, "api_not_enabled"),
-        ({"product_type": "HWE-SKT"}, "unsupported_model"),
-        ({"data_status": 404}, "firmware_too_old"),
-        ({"device_status": 401}, "invalid_auth"),
-        ({"device_status": 404}, "invalid_response"),
-        ({"device_status": 500}, "cannot_connect"),
+        (ApiDisabled("the local API is switched off"), "api_not_enabled"),
+        (UnsupportedModel("HWE-SKT is not a meter of this family"), "unsupported_model"),
+        (FirmwareTooOld("no /api/v1/data"), "firmware_too_old"),
+        (AuthenticationFailed("401 Unauthorized"), "invalid_auth"),
+        (InvalidResponse("404 on /api"), "invalid_response"),
+        (CannotConnect("500 Internal Server Error"), "cannot_connect"),
+        (RuntimeError("a bug"), "unknown"),
     ],
 )
-async def test_errors_then_recovery(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, breakage: dict[str, object], error: str
-) -> None:
-    for name, value in breakage.items():
-        setattr(homewizard_sim, name, value)
-    flow_id = await start_family(hass, "homewizard")
-    user_input = {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
-    homewizard_sim.api_enabled = True
-    homewizard_sim.product_type = "HWE-P1"
-    homewizard_sim.device_status = None
-    homewizard_sim.data_status = None
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+async def test_errors_then_recovery(hass: HomeAssistant, failure: Exception, error: str) -> None:
+    """What the client raises is said in the form; the same form then goes on once the device answers."""
+    meter = documented_p1()
+    meter.client.identify.side_effect = failure
+    with serving(meter):
+        flow_id = await start_family(hass, "homewizard")
+        result = await hass.config_entries.flow.async_configure(flow_id, ANSWERED)
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": error}
+        meter.client.identify.side_effect = None
+        result = await hass.config_entries.flow.async_configure(flow_id, ANSWERED)
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["result"].unique_id == P1_IDENTITY.serial
+        await hass.async_block_till_done()
 
 
-async def test_unexpected_error(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def explode(self: HomeWizardClient) -> None:
-        raise RuntimeError("bug")
-
-    monkeypatch.setattr(HomeWizardClient, "identify", explode)
-    flow_id = await start_family(hass, "homewizard")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
-    )
-    assert result["errors"] == {"base": "unknown"}
-
-
-async def test_duplicate_updates_host(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
-    entry = homewizard_entry(homewizard_sim)
+async def test_duplicate_updates_host(hass: HomeAssistant) -> None:
+    meter = documented_p1()
+    entry = entry_of(meter)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "localhost"})
-    flow_id = await start_family(hass, "homewizard")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
-    )
+    with serving(meter):
+        flow_id = await start_family(hass, "homewizard")
+        result = await hass.config_entries.flow.async_configure(flow_id, ANSWERED)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == HOST
+
+
+OTHER_P1 = DeviceIdentity(vendor="HomeWizard", model="P1 Meter", serial="5c2fafaabbcc")
+
+
+async def test_reconfigure_to_another_device(hass: HomeAssistant) -> None:
+    meter = documented_p1()
+    entry = await set_up(hass, meter)
+    meter.client.identify.return_value = OTHER_P1  # another meter answers at the new address
+    with serving(meter):
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: "192.0.2.7", CONF_PORT: 80}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_device"
+    assert entry.data[CONF_HOST] == HOST
+
+
+async def test_reauth_finds_another_device(hass: HomeAssistant) -> None:
+    meter = documented_p1()
+    entry = await set_up(hass, meter)
+    meter.client.identify.return_value = OTHER_P1
+    with serving(meter):
+        result = await entry.start_reauth_flow(hass)
+        assert result["step_id"] == "reauth_confirm"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_device"
 
 
 async def test_reconfigure(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
@@ -310,47 +337,19 @@ async def test_reconfigure(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> 
     await moved.stop()
 
 
-async def test_reconfigure_to_another_device(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    other = HomeWizardSimulator()
-    other.serial = "5c2fafaabbcc"
-    await other.start()
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: other.port}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_device"
-    assert entry.data[CONF_PORT] == homewizard_sim.port
-    await other.stop()
-
-
-async def test_reauth_finds_another_device(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
-    homewizard_sim.serial = "5c2fafaabbcc"
-    result = await entry.start_reauth_flow(hass)
-    assert result["step_id"] == "reauth_confirm"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_device"
-
-
-async def test_options(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+async def test_options(hass: HomeAssistant) -> None:
+    meter = documented_p1()
+    entry = await set_up(hass, meter)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {"minimum": "1", "default": "1"}
     assert entry.options == {}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: 2.5, CONF_INVERT: True}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    with serving(meter):  # the entry is reloaded with the new options
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_UPDATE_INTERVAL: 2.5, CONF_INVERT: True}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
     assert {k: entry.options[k] for k in (CONF_UPDATE_INTERVAL, CONF_INVERT)} == {
         CONF_UPDATE_INTERVAL: 2.5,
         CONF_INVERT: True,
@@ -362,11 +361,8 @@ async def test_options(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator)
     assert coordinator.invert is True
 
 
-async def test_options_refuse_an_interval_below_the_minimum(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    entry = homewizard_entry(homewizard_sim)
-    await setup_entry(hass, entry)
+async def test_options_refuse_an_interval_below_the_minimum(hass: HomeAssistant) -> None:
+    entry = await set_up(hass, documented_p1())
     result = await hass.config_entries.options.async_init(entry.entry_id)
     with pytest.raises(InvalidData, match="update_interval"):
         await hass.config_entries.options.async_configure(

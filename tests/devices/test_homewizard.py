@@ -8,6 +8,7 @@ from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import (
     ApiDisabled,
+    AuthenticationFailed,
     CannotConnect,
     FirmwareTooOld,
     InvalidResponse,
@@ -106,6 +107,21 @@ async def test_api_disabled(homewizard_sim: HomeWizardSimulator, transports: Tra
     homewizard_sim.api_enabled = False
     with pytest.raises(ApiDisabled):
         await client_for(homewizard_sim, transports).read()
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, AuthenticationFailed), (404, InvalidResponse), (500, CannotConnect)],
+)
+async def test_device_endpoint_errors(
+    homewizard_sim: HomeWizardSimulator, transports: Transports, status: int, error: type[Exception]
+) -> None:
+    """What /api answers when it is not the device's identity: each status its own typed error."""
+    homewizard_sim.device_status = status
+    with pytest.raises(error) as raised:
+        await client_for(homewizard_sim, transports).identify()
+    # Not one of the errors that tell the user something else (the API off, an old firmware, a model).
+    assert not isinstance(raised.value, (ApiDisabled, FirmwareTooOld, UnsupportedModel))
 
 
 async def test_malformed_body(homewizard_sim: HomeWizardSimulator, transports: Transports) -> None:
