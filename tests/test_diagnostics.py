@@ -8,10 +8,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import get_dia
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import EnisticSimulator
 from simulators.smartme import SmartMeSimulator
-from tests.conftest import acuvim_entry, enistic_entry, setup_entry
+from tests.conftest import enistic_entry, setup_entry
 from tests.fake_client import documented_p1, entry_of, serving
 from tests.test_setpoints import pico_entry
 
@@ -37,16 +36,6 @@ async def test_homewizard(
     assert "s3cret" not in str(diagnostics)
     assert diagnostics["client"]["http_requests"] == 2  # what the client counts is shown
     assert diagnostics == snapshot
-
-
-async def test_acuvim_counts_requests(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, acuvim_sim: AcuvimSimulator
-) -> None:
-    entry = acuvim_entry(acuvim_sim)
-    await setup_entry(hass, entry)
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    assert diagnostics["client"]["modbus_requests"] == 2  # settings once, then one measurement block
-    assert diagnostics["client"]["settings"]["ct_ratio"] == 40.0
 
 
 async def test_a_family_with_settings_shows_them_typed(

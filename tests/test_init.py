@@ -18,25 +18,23 @@ from custom_components.local_energy import discovery
 from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices import clock, enistic, udp
 from custom_components.local_energy.devices.errors import CannotConnect, InvalidResponse
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.transports import DATA_TRANSPORTS
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER as ENISTIC_CONTROLLER
 from simulators.enistic import EnisticSimulator
-from simulators.homewizard import HomeWizardSimulator
 from tests.conftest import (
     acuvim_entry,
     enistic_entry,
     free_udp_port,
     hear_enistic,
-    homewizard_entry,
     refresh,
     setup_entry,
     wait_for,
 )
-from tests.fake_client import documented_p1, set_up
+from tests.fake_client import documented_p1, set_up, with_value
 
 POWER = "sensor.homewizard_p1_meter_power"
-ACUVIM_POWER = "sensor.accuenergy_acuvim_ii_power"
 SOCKET_POWER = "sensor.socket_041319_power"
 
 
@@ -55,30 +53,13 @@ async def test_not_ready_when_the_first_read_fails(hass: HomeAssistant) -> None:
     p1.client.close.assert_awaited()  # nothing left open for the retry
 
 
-async def test_values_follow_each_poll(
-    hass: HomeAssistant, acuvim_sim: AcuvimSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    entry = acuvim_entry(acuvim_sim)
-    await setup_entry(hass, entry)
-    for _ in range(3):
-        acuvim_sim.advance()
+async def test_values_follow_each_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    p1 = documented_p1()
+    await set_up(hass, p1)
+    for power in (250.0, -1200.5, 0.0):
+        p1.answer = with_value(p1.answer, Key.POWER, power)
         await refresh(hass, freezer)
-        assert float(hass.states.get(ACUVIM_POWER).state) == pytest.approx(
-            acuvim_sim.state.total_power, abs=0.01
-        )
-
-
-async def test_acuvim_restart_reconnects(
-    hass: HomeAssistant, acuvim_sim: AcuvimSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    entry = acuvim_entry(acuvim_sim)
-    await setup_entry(hass, entry)
-    await acuvim_sim.stop()
-    await refresh(hass, freezer)
-    assert hass.states.get(ACUVIM_POWER).state == STATE_UNAVAILABLE
-    await acuvim_sim.start()
-    await refresh(hass, freezer)
-    assert hass.states.get(ACUVIM_POWER).state != STATE_UNAVAILABLE
+        assert float(hass.states.get(POWER).state) == power
 
 
 async def test_invert_option(hass: HomeAssistant) -> None:
@@ -164,17 +145,10 @@ async def test_unload_leaves_nothing_behind(
     assert not transports.udp.listening(discovery_port)
 
 
-async def test_nothing_is_polled_faster_than_once_a_second(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    """An interval stored under today's minimum (0.5 s) is raised to it: one poll a second, in real time."""
-    entry = homewizard_entry(homewizard_sim, update_interval=0.5)
-    await setup_entry(hass, entry)
+async def test_nothing_is_polled_faster_than_once_a_second(hass: HomeAssistant) -> None:
+    """An interval stored under the minimum (0.5 s) is raised to it: Home Assistant polls once a second."""
+    entry = await set_up(hass, documented_p1(), update_interval=0.5)
     assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=1)
-    homewizard_sim.requests = 0
-    await asyncio.sleep(2.2)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert 1 <= homewizard_sim.requests <= 3
 
 
 async def test_an_enistic_controller_heard_is_discovered(

@@ -50,6 +50,9 @@ async def test_one_request_per_refresh(acuvim_sim: AcuvimSimulator, transports: 
     await client.read()
     assert acuvim_sim.registers.reads == [(0x4000, 80)]
     assert len(MEASUREMENT_PLAN) == 1
+    diagnostics = client.diagnostics()  # what an entry's diagnostics show of the client
+    assert diagnostics["modbus_requests"] == 3  # the settings once, then one block a read
+    assert diagnostics["settings"]["ct_ratio"] == 40.0
     await client.close()
 
 
