@@ -6,13 +6,12 @@ from collections.abc import AsyncGenerator
 from unittest.mock import patch
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.components.select import DOMAIN as SELECT_DOMAIN
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, STATE_UNAVAILABLE, Platform
+from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
@@ -21,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import DOMAIN
 from simulators.indevolt import SERIAL, IndevoltSimulator
-from tests.conftest import HOST, refresh
+from tests.conftest import HOST
 from tests.registry import snapshot_entities
 
 SETPOINT = "number.indevolt_solidflex_2000_battery_setpoint_charge_discharge"
@@ -84,16 +83,3 @@ async def test_entities(
         await add(hass, battery)
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
-
-
-async def test_offline_and_back(
-    hass: HomeAssistant, battery: IndevoltSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    await add(hass, battery)
-    power = "sensor.indevolt_solidflex_2000_battery_power"
-    await battery.stop()
-    await refresh(hass, freezer, 2)
-    assert hass.states.get(power).state == STATE_UNAVAILABLE
-    await battery.start()
-    await refresh(hass, freezer, 2)
-    assert hass.states.get(power).state == "-350.0"

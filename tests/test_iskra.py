@@ -16,7 +16,6 @@ from homeassistant.const import (
     CONF_PORT,
     CONF_USERNAME,
     SERVICE_TURN_ON,
-    STATE_UNAVAILABLE,
     Platform,
 )
 from homeassistant.core import HomeAssistant
@@ -159,18 +158,6 @@ async def test_changed_password_leads_to_reauth(hass: HomeAssistant, freezer: Fr
     await hass.async_block_till_done()
     await hass.config_entries.async_unload(entry.entry_id)
     await gateway.stop()
-
-
-async def test_offline_and_back(
-    hass: HomeAssistant, gateway: IskraGatewaySimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    await setup_entry(hass, gateway_entry(gateway))
-    await gateway.stop()
-    await refresh(hass, freezer, 5)
-    assert hass.states.get(THREE_PHASE_POWER).state == STATE_UNAVAILABLE
-    await gateway.start()
-    await refresh(hass, freezer, 5)
-    assert hass.states.get(THREE_PHASE_POWER).state == "-380.0"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -8,7 +8,7 @@ import pytest
 
 from custom_components.local_energy.devices.client import Transports
 from custom_components.local_energy.devices.connection import ConnectionConfig
-from custom_components.local_energy.devices.errors import CommandRejected
+from custom_components.local_energy.devices.errors import CannotConnect, CommandRejected
 from custom_components.local_energy.devices.indevolt import METER_CHANNEL, IndevoltClient, config_query
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
@@ -119,3 +119,13 @@ async def test_real_time_powers_follow_the_documented_range(
     await client.write(MAIN_CHANNEL, Key.OPERATING_MODE, "real_time_control")
     await client.write(MAIN_CHANNEL, Key.BATTERY_SETPOINT, asked)
     assert battery.writes[-1] == (47015, sent)
+
+
+async def test_gone_and_back(battery: IndevoltSimulator, transports: Transports) -> None:
+    client = client_for(battery, transports)
+    await client.read()
+    await battery.stop()
+    with pytest.raises(CannotConnect):
+        await client.read()
+    await battery.start()
+    assert (await client.read()).value(MAIN_CHANNEL, Key.BATTERY_POWER) == -350.0

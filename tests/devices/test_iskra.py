@@ -11,6 +11,7 @@ from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.errors import (
     AuthenticationFailed,
     AuthenticationRequired,
+    CannotConnect,
     CommandRejected,
     EndpointMissing,
     InvalidResponse,
@@ -254,3 +255,13 @@ async def test_required_endpoints_missing_fail(
     gateway.missing.add(endpoint)
     with pytest.raises(EndpointMissing):
         await client_for(gateway, transports).read()
+
+
+async def test_gone_and_back(gateway: IskraGatewaySimulator, transports: Transports) -> None:
+    client = client_for(gateway, transports)
+    before = await client.read()
+    await gateway.stop()
+    with pytest.raises(CannotConnect):
+        await client.read()
+    await gateway.start()
+    assert (await client.read()).channels.keys() == before.channels.keys()
