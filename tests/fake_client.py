@@ -70,9 +70,18 @@ class FakeDevice:
 
 
 def fake_device(
-    family_id: str, identity: DeviceIdentity, answer: Snapshot, *, link: Link = Link.NONE
+    family_id: str,
+    identity: DeviceIdentity,
+    answer: Snapshot,
+    *,
+    link: Link = Link.NONE,
+    pushes: bool | None = None,
 ) -> FakeDevice:
-    """A device of a family that answers as given; a link other than NONE makes it a push device."""
+    """A device of a family that answers as given.
+
+    A link other than NONE makes it a push device; one that pushes without a link to tell of (broadcasts)
+    says pushes=True.
+    """
     client = create_autospec(BY_ID[family_id].client, instance=True)
     device = FakeDevice(family_id, identity, client, answer)
     client.identify.return_value = identity
@@ -82,7 +91,7 @@ def fake_device(
     client.start.side_effect = device._start
     client.write.side_effect = device._write
     client.link = link
-    client.pushes = link is not Link.NONE
+    client.pushes = link is not Link.NONE if pushes is None else pushes
     client.integrates.return_value = False
     client.may_export.return_value = True
     client.notices.return_value = ()

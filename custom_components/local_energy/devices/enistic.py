@@ -133,7 +133,8 @@ def socket_command(controller: str, socket_serial: str, on: bool) -> bytes:
 _RELAY_CONTROL = Control(key=Key.RELAY, kind=ControlKind.SWITCH)
 
 
-def _channel(reading: Reading, heard: float) -> Channel:
+def channel_of(reading: Reading, heard: float) -> Channel:
+    """The channel a reading stands for, heard at `heard` (its meter or socket, by the meter's id)."""
     values: dict[Key, Value] = {Key.POWER: reading.power}
     is_socket = reading.channel == 1 and reading.socket_on is not None
     if is_socket:
@@ -242,7 +243,7 @@ class EnisticClient(UdpPushClient):
             if reading.channel_id not in self._channels and len(self._channels) >= MAX_CHANNELS:
                 self.over_cap += 1
                 continue
-            self._channels[reading.channel_id] = (_channel(reading, now), now)
+            self._channels[reading.channel_id] = (channel_of(reading, now), now)
         return bool(readings)
 
 
