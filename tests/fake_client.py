@@ -21,12 +21,18 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from custom_components.local_energy.devices import homewizard
+from custom_components.local_energy.devices import enistic, homewizard
 from custom_components.local_energy.devices.client import PushListener
 from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.families import BY_ID
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Snapshot, Value
+from custom_components.local_energy.devices.snapshot import (
+    MAIN_CHANNEL,
+    ChannelKind,
+    DeviceIdentity,
+    Snapshot,
+    Value,
+)
 from custom_components.local_energy.devices.websocket import Link
 from tests.conftest import setup_entry
 from tests.documented import core_dump
@@ -153,3 +159,29 @@ def with_value(snapshot: Snapshot, key: Key, value: Value, channel_id: str = MAI
     channel = snapshot.channels[channel_id]
     changed = replace(channel, values={**channel.values, key: value})
     return replace(snapshot, channels={**snapshot.channels, channel_id: changed})
+
+
+ENISTIC_CONTROLLER = "004A3BB5B04"
+"""The controller serial of the vendor's own example."""
+
+
+def enistic_heard(broadcast: str, at: float) -> Snapshot:
+    """What an Enistic controller's client holds after a broadcast heard at `at` (its parser's channels).
+
+    The readings take the vendor's form, `<controller>:Reading:<meter>:<power>:<channel>:<state>` + CR.
+    """
+    parsed, malformed = enistic.parse_datagram(broadcast.encode("ascii"))
+    assert not malformed
+    return Snapshot(channels={reading.channel_id: enistic.channel_of(reading, at) for reading in parsed})
+
+
+def enistic_controller(broadcast: str, at: float = 0.0) -> FakeDevice:
+    """An Enistic controller that broadcast this first (it pushes; nothing tells of a link)."""
+    first = enistic_heard(broadcast, at)
+    identity = DeviceIdentity(vendor="Enistic", model="Smart Energy Controller", serial=ENISTIC_CONTROLLER)
+    device = fake_device("enistic", identity, first, pushes=True)
+    # Sockets supply a consumer: they may not export (the client's rule, from the channel's kind).
+    device.client.may_export.side_effect = lambda channel_id: (
+        first.channels[channel_id].kind is not ChannelKind.SOCKET
+    )
+    return device

@@ -39,9 +39,11 @@ from tests.documented import (
     core_dump,
 )
 from tests.fake_client import (
+    ENISTIC_CONTROLLER,
     P1_IDENTITY,
     FakeDevice,
     documented_p1,
+    enistic_controller,
     entry_of,
     fake_device,
     serving,
@@ -100,6 +102,19 @@ def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> FakeD
     )
 
 
+ENISTIC_BROADCAST = "".join(
+    f"{ENISTIC_CONTROLLER}:Reading:{meter}:{power}:{channel}:{state}\r"
+    for meter, power, channel, state in (
+        ("0021ED0000041319", "60.500", 1, 1),  # a smart socket, on
+        ("0021ED0000041320", "0.000", 1, 0),  # a smart socket, off
+        ("0021EE0000007001", "2300.000", 1, 17),  # the three channels of a meter
+        ("0021EE0000007001", "850.000", 2, 17),
+        ("0021EE0000007001", "-1200.000", 3, 17),
+    )
+)
+"""One broadcast of a controller with two sockets and a three-channel meter, in the vendor's form."""
+
+
 DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "homewizard_p1_v1": documented("homewizard", P1, homewizard.parse_data(core_dump("homewizard_p1_v1"))),
     "homewizard_p1_v2": documented(
@@ -120,6 +135,7 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "stromleser_official": documented("stromleser", STROMLESER, stromleser.parse(STROMLESER_OFFICIAL)),
     "indevolt_gen1": lambda: indevolt_dump("gen1", indevolt.GEN1, "BK1600"),
     "indevolt_gen2": lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000"),
+    "enistic": lambda: enistic_controller(ENISTIC_BROADCAST),
 }
 
 

@@ -19,35 +19,24 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
 from custom_components.local_energy.devices import clock as device_clock
-from custom_components.local_energy.devices import enistic
-from custom_components.local_energy.devices.snapshot import ChannelKind, DeviceIdentity, Snapshot
-from tests.fake_client import FakeDevice, fake_device, set_up
-
-CONTROLLER = "004A3BB5B04"
-"""The serial of the vendor's own example."""
+from tests.fake_client import ENISTIC_CONTROLLER, FakeDevice, enistic_controller, enistic_heard, set_up
 
 PV_EXPORT = "sensor.meter_007001_channel_3_energy_export_from_power"
 PV_IMPORT = "sensor.meter_007001_channel_3_energy_import_from_power"
 SOCKET_IMPORT = "sensor.socket_041319_energy_import_from_power"
 SOCKET_EXPORT = "sensor.socket_041319_energy_export_from_power"
 
-EVERY_CHANGE = {CONF_EVERY_VALUE_FAST: True}
-"""Energy shown at every reading: these tests follow the integration, not the 10 s rate of counters."""
-
 
 def readings(pv_power: float) -> str:
     """One broadcast: a smart socket drawing 60.5 W and channel 3 of a meter on a PV circuit."""
     return (
-        f"{CONTROLLER}:Reading:0021ED0000041319:60.500:1:1\r"
-        f"{CONTROLLER}:Reading:0021EE0000007001:{pv_power:.3f}:3:17\r"
+        f"{ENISTIC_CONTROLLER}:Reading:0021ED0000041319:60.500:1:1\r"
+        f"{ENISTIC_CONTROLLER}:Reading:0021EE0000007001:{pv_power:.3f}:3:17\r"
     )
 
 
-def heard(broadcast: str, at: float) -> Snapshot:
-    """What the controller's client holds after a broadcast heard at `at` (its own parser's channels)."""
-    parsed, malformed = enistic.parse_datagram(broadcast.encode("ascii"))
-    assert not malformed
-    return Snapshot(channels={reading.channel_id: enistic.channel_of(reading, at) for reading in parsed})
+EVERY_CHANGE = {CONF_EVERY_VALUE_FAST: True}
+"""Energy shown at every reading: these tests follow the integration, not the 10 s rate of counters."""
 
 
 @pytest.fixture
@@ -60,15 +49,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 async def set_up_controller(hass: HomeAssistant, clock: list[float]) -> FakeDevice:
     """The controller's entry, set up on what it broadcast first."""
-    first = heard(readings(-1200.0), clock[0])
-    device = fake_device(
-        "enistic", DeviceIdentity(vendor="Enistic", model="Smart Energy Controller", serial=CONTROLLER),
-        first, pushes=True,
-    )  # fmt: skip
-    # Sockets supply a consumer: they may not export (the client's rule, from the channel's kind).
-    device.client.may_export.side_effect = lambda channel_id: (
-        first.channels[channel_id].kind is not ChannelKind.SOCKET
-    )
+    device = enistic_controller(readings(-1200.0), clock[0])
     await set_up(hass, device, **EVERY_CHANGE)
     return device
 
@@ -89,7 +70,7 @@ async def hear_after(
     """Let seconds pass, then one broadcast reach the states."""
     clock[0] += seconds
     freezer.tick(seconds)
-    device.push(heard(readings(pv_power), clock[0]))
+    device.push(enistic_heard(readings(pv_power), clock[0]))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
