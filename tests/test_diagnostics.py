@@ -8,11 +8,12 @@ from pytest_homeassistant_custom_component.components.diagnostics import get_dia
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from simulators.enistic import EnisticSimulator
 from simulators.smartme import SmartMeSimulator
-from tests.conftest import enistic_entry, setup_entry
-from tests.fake_client import documented_p1, entry_of, serving
+from tests.conftest import setup_entry
+from tests.fake_client import ENISTIC_CONTROLLER, documented_p1, enistic_controller, entry_of, serving, set_up
 from tests.test_setpoints import pico_entry
+
+ENISTIC_READING = f"{ENISTIC_CONTROLLER}:Reading:0021ED0000041319:60.500:1:1\r"
 
 
 async def test_homewizard(
@@ -52,11 +53,9 @@ async def test_a_family_with_settings_shows_them_typed(
     await pico.stop()
 
 
-async def test_a_push_entry_is_not_polled(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, enistic_sim: EnisticSimulator
-) -> None:
-    entry = enistic_entry(enistic_sim)
-    await setup_entry(hass, entry)
+async def test_a_push_entry_is_not_polled(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> None:
+    device = enistic_controller(ENISTIC_READING)
+    entry = await set_up(hass, device)
     family = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["family"]
     assert family["polled_every"] is None
     assert family["pushes"]
