@@ -25,15 +25,19 @@ from custom_components.local_energy.const import (
     CONF_UPDATE_INTERVAL,
     DOMAIN,
 )
+from custom_components.local_energy.devices import stromleser
 from custom_components.local_energy.devices.families import ANNOUNCEMENTS
+from custom_components.local_energy.devices.snapshot import DeviceIdentity
 from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
 from simulators.ecotracker import EcoTrackerSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
 from tests.conftest import HOST, refresh, setup_entry
+from tests.documented import STROMLESER_OFFICIAL
+from tests.fake_client import fake_device, set_up
 
-ECO_POWER = "sensor.everhome_ecotracker_power"
+STROMLESER = DeviceIdentity(vendor="nineti", model="stromleser.one", serial="STROM_ONE_7211674295")
 STROM_POWER = "sensor.nineti_stromleser_one_power"
 
 
@@ -131,24 +135,6 @@ async def test_zeroconf_homewizard_with_api_off(
     assert result["reason"] == "api_not_enabled"
 
 
-async def test_ecotracker_loses_the_meter_and_finds_it_again(
-    hass: HomeAssistant, ecotracker_sim: EcoTrackerSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    await setup_entry(hass, entry_for("ecotracker", ecotracker_sim.port, ECOTRACKER_SERIAL))
-    assert hass.states.get(ECO_POWER).state == "-308.55"
-    ecotracker_sim.age_ms = 60_000
-    await refresh(hass, freezer)
-    assert hass.states.get(ECO_POWER).state == STATE_UNAVAILABLE
-    ecotracker_sim.age_ms = 200
-    await ecotracker_sim.stop()
-    await refresh(hass, freezer)
-    assert hass.states.get(ECO_POWER).state == STATE_UNAVAILABLE
-    await ecotracker_sim.start()
-    ecotracker_sim.advance()
-    await refresh(hass, freezer)
-    assert float(hass.states.get(ECO_POWER).state) == pytest.approx(sum(ecotracker_sim.phases), abs=0.01)
-
-
 async def test_stromleser_is_read_every_ten_seconds(
     hass: HomeAssistant, stromleser_sim: StromleserSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -170,11 +156,9 @@ async def test_stromleser_is_read_every_ten_seconds(
     assert hass.states.get(STROM_POWER).state != STATE_UNAVAILABLE
 
 
-async def test_stromleser_options_refuse_faster_polling(
-    hass: HomeAssistant, stromleser_sim: StromleserSimulator
-) -> None:
-    entry = entry_for("stromleser", stromleser_sim.port, DEVICE_ID)
-    await setup_entry(hass, entry)
+async def test_stromleser_options_refuse_faster_polling(hass: HomeAssistant) -> None:
+    reader = fake_device("stromleser", STROMLESER, stromleser.parse(STROMLESER_OFFICIAL))
+    entry = await set_up(hass, reader)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["description_placeholders"] == {"minimum": "10", "default": "10"}
     with pytest.raises(InvalidData):
