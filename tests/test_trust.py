@@ -30,13 +30,15 @@ from tests.conftest import acuvim_entry, enistic_entry, free_udp_port, refresh, 
 from tests.devices.test_untrusted import STRANGER, send_from
 from tests.test_igen import POWER as IGEN_POWER
 from tests.test_igen import SERIAL, meter_entry
-from tests.test_readers import ECO_POWER, entry_for
+from tests.test_readers import entry_for
 from tests.test_setpoints import battery_entry
 
 IMPORT = "sensor.everhome_ecotracker_energy_import"
 EXPORT = "sensor.everhome_ecotracker_energy_export"
 PHASE_1 = "sensor.everhome_ecotracker_power_phase_1"
 TARGET = "number.powerpack_bess_target_power_charge_discharge"
+
+ECO_POWER = "sensor.everhome_ecotracker_power"
 
 
 def serve(simulator: EcoTrackerSimulator, **changes: Any) -> None:
