@@ -4,8 +4,8 @@ Run: .venv/bin/python -m benchmarks.push_cpu [devices] [seconds]   (default 20 d
 
 Shelly Pro 3EM simulators in a child process push a change over their WebSocket every 1.5 s (a meter's
 rate), so the CPU measured is Home Assistant's alone. One phase with none of them set up (idle), one with
-our entries at their defaults, one with core shelly entries (when aioshelly is installed): each phase's CPU
-above idle, in ms per device and minute.
+our entries at their defaults, one with core shelly entries (when aioshelly is installed), in the order
+ours, core, core, ours: each contender's CPU above idle, in ms per device and minute, and their ratio.
 """
 
 from __future__ import annotations
@@ -91,6 +91,24 @@ def core(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
     ]
 
 
+OURS, CORE = "ours (push, defaults)", "core shelly (push)"
+ORDER = (OURS, CORE, CORE, OURS)
+"""Each contender twice, around the other: a machine that drifts over the run weighs on both alike."""
+
+
+def summary(figures: dict[str, list[float]]) -> list[str]:
+    """Each contender's mean (and its phases), and ours against core's."""
+    lines = [
+        f"  {label:<24} {sum(values) / len(values):6.1f} ms of CPU per device and minute "
+        f"({' / '.join(f'{value:.1f}' for value in values)})"
+        for label, values in figures.items()
+    ]
+    if OURS in figures and CORE in figures:
+        ratio = sum(figures[OURS]) / sum(figures[CORE]) * len(figures[CORE]) / len(figures[OURS])
+        lines.append(f"  ours / core {ratio:.2f}")
+    return lines
+
+
 async def run(count: int, seconds: float) -> list[str]:
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.push_cpu", "--serve", str(count), stdout=asyncio.subprocess.PIPE
@@ -103,16 +121,14 @@ async def run(count: int, seconds: float) -> list[str]:
             hass = await home_assistant(stack)
             idle = await cpu_ms_per_minute(seconds)
             lines.append(f"  idle Home Assistant: {idle:.0f} ms of CPU a minute")
-            for label, entries in (
-                ("ours (push, defaults)", ours(devices)),
-                ("core shelly (push)", core(devices)),
-            ):
-                if label.startswith("core") and (why := await core_shelly_ready(hass)):
+            figures: dict[str, list[float]] = {}
+            for label in ORDER:
+                if label == CORE and (why := await core_shelly_ready(hass)):
                     lines.append(f"  {label}: {why}")
-                    continue
-                used = await phase(hass, entries, seconds)
-                per_device = (used - idle) / count
-                lines.append(f"  {label:<24} {per_device:6.1f} ms of CPU per device and minute")
+                    break
+                used = await phase(hass, ours(devices) if label == OURS else core(devices), seconds)
+                figures.setdefault(label, []).append((used - idle) / count)
+            lines.extend(summary(figures))
             await hass.async_stop(force=True)
     finally:
         child.terminate()
