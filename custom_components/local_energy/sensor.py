@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from homeassistant.components.sensor import RestoreSensor, SensorEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_at
 
 from .controller.entities import controller_sensors
 from .coordinator import LocalEnergyConfigEntry, LocalEnergyCoordinator
@@ -63,7 +64,9 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
     entity_description: LocalEnergySensorDescription
     _shown: tuple[bool, object] | None = None
     _shown_at = -math.inf
-    _held: asyncio.TimerHandle | None = None
+    _held: CALLBACK_TYPE | None = None
+    """Cancels the timer that shows a held change when no reading shows it first."""
+    _held_job: HassJob[[datetime], None]
     _every = 0.0
     """Seconds a change may wait before it is shown (the key table's rate, or 0 with the option)."""
 
@@ -76,6 +79,8 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         """What the platform writes when the entity is added counts as shown."""
         await super().async_added_to_hass()
         self._every = 0.0 if self.coordinator.every_value_fast else KEYS[self.value_key].write_every
+        # Cancelled when Home Assistant stops (entries are not unloaded then).
+        self._held_job = HassJob(self._show_held, f"{self.entity_id} held change", cancel_on_shutdown=True)
         if self.value_key is Key.POWER:
             self.async_on_remove(self.coordinator.async_add_report_listener(self._report_unchanged))
         self._remember_shown()
@@ -100,7 +105,7 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
         elif self._held is None:
             # Not at its earliest time (shown_at + every): a reading then shows it, with the device's
             # other values, and this process need not wake up just for it.
-            self._held = self.hass.loop.call_at(now + self._every, self._show_held)
+            self._held = async_call_at(self.hass, self._held_job, now + self._every)
 
     @callback
     def _report_unchanged(self) -> None:
@@ -115,7 +120,7 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
             self._show(self._shown, now)
 
     @callback
-    def _show_held(self) -> None:
+    def _show_held(self, _now: datetime) -> None:
         self._held = None
         self._show(self._current(), self.hass.loop.time())
 
@@ -126,7 +131,7 @@ class LocalEnergySensor(LocalEnergyEntity, SensorEntity):
 
     def _drop_held(self) -> None:
         if self._held is not None:
-            self._held.cancel()
+            self._held()
             self._held = None
 
     async def async_will_remove_from_hass(self) -> None:
