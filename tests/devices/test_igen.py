@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -171,15 +172,20 @@ async def test_identity_from_broadcasts_when_http_is_closed(
 ) -> None:
     simulator = IgenSimulator(free_udp_port())
     await simulator.start()
+    port = simulator.http_port
     await simulator.server.stop()  # the HTTP API is not enabled
-    client = client_for(simulator, transports)
-    identify = asyncio.create_task(client.identify())
-    await until(lambda: transports.udp.listening(simulator.target[1]))
-    simulator.send()
-    assert (await identify).serial == SERIAL
-    monkeypatch.setattr(igen, "PUSH_FRESH", 0.01)
-    with pytest.raises(CannotConnect):
-        await client_for(simulator, transports).identify()
+    with socket.socket() as closed:
+        # Bound but not listening: connections are refused, and no server of a parallel test takes the port.
+        closed.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        closed.bind(("127.0.0.1", port))
+        client = client_for(simulator, transports)
+        identify = asyncio.create_task(client.identify())
+        await until(lambda: transports.udp.listening(simulator.target[1]))
+        simulator.send()
+        assert (await identify).serial == SERIAL
+        monkeypatch.setattr(igen, "PUSH_FRESH", 0.01)
+        with pytest.raises(CannotConnect):
+            await client_for(simulator, transports).identify()
     await simulator.stop()
 
 
