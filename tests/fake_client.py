@@ -145,6 +145,9 @@ async def set_up(hass: HomeAssistant, device: FakeDevice, **options: Any) -> Moc
 
 
 P1_IDENTITY = DeviceIdentity(vendor="HomeWizard", model="P1 Meter", serial="3c39e7aabbcc", firmware="6.01")
+ECOTRACKER_IDENTITY = DeviceIdentity(vendor="everHome", model="EcoTracker", serial="abcdef123456")
+STROMLESER_IDENTITY = DeviceIdentity(vendor="nineti", model="stromleser.one", serial="STROM_ONE_7211674295")
+"""The identities of the documented payloads' devices (the serials their payloads carry)."""
 
 
 def documented_p1(*, link: Link = Link.NONE) -> FakeDevice:
@@ -165,11 +168,16 @@ ENISTIC_CONTROLLER = "004A3BB5B04"
 """The controller serial of the vendor's own example."""
 
 
-def enistic_heard(broadcast: str, at: float) -> Snapshot:
-    """What an Enistic controller's client holds after a broadcast heard at `at` (its parser's channels).
+def enistic_reading(meter: str, power: float, channel: int = 1, state: int = 17) -> str:
+    """One reading event in the vendor's form, `<controller>:Reading:<meter>:<power>:<channel>:<state>` + CR.
 
-    The readings take the vendor's form, `<controller>:Reading:<meter>:<power>:<channel>:<state>` + CR.
+    A smart socket's state is 1 (on) or 0 (off); a meter channel reports another number.
     """
+    return f"{ENISTIC_CONTROLLER}:Reading:{meter}:{power:.3f}:{channel}:{state}\r"
+
+
+def enistic_heard(broadcast: str, at: float) -> Snapshot:
+    """What an Enistic controller's client holds after a broadcast heard at `at` (its parser's channels)."""
     parsed, malformed = enistic.parse_datagram(broadcast.encode("ascii"))
     assert not malformed
     return Snapshot(channels={reading.channel_id: enistic.channel_of(reading, at) for reading in parsed})

@@ -10,10 +10,10 @@ from syrupy.assertion import SnapshotAssertion
 
 from simulators.smartme import SmartMeSimulator
 from tests.conftest import setup_entry
-from tests.fake_client import ENISTIC_CONTROLLER, documented_p1, enistic_controller, entry_of, serving, set_up
+from tests.fake_client import documented_p1, enistic_controller, enistic_reading, entry_of, serving, set_up
 from tests.test_setpoints import pico_entry
 
-ENISTIC_READING = f"{ENISTIC_CONTROLLER}:Reading:0021ED0000041319:60.500:1:1\r"
+ENISTIC_READING = enistic_reading("0021ED0000041319", 60.5, state=1)
 
 
 async def test_homewizard(

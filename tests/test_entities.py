@@ -39,11 +39,13 @@ from tests.documented import (
     core_dump,
 )
 from tests.fake_client import (
-    ENISTIC_CONTROLLER,
+    ECOTRACKER_IDENTITY,
     P1_IDENTITY,
+    STROMLESER_IDENTITY,
     FakeDevice,
     documented_p1,
     enistic_controller,
+    enistic_reading,
     entry_of,
     fake_device,
     serving,
@@ -91,10 +93,6 @@ def gen2_info(model: str, generation: int) -> dict[str, Any]:
     }
 
 
-ECOTRACKER = DeviceIdentity(vendor="everHome", model="EcoTracker", serial="abcdef123456")
-STROMLESER = DeviceIdentity(vendor="nineti", model="stromleser.one", serial="STROM_ONE_7211674295")
-
-
 def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> FakeDevice:
     identity = DeviceIdentity(vendor="INDEVOLT", model=model, serial=f"IND-{generation}")
     return fake_device(
@@ -103,13 +101,13 @@ def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> FakeD
 
 
 ENISTIC_BROADCAST = "".join(
-    f"{ENISTIC_CONTROLLER}:Reading:{meter}:{power}:{channel}:{state}\r"
+    enistic_reading(meter, power, channel, state)
     for meter, power, channel, state in (
-        ("0021ED0000041319", "60.500", 1, 1),  # a smart socket, on
-        ("0021ED0000041320", "0.000", 1, 0),  # a smart socket, off
-        ("0021EE0000007001", "2300.000", 1, 17),  # the three channels of a meter
-        ("0021EE0000007001", "850.000", 2, 17),
-        ("0021EE0000007001", "-1200.000", 3, 17),
+        ("0021ED0000041319", 60.5, 1, 1),  # a smart socket, on
+        ("0021ED0000041320", 0.0, 1, 0),  # a smart socket, off
+        ("0021EE0000007001", 2300.0, 1, 17),  # the three channels of a meter
+        ("0021EE0000007001", 850.0, 2, 17),
+        ("0021EE0000007001", -1200.0, 3, 17),
     )
 )
 """One broadcast of a controller with two sockets and a three-channel meter, in the vendor's form."""
@@ -130,9 +128,13 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "shelly_plug_s_gen3": lambda: shelly_device(
         gen2_info("S3PL-00112EU", 3), {"switch:0": SHELLY_PLUG_S_GEN3_SWITCH}
     ),
-    "ecotracker_official": documented("ecotracker", ECOTRACKER, ecotracker.parse(ECOTRACKER_OFFICIAL)),
-    "ecotracker_core": documented("ecotracker", ECOTRACKER, ecotracker.parse(ECOTRACKER_CORE)),
-    "stromleser_official": documented("stromleser", STROMLESER, stromleser.parse(STROMLESER_OFFICIAL)),
+    "ecotracker_official": documented(
+        "ecotracker", ECOTRACKER_IDENTITY, ecotracker.parse(ECOTRACKER_OFFICIAL)
+    ),
+    "ecotracker_core": documented("ecotracker", ECOTRACKER_IDENTITY, ecotracker.parse(ECOTRACKER_CORE)),
+    "stromleser_official": documented(
+        "stromleser", STROMLESER_IDENTITY, stromleser.parse(STROMLESER_OFFICIAL)
+    ),
     "indevolt_gen1": lambda: indevolt_dump("gen1", indevolt.GEN1, "BK1600"),
     "indevolt_gen2": lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000"),
     "enistic": lambda: enistic_controller(ENISTIC_BROADCAST),

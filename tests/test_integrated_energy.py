@@ -19,7 +19,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST
 from custom_components.local_energy.devices import clock as device_clock
-from tests.fake_client import ENISTIC_CONTROLLER, FakeDevice, enistic_controller, enistic_heard, set_up
+from tests.fake_client import (
+    FakeDevice,
+    enistic_controller,
+    enistic_heard,
+    enistic_reading,
+    set_up,
+)
 
 PV_EXPORT = "sensor.meter_007001_channel_3_energy_export_from_power"
 PV_IMPORT = "sensor.meter_007001_channel_3_energy_import_from_power"
@@ -29,9 +35,8 @@ SOCKET_EXPORT = "sensor.socket_041319_energy_export_from_power"
 
 def readings(pv_power: float) -> str:
     """One broadcast: a smart socket drawing 60.5 W and channel 3 of a meter on a PV circuit."""
-    return (
-        f"{ENISTIC_CONTROLLER}:Reading:0021ED0000041319:60.500:1:1\r"
-        f"{ENISTIC_CONTROLLER}:Reading:0021EE0000007001:{pv_power:.3f}:3:17\r"
+    return enistic_reading("0021ED0000041319", 60.5, state=1) + enistic_reading(
+        "0021EE0000007001", pv_power, channel=3
     )
 
 

@@ -27,7 +27,6 @@ from custom_components.local_energy.const import (
 )
 from custom_components.local_energy.devices import stromleser
 from custom_components.local_energy.devices.families import ANNOUNCEMENTS
-from custom_components.local_energy.devices.snapshot import DeviceIdentity
 from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
 from simulators.ecotracker import EcoTrackerSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
@@ -35,9 +34,8 @@ from simulators.homewizard import HomeWizardSimulator
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
 from tests.conftest import HOST, refresh, setup_entry
 from tests.documented import STROMLESER_OFFICIAL
-from tests.fake_client import fake_device, set_up
+from tests.fake_client import STROMLESER_IDENTITY, fake_device, set_up
 
-STROMLESER = DeviceIdentity(vendor="nineti", model="stromleser.one", serial="STROM_ONE_7211674295")
 STROM_POWER = "sensor.nineti_stromleser_one_power"
 
 
@@ -157,7 +155,7 @@ async def test_stromleser_is_read_every_ten_seconds(
 
 
 async def test_stromleser_options_refuse_faster_polling(hass: HomeAssistant) -> None:
-    reader = fake_device("stromleser", STROMLESER, stromleser.parse(STROMLESER_OFFICIAL))
+    reader = fake_device("stromleser", STROMLESER_IDENTITY, stromleser.parse(STROMLESER_OFFICIAL))
     entry = await set_up(hass, reader)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["description_placeholders"] == {"minimum": "10", "default": "10"}

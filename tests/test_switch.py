@@ -14,7 +14,14 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.local_energy.devices.keys import Key
-from tests.fake_client import ENISTIC_CONTROLLER, FakeDevice, enistic_controller, enistic_heard, set_up
+from tests.fake_client import (
+    ENISTIC_CONTROLLER,
+    FakeDevice,
+    enistic_controller,
+    enistic_heard,
+    enistic_reading,
+    set_up,
+)
 from tests.registry import device_by_identifier
 
 SOCKET = "0021ED0000041319"
@@ -23,7 +30,7 @@ SWITCH = "switch.socket_041319"
 
 def reading(on: bool) -> str:
     """The socket's reading: 60.5 W while on, nothing while off (state 1 or 0)."""
-    return f"{ENISTIC_CONTROLLER}:Reading:{SOCKET}:{60.5 if on else 0.0:.3f}:1:{int(on)}\r"
+    return enistic_reading(SOCKET, 60.5 if on else 0.0, state=int(on))
 
 
 @pytest.fixture
