@@ -73,8 +73,23 @@ def test_deeply_nested_json_is_refused(depth: int) -> None:
         decode_json(b"[" * depth + b"]" * depth, "body")
 
 
-def test_huge_integers_become_infinite_floats() -> None:
-    assert decode_json(b'{"power": ' + b"9" * 400 + b"}", "body") == {"power": float("inf")}
+@pytest.mark.parametrize("document", [b'{"power": ' + b"9" * 400 + b"}", '{"power": ' + "9" * 400 + "}"])
+def test_huge_integers_become_infinite_floats(document: bytes | str) -> None:
+    assert decode_json(document, "body or frame") == {"power": float("inf")}
+
+
+@pytest.mark.parametrize("document", [b"\xef\xbb\xbf{}", '{"\u00e9": [1, {"a": null}]}', "[" * 40 + "]" * 40])
+def test_a_text_frame_is_read_as_a_body_is(document: bytes | str) -> None:
+    """A WebSocket's text frame (str) and an HTTP body (bytes): the same document, the same outcome."""
+    as_bytes = document.encode("utf-8") if isinstance(document, str) else document
+    as_text = as_bytes.decode("utf-8")
+    outcomes = []
+    for form in (as_bytes, as_text):
+        try:
+            outcomes.append(decode_json(form, "document"))
+        except InvalidResponse as err:
+            outcomes.append(type(err))
+    assert outcomes[0] == outcomes[1]
 
 
 def test_deep_igen_broadcast_is_an_invalid_response() -> None:

@@ -69,6 +69,8 @@ def decode_json(document: bytes | str, what: str) -> Any:
     try:
         if isinstance(document, bytes):
             document = document.decode(json.detect_encoding(document), "surrogatepass")
+        else:
+            document = document.removeprefix("\ufeff")  # as a body's UTF-8 byte order mark is dropped
         return _DECODER.decode(document)
     except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise InvalidResponse(f"{what} is not JSON: {document[:80]!r}") from err
