@@ -117,13 +117,23 @@ def _set(document: Any, path: tuple[Any, ...], value: Any, *, delete: bool = Fal
     return document
 
 
+_DOCUMENT_ACTIONS = st.sampled_from(["replace", "replace", "delete", "wrap"])
+_BYTES_ACTIONS = st.sampled_from(["flip", "cut", "insert", "deep"])
+_DEPTHS = st.sampled_from([40, 1000, 20_000])
+
+
+def _one_of[T](draw: st.DrawFn, items: list[T] | tuple[T, ...]) -> T:
+    """An item drawn by its index (a strategy made per draw would cost more than the parse it feeds)."""
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
 @st.composite
 def mutated_document(draw: st.DrawFn, seeds: tuple[Any, ...]) -> Any:
     """A seed with one to four of its nodes replaced by odd values, deleted, or wrapped."""
-    document = copy.deepcopy(draw(st.sampled_from(seeds)))
+    document = copy.deepcopy(_one_of(draw, seeds))
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(list(_paths(document))))
-        action = draw(st.sampled_from(["replace", "replace", "delete", "wrap"]))
+        path = _one_of(draw, list(_paths(document)))
+        action = draw(_DOCUMENT_ACTIONS)
         if action == "delete" and path:
             document = _set(document, path, None, delete=True)
         elif action == "wrap":
@@ -139,9 +149,9 @@ def mutated_document(draw: st.DrawFn, seeds: tuple[Any, ...]) -> Any:
 @st.composite
 def mutated_bytes(draw: st.DrawFn, seeds: tuple[bytes, ...]) -> bytes:
     """A seed with bytes flipped, cut, repeated or replaced by deep nesting."""
-    data = bytearray(draw(st.sampled_from(seeds)))
+    data = bytearray(_one_of(draw, seeds))
     for _ in range(draw(st.integers(1, 3))):
-        action = draw(st.sampled_from(["flip", "cut", "insert", "deep"]))
+        action = draw(_BYTES_ACTIONS)
         position = draw(st.integers(0, max(len(data) - 1, 0)))
         if action == "flip" and data:
             data[position] = draw(st.integers(0, 255))
@@ -150,8 +160,7 @@ def mutated_bytes(draw: st.DrawFn, seeds: tuple[bytes, ...]) -> bytes:
         elif action == "insert":
             data[position:position] = draw(st.binary(max_size=12))
         else:
-            depth = draw(st.sampled_from([40, 1000, 20_000]))
-            data[position:position] = b"[" * depth
+            data[position:position] = b"[" * draw(_DEPTHS)
     return bytes(data)
 
 

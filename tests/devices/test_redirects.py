@@ -102,8 +102,10 @@ async def test_iskra_cookie_is_not_sent_along_a_redirect(pair: Pair, transports:
 
 
 async def test_a_timeout_says_what_happened(transports: Transports) -> None:
+    answered = asyncio.Event()
+
     async def slow(_request: web.Request) -> web.Response:
-        await asyncio.sleep(1)
+        await answered.wait()
         return web.json_response({})
 
     app = web.Application()
@@ -113,4 +115,5 @@ async def test_a_timeout_says_what_happened(transports: Transports) -> None:
     http = HttpTransport(transports.http, HttpEndpoint("127.0.0.1", server.port), timeout=0.05)
     with pytest.raises(CannotConnect, match=r"GET http://127\.0\.0\.1:\d+/v1/json: no answer within 0\.05 s"):
         await http.get_json("/v1/json")
+    answered.set()  # the server's handler ends, so the server stops at once
     await server.stop()
