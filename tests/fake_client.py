@@ -10,7 +10,7 @@ simulators, over real sockets, in tests/devices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,13 +21,16 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from custom_components.local_energy.devices import enistic, homewizard
+from custom_components.local_energy.devices import enistic, homewizard, powerpack, smartme
 from custom_components.local_energy.devices.client import PushListener
 from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.families import BY_ID
+from custom_components.local_energy.devices.family import Family, settings_from
 from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.modbus import DataType, RegisterBlock, Registers, encode
 from custom_components.local_energy.devices.snapshot import (
     MAIN_CHANNEL,
+    Channel,
     ChannelKind,
     DeviceIdentity,
     Snapshot,
@@ -116,29 +119,54 @@ MADE_AT = (
 
 @contextmanager
 def serving(device: FakeDevice) -> Iterator[None]:
-    """Entries and flows get the fake client meanwhile, instead of one that talks to the network."""
+    """Entries and flows get the fake client meanwhile, instead of one that talks to the network.
+
+    Its settings are typed from what the entry (or the form) stores, as the family's make_client types them.
+    """
+
+    def made(
+        _hass: HomeAssistant,
+        family: Family[Any],
+        data: Mapping[str, Any],
+        options: Mapping[str, Any] | None = None,
+    ) -> MagicMock:
+        device.client.settings = settings_from(family.settings, {**data, **(options or {})})
+        return device.client
+
     with ExitStack() as patches:
         for where in MADE_AT:
-            patches.enter_context(patch(where, return_value=device.client))
+            patches.enter_context(patch(where, side_effect=made))
         yield
 
 
-def entry_of(device: FakeDevice, entry_id: str | None = None, **options: Any) -> MockConfigEntry:
-    """An entry of the device as the flow stores it (the address is never used: the client is fake)."""
+def entry_of(
+    device: FakeDevice,
+    entry_id: str | None = None,
+    *,
+    stored: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> MockConfigEntry:
+    """An entry of the device as the flow stores it (the address is never used: the client is fake).
+
+    `stored`: what else the family's form stores (its settings asked at setup).
+    """
     serial = device.identity.serial
     return MockConfigEntry(
         domain=DOMAIN,
         entry_id=entry_id,
         title=device.identity.model,
         unique_id=serial,
-        data={CONF_FAMILY: device.family_id, CONF_HOST: "127.0.0.1", CONF_PORT: 80, CONF_SERIAL: serial},
+        data={CONF_FAMILY: device.family_id, CONF_HOST: "127.0.0.1", CONF_PORT: 80, CONF_SERIAL: serial}
+        | dict(stored or {}),
         options=options,
     )
 
 
-async def set_up(hass: HomeAssistant, device: FakeDevice, **options: Any) -> MockConfigEntry:
+async def set_up(
+    hass: HomeAssistant, device: FakeDevice, *, stored: Mapping[str, Any] | None = None, **options: Any
+) -> MockConfigEntry:
     """Set up an entry (with these options) served by the fake device."""
-    entry = entry_of(device, **options)
+    entry = entry_of(device, stored=stored, **options)
     with serving(device):
         await setup_entry(hass, entry)
     return entry
@@ -193,3 +221,60 @@ def enistic_controller(broadcast: str, at: float = 0.0) -> FakeDevice:
         first.channels[channel_id].kind is not ChannelKind.SOCKET
     )
     return device
+
+
+def registers_of(raw: Mapping[int, tuple[DataType, float]]) -> Registers:
+    """What a Modbus device answers: each value encoded at its PDU address as the device sends it."""
+    return Registers(
+        tuple(
+            RegisterBlock(address, tuple(encode(value, data_type)))
+            for address, (data_type, value) in raw.items()
+        )
+    )
+
+
+PICO_IDENTITY = DeviceIdentity(vendor="smart-me", model="Pico charging station", serial="7100042")
+PICO_CHARGING = {  # the community register map's registers, in the device's units (mW, mvar, mV, mA, mWh)
+    Key.POWER: 11_040_000, Key.POWER_L1: 3_680_000, Key.POWER_L2: 3_680_000, Key.POWER_L3: 3_680_000,
+    Key.REACTIVE_POWER: -120_000, Key.VOLTAGE_L1: 230_100, Key.VOLTAGE_L2: 229_800, Key.VOLTAGE_L3: 230_400,
+    Key.CURRENT_L1: 16_000, Key.CURRENT_L2: 16_000, Key.CURRENT_L3: 16_000, Key.POWER_FACTOR_L1: 998,
+    Key.POWER_FACTOR_L2: 997, Key.POWER_FACTOR_L3: 999, Key.ACTIVE_TARIFF: 1,
+    Key.ENERGY_IMPORT: 1_234_567_890, Key.ENERGY_EXPORT: 0, Key.ENERGY_IMPORT_T1: 1_000_000_000,
+    Key.ENERGY_IMPORT_T2: 234_567_890, Key.ENERGY_EXPORT_T1: 0, Key.ENERGY_EXPORT_T2: 0,
+    Key.CHARGE_CURRENT: 16_000, Key.CHARGE_CURRENT_L1: 16_000, Key.CHARGE_CURRENT_L2: 16_000,
+    Key.CHARGE_CURRENT_L3: 16_000,
+}  # fmt: skip
+"""A Pico charging a car on three phases at 16 A."""
+
+
+def fake_pico(max_current: float = 16.0) -> FakeDevice:
+    """A smart-me Pico: its registers decoded by the family, its setpoints as the family declares them."""
+    registers = (*smartme.METER, *smartme.CHARGING)
+    answered = registers_of(
+        {
+            smartme.address(r.register): (r.data_type, PICO_CHARGING[r.key])
+            for r in registers
+            if r.key is not None
+        }
+    )
+    values = smartme.decode(answered, smartme.METER) | smartme.decode(answered, smartme.CHARGING)
+    channel = Channel(
+        ChannelKind.DEVICE, values | {Key.CHARGE_PHASES: "3"}, controls=smartme.charging_controls(max_current)
+    )
+    return fake_device("smartme", PICO_IDENTITY, Snapshot({MAIN_CHANNEL: channel}))
+
+
+POWERPACK_IDENTITY = DeviceIdentity(vendor="PowerPack", model="PowerPack BESS", serial="PP-1")
+
+
+def fake_powerpack(*, command_source: int = 2, rated_kw: int = 50) -> FakeDevice:
+    """A PowerPack discharging 25 kW, its block as the Flux map lays it out, decoded by the family."""
+    block = {
+        powerpack.REG_STATUS: (DataType.UINT16, powerpack.STATUS_READY),
+        powerpack.REG_TARGET_POWER: (DataType.INT16, -25),  # kW
+        powerpack.REG_COMMAND_SOURCE: (DataType.UINT16, command_source),
+        powerpack.REG_STATE_OF_ENERGY: (DataType.UINT16, 80),  # %
+        powerpack.REG_AVAILABLE_BLOCKS: (DataType.UINT16, 4),
+    }
+    answer = powerpack.parse_block(registers_of(block), rated_kw * 1000.0)
+    return fake_device("powerpack", POWERPACK_IDENTITY, answer)

@@ -8,10 +8,16 @@ from pytest_homeassistant_custom_component.components.diagnostics import get_dia
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from simulators.smartme import SmartMeSimulator
 from tests.conftest import setup_entry
-from tests.fake_client import documented_p1, enistic_controller, enistic_reading, entry_of, serving, set_up
-from tests.test_setpoints import pico_entry
+from tests.fake_client import (
+    documented_p1,
+    enistic_controller,
+    enistic_reading,
+    entry_of,
+    fake_pico,
+    serving,
+    set_up,
+)
 
 ENISTIC_READING = enistic_reading("0021ED0000041319", 60.5, state=1)
 
@@ -42,15 +48,10 @@ async def test_homewizard(
 async def test_a_family_with_settings_shows_them_typed(
     hass: HomeAssistant, hass_client: ClientSessionGenerator
 ) -> None:
-    pico = SmartMeSimulator(pico=True, serial=7100042)
-    await pico.start()
-    entry = pico_entry(pico, phase_change_minutes=5)
-    await setup_entry(hass, entry)
+    entry = await set_up(hass, fake_pico(), stored={"max_current": 16}, phase_change_minutes=5)
     family = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["family"]
     assert family["settings"] == {"max_current": 16, "phase_change_minutes": 5}
     assert (family["transport"], family["polled_every"]) == ("modbus", 2.0)
-    await hass.config_entries.async_unload(entry.entry_id)
-    await pico.stop()
 
 
 async def test_a_push_entry_is_not_polled(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> None:

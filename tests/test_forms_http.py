@@ -13,9 +13,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.families import FAMILIES
-from simulators.smartme import SmartMeSimulator
-from tests.conftest import setup_entry
-from tests.test_setpoints import pico_entry
+from tests.fake_client import fake_pico, set_up
 
 FLOWS = "/api/config/config_entries/flow"
 OPTIONS = "/api/config/config_entries/options/flow"
@@ -102,9 +100,8 @@ async def test_a_refused_setting_comes_back_as_a_form_error(client: Any) -> None
     assert "max_current" in await answer.text()
 
 
-async def test_the_options_form_serializes(hass: HomeAssistant, client: Any, pico: SmartMeSimulator) -> None:
-    entry = pico_entry(pico)
-    await setup_entry(hass, entry)
+async def test_the_options_form_serializes(hass: HomeAssistant, client: Any) -> None:
+    entry = await set_up(hass, fake_pico(), stored={"max_current": 16})
     result = await post(client, OPTIONS, {"handler": entry.entry_id})
     assert result["type"] == "form"
     names = {field["name"] for field in result["data_schema"]}

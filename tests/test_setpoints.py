@@ -1,4 +1,9 @@
-"""smart-me (meter, Pico) and PowerPack through Home Assistant: flows, setpoints, refusals, snapshots."""
+"""smart-me (meter, Pico) and PowerPack through Home Assistant: flows, setpoints, refusals, snapshots.
+
+The flows and one setpoint per family go end to end, to the simulators' registers; the entity tables and
+the options on the fake client, answering register blocks laid out as the vendors' maps say and decoded
+by the families. What the Pico and the PowerPack refuse is tested in tests/devices.
+"""
 
 from __future__ import annotations
 
@@ -30,11 +35,12 @@ from custom_components.local_energy.const import (
 )
 from custom_components.local_energy.devices import powerpack
 from custom_components.local_energy.devices.modbus import ModbusPool
-from custom_components.local_energy.devices.smartme import ALL_PHASES, PER_PHASE
+from custom_components.local_energy.devices.smartme import ALL_PHASES, PicoSettings
 from custom_components.local_energy.transports import shared_transports
 from simulators.powerpack import PowerPackSimulator
 from simulators.smartme import SmartMeSimulator
 from tests.conftest import HOST, setup_entry
+from tests.fake_client import entry_of, fake_pico, fake_powerpack, serving, set_up
 from tests.registry import snapshot_entities
 
 CURRENT = "number.smart_me_pico_charging_station_charging_current"
@@ -132,22 +138,19 @@ async def test_pico_current(hass: HomeAssistant, pico: SmartMeSimulator) -> None
     assert pico.current(ALL_PHASES.register) == 10.0  # nothing written
 
 
-async def test_pico_phase_change_limit_from_options(hass: HomeAssistant, pico: SmartMeSimulator) -> None:
-    entry = pico_entry(pico, phase_change_minutes=30)
-    await setup_entry(hass, entry)
-    await set_number(hass, f"{CURRENT}_phase_1", 0)  # 3 phases -> 2
-    with pytest.raises(ServiceValidationError) as caught:
-        await set_number(hass, f"{CURRENT}_phase_2", 0)
-    assert caught.value.translation_key == "rejected_phase_change_too_soon"
-    assert caught.value.translation_placeholders["minimum"] == "30"
-    assert pico.current(PER_PHASE[1].register) == 16.0
+async def test_the_phase_change_limit_is_an_option(hass: HomeAssistant) -> None:
+    device = fake_pico()
+    entry = await set_up(hass, device, stored={"max_current": 16}, phase_change_minutes=30)
+    assert device.client.settings == PicoSettings(max_current=16, phase_change_minutes=30)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert "phase_change_minutes" in {str(key) for key in result["data_schema"].schema}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: 2, CONF_INVERT: False, "phase_change_minutes": 15}
-    )
-    await hass.async_block_till_done()  # the entry reloads with its new options
+    with serving(device):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_UPDATE_INTERVAL: 2, CONF_INVERT: False, "phase_change_minutes": 15}
+        )
+        await hass.async_block_till_done()  # the entry reloads with its new options
     assert entry.options["phase_change_minutes"] == 15
+    assert device.client.settings.phase_change_minutes == 15  # the client the entry reloaded with
 
 
 async def test_powerpack(hass: HomeAssistant, battery: PowerPackSimulator) -> None:
@@ -177,11 +180,8 @@ async def test_powerpack(hass: HomeAssistant, battery: PowerPackSimulator) -> No
     assert caught.value.translation_key == "rejected_modbus_exception_3"
 
 
-async def test_unknown_command_source_is_still_shown(
-    hass: HomeAssistant, battery: PowerPackSimulator
-) -> None:
-    battery.registers.set_words(2010, [42])
-    await setup_entry(hass, battery_entry(battery))
+async def test_an_unknown_command_source_is_still_shown(hass: HomeAssistant) -> None:
+    await set_up(hass, fake_powerpack(command_source=42))
     state = hass.states.get("select.powerpack_bess_command_source")
     assert state.state == "42"
     assert "42" in state.attributes["options"]
@@ -190,20 +190,16 @@ async def test_unknown_command_source_is_still_shown(
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.NUMBER, Platform.SELECT])
 async def test_entities(
-    hass: HomeAssistant,
-    pico: SmartMeSimulator,
-    battery: PowerPackSimulator,
-    platform: Platform,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    hass: HomeAssistant, platform: Platform, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
+    devices = {"pico": (fake_pico(), {"max_current": 16}), "battery": (fake_powerpack(), {"rated_power": 50})}
     with patch("custom_components.local_energy.PLATFORMS", [platform]):
-        entries = [pico_entry(pico, entry_id="pico"), battery_entry(battery, entry_id="battery")]
-        for entry in entries:
-            await setup_entry(hass, entry)
-    for entry in entries:
-        if er.async_entries_for_config_entry(entity_registry, entry.entry_id):
-            await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
+        for entry_id, (device, stored) in devices.items():
+            with serving(device):
+                await setup_entry(hass, entry_of(device, entry_id, stored=stored))
+    for entry_id in devices:
+        if er.async_entries_for_config_entry(entity_registry, entry_id):
+            await snapshot_entities(hass, entity_registry, snapshot, entry_id)
 
 
 @pytest.mark.parametrize(("family", "setting"), [("smartme", "max_current"), ("powerpack", "rated_power")])

@@ -180,14 +180,7 @@ class SmartMeClient(ModbusDeviceClient):
         if self._is_pico:
             self._currents = decode(await self._connection.read_plan(self._unit, CHARGING_PLAN), CHARGING)
             values |= self._currents
-            controls = (
-                *(
-                    Control(register.key, ControlKind.NUMBER, minimum=0, maximum=self.maximum_current, step=1)
-                    for register in CHARGING
-                    if register.key is not None
-                ),
-                Control(Key.CHARGE_PHASES, ControlKind.SELECT, options=PHASE_CHOICES),
-            )
+            controls = charging_controls(self.maximum_current)
             if self._active_phases is None:
                 self._active_phases = _active(self._currents)
             values[Key.CHARGE_PHASES] = "1" if self._active_phases == ONE_PHASE else "3"
@@ -284,6 +277,18 @@ class SmartMeClient(ModbusDeviceClient):
                     "minimum": f"{self.phase_change_seconds / 60:g}",
                 },
             )
+
+
+def charging_controls(maximum_current: float) -> tuple[Control, ...]:
+    """A Pico's setpoints: each charging current, from 0 to the user's maximum in whole A, and the phases."""
+    return (
+        *(
+            Control(register.key, ControlKind.NUMBER, minimum=0, maximum=maximum_current, step=1)
+            for register in CHARGING
+            if register.key is not None
+        ),
+        Control(Key.CHARGE_PHASES, ControlKind.SELECT, options=PHASE_CHOICES),
+    )
 
 
 def _active(currents: Mapping[Key, Value]) -> frozenset[int] | None:
