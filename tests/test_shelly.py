@@ -34,10 +34,13 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import clock
+from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for
+from tests.fake_client import set_up, with_value
 from tests.registry import snapshot_entities
+from tests.test_entities import shelly_pro_3em
 
 MAC = "aabbccddeeff"
 POWER = "sensor.shelly_pro_3em_power"
@@ -252,27 +255,28 @@ async def test_offline_and_back(
 
 
 async def test_netted_energy_continues_after_restart(
-    hass: HomeAssistant,
-    shelly_sim: ShellySimulator,
-    freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """On the fake client answering core's Pro 3EM dump, exporting 3.6 kW on one phase."""
     entity = "sensor.shelly_pro_3em_grid_energy_export_netted"
     mock_restore_cache_with_extra_data(
         hass, [(State(entity, "12.5"), {"native_value": 12.5, "native_unit_of_measurement": "kWh"})]
     )
     now = [100.0]
     monkeypatch.setattr(clock, "now", lambda: now[0])
-    shelly_sim.state.powers = [0.0, -3600.0, 0.0]
-    entry = shelly_entry(shelly_sim)
-    entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=MAC, data=entry.data, options={CONF_EVERY_VALUE_FAST: True}
-    )  # every change shown: this test follows the integration, not the 10 s rate of counters
-    await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
+    device = shelly_pro_3em()
+    for key, watts in (
+        (Key.POWER, -3600.0),
+        (Key.POWER_L1, 0.0),
+        (Key.POWER_L2, -3600.0),
+        (Key.POWER_L3, 0.0),
+    ):
+        device.answer = with_value(device.answer, key, watts)
+    # Every change shown: this test follows the integration, not the 10 s rate of counters.
+    await set_up(hass, device, **{CONF_EVERY_VALUE_FAST: True})
     assert hass.states.get(entity).state == "12.5"
     now[0] += 3.0
-    await refresh(hass, freezer, 3)  # no change pushed: the state the socket holds is sampled
+    await refresh(hass, freezer, 3)
     assert float(hass.states.get(entity).state) == pytest.approx(12.503)  # 3.6 kW for 3 s = 3 Wh
     assert hass.states.get("sensor.shelly_pro_3em_grid_energy_import_netted").state == "0.0"
 
