@@ -479,6 +479,7 @@ async def test_unavailable_right_after_a_write_still_ends_at_0_w(
     await refresh(hass, freezer, 1)  # the loop answers the 1140 W drawn with a setpoint now
     assert battery.writes[-1][0] == 47015
     assert battery.writes[-1][1][1] > 0
+    assert float(hass.states.get(SETPOINT).state) == -1140.0  # read back after the write
     freezer.tick(0.5)
     hass.states.async_set(GRID, gone, {"unit_of_measurement": "W"})
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -47,8 +47,13 @@ class Actuated:
         return next((c for c in controls if c.key is self.control.key), self.control)
 
     async def write(self, key: Key, value: float | str) -> None:
-        """Through the client's guarded write: out-of-bounds values never leave."""
+        """Through the client's guarded write (out-of-bounds values never leave), then read back.
+
+        The device's entities show what it took at once (as after a command from an entity), not at its next
+        poll. Writes are paced by the actuator's minimum interval, so the read-backs are too.
+        """
         await self.coordinator.client.write(self.channel_id, key, value)
+        await self.coordinator.async_refresh()
 
 
 def resolve(hass: HomeAssistant, entity_id: str) -> Actuated | None:
