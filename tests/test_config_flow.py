@@ -356,8 +356,8 @@ async def test_options(hass: HomeAssistant) -> None:
     }
     assert "|energy_import" in entry.options["counter_offsets"]  # the counters continue across the change
     coordinator = entry.runtime_data.coordinator
-    assert coordinator.update_interval is not None
-    assert coordinator.update_interval.total_seconds() == 2.5
+    assert coordinator.polls.every is not None
+    assert coordinator.polls.every.total_seconds() == 2.5
     assert coordinator.invert is True
 
 

@@ -74,7 +74,7 @@ async def test_measurements_follow_pushes_without_requests(
 ) -> None:
     entry = await loaded(hass, meter)
     coordinator = entry.runtime_data.coordinator  # type: ignore[attr-defined]
-    assert coordinator.update_interval is None
+    assert coordinator.polls.every is None
     await wait_for(hass, lambda: len(meter.received) == 3)
     assert [frame["type"] for frame in meter.received] == ["authorization", "subscribe", "subscribe"]
     asked = len(meter.requests)
@@ -105,7 +105,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     assert "/api/measurement" in meter.requests
     meter.websocket_enabled = True
     await wait_ticking(hass, freezer, lambda: not coordinator.silent)  # the reconnect's back-off passes
-    assert coordinator.update_interval is None
+    assert coordinator.polls.every is None
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
 
 

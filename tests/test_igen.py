@@ -225,7 +225,7 @@ async def test_polled_only_while_silent(
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data.coordinator
     client = coordinator.client
-    assert coordinator.update_interval is None
+    assert coordinator.polls.every is None
     asked = len(meter.http_requests)
     for second in range(1, 8):
         meter.devices[0].power = 1000.0 + second
@@ -236,9 +236,9 @@ async def test_polled_only_while_silent(
     assert len(meter.http_requests) == asked  # seven seconds of pushes: no request
     await refresh(hass, freezer, igen.PUSH_FRESH + 1)
     assert coordinator.silent
-    assert coordinator.update_interval == timedelta(seconds=1)
+    assert coordinator.polls.every == timedelta(seconds=1)
     assert len(meter.http_requests) > asked  # read over HTTP while silent
     meter.send()
     await wait_for(hass, lambda: not coordinator.silent)
-    assert coordinator.update_interval is None
+    assert coordinator.polls.every is None
     assert hass.states.get(POWER).state == "1007.0"

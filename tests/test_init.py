@@ -109,7 +109,7 @@ async def test_enistic_push_is_coalesced_and_goes_stale(
     await refresh(hass, freezer)
     assert hass.states.get(SOCKET_POWER).state == "3.0"
     assert len(writes) == 1  # and written once
-    assert coordinator.update_interval is None  # push only: never polled
+    assert coordinator.polls.every is None  # push only: never polled
     now[0] += enistic.STALE_AFTER - 1
     await refresh(hass, freezer, enistic.STALE_AFTER - 1)
     assert hass.states.get(SOCKET_POWER).state == "3.0"  # quiet, not yet silent
@@ -148,7 +148,7 @@ async def test_unload_leaves_nothing_behind(
 async def test_nothing_is_polled_faster_than_once_a_second(hass: HomeAssistant) -> None:
     """An interval stored under the minimum (0.5 s) is raised to it: Home Assistant polls once a second."""
     entry = await set_up(hass, documented_p1(), update_interval=0.5)
-    assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=1)
+    assert entry.runtime_data.coordinator.polls.every == timedelta(seconds=1)
 
 
 async def test_an_enistic_controller_heard_is_discovered(

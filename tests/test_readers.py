@@ -139,7 +139,7 @@ async def test_stromleser_is_read_every_ten_seconds(
     entry = entry_for("stromleser", stromleser_sim.port, DEVICE_ID)
     await setup_entry(hass, entry)
     assert hass.states.get(STROM_POWER).state == "-745.0"
-    assert entry.runtime_data.coordinator.update_interval.total_seconds() == 10
+    assert entry.runtime_data.coordinator.polls.every.total_seconds() == 10
     for _ in range(3):
         stromleser_sim.power_w[0] += 100
         await refresh(hass, freezer, 10)

@@ -55,7 +55,7 @@ async def test_values_follow_pushes_without_requests(
 ) -> None:
     entry = await pushing(hass, pro3em)
     coordinator = entry.runtime_data.coordinator
-    assert coordinator.update_interval is None  # pushed, not polled
+    assert coordinator.polls.every is None  # pushed, not polled
     requests = len(pro3em.requests)
     socket = coordinator.client._socket
     for power in (100.0, 2000.0, -500.0):
@@ -77,7 +77,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     pro3em.websocket_enabled = False
     await pro3em.drop_sockets()
     await wait_for(hass, lambda: coordinator.silent)
-    assert coordinator.update_interval is not None  # polled while the socket is down
+    assert coordinator.polls.every is not None  # polled while the socket is down
     await hass.async_block_till_done(wait_background_tasks=True)  # the read made when it fell silent
     pro3em.state.powers[0] = 777.0
     await refresh(hass, freezer, 2)
@@ -85,7 +85,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     assert "/rpc/Shelly.GetStatus" in pro3em.requests
     pro3em.websocket_enabled = True
     await wait_for(hass, lambda: not coordinator.silent)
-    assert coordinator.update_interval is None  # pushed again
+    assert coordinator.polls.every is None  # pushed again
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -182,7 +182,7 @@ async def test_gen1_follows_coiot_without_polling(
         await publish(hass, gen1_3em, entry, power)
         await wait_for(hass, lambda: coordinator.client.link is Link.UP)
         await refresh(hass, freezer, 2)  # within the 3 s validity: one write per interval, the newest
-        assert coordinator.update_interval is None  # followed by CoIoT, not polled
+        assert coordinator.polls.every is None  # followed by CoIoT, not polled
         expected = round(sum(round(power, 2) for power in gen1_3em.state.powers), 2)
         assert float(state_of(hass, "sensor.shelly_3em_power")) == pytest.approx(expected, abs=0.01)
     assert len(gen1_3em.requests) == requests  # not one HTTP request
@@ -215,7 +215,7 @@ async def test_gen1_without_coiot_is_polled(
     coordinator = entry.runtime_data.coordinator
     await refresh(hass, freezer, 4)  # no datagram within silent_after
     assert coordinator.silent
-    assert coordinator.update_interval is not None
+    assert coordinator.polls.every is not None
     gen1_3em.state.powers[0] = 640.0
     await refresh(hass, freezer, 2)
     assert float(state_of(hass, "sensor.shelly_3em_power_phase_1")) == 640.0
@@ -234,10 +234,10 @@ async def test_gen1_coiot_that_stops_falls_back_to_polling_and_comes_back(
     await refresh(hass, freezer, 4.6)  # the validity (3 s) and its grace have passed: the feed is down
     assert coordinator.client.link is not Link.UP
     assert coordinator.silent
-    assert coordinator.update_interval is not None
+    assert coordinator.polls.every is not None
     await publish(hass, gen1_3em, entry, 400.0)
     assert not coordinator.silent
-    assert coordinator.update_interval is None
+    assert coordinator.polls.every is None
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -253,7 +253,7 @@ async def test_gen1_with_seldom_coiot_shows_it_and_keeps_polling(
     await publish(hass, gen1_3em, entry, 1500.0)
     assert float(state_of(hass, "sensor.shelly_3em_power_phase_1")) == 1500.0  # shown at once
     assert coordinator.silent
-    assert coordinator.update_interval is not None
+    assert coordinator.polls.every is not None
     await hass.config_entries.async_unload(entry.entry_id)
 
 

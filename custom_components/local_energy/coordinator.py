@@ -26,6 +26,7 @@ from .devices.family import Family
 from .devices.invert import apply_offsets, invert_snapshot, offsets_after_invert_change
 from .devices.snapshot import DeviceIdentity, Snapshot
 from .issues import async_clear_errors, async_failure, async_sync_notices
+from .polling import PollTimer
 from .push import PushFollower
 from .value_listeners import LayoutContext, ValueContext, ValueListeners
 
@@ -76,16 +77,16 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         """The latest checked snapshot as the device reported it (before invert and offsets)."""
         chosen = float(entry.options.get(CONF_UPDATE_INTERVAL, family.timing.default_interval))
         interval = max(chosen, family.timing.minimum_interval)  # a value stored under an older minimum
-        # Nothing is polled faster than once a second: devices reach their own rate by push.
-        self._poll_interval = timedelta(seconds=max(interval, MIN_POLL_SECONDS))
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {family.id} {identity.serial}",
-            update_interval=None if client.pushes else self._poll_interval,
+            update_interval=None,  # polled by self.polls, on the grid every entry shares
             always_update=False,
         )
+        # Nothing is polled faster than once a second: devices reach their own rate by push.
+        self.polls = PollTimer(self, timedelta(seconds=max(interval, MIN_POLL_SECONDS)))
         self.push = PushFollower(self) if client.pushes else None
         self._report_listeners: list[Callable[[], None]] = []
         self._error_issue_raised = False
@@ -139,6 +140,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         if self._shut_down:
             return
         self._shut_down = True
+        self.polls.stop()
         if self.push is not None:
             self.push.stop()
         await super().async_shutdown()
@@ -212,8 +214,8 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def async_read_while_silent(self) -> None:
         """A push device fell silent: read it at the interval (and now) until it pushes again."""
-        LOGGER.info("%s gives no pushes: reading it every %s until it does", self.name, self._poll_interval)
-        self.update_interval = self._poll_interval
+        LOGGER.info("%s gives no pushes: reading it every %s until it does", self.name, self.polls.interval)
+        self.polls.start()
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{self.name} read while silent"
         )

@@ -51,7 +51,7 @@ async def async_get_config_entry_diagnostics(
 def _family(coordinator: LocalEnergyCoordinator) -> dict[str, Any]:
     """What the family declares and how the entry runs it: polled or pushed, and its typed settings."""
     family = coordinator.family
-    interval = coordinator.update_interval
+    interval = coordinator.polls.every
     return {
         "id": family.id,
         "transport": family.transport.value,

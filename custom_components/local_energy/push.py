@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 PUSH_SPACING = 0.3
 """Seconds between two writes of pushed data at least: a faster burst is coalesced to its newest value,
 written this long after the last write at the latest. A change after a quieter spell is written at once."""
+HELD_GRID = 0.05
+"""A held push is written at a multiple of this (up to this much before its spacing ends): the held pushes
+of many devices are then written in shared wake-ups of Home Assistant, not each in one of its own."""
 
 
 class PushFollower:
@@ -74,11 +78,12 @@ class PushFollower:
             self._on_voice()
         if self._pending is not None:
             return
-        delay = self._last_write + PUSH_SPACING - self._loop.time()
-        if delay <= 0:
+        now = self._loop.time()
+        due = math.floor((self._last_write + PUSH_SPACING) / HELD_GRID) * HELD_GRID
+        if due <= now:
             self._write()
         else:
-            self._pending = self._loop.call_later(delay, self._write)
+            self._pending = self._loop.call_at(due, self._write)
 
     @callback
     def _write(self) -> None:
@@ -147,6 +152,6 @@ class PushFollower:
     def _on_voice(self) -> None:
         """Pushes again after a silence: reading stops, the watchdog watches again."""
         self.silent = False
-        self._coordinator.update_interval = None
+        self._coordinator.polls.stop()
         LOGGER.info("%s pushes again", self._coordinator.name)
         self._arm_watchdog()
