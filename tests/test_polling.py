@@ -8,7 +8,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
-from custom_components.local_energy.polling import POLL_SLOTS, next_poll, slot_of
+from custom_components.local_energy.polling import MINIMUM_SLOTS, PollGrid, next_poll
 from tests.conftest import refresh, setup_entry
 from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, entry_of, serving
 
@@ -24,27 +24,32 @@ def test_the_next_poll_is_on_the_grid_within_one_interval(now: float, interval: 
     assert next_poll(later, interval, slot) == due
 
 
-def test_the_slots_are_where_home_assistant_polls() -> None:
-    slots = {slot_of(f"entry{number}") for number in range(200)}
-    assert len(slots) == POLL_SLOTS
-    assert all(0.05 <= slot < 0.5 for slot in slots)
-    assert slot_of("entry1") == slot_of("entry1")  # the same in every run
+@pytest.mark.parametrize(("entries", "slots"), [(1, MINIMUM_SLOTS), (52, 11), (156, 32)])
+def test_the_slots_are_where_home_assistant_polls_and_grow_with_the_entries(entries: int, slots: int) -> None:
+    grid = PollGrid()
+    grid.entries.update(f"entry{number}" for number in range(entries))
+    assert grid.slots == slots  # about POLLS_PER_INSTANT entries at each moment
+    moments = {grid.slot_of(f"entry{number}") for number in range(500)}
+    assert len(moments) == slots
+    assert all(0.05 <= moment < 0.5 for moment in moments)
+    assert grid.slot_of("entry1") == grid.slot_of("entry1")  # the same in every run
 
 
-def entry_ids_in(slots: int) -> list[str]:
-    """Two entry ids that share a slot, then one in another."""
+def entry_ids_in_slots() -> list[str]:
+    """Two entry ids that share a moment of the second, then one at another (three entries: 8 slots)."""
+    grid = PollGrid()
     ids = [f"entry{number}" for number in range(50)]
     first = ids[0]
-    same = next(i for i in ids[1:] if slot_of(i) == slot_of(first))
-    other = next(i for i in ids[1:] if slot_of(i) != slot_of(first))
-    return [first, same, other][:slots]
+    same = next(i for i in ids[1:] if grid.slot_of(i) == grid.slot_of(first))
+    other = next(i for i in ids[1:] if grid.slot_of(i) != grid.slot_of(first))
+    return [first, same, other]
 
 
 async def test_entries_due_together_are_read_in_one_instant(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     devices: dict[str, FakeDevice] = {}
-    for number, entry_id in enumerate(entry_ids_in(3)):
+    for number, entry_id in enumerate(entry_ids_in_slots()):
         device = documented_p1()
         device.identity = replace(P1_IDENTITY, serial=f"3c39e7aabb{number:02x}")
         device.client.identify.return_value = device.identity

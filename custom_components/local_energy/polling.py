@@ -16,22 +16,42 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, callback
 from homeassistant.helpers.event import RANDOM_MICROSECOND_MAX, RANDOM_MICROSECOND_MIN, async_call_at
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
 
 if TYPE_CHECKING:
     from .coordinator import LocalEnergyCoordinator
 
-POLL_SLOTS = 8
-"""Moments of each second that polls are spread over (a quarter of the polls at each)."""
+POLLS_PER_INSTANT = 5
+"""About how many entries share an instant: their burst keeps the loop's lag under 5 ms here."""
+MINIMUM_SLOTS = 8
+"""Moments of the second the polls are spread over at least (more as entries are added)."""
 _FIRST_SLOT = RANDOM_MICROSECOND_MIN / 1_000_000
-_SLOT_SPACING = (RANDOM_MICROSECOND_MAX - RANDOM_MICROSECOND_MIN) / 1_000_000 / POLL_SLOTS
+_WINDOW = (RANDOM_MICROSECOND_MAX - RANDOM_MICROSECOND_MIN) / 1_000_000
 
 
-def slot_of(entry_id: str) -> float:
-    """The entry's moment in the second, the same for it in every run.
+class PollGrid:
+    """The polled entries of one Home Assistant, and the moment of the second each is polled at."""
 
-    Within 0.05 to 0.5 s past a second, where Home Assistant's own coordinators poll (its tests expect it).
-    """
-    return _FIRST_SLOT + (zlib.crc32(entry_id.encode()) % POLL_SLOTS) * _SLOT_SPACING
+    def __init__(self) -> None:
+        self.entries: set[str] = set()
+
+    @property
+    def slots(self) -> int:
+        """Moments of the second in use: enough for about POLLS_PER_INSTANT entries at each."""
+        return max(MINIMUM_SLOTS, math.ceil(len(self.entries) / POLLS_PER_INSTANT))
+
+    def slot_of(self, entry_id: str) -> float:
+        """The entry's moment in the second, the same in every run with as many entries.
+
+        0.05 to 0.5 s past a second, where Home Assistant's own coordinators poll (its tests expect it).
+        """
+        slots = self.slots
+        return _FIRST_SLOT + (zlib.crc32(entry_id.encode()) % slots) * _WINDOW / slots
+
+
+DATA_POLL_GRID: HassKey[PollGrid] = HassKey(f"{DOMAIN}_poll_grid")
 
 
 def next_poll(now: float, interval: float, slot: float) -> float:
@@ -48,7 +68,8 @@ class PollTimer:
     def __init__(self, coordinator: LocalEnergyCoordinator, interval: timedelta) -> None:
         self.interval = interval
         self._coordinator = coordinator
-        self._slot = slot_of(coordinator.config_entry.entry_id)
+        self._entry_id = coordinator.config_entry.entry_id
+        self._grid = coordinator.hass.data.setdefault(DATA_POLL_GRID, PollGrid())
         self._job = HassJob(self._on_time, f"{coordinator.name} poll", cancel_on_shutdown=True)
         self._timer: CALLBACK_TYPE | None = None
         self.running = False
@@ -65,19 +86,22 @@ class PollTimer:
         """Poll from the next instant on the grid (a no-op while running)."""
         if not self.running:
             self.running = True
+            self._grid.entries.add(self._entry_id)
             self._schedule()
 
     @callback
     def stop(self) -> None:
         """Poll no more (a poll under way finishes)."""
         self.running = False
+        self._grid.entries.discard(self._entry_id)
         if self._timer is not None:
             self._timer()
         self._timer = self.due = None
 
     def _schedule(self) -> None:
         hass = self._coordinator.hass
-        self.due = next_poll(hass.loop.time(), self.interval.total_seconds(), self._slot)
+        slot = self._grid.slot_of(self._entry_id)
+        self.due = next_poll(hass.loop.time(), self.interval.total_seconds(), slot)
         self._timer = async_call_at(hass, self._job, self.due)
 
     @callback
