@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
-from custom_components.local_energy.devices import igen
+from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.errors import (
     ApiDisabled,
     CannotConnect,
     FirmwareTooOld,
     InvalidResponse,
 )
-from simulators.igen import IgenSimulator
-from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
+from custom_components.local_energy.devices.snapshot import Notice
+from tests.conftest import HOST, refresh
 from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, serving, set_up
 
 POWER = "sensor.homewizard_p1_meter_power"
-IGEN_SERIAL = "D850BD20A300129S"
 
 
 def issue_keys(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, ir.IssueSeverity]:
@@ -108,14 +106,19 @@ async def test_address_answered_by_another_device(
     assert issue_keys(hass, entry) == {}
 
 
+@pytest.mark.parametrize("when", ["identify", "read"])
 async def test_firmware_without_the_data_endpoint(
-    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory, when: str
 ) -> None:
-    p1.client.identify.side_effect = FirmwareTooOld("GET /api/v1/data answered 404: update the firmware")
+    refused = getattr(p1.client, when)
+    refused.side_effect = FirmwareTooOld("GET /api/v1/data answered 404: update the firmware")
     entry = await set_up(hass, p1)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issue_keys(hass, entry) == {"firmware_too_old": ir.IssueSeverity.ERROR}
-    p1.client.identify.side_effect = None
+    placeholders = issue(hass, entry, "firmware_too_old").translation_placeholders
+    assert placeholders is not None
+    assert "update the firmware" in placeholders["error"]
+    refused.side_effect = None if when == "identify" else p1._read
     await retry_setup(hass, freezer)
     assert entry.state is ConfigEntryState.LOADED
     assert issue_keys(hass, entry) == {}
@@ -141,64 +144,16 @@ async def test_removed_entry_leaves_no_issue(hass: HomeAssistant, p1: FakeDevice
     assert issue_keys(hass, entry) == {}
 
 
-@pytest.fixture
-async def igen_meter() -> AsyncGenerator[IgenSimulator]:
-    simulator = IgenSimulator(free_udp_port())
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-def igen_entry(simulator: IgenSimulator) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="IGEN GL meter",
-        unique_id=IGEN_SERIAL,
-        data={
-            CONF_FAMILY: "igen",
-            CONF_HOST: HOST,
-            CONF_PORT: simulator.http_port,
-            CONF_SERIAL: IGEN_SERIAL,
-            CONF_PUSH_PORT: simulator.target[1],
-        },
-    )
-
-
-async def test_igen_broadcasts_switched_off(
-    hass: HomeAssistant, igen_meter: IgenSimulator, freezer: FrozenDateTimeFactory
+async def test_a_notice_of_the_client_is_a_repair_issue_until_it_goes(
+    hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = igen_entry(igen_meter)
-    await setup_entry(hass, entry)
-    client = entry.runtime_data.coordinator.client
-    for _ in range(igen.POLLS_BEFORE_NOTICE - 2):
-        await refresh(hass, freezer)
-    assert issue_keys(hass, entry) == {}  # a few quiet polls are not yet a switched-off UDP
-    for _ in range(3):
-        await refresh(hass, freezer)
+    """What the device's client notices (an IGEN meter whose broadcasts are off) is said while it lasts."""
+    entry = await set_up(hass, p1)
+    p1.client.notices.return_value = (Notice("push_not_received", {"port": "8088"}),)
+    await refresh(hass, freezer)
     assert issue_keys(hass, entry) == {"push_not_received": ir.IssueSeverity.WARNING}
     placeholders = issue(hass, entry, "push_not_received").translation_placeholders
-    assert placeholders is not None
-    assert placeholders["port"] == str(igen_meter.target[1])
-    # UDP switched on in the app: the first broadcast clears it.
-    received = client.datagrams
-    igen_meter.send()
-    await wait_for(hass, lambda: client.datagrams == received + 1)
+    assert placeholders == {"port": "8088", "name": entry.title, "host": HOST}
+    p1.client.notices.return_value = ()  # switched on in the vendor's app: the next reading clears it
     await refresh(hass, freezer)
-    assert issue_keys(hass, entry) == {}
-
-
-async def test_igen_firmware_without_opendata(
-    hass: HomeAssistant, igen_meter: IgenSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    igen_meter.opendata = False
-    entry = igen_entry(igen_meter)
-    await setup_entry(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert issue_keys(hass, entry) == {"firmware_too_old": ir.IssueSeverity.ERROR}
-    placeholders = issue(hass, entry, "firmware_too_old").translation_placeholders
-    assert placeholders is not None
-    assert "OpenData" in placeholders["error"]
-    igen_meter.opendata = True
-    await retry_setup(hass, freezer)
-    assert entry.state is ConfigEntryState.LOADED
     assert issue_keys(hass, entry) == {}
