@@ -7,23 +7,20 @@ when, is the Home Assistant layer's decision, whatever the device.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
-from pytest_homeassistant_custom_component.common import async_fire_time_changed_exact
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_UPDATE_INTERVAL
 from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Value
 from custom_components.local_energy.devices.websocket import Link
-from custom_components.local_energy.push import HELD_GRID, PUSH_SPACING
 from custom_components.local_energy.value_listeners import LAYOUT, ValueContext
 from tests.conftest import refresh
-from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, set_up, with_value
+from tests.fake_client import FakeDevice, documented_p1, set_up, with_value
 
 POWER = "sensor.homewizard_p1_meter_power"
 VOLTAGE = "sensor.homewizard_p1_meter_voltage_phase_1"
@@ -102,15 +99,22 @@ async def test_a_held_change_is_shown_by_the_first_reading_after_its_time(
     hass: HomeAssistant, p1: FakeDevice, freezer: FrozenDateTimeFactory
 ) -> None:
     """Held values go out with the reading that follows their time, not by a wake-up of their own."""
-    await set_up(hass, p1, **{CONF_UPDATE_INTERVAL: 3})
+    entry = await set_up(hass, p1)
+    coordinator = entry.runtime_data.coordinator
+    coordinator.polls.stop()  # the readings come when this test says (every 3 s), not on the poll grid
     voltages = writes_of(hass, VOLTAGE)
+
+    async def reading_after(seconds: float) -> None:
+        freezer.tick(seconds)
+        await coordinator.async_refresh()
+
     for second in (3, 6, 9):  # shown at setup (0 s): each change is held
         answers(p1, Key.VOLTAGE_L1, 230.0 + second / 10)
-        await refresh(hass, freezer, 3)
+        await reading_after(3)
     await refresh(hass, freezer, 1)
     assert voltages == []  # 10 s: its earliest time, and no reading yet
     answers(p1, Key.VOLTAGE_L1, 231.2)
-    await refresh(hass, freezer, 2)
+    await reading_after(2)
     assert voltages == ["231.2"]  # the reading at 12 s shows its own value, once
 
 
@@ -203,41 +207,3 @@ async def test_what_adds_entities_is_told_only_when_channels_or_keys_change(
     await refresh(hass, freezer)
     assert told == [1]
     assert hass.states.get("sensor.homewizard_p1_meter_current").state == "6.0"  # its entity came
-
-
-async def test_held_pushes_of_several_devices_are_written_in_one_instant(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    """Each within the spacing of its last write, at a shared instant of the grid: one wake-up for both."""
-    meters = []
-    for number in range(2):
-        meter = documented_p1(link=Link.UP)
-        meter.identity = replace(P1_IDENTITY, serial=f"3c39e7aabb{number:02x}", name=f"Meter {number}")
-        meter.client.identify.return_value = meter.identity
-        await set_up(hass, meter)
-        meters.append(meter)
-    entities = ["sensor.meter_0_power", "sensor.meter_1_power"]
-    await refresh(hass, freezer, 5)  # a quiet spell: the next change of each is written at once
-    # The first write's spacing ends 1 ms past an instant of the grid, the second's 21 ms past it.
-    freezer.tick(HELD_GRID - (hass.loop.time() + PUSH_SPACING) % HELD_GRID + 0.001)
-    written_at = []
-    for meter in meters:
-        written_at.append(hass.loop.time())
-        meter.push(with_value(meter.answer, Key.POWER, 500.0))
-        await hass.async_block_till_done()
-        freezer.tick(0.02)
-    shown: dict[str, float] = {}
-    for step in range(80):  # 5 ms steps; each meter changes again within the spacing of its last write
-        if step in (5, 8):
-            meter = meters[step == 8]
-            meter.push(with_value(meter.answer, Key.POWER, 900.0))
-        freezer.tick(0.005)
-        async_fire_time_changed_exact(hass)
-        await hass.async_block_till_done()
-        for entity in entities:
-            if entity not in shown and state(hass, entity) == 900.0:
-                shown[entity] = hass.loop.time()
-    assert set(shown) == set(entities)
-    assert shown[entities[0]] == shown[entities[1]]  # the same instant: one wake-up for both
-    for entity, written in zip(entities, written_at, strict=True):
-        assert shown[entity] - written <= PUSH_SPACING + 1e-6  # never held longer than the spacing

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
@@ -18,9 +17,6 @@ if TYPE_CHECKING:
 PUSH_SPACING = 0.3
 """Seconds between two writes of pushed data at least: a faster burst is coalesced to its newest value,
 written this long after the last write at the latest. A change after a quieter spell is written at once."""
-HELD_GRID = 0.05
-"""A held push is written at a multiple of this (up to this much before its spacing ends): the held pushes
-of many devices are then written in shared wake-ups of Home Assistant, not each in one of its own."""
 
 
 class PushFollower:
@@ -78,12 +74,11 @@ class PushFollower:
             self._on_voice()
         if self._pending is not None:
             return
-        now = self._loop.time()
-        due = math.floor((self._last_write + PUSH_SPACING) / HELD_GRID) * HELD_GRID
-        if due <= now:
+        delay = self._last_write + PUSH_SPACING - self._loop.time()
+        if delay <= 0:
             self._write()
         else:
-            self._pending = self._loop.call_at(due, self._write)
+            self._pending = self._loop.call_later(delay, self._write)
 
     @callback
     def _write(self) -> None:
