@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.local_energy.devices.snapshot import Snapshot
 from custom_components.local_energy.polling import MINIMUM_SLOTS, PollGrid, next_poll
 from tests.conftest import refresh, setup_entry
-from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, entry_of, serving
+from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, entry_of, serving, set_up
 
 
 @pytest.mark.parametrize("interval", [1.0, 2.0, 2.5, 10.0])
@@ -65,3 +68,30 @@ async def test_entries_due_together_are_read_in_one_instant(
         assert hass.loop.time() < first <= hass.loop.time() + 1
         await refresh(hass, freezer, 1)
     assert all(device.client.read.call_count == 1 + 3 for device in devices.values())  # polled each second
+
+
+async def test_a_timer_stopped_and_started_during_a_poll_keeps_one_chain_of_polls(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A push device that falls silent, pushes, and falls silent again while a poll is under way."""
+    device = documented_p1()
+    entry = await set_up(hass, device)
+    polls = entry.runtime_data.coordinator.polls
+    answered = asyncio.Event()
+
+    async def slow_read() -> Snapshot:
+        await answered.wait()
+        return await device._read()
+
+    device.client.read.side_effect = slow_read
+    freezer.tick(1)
+    async_fire_time_changed(hass)
+    await asyncio.sleep(0)  # the poll is under way
+    polls.stop()
+    polls.start()
+    answered.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    reads = device.client.read.call_count
+    for _ in range(3):
+        await refresh(hass, freezer, 1)
+    assert device.client.read.call_count - reads == 3  # one a second, not two

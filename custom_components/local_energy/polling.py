@@ -114,5 +114,7 @@ class PollTimer:
 
     async def _poll(self) -> None:
         await self._coordinator.async_refresh()
-        if self.running:  # the next poll is due an interval after this one's instant, on the grid
+        # The next instant on the grid, an interval after this one's. Not when stopped meanwhile, nor when
+        # stopped and started again (start scheduled it then: a second chain of polls would follow).
+        if self.running and self._timer is None:
             self._schedule()
