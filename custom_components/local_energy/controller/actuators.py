@@ -50,10 +50,14 @@ class Actuated:
         """Through the client's guarded write (out-of-bounds values never leave), then read back.
 
         The device's entities show what it took at once (as after a command from an entity), not at its next
-        poll. Writes are paced by the actuator's minimum interval, so the read-backs are too.
+        poll. The read-back runs beside the loop, which does not wait for it: its next write (the hand-back's
+        mode after 0 W, another battery) goes out at once. Writes are paced, so the read-backs are too.
         """
-        await self.coordinator.client.write(self.channel_id, key, value)
-        await self.coordinator.async_refresh()
+        coordinator = self.coordinator
+        await coordinator.client.write(self.channel_id, key, value)
+        coordinator.config_entry.async_create_background_task(
+            coordinator.hass, coordinator.async_refresh(), f"{coordinator.name} read back"
+        )
 
 
 def resolve(hass: HomeAssistant, entity_id: str) -> Actuated | None:
