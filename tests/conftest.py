@@ -29,6 +29,7 @@ from custom_components.local_energy.const import (
     CONF_UNIT_ID,
     DOMAIN,
 )
+from custom_components.local_energy.coordinator import LocalEnergyConfigEntry
 from custom_components.local_energy.devices import websocket
 from custom_components.local_energy.devices.client import DeviceClient, Transports
 from custom_components.local_energy.devices.modbus import ModbusPool
@@ -314,6 +315,15 @@ async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def until_first_poll(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: LocalEnergyConfigEntry
+) -> None:
+    """Jump time from setup to the entry's first poll (about an interval after the setup's read)."""
+    due = entry.runtime_data.coordinator.polls.due
+    assert due is not None
+    await refresh(hass, freezer, due - hass.loop.time())
 
 
 async def wait_ticking(

@@ -10,8 +10,9 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.local_energy.const import CONF_UPDATE_INTERVAL
 from custom_components.local_energy.devices.snapshot import Snapshot
-from custom_components.local_energy.polling import MINIMUM_SLOTS, PollGrid, next_poll
+from custom_components.local_energy.polling import FIRST_POLL_EARLY, MINIMUM_SLOTS, PollGrid, next_poll
 from tests.conftest import refresh, setup_entry
 from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, entry_of, serving, set_up
 
@@ -95,3 +96,20 @@ async def test_a_timer_stopped_and_started_during_a_poll_keeps_one_chain_of_poll
     for _ in range(3):
         await refresh(hass, freezer, 1)
     assert device.client.read.call_count - reads == 3  # one a second, not two
+
+
+@pytest.mark.parametrize("interval", [2, 10, 60])
+async def test_the_first_poll_waits_an_interval_after_the_setup_read(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, interval: int
+) -> None:
+    """A device allowing one request per interval (stromleser.one) would refuse a poll right after setup."""
+    device = documented_p1()
+    entry = await set_up(hass, device, **{CONF_UPDATE_INTERVAL: interval})
+    polls = entry.runtime_data.coordinator.polls
+    assert polls.due is not None
+    wait = polls.due - hass.loop.time()
+    assert interval - FIRST_POLL_EARLY <= wait <= 2 * interval - FIRST_POLL_EARLY
+    await refresh(hass, freezer, wait - 1)  # Home Assistant's test clock may move half a second on
+    assert device.client.read.call_count == 1  # only the setup's read
+    await refresh(hass, freezer, 1)
+    assert device.client.read.call_count == 2

@@ -32,7 +32,7 @@ from simulators.ecotracker import EcoTrackerSimulator
 from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
 from simulators.homewizard import HomeWizardSimulator
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
-from tests.conftest import HOST, refresh, setup_entry
+from tests.conftest import HOST, refresh, setup_entry, until_first_poll
 from tests.documented import STROMLESER_OFFICIAL
 from tests.fake_client import STROMLESER_IDENTITY, fake_device, set_up
 
@@ -140,11 +140,13 @@ async def test_stromleser_is_read_every_ten_seconds(
     await setup_entry(hass, entry)
     assert hass.states.get(STROM_POWER).state == "-745.0"
     assert entry.runtime_data.coordinator.polls.every.total_seconds() == 10
+    await until_first_poll(hass, freezer, entry)
     for _ in range(3):
         stromleser_sim.power_w[0] += 100
         await refresh(hass, freezer, 10)
         assert float(hass.states.get(STROM_POWER).state) == pytest.approx(sum(stromleser_sim.power_w))
-    assert stromleser_sim.refused == 0  # the entry knows the device id: setup spends no request on it
+    # The entry knows the device id (setup spends no request on it) and the first poll waits its 10 s.
+    assert stromleser_sim.refused == 0
     await stromleser_sim.stop()
     for _ in range(7):  # the last reading is kept for a minute of refusals, not for a device that is gone
         await refresh(hass, freezer, 10)

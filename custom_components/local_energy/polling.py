@@ -27,6 +27,8 @@ POLLS_PER_INSTANT = 5
 """About how many entries share an instant: their burst keeps the loop's lag under 5 ms here."""
 MINIMUM_SLOTS = 8
 """Moments of the second the polls are spread over at least (more as entries are added)."""
+FIRST_POLL_EARLY = 1.0
+"""How much sooner than an interval after a read the first poll may come (Home Assistant's own: 0.95 s)."""
 _FIRST_SLOT = RANDOM_MICROSECOND_MIN / 1_000_000
 _WINDOW = (RANDOM_MICROSECOND_MAX - RANDOM_MICROSECOND_MIN) / 1_000_000
 
@@ -82,12 +84,17 @@ class PollTimer:
         return self.interval if self.running else None
 
     @callback
-    def start(self) -> None:
-        """Poll from the next instant on the grid (a no-op while running)."""
+    def start(self, *, just_read: bool = False) -> None:
+        """Poll from the next instant on the grid (a no-op while running).
+
+        just_read: the device was read a moment ago, so the first poll waits about an interval (at least an
+        interval less one second, as Home Assistant's own first poll): a device that allows one request per
+        interval would refuse a sooner one.
+        """
         if not self.running:
             self.running = True
             self._grid.entries.add(self._entry_id)
-            self._schedule()
+            self._schedule(self.interval.total_seconds() - FIRST_POLL_EARLY if just_read else 0.0)
 
     @callback
     def stop(self) -> None:
@@ -98,10 +105,10 @@ class PollTimer:
             self._timer()
         self._timer = self.due = None
 
-    def _schedule(self) -> None:
+    def _schedule(self, wait: float = 0.0) -> None:
         hass = self._coordinator.hass
         slot = self._grid.slot_of(self._entry_id)
-        self.due = next_poll(hass.loop.time(), self.interval.total_seconds(), slot)
+        self.due = next_poll(hass.loop.time() + max(wait, 0.0), self.interval.total_seconds(), slot)
         self._timer = async_call_at(hass, self._job, self.due)
 
     @callback
