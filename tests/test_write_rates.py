@@ -18,6 +18,7 @@ from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Value
 from custom_components.local_energy.devices.websocket import Link
+from custom_components.local_energy.push import PUSH_SPACING
 from custom_components.local_energy.value_listeners import LAYOUT, ValueContext
 from tests.conftest import refresh, until_first_poll
 from tests.fake_client import FakeDevice, documented_p1, set_up, with_value
@@ -189,6 +190,23 @@ async def test_a_pushed_change_is_shown_at_once_however_fast_they_come(
     pusher.push(with_value(pusher.answer, Key.POWER, 700.0))
     await hass.async_block_till_done()
     assert powers[-1:] == ["700.0"]  # after quiet: at once, no tick of the clock needed
+
+
+async def test_a_burst_is_written_by_its_own_pushes_and_never_held_longer_than_the_spacing(
+    hass: HomeAssistant, pusher: FakeDevice, freezer: FrozenDateTimeFactory
+) -> None:
+    """A meter pushing every 0.16 s: each push after the spacing is written as it arrives (no timer)."""
+    await set_up(hass, pusher)
+    await refresh(hass, freezer, 5)  # a quiet spell
+    shown = []
+    for step in range(1, 7):
+        pusher.push(with_value(pusher.answer, Key.POWER, 100.0 * step))
+        shown.append(state(hass, POWER))  # at its arrival: no loop turn, no timer
+        await hass.async_block_till_done()
+        freezer.tick(0.16)
+    assert shown == [100.0, 100.0, 300.0, 300.0, 500.0, 500.0]  # 0.16 s after a write: held
+    await refresh(hass, freezer, PUSH_SPACING - 0.16)  # no push follows the last held one
+    assert state(hass, POWER) == 600.0  # shown PUSH_SPACING after it arrived, at the latest
 
 
 async def test_what_adds_entities_is_told_only_when_channels_or_keys_change(

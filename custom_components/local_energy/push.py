@@ -22,8 +22,10 @@ written this long after the last write at the latest. A change after a quieter s
 class PushFollower:
     """The pushes of one device, for its coordinator.
 
-    A push is written at once; only a burst faster than PUSH_SPACING is coalesced, always to the newest,
-    and a re-report of what is shown is no write and holds nothing back. A watchdog notices a device that
+    A push is written at once; only a burst faster than PUSH_SPACING is coalesced, always to the newest:
+    the burst's first push after the spacing writes it, or a timer PUSH_SPACING after a held push arrived
+    when none follows (a device pushing 7 times a second wakes the process only for its datagrams). A
+    re-report of what is shown is no write and holds nothing back. A watchdog notices a device that
     falls silent: it is then read at the entry's interval when its family can be read another way, or
     shown unavailable, until it pushes again.
     """
@@ -62,7 +64,7 @@ class PushFollower:
 
     @callback
     def _on_push(self) -> None:
-        """The client holds a new push: written at once, or within PUSH_SPACING of the last write.
+        """The client holds a new push: written at once, or held at most PUSH_SPACING.
 
         While silent only a readable push is taken, and it ends the silence where pushes suffice.
         """
@@ -72,17 +74,17 @@ class PushFollower:
         self.pushes += 1
         if self.silent and self._client.link in (Link.UP, Link.NONE):
             self._on_voice()
-        if self._pending is not None:
-            return
-        delay = self._last_write + PUSH_SPACING - self._loop.time()
-        if delay <= 0:
+        now = self._loop.time()
+        if now >= self._last_write + PUSH_SPACING:
             self._write()
-        else:
-            self._pending = self._loop.call_later(delay, self._write)
+        elif self._pending is None:
+            self._pending = self._loop.call_at(now + PUSH_SPACING, self._write)
 
     @callback
     def _write(self) -> None:
-        self._pending = None
+        if self._pending is not None:
+            self._pending.cancel()  # a push after the spacing writes it: the timer need not wake anyone
+            self._pending = None
         snapshot = self._client.latest() if self._due else None
         self._due = False
         if snapshot is None:
