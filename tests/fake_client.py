@@ -21,7 +21,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from custom_components.local_energy.devices import enistic, homewizard, powerpack, smartme
+from custom_components.local_energy.devices import acuvim, enistic, homewizard, powerpack, smartme
 from custom_components.local_energy.devices.client import PushListener
 from custom_components.local_energy.devices.contract import ValueGuard
 from custom_components.local_energy.devices.families import BY_ID
@@ -278,3 +278,32 @@ def fake_powerpack(*, command_source: int = 2, rated_kw: int = 50) -> FakeDevice
     }
     answer = powerpack.parse_block(registers_of(block), rated_kw * 1000.0)
     return fake_device("powerpack", POWERPACK_IDENTITY, answer)
+
+
+ACUVIM_IDENTITY = DeviceIdentity(
+    vendor="Accuenergy", model="Acuvim II", serial="AV2-0001"
+)  # the user gives it
+_F, _W, _D = DataType.FLOAT32, DataType.UINT16, DataType.UINT32
+ACUVIM_MANUAL = {  # PDU address: (type, raw value), as the Acuvim II manual's register tables lay them out
+    0x1003: (_W, 0), 0x1005: (_D, 400), 0x1007: (_W, 400), 0x1008: (_W, 5), 0x1009: (_W, 5),  # 3LN, PT, CT
+    0x1019: (_W, 0), 0x101D: (_W, 1),  # energy shown as primary (Rx/10 kWh); primary values (no ratios)
+    0x4000: (_F, 50.0),  # frequency
+    0x4002: (_F, 230.1), 0x4004: (_F, 229.4), 0x4006: (_F, 231.2),  # phase voltages
+    0x400A: (_F, 398.5), 0x400C: (_F, 397.3), 0x400E: (_F, 400.4),  # line voltages
+    0x4012: (_F, 8.0), 0x4014: (_F, 4.0), 0x4016: (_F, 2.0), 0x401A: (_F, 0.3),  # currents, neutral
+    0x401C: (_F, 1800.0), 0x401E: (_F, -900.0), 0x4020: (_F, 400.0), 0x4022: (_F, 1300.0),  # P (W)
+    0x4024: (_F, 385.4), 0x4026: (_F, -178.9), 0x4028: (_F, 232.0), 0x402A: (_F, 438.5),  # Q (var)
+    0x402C: (_F, 1840.8), 0x402E: (_F, 917.6), 0x4030: (_F, 462.4), 0x4032: (_F, 3220.8),  # S (VA)
+    0x4034: (_F, 0.98), 0x4036: (_F, -0.97), 0x4038: (_F, 0.95), 0x403A: (_F, 0.97),  # power factors
+    0x4048: (_D, 123_456), 0x404A: (_D, 23_456), 0x404C: (_D, 4_321), 0x404E: (_D, 1_234),  # Ep, Eq (0.1 kWh)
+}  # fmt: skip
+"""A three-phase Acuvim II in primary mode, its registers at the manual's addresses."""
+
+
+def fake_acuvim() -> FakeDevice:
+    """An Acuvim II: the manual's registers, decoded by the family with the settings they hold."""
+    registers = registers_of(ACUVIM_MANUAL)
+    values = acuvim.decode_measurements(registers, acuvim.MeterSettings.from_registers(registers))
+    return fake_device(
+        "acuvim", ACUVIM_IDENTITY, Snapshot({MAIN_CHANNEL: Channel(ChannelKind.DEVICE, values)})
+    )

@@ -1,8 +1,9 @@
 """What Home Assistant makes of the documented payloads, on a fake client (tests/fake_client.py).
 
-The entity tables come from Home Assistant core's own device dumps, read by our parsers: someone else's
-record of what the devices answer. Availability, pushes and channels that come and go are the Home
-Assistant layer's behaviour; the protocols are tested against the simulators in tests/devices.
+The entity tables come from Home Assistant core's own device dumps (or, for a Modbus meter, registers laid
+out as the vendor's manual says), read by our parsers: someone else's record of what the devices answer.
+Availability, pushes and channels that come and go are the Home Assistant layer's behaviour; the protocols
+are tested against the simulators in tests/devices.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from tests.fake_client import (
     enistic_controller,
     enistic_reading,
     entry_of,
+    fake_acuvim,
     fake_device,
     serving,
     set_up,
@@ -138,6 +140,7 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "indevolt_gen1": lambda: indevolt_dump("gen1", indevolt.GEN1, "BK1600"),
     "indevolt_gen2": lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000"),
     "enistic": lambda: enistic_controller(ENISTIC_BROADCAST),
+    "acuvim_manual": fake_acuvim,
 }
 
 
