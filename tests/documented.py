@@ -124,3 +124,34 @@ SHELLY_PLUG_S_GEN3_SWITCH: dict[str, Any] = json.loads(
     '"tF":115.4}}'
 )
 """A Plug S Gen3 used as a PV meter, status["switch:0"] (evcc gen2_test.go): no ret_aenergy."""
+
+IGEN_P1_CAPTURE: dict[str, Any] = {
+    "id": 3398,
+    "ts": 1750303145,
+    "type": 4,
+    "data": {
+        "SN": "1SAG1100074120",
+        "device_version": "50213",
+        "device_type": 3,
+        "total_act_energy_LT": 139.68,
+        "total_act_energy_NT": 167.63,
+        "total_act_ret_energy_LT": 2.73,
+        "total_act_ret_energy_NT": 1.10,
+        "a_current": 0,
+        "b_current": 0,
+        "c_current": 0,
+        "a_voltage": 233.10,
+        "b_voltage": 0,
+        "c_voltage": 0,
+        "total_act_power": 0,
+        "total_act_ret_power": 0,
+        "a_act_power": 0,
+        "b_act_power": 0,
+        "c_act_power": 0,
+        "a_act_ret_power": 0,
+        "b_act_ret_power": 0,
+        "c_act_ret_power": 0,
+        "total_gas": 0,
+    },
+}
+"""The JSON of IGEN's captured P1 broadcast (packet 3398, igen-docs OpenData.md screenshot), verbatim."""

@@ -21,7 +21,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.local_energy.devices import ecotracker, homewizard, indevolt, shelly, stromleser
+from custom_components.local_energy.devices import ecotracker, homewizard, igen, indevolt, shelly, stromleser
 from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
@@ -30,6 +30,7 @@ from tests.conftest import refresh, setup_entry
 from tests.documented import (
     ECOTRACKER_CORE,
     ECOTRACKER_OFFICIAL,
+    IGEN_P1_CAPTURE,
     SHELLY_3EM_GEN1_STATUS,
     SHELLY_EM_GEN1_STATUS,
     SHELLY_PLUG_S_GEN3_SWITCH,
@@ -141,6 +142,11 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "indevolt_gen2": lambda: indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000"),
     "enistic": lambda: enistic_controller(ENISTIC_BROADCAST),
     "acuvim_manual": fake_acuvim,
+    "igen_p1_capture": documented(
+        "igen",
+        DeviceIdentity(vendor=igen.VENDOR, model=igen.SHAPE_MODELS["p1"], serial="D850BD20A300129S"),
+        igen.snapshot_of(igen.parse_values(IGEN_P1_CAPTURE["data"])),
+    ),
 }
 
 

@@ -30,6 +30,7 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.igen import IgenDevice, IgenSimulator, packet
 from tests.conftest import free_tcp_port, free_udp_port
+from tests.documented import IGEN_P1_CAPTURE
 
 SERIAL = "D850BD20A300129S"
 
@@ -269,40 +270,8 @@ async def test_notice_after_a_minute_without_broadcasts(
     await client.close()
 
 
-# The JSON of the vendor's captured P1 broadcast (packet 3398), verbatim.
-VENDOR_CAPTURE = {
-    "id": 3398,
-    "ts": 1750303145,
-    "type": 4,
-    "data": {
-        "SN": "1SAG1100074120",
-        "device_version": "50213",
-        "device_type": 3,
-        "total_act_energy_LT": 139.68,
-        "total_act_energy_NT": 167.63,
-        "total_act_ret_energy_LT": 2.73,
-        "total_act_ret_energy_NT": 1.10,
-        "a_current": 0,
-        "b_current": 0,
-        "c_current": 0,
-        "a_voltage": 233.10,
-        "b_voltage": 0,
-        "c_voltage": 0,
-        "total_act_power": 0,
-        "total_act_ret_power": 0,
-        "a_act_power": 0,
-        "b_act_power": 0,
-        "c_act_power": 0,
-        "a_act_ret_power": 0,
-        "b_act_ret_power": 0,
-        "c_act_ret_power": 0,
-        "total_gas": 0,
-    },
-}
-
-
 def test_the_whole_vendor_capture() -> None:
-    _, data = parse_packet(packet(SERIAL, VENDOR_CAPTURE))
+    _, data = parse_packet(packet(SERIAL, IGEN_P1_CAPTURE))
     values = parse_values(data)
     assert values[Key.VOLTAGE_L1] == 233.1
     assert (values[Key.ENERGY_IMPORT_T1], values[Key.ENERGY_IMPORT_T2]) == (139.68, 167.63)
