@@ -69,6 +69,21 @@ SHELLY_PLUS_PLUG_S_SWITCH: dict[str, Any] = {
 }  # fmt: skip
 """aioshelly's Plus Plug S fixture, status["switch:0"]."""
 
+SHELLY_PLUG_S_GEN1_STATUS: dict[str, Any] = {
+    "meters": [
+        {"counters": [0.0, 0.0, 0.0], "is_valid": True, "overpower": 0.0, "power": 0.0,
+         "timestamp": 1707335841, "total": 2632},
+    ],
+    "relays": [
+        {"has_timer": False, "ison": False, "overpower": False, "source": "http", "timer_duration": 0,
+         "timer_remaining": 0, "timer_started": 0},
+    ],
+    "temperature": 24.14, "overtemperature": False, "tmp": {"is_valid": True, "tC": 24.14, "tF": 75.45},
+    "wifi_sta": {"connected": True, "ip": "192.168.1.91", "rssi": -76, "ssid": "Wifi-Network-Name"},
+    "mac": "AABBCCDDEEFF", "uptime": 2589909,
+}  # fmt: skip
+"""aioshelly's Plug S (Gen1) fixture, /status (the part its parser reads: no update or cloud section)."""
+
 SHELLY_EM_GEN1_STATUS: dict[str, Any] = json.loads(
     '{"wifi_sta":{"connected":true,"ssid":"XXXX","ip":"192.168.178.XXX","rssi":-55},"cloud":{"enabled":false,'
     '"connected":false},"mqtt":{"connected":false},"time":"11:16","unixtime":1676110566,"serial":21580,'

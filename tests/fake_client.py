@@ -53,6 +53,8 @@ class FakeDevice:
     failure: Exception | None = None
     """Raised by the next reads instead, while set."""
     writes: list[tuple[str, Key, Value]] = field(default_factory=list)
+    made_with: Mapping[str, Any] = field(default_factory=dict)
+    """What the entry (or the form) stored that the client was last made with: address, credentials."""
     _listener: PushListener | None = None
     _pushed: Snapshot | None = None
     _guard: ValueGuard = field(default_factory=lambda: ValueGuard("fake device"))
@@ -130,7 +132,8 @@ def serving(device: FakeDevice) -> Iterator[None]:
         data: Mapping[str, Any],
         options: Mapping[str, Any] | None = None,
     ) -> MagicMock:
-        device.client.settings = settings_from(family.settings, {**data, **(options or {})})
+        device.made_with = {**data, **(options or {})}
+        device.client.settings = settings_from(family.settings, device.made_with)
         return device.client
 
     with ExitStack() as patches:

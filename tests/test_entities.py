@@ -33,6 +33,7 @@ from tests.documented import (
     IGEN_P1_CAPTURE,
     SHELLY_3EM_GEN1_STATUS,
     SHELLY_EM_GEN1_STATUS,
+    SHELLY_PLUG_S_GEN1_STATUS,
     SHELLY_PLUG_S_GEN3_SWITCH,
     SHELLY_PLUS_PLUG_S_INFO,
     SHELLY_PLUS_PLUG_S_SWITCH,
@@ -128,6 +129,7 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "shelly_plus_plug_s": lambda: shelly_device(
         SHELLY_PLUS_PLUG_S_INFO, {"switch:0": SHELLY_PLUS_PLUG_S_SWITCH}
     ),
+    "shelly_plug_s_gen1": lambda: shelly_device(gen1_info("SHPLG-S"), SHELLY_PLUG_S_GEN1_STATUS),
     "shelly_plug_s_gen3": lambda: shelly_device(
         gen2_info("S3PL-00112EU", 3), {"switch:0": SHELLY_PLUG_S_GEN3_SWITCH}
     ),

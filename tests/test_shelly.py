@@ -1,8 +1,13 @@
-"""Shelly through Home Assistant: flows with and without a password, zeroconf, reauth, relays, recovery."""
+"""Shelly through Home Assistant: flows with and without a password, zeroconf, reauth, relays, recovery.
+
+The flows run on a fake client (tests/fake_client.py); reauth, a foreign MAC on the socket, relays and
+recovery run against the simulator, end to end.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from ipaddress import ip_address
 from unittest.mock import patch
 
@@ -34,13 +39,20 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import clock
+from custom_components.local_energy.devices.errors import (
+    AuthenticationFailed,
+    AuthenticationRequired,
+    CannotConnect,
+)
 from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Value
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for
-from tests.fake_client import set_up, with_value
+from tests.documented import SHELLY_PLUG_S_GEN1_STATUS, SHELLY_PLUG_S_GEN3_SWITCH
+from tests.fake_client import FakeDevice, entry_of, serving, set_up, with_value
 from tests.registry import snapshot_entities
-from tests.test_entities import shelly_pro_3em
+from tests.test_entities import gen1_info, gen2_info, shelly_device, shelly_pro_3em
 
 MAC = "aabbccddeeff"
 POWER = "sensor.shelly_pro_3em_power"
@@ -64,15 +76,33 @@ async def secured() -> AsyncGenerator[ShellySimulator]:
     await simulator.stop()
 
 
-def discovery(simulator: ShellySimulator, service: str = "_shelly._tcp.local.") -> ZeroconfServiceInfo:
+def secured_plug() -> FakeDevice:
+    """A Plug S Gen3 with authentication on, its password s3cret: what its client reports at identify."""
+    device = shelly_device(gen2_info("S3PL-00112EU", 3), {"switch:0": SHELLY_PLUG_S_GEN3_SWITCH})
+
+    def identify() -> DeviceIdentity:
+        password = device.made_with.get(CONF_PASSWORD)
+        if not password:
+            raise AuthenticationRequired("the plug has authentication on", device.identity)
+        if password != "s3cret":
+            raise AuthenticationFailed("the plug refused the password (HTTP 401)")
+        return device.identity
+
+    device.client.identify.side_effect = identify
+    return device
+
+
+def announced(device: FakeDevice, service: str = "_shelly._tcp.local.") -> ZeroconfServiceInfo:
+    """What a Shelly announces: its name carries its MAC (the port is never asked: the client is fake)."""
+    name = f"shelly-{device.identity.serial}"
     return ZeroconfServiceInfo(
         ip_address=ip_address(HOST),
         ip_addresses=[ip_address(HOST)],
-        hostname=f"{simulator.device_id}.local.",
-        name=f"{simulator.device_id}.{service}",
-        port=simulator.port,
+        hostname=f"{name}.local.",
+        name=f"{name}.{service}",
+        port=8080,
         type=service,
-        properties={"gen": str(simulator.generation)},
+        properties={"gen": "2"},
     )
 
 
@@ -82,95 +112,99 @@ async def shelly_form(hass: HomeAssistant) -> str:
     return str(result["flow_id"])
 
 
-async def test_user_flow_without_password(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
-    flow_id = await shelly_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: HOST, CONF_PORT: shelly_sim.port}
-    )
+async def test_user_flow_without_password(hass: HomeAssistant) -> None:
+    with serving(shelly_pro_3em()):
+        flow_id = await shelly_form(hass)
+        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: HOST, CONF_PORT: 80})
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Shelly Pro 3EM {MAC}"
     assert result["result"].unique_id == MAC
     assert CONF_PASSWORD not in result["data"]
-    await hass.async_block_till_done()
 
 
-async def test_password_asked_only_when_auth_is_on(hass: HomeAssistant, secured: ShellySimulator) -> None:
-    flow_id = await shelly_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: HOST, CONF_PORT: secured.port}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "credentials"
-    assert result["description_placeholders"] == {"name": f"Shelly Plug S Gen3 {MAC}"}
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "nope"}
-    )
-    assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_USERNAME: "admin"})
-    assert result["errors"] == {"base": "invalid_auth"}  # no password at all
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_PASSWORD] == "s3cret"
-    await hass.async_block_till_done()
+async def test_password_asked_only_when_auth_is_on(hass: HomeAssistant) -> None:
+    plug = secured_plug()
+    with serving(plug):
+        flow_id = await shelly_form(hass)
+        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: HOST, CONF_PORT: 80})
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "credentials"
+        assert result["description_placeholders"] == {"name": f"Shelly Plug S Gen3 {plug.identity.serial}"}
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "nope"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_USERNAME: "admin"})
+        assert result["errors"] == {"base": "invalid_auth"}  # no password at all
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_PASSWORD] == "s3cret"
+        await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
     assert hass.states.get("switch.shelly_plug_s_gen3_relay").state == "on"
 
 
-async def test_zeroconf(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(shelly_sim)
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "zeroconf_confirm_core"  # Home Assistant's shelly is offered it too
-    assert result["description_placeholders"] == {
-        "name": f"Shelly Pro 3EM {MAC}",
-        "host": HOST,
-        "core": "shelly",
-    }
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+async def test_zeroconf(hass: HomeAssistant) -> None:
+    with serving(device := shelly_pro_3em()):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(device)
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "zeroconf_confirm_core"  # Home Assistant's shelly is offered it too
+        assert result["description_placeholders"] == {
+            "name": f"Shelly Pro 3EM {MAC}",
+            "host": HOST,
+            "core": "shelly",
+        }
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_PORT] == shelly_sim.port
-    await hass.async_block_till_done()
+    assert result["data"][CONF_PORT] == 8080  # the announced port
 
 
-async def test_zeroconf_with_password(hass: HomeAssistant, secured: ShellySimulator) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(secured, "_http._tcp.local.")
-    )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["step_id"] == "credentials"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"}
-    )
+async def test_zeroconf_with_password(hass: HomeAssistant) -> None:
+    with serving(plug := secured_plug()):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(plug, "_http._tcp.local.")
+        )
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        assert result["step_id"] == "credentials"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "s3cret"}
+        )
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
 
 
-async def test_zeroconf_known_device_moves(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
-    entry = shelly_entry(shelly_sim)
+async def test_zeroconf_known_device_moves(hass: HomeAssistant) -> None:
+    device = shelly_pro_3em()
+    entry = entry_of(device)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "localhost", CONF_PORT: 1})
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery(shelly_sim)
-    )
+    with serving(device):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(device)
+        )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert (entry.data[CONF_HOST], entry.data[CONF_PORT]) == (HOST, shelly_sim.port)
+    assert (entry.data[CONF_HOST], entry.data[CONF_PORT]) == (HOST, 8080)
 
 
-async def test_zeroconf_aborts(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
-    info = discovery(shelly_sim)
-    other = discovery(shelly_sim, "_unknown._tcp.local.")
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=other
-    )
-    assert result["reason"] == "not_supported"
-    await shelly_sim.stop()
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
+async def test_zeroconf_aborts(hass: HomeAssistant) -> None:
+    device = shelly_pro_3em()
+    with serving(device):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(device, "_unknown._tcp.local.")
+        )
+        assert result["reason"] == "not_supported"
+        device.client.identify.side_effect = CannotConnect("no answer")
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(device)
+        )
     assert result["reason"] == "cannot_connect"
-    await shelly_sim.start()
 
 
 async def test_changed_password_leads_to_reauth(
@@ -212,30 +246,36 @@ async def test_another_device_at_the_address(
     assert hass.states.get(POWER).state != STATE_UNAVAILABLE
 
 
-async def test_setup_refuses_another_device(hass: HomeAssistant, shelly_sim: ShellySimulator) -> None:
-    shelly_sim.mac = "112233445566"
-    entry = shelly_entry(shelly_sim)
-    await setup_entry(hass, entry)
+async def test_setup_refuses_another_device(hass: HomeAssistant) -> None:
+    device = shelly_pro_3em()
+    entry = entry_of(device)
+    device.client.identify.return_value = replace(device.identity, serial="112233445566")
+    with serving(device):
+        await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "112233445566" in str(entry.reason)
 
 
 async def test_relay_follows_within_one_poll(hass: HomeAssistant) -> None:
-    simulator = ShellySimulator("SHPLG-S")
-    await simulator.start()
-    entry = shelly_entry(simulator)
-    await setup_entry(hass, entry)
+    """A Plug S (Gen1, aioshelly's status) that switches as told: the entity shows what it reads back."""
+    plug = shelly_device(gen1_info("SHPLG-S"), SHELLY_PLUG_S_GEN1_STATUS)
+
+    async def switches(channel_id: str, key: Key, value: Value) -> None:
+        plug.answer = with_value(plug.answer, key, value, channel_id)
+
+    plug.client.write.side_effect = switches
+    await set_up(hass, plug)
     switch = "switch.shelly_plug_s_relay"
-    assert hass.states.get(switch).state == "on"
-    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
-    assert simulator.state.relay is False
     assert hass.states.get(switch).state == "off"
     await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True)
+    plug.client.write.assert_awaited_with(MAIN_CHANNEL, Key.RELAY, True)
     assert hass.states.get(switch).state == "on"
-    await simulator.stop()
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert hass.states.get(switch).state == "off"
+    plug.client.write.side_effect = CannotConnect("GET /relay/0 failed: connection refused")
     with pytest.raises(HomeAssistantError, match="did not carry out the command"):
         await hass.services.async_call(
-            SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
+            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True
         )
 
 
@@ -281,7 +321,7 @@ async def test_netted_energy_continues_after_restart(
     assert hass.states.get("sensor.shelly_pro_3em_grid_energy_import_netted").state == "0.0"
 
 
-RECORDED_MODELS = ("SPEM-003CEBEU", "SPEM-002CEBEU50", "SHEM", "SHEM-3")
+RECORDED_MODELS = ("SPEM-003CEBEU", "SPEM-002CEBEU50", "SHEM", "SHEM-3", "SHPLG-S")
 """Models whose whole status others recorded: their tables come from those (test_entities.py)."""
 
 
