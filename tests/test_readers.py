@@ -1,11 +1,13 @@
 """EcoTracker and stromleser.one through Home Assistant; zeroconf for every family that announces itself.
 
-Their entity tables come from the documented payloads on the fake client (test_entities.py).
+The flows run on the fake client answering the documented payloads (whose entity tables are in
+test_entities.py); the stromleser.one's one request per 10 s runs against its simulator.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from ipaddress import ip_address
 from pathlib import Path
 
@@ -25,16 +27,21 @@ from custom_components.local_energy.const import (
     CONF_UPDATE_INTERVAL,
     DOMAIN,
 )
-from custom_components.local_energy.devices import stromleser
+from custom_components.local_energy.devices import ecotracker, stromleser
+from custom_components.local_energy.devices.errors import ApiDisabled
 from custom_components.local_energy.devices.families import ANNOUNCEMENTS
-from simulators.ecotracker import SERIAL as ECOTRACKER_SERIAL
-from simulators.ecotracker import EcoTrackerSimulator
-from simulators.homewizard import SERIAL as HOMEWIZARD_SERIAL
-from simulators.homewizard import HomeWizardSimulator
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
 from tests.conftest import HOST, refresh, setup_entry, until_first_poll
-from tests.documented import STROMLESER_OFFICIAL
-from tests.fake_client import STROMLESER_IDENTITY, fake_device, set_up
+from tests.documented import ECOTRACKER_OFFICIAL, STROMLESER_OFFICIAL
+from tests.fake_client import (
+    ECOTRACKER_IDENTITY,
+    STROMLESER_IDENTITY,
+    FakeDevice,
+    documented_p1,
+    fake_device,
+    serving,
+    set_up,
+)
 
 STROM_POWER = "sensor.nineti_stromleser_one_power"
 
@@ -68,67 +75,63 @@ def test_manifest_announces_what_the_families_discover() -> None:
     assert listed == {(announcement.type, announcement.name) for announcement, _ in ANNOUNCEMENTS}
 
 
-@pytest.mark.parametrize(("family", "serial"), [("ecotracker", ECOTRACKER_SERIAL), ("stromleser", DEVICE_ID)])
-async def test_user_flow(
-    hass: HomeAssistant,
-    ecotracker_sim: EcoTrackerSimulator,
-    stromleser_sim: StromleserSimulator,
-    family: str,
-    serial: str,
-) -> None:
-    port = ecotracker_sim.port if family == "ecotracker" else stromleser_sim.port
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
-    assert result["step_id"] == family
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: port}
-    )
+READERS: dict[str, Callable[[], FakeDevice]] = {
+    "ecotracker": lambda: fake_device(
+        "ecotracker", ECOTRACKER_IDENTITY, ecotracker.parse(ECOTRACKER_OFFICIAL)
+    ),
+    "stromleser": lambda: fake_device(
+        "stromleser", STROMLESER_IDENTITY, stromleser.parse(STROMLESER_OFFICIAL)
+    ),
+    "homewizard": documented_p1,
+}
+"""Each reader answering its documented payload (on the fake client)."""
+
+
+@pytest.mark.parametrize("family", ["ecotracker", "stromleser"])
+async def test_user_flow(hass: HomeAssistant, family: str) -> None:
+    with serving(device := READERS[family]()):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": family})
+        assert result["step_id"] == family
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: HOST, CONF_PORT: 80}
+        )
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id == serial
-    await hass.async_block_till_done()
+    assert result["result"].unique_id == device.identity.serial
     assert result["result"].state is ConfigEntryState.LOADED
 
 
 @pytest.mark.parametrize(
-    ("service", "name", "serial"),
+    ("service", "name", "family"),
     [
-        ("_everhome._tcp.local.", "ecotracker-E80690E0F2B4", ECOTRACKER_SERIAL),
-        ("_stromleser._tcp.local.", "strom-one-8529546829", DEVICE_ID),
-        ("_hwenergy._tcp.local.", "p1meter-AABBCC", HOMEWIZARD_SERIAL),
+        ("_everhome._tcp.local.", "ecotracker-E80690E0F2B4", "ecotracker"),
+        ("_stromleser._tcp.local.", "strom-one-7211674295", "stromleser"),
+        ("_hwenergy._tcp.local.", "p1meter-AABBCC", "homewizard"),
     ],
 )
-async def test_zeroconf(
-    hass: HomeAssistant,
-    ecotracker_sim: EcoTrackerSimulator,
-    stromleser_sim: StromleserSimulator,
-    homewizard_sim: HomeWizardSimulator,
-    service: str,
-    name: str,
-    serial: str,
-) -> None:
-    port = {"_everhome": ecotracker_sim, "_stromleser": stromleser_sim, "_hwenergy": homewizard_sim}[
-        service.split(".")[0]
-    ].port
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(service, port, name)
-    )
-    core = service.startswith("_hwenergy")  # Home Assistant's homewizard is offered it too
-    assert result["step_id"] == ("zeroconf_confirm_core" if core else "zeroconf_confirm")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+async def test_zeroconf(hass: HomeAssistant, service: str, name: str, family: str) -> None:
+    with serving(device := READERS[family]()):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announced(service, 80, name)
+        )
+        core = service.startswith("_hwenergy")  # Home Assistant's homewizard is offered it too
+        assert result["step_id"] == ("zeroconf_confirm_core" if core else "zeroconf_confirm")
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id == serial
-    await hass.async_block_till_done()
+    assert result["result"].unique_id == device.identity.serial
 
 
-async def test_zeroconf_homewizard_with_api_off(
-    hass: HomeAssistant, homewizard_sim: HomeWizardSimulator
-) -> None:
-    homewizard_sim.api_enabled = False
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": SOURCE_ZEROCONF},
-        data=announced("_hwenergy._tcp.local.", homewizard_sim.port, "p1meter-AABBCC"),
-    )
+async def test_zeroconf_homewizard_with_api_off(hass: HomeAssistant) -> None:
+    meter = documented_p1()
+    meter.client.identify.side_effect = ApiDisabled("/api answered 403 Forbidden: API not enabled")
+    with serving(meter):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": SOURCE_ZEROCONF},
+            data=announced("_hwenergy._tcp.local.", 80, "p1meter-AABBCC"),
+        )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "api_not_enabled"
 
