@@ -1,24 +1,31 @@
-"""Zeroconf for the families that announce themselves besides Shelly, HomeWizard and the IR readers."""
+"""Zeroconf for the families that announce themselves besides Shelly, HomeWizard and the IR readers.
+
+On the fake client: what is tested is how an announcement becomes (or finds) an entry.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import Callable
 from dataclasses import replace
 from ipaddress import ip_address
 
 import pytest
 from homeassistant.config_entries import SOURCE_ZEROCONF
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
-from simulators.igen import IgenDevice, IgenSimulator
-from simulators.indevolt import SERIAL as INDEVOLT_SERIAL
-from simulators.indevolt import IndevoltSimulator
-from tests.conftest import HOST, free_tcp_port, free_udp_port
+from custom_components.local_energy.devices import igen, indevolt
+from custom_components.local_energy.devices.snapshot import DeviceIdentity
+from tests.conftest import HOST, free_tcp_port
+from tests.documented import IGEN_P1_CAPTURE
+from tests.fake_client import FakeDevice, entry_of, fake_device, serving
+from tests.test_entities import indevolt_dump
+
+INDEVOLT_SERIAL = "A673AI2HIX02185S"
 
 IGEN_SERIAL = "D850BD20A3001300"
 
@@ -35,34 +42,33 @@ def announced(service: str, name: str, port: int, **properties: str) -> Zeroconf
     )
 
 
-@pytest.fixture
-async def battery() -> AsyncGenerator[IndevoltSimulator]:
-    simulator = IndevoltSimulator()
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+def battery() -> FakeDevice:
+    """A SolidFlex 2000 answering core's dump (its serial in the host name it announces)."""
+    return indevolt_dump("gen2", indevolt.GEN2, "SolidFlex 2000")
 
 
-@pytest.fixture
-async def p1_reader() -> AsyncGenerator[IgenSimulator]:
-    simulator = IgenSimulator(free_udp_port(), [IgenDevice("p1", IGEN_SERIAL)])
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+def p1_reader() -> FakeDevice:
+    """An IGEN P1 reader heard broadcasting the vendor's capture."""
+    identity = DeviceIdentity(vendor=igen.VENDOR, model="P1-2W", serial=IGEN_SERIAL)
+    values = igen.parse_values(IGEN_P1_CAPTURE["data"])
+    return fake_device("igen", identity, igen.snapshot_of(values), pushes=True)
 
 
 @pytest.mark.parametrize("name", ["SMD Web Server 2185S", "igen_fw_0123456789"])
-async def test_indevolt_by_its_web_server(hass: HomeAssistant, battery: IndevoltSimulator, name: str) -> None:
+async def test_indevolt_by_its_web_server(hass: HomeAssistant, name: str) -> None:
     """By its web server's name, or by its firmware's, which Home Assistant's own integration matches."""
-    info = announced("_http._tcp.local.", name, battery.port)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
-    core = name.startswith("igen_fw")  # the name Home Assistant's indevolt matches
-    assert result["step_id"] == ("zeroconf_confirm_core" if core else "zeroconf_confirm")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    info = announced("_http._tcp.local.", name, 8080)
+    with serving(device := battery()):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+        )
+        core = name.startswith("igen_fw")  # the name Home Assistant's indevolt matches
+        assert result["step_id"] == ("zeroconf_confirm_core" if core else "zeroconf_confirm")
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id == INDEVOLT_SERIAL
+    assert result["result"].unique_id == device.identity.serial
     assert result["data"][CONF_FAMILY] == "indevolt"
-    await hass.async_block_till_done()
 
 
 async def test_another_http_service_is_not_ours(hass: HomeAssistant) -> None:
@@ -72,50 +78,50 @@ async def test_another_http_service_is_not_ours(hass: HomeAssistant) -> None:
     assert result["reason"] == "not_supported"
 
 
-async def test_igen_by_solarman_zeroconf(hass: HomeAssistant, p1_reader: IgenSimulator) -> None:
+async def test_igen_by_solarman_zeroconf(hass: HomeAssistant) -> None:
     info = announced(
         "_solarman._tcp.local.",
         "P1-2W",
-        p1_reader.http_port,
+        8080,
         product_type="P1-2W",
         serial=IGEN_SERIAL,
         fw_version="V1.3.0A_R003.001_MP12W_00000013",
     )
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
-    assert result["step_id"] == "zeroconf_confirm_core"
-    assert result["description_placeholders"]["core"] == "solarman"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    with serving(p1_reader()):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+        )
+        assert result["step_id"] == "zeroconf_confirm_core"
+        assert result["description_placeholders"]["core"] == "solarman"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == IGEN_SERIAL
-    await hass.async_block_till_done()
 
 
 @pytest.mark.parametrize(
-    ("service", "name", "family", "serial", "properties"),
+    ("service", "name", "made", "properties"),
     [
-        ("_solarman._tcp.local.", "P1-2W", "igen", IGEN_SERIAL, {"serial": IGEN_SERIAL}),
-        ("_http._tcp.local.", "SMD Web Server", "indevolt", INDEVOLT_SERIAL, {}),
+        ("_solarman._tcp.local.", "P1-2W", p1_reader, {"serial": IGEN_SERIAL}),
+        ("_http._tcp.local.", "SMD Web Server", battery, {}),
     ],
 )
 async def test_a_known_device_that_moved_gets_its_new_address(
     hass: HomeAssistant,
-    battery: IndevoltSimulator,
-    p1_reader: IgenSimulator,
     service: str,
     name: str,
-    family: str,
-    serial: str,
+    made: Callable[[], FakeDevice],
     properties: dict[str, str],
 ) -> None:
-    port = p1_reader.http_port if family == "igen" else battery.port
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=serial,
-        data={CONF_FAMILY: family, CONF_HOST: "192.0.2.1", CONF_PORT: port, CONF_SERIAL: serial},
-    )
+    device = made()
+    entry = entry_of(device)
     entry.add_to_hass(hass)
-    info = announced(service, name, port, **properties)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "192.0.2.1"})
+    info = announced(service, name, 8080, **properties)
+    with serving(device):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+        )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == HOST
