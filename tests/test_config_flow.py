@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import os
 import termios
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,16 @@ from custom_components.local_energy.family_steps import FamilySteps
 from custom_components.local_energy.transports import shared_transports
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
-from simulators.homewizard import SERIAL, HomeWizardSimulator
-from simulators.powerpack import PowerPackSimulator
 from tests.conftest import HOST, acuvim_entry, setup_entry
-from tests.fake_client import P1_IDENTITY, documented_p1, entry_of, serving, set_up
+from tests.fake_client import (
+    P1_IDENTITY,
+    documented_p1,
+    entry_of,
+    fake_acuvim,
+    fake_powerpack,
+    serving,
+    set_up,
+)
 
 
 async def start_family(hass: HomeAssistant, family: str) -> str:
@@ -88,21 +95,21 @@ def test_every_step_of_the_menus_is_written_in_a_class() -> None:
     assert all(f"async def async_step_{step_id}(" in source for step_id in menu_steps())
 
 
-async def test_homewizard(hass: HomeAssistant, homewizard_sim: HomeWizardSimulator) -> None:
-    flow_id = await start_family(hass, "homewizard")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: HOST, CONF_PORT: homewizard_sim.port}
-    )
+ANSWERED = {CONF_HOST: HOST, CONF_PORT: 80}
+"""Where the user says the device is (the fake client answers whatever is typed)."""
+
+
+async def test_homewizard(hass: HomeAssistant) -> None:
+    meter = documented_p1()
+    serial = meter.identity.serial
+    with serving(meter):
+        flow_id = await start_family(hass, "homewizard")
+        result = await hass.config_entries.flow.async_configure(flow_id, ANSWERED)
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"P1 Meter {SERIAL}"
-    assert result["result"].unique_id == SERIAL
-    assert result["data"] == {
-        CONF_FAMILY: "homewizard",
-        CONF_HOST: HOST,
-        CONF_PORT: homewizard_sim.port,
-        CONF_SERIAL: SERIAL,
-    }
-    await hass.async_block_till_done()
+    assert result["title"] == f"P1 Meter {serial}"
+    assert result["result"].unique_id == serial
+    assert result["data"] == {CONF_FAMILY: "homewizard", **ANSWERED, CONF_SERIAL: serial}
     assert result["result"].state is ConfigEntryState.LOADED
 
 
@@ -116,16 +123,17 @@ async def start_acuvim(hass: HomeAssistant, connection: str) -> str:
     return result["flow_id"]
 
 
-async def test_acuvim(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
-    flow_id = await start_acuvim(hass, "acuvim_network")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: HOST, CONF_PORT: acuvim_sim.port, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
-    )
+async def test_acuvim(hass: HomeAssistant) -> None:
+    with serving(fake_acuvim()):
+        flow_id = await start_acuvim(hass, "acuvim_network")
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {**ANSWERED, CONF_UNIT_ID: 1, CONF_SERIAL: "AV2-0001"}
+        )
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Acuvim II AV2-0001"
     assert result["data"][CONF_UNIT_ID] == 1
     assert result["data"][CONF_FRAMING] == "tcp"  # the form's default
-    await hass.async_block_till_done()
 
 
 async def test_acuvim_rtu_over_tcp(hass: HomeAssistant) -> None:
@@ -237,10 +245,6 @@ async def test_enistic_silent(
         flow_id, {CONF_HOST: HOST, CONF_PORT: enistic_sim.target[1]}
     )
     assert result["errors"] == {"base": "cannot_connect"}
-
-
-ANSWERED = {CONF_HOST: HOST, CONF_PORT: 80}
-"""Where the user says the device is (the fake client answers whatever is typed)."""
 
 
 @pytest.mark.parametrize(
@@ -382,20 +386,21 @@ def test_credential_fields_use_home_assistant_keys() -> None:
 
 async def test_a_device_with_a_typed_serial_cannot_be_added_twice(hass: HomeAssistant) -> None:
     """The same host, port and unit id under another typed serial is the same device."""
-    pack = PowerPackSimulator()
-    await pack.start()
-    typed = {CONF_HOST: HOST, CONF_PORT: pack.port, CONF_UNIT_ID: 1, "rated_power": 50}
-    flow_id = await start_family(hass, "powerpack")
-    result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_SERIAL: "PP-0001"})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    flow_id = await start_family(hass, "powerpack")
-    result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_SERIAL: "PP-0002"})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-    flow_id = await start_family(hass, "powerpack")
-    other_unit = {**typed, CONF_UNIT_ID: 2, CONF_SERIAL: "PP-0003"}
-    result = await hass.config_entries.flow.async_configure(flow_id, other_unit)
-    assert result.get("reason") != "already_configured"  # another unit id is another device
-    await hass.config_entries.async_unload(hass.config_entries.async_entries(DOMAIN)[0].entry_id)
-    await pack.stop()
+    pack = fake_powerpack()
+    # A PowerPack has no readable serial: its client says it is the one the user typed.
+    pack.client.identify.side_effect = lambda: replace(pack.identity, serial=pack.made_with[CONF_SERIAL])
+    typed = {**ANSWERED, CONF_UNIT_ID: 1, "rated_power": 50}
+    with serving(pack):
+        flow_id = await start_family(hass, "powerpack")
+        result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_SERIAL: "PP-0001"})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        flow_id = await start_family(hass, "powerpack")
+        result = await hass.config_entries.flow.async_configure(flow_id, {**typed, CONF_SERIAL: "PP-0002"})
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "already_configured"
+        flow_id = await start_family(hass, "powerpack")
+        other_unit = {**typed, CONF_UNIT_ID: 2, CONF_SERIAL: "PP-0003"}
+        result = await hass.config_entries.flow.async_configure(flow_id, other_unit)
+        assert result.get("reason") != "already_configured"  # another unit id is another device
+        await hass.async_block_till_done()
