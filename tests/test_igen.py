@@ -23,9 +23,11 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import igen
-from custom_components.local_energy.devices.igen import IgenClient
+from custom_components.local_energy.devices.snapshot import DeviceIdentity
 from simulators.igen import IgenDevice, IgenSimulator
 from tests.conftest import HOST, free_tcp_port, free_udp_port, refresh, setup_entry, wait_for
+from tests.documented import IGEN_P1_CAPTURE
+from tests.fake_client import FakeDevice, fake_device, serving
 from tests.registry import device_by_identifier, snapshot_entities
 
 SERIAL = "D850BD20A300129S"
@@ -84,15 +86,23 @@ async def test_discovered_by_listening(hass: HomeAssistant, monkeypatch: pytest.
     await simulator.stop()
 
 
-async def test_user_flow(hass: HomeAssistant, meter: IgenSimulator) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "igen"})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: meter.http_port}
-    )
+def gl_meter() -> FakeDevice:
+    """An IGEN meter as Sys.GetConfig describes it (no name: the title is its type and serial)."""
+    identity = DeviceIdentity(vendor=igen.VENDOR, model="MR3-D5-WR", serial=SERIAL)
+    values = igen.parse_values(IGEN_P1_CAPTURE["data"])
+    return fake_device("igen", identity, igen.snapshot_of(values), pushes=True)
+
+
+async def test_user_flow(hass: HomeAssistant) -> None:
+    with serving(gl_meter()):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "igen"})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: HOST, CONF_PORT: 8080}
+        )
+        await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"gl meter {SERIAL}"
-    await hass.async_block_till_done()
+    assert result["title"] == f"MR3-D5-WR {SERIAL}"
 
 
 async def test_pushed_values_reach_states(
@@ -115,9 +125,9 @@ async def test_pushed_values_reach_states(
         meter.devices[0].power = power
         meter.send()
     await wait_for(hass, lambda: client.datagrams == 4)
-    assert hass.states.get(POWER).state == "2000.0"  # held back within the interval
+    assert hass.states.get(POWER).state == "2000.0"  # a burst: held back within the spacing
     await refresh(hass, freezer)
-    assert hass.states.get(POWER).state == "2300.0"  # the freshest one, once per interval
+    assert hass.states.get(POWER).state == "2300.0"  # the newest one, the spacing after its first
     http_before = client.diagnostics()["http_polls"]
     meter.send(raw=b"\x00" * 100)
     await wait_for(hass, lambda: client.datagrams == 4)  # not even routed: not ours
@@ -159,24 +169,21 @@ async def test_discovery_port_taken(
     assert "Cannot listen for IGEN broadcasts" in caplog.text
 
 
-async def test_discovered_device_that_cannot_be_identified(
-    hass: HomeAssistant, meter: IgenSimulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def broken(self: IgenClient) -> None:
-        raise RuntimeError("bug")
-
-    monkeypatch.setattr(IgenClient, "identify", broken)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": "integration_discovery"},
-        data={
-            CONF_FAMILY: "igen",
-            CONF_HOST: HOST,
-            CONF_PORT: meter.http_port,
-            CONF_SERIAL: SERIAL,
-            CONF_PUSH_PORT: meter.target[1],
-        },
-    )
+async def test_discovered_device_that_cannot_be_identified(hass: HomeAssistant) -> None:
+    device = gl_meter()
+    device.client.identify.side_effect = RuntimeError("bug")  # a bug in the client: the flow ends, politely
+    with serving(device):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": "integration_discovery"},
+            data={
+                CONF_FAMILY: "igen",
+                CONF_HOST: HOST,
+                CONF_PORT: 8080,
+                CONF_SERIAL: SERIAL,
+                CONF_PUSH_PORT: 8088,
+            },
+        )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "unknown"
 
