@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from .coordinator import LocalEnergyCoordinator
 
 PUSH_SPACING = 0.3
-"""Seconds between two writes of pushed data at least: a faster burst is coalesced to its newest value,
-written this long after the last write at the latest. A change after a quieter spell is written at once."""
+"""Seconds between two writes of pushed data at least: a faster burst is coalesced to its newest value, and
+no push is held longer than this. A change after a quieter spell is written at once."""
 
 
 class PushFollower:
