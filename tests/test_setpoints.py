@@ -100,19 +100,21 @@ async def form(hass: HomeAssistant, family: str) -> str:
     return str(result["flow_id"])
 
 
-async def test_flows(hass: HomeAssistant, pico: SmartMeSimulator, battery: PowerPackSimulator) -> None:
-    result = await hass.config_entries.flow.async_configure(
-        await form(hass, "smartme"),
-        {CONF_HOST: HOST, CONF_PORT: pico.port, CONF_UNIT_ID: 1, "max_current": 20},
-    )
+async def test_flows(hass: HomeAssistant) -> None:
+    with serving(fake_pico()):
+        result = await hass.config_entries.flow.async_configure(
+            await form(hass, "smartme"), {CONF_HOST: HOST, CONF_PORT: 502, CONF_UNIT_ID: 1, "max_current": 20}
+        )
+        await hass.async_block_till_done()
     assert (result["type"], result["title"]) == (FlowResultType.CREATE_ENTRY, "Pico charging station 7100042")
     assert result["data"]["max_current"] == 20
-    result = await hass.config_entries.flow.async_configure(
-        await form(hass, "powerpack"),
-        {CONF_HOST: HOST, CONF_PORT: battery.port, CONF_UNIT_ID: 1, CONF_SERIAL: "PP-1", "rated_power": 50},
-    )
+    with serving(fake_powerpack()):
+        result = await hass.config_entries.flow.async_configure(
+            await form(hass, "powerpack"),
+            {CONF_HOST: HOST, CONF_PORT: 503, CONF_UNIT_ID: 1, CONF_SERIAL: "PP-1", "rated_power": 50},
+        )
+        await hass.async_block_till_done()
     assert (result["type"], result["title"]) == (FlowResultType.CREATE_ENTRY, "PowerPack BESS PP-1")
-    await hass.async_block_till_done()
 
 
 async def test_unreachable_pico_is_explained(hass: HomeAssistant) -> None:
