@@ -368,6 +368,16 @@ async def hear_enistic(
     await refresh(hass, freezer)
 
 
+async def until(condition: Callable[[], object], within: float = 20.0) -> None:
+    """Let real sockets deliver until a condition holds (protocol tests, no Home Assistant).
+
+    The limit only ends a test that would hang: a busy machine may be slow.
+    """
+    async with asyncio.timeout(within):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
 async def wait_for(hass: HomeAssistant, condition: Callable[[], bool], within: float = 30.0) -> None:
     """Let real sockets deliver (datagrams, connections) until a condition holds.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
@@ -31,7 +30,7 @@ from custom_components.local_energy.devices.shelly import ShellyClient
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ShellySimulator, coiot_validity
-from tests.conftest import free_udp_port, pushes_into
+from tests.conftest import free_udp_port, pushes_into, until
 
 FUZZ = settings(max_examples=300, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
@@ -203,12 +202,6 @@ async def started_client(
     await client.read()  # the first poll: what datagrams do not carry comes from it
     await client.start(pushes_into(client, pushed), links.append)
     return client
-
-
-async def until(condition: object, within: float = 5.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
 
 
 async def test_gen1_values_follow_coiot_without_http(

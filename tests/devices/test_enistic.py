@@ -20,6 +20,7 @@ from custom_components.local_energy.devices.errors import CannotConnect, Command
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import ChannelKind
 from simulators.enistic import CONTROLLER, EnisticSimulator
+from tests.conftest import until
 
 SOCKET = "0021ED0000041319"
 METER = "0021EE0000007001"
@@ -32,12 +33,6 @@ def client_for(
         host="127.0.0.1", port=simulator.target[1], serial=serial, command_port=simulator.command_port
     )
     return EnisticClient(config, transports)
-
-
-async def until(condition: object, timeout: float = 2.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.005)
 
 
 def test_parse_reading() -> None:

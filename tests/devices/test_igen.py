@@ -29,7 +29,7 @@ from custom_components.local_energy.devices.igen import (
 from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.igen import IgenDevice, IgenSimulator, packet
-from tests.conftest import free_tcp_port, free_udp_port
+from tests.conftest import free_tcp_port, free_udp_port, until
 from tests.documented import IGEN_P1_CAPTURE
 
 SERIAL = "D850BD20A300129S"
@@ -48,13 +48,6 @@ def client_for(simulator: IgenSimulator, transports: Transports, **config: objec
         ConnectionConfig(host="127.0.0.1", port=simulator.http_port, push_port=simulator.target[1], **config),  # type: ignore[arg-type]
         transports,
     )
-
-
-async def until(condition: object) -> None:
-    """Wait for sockets to deliver; the limit only ends a test that would hang (a busy machine is slow)."""
-    async with asyncio.timeout(20):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.005)
 
 
 def test_the_vendors_capture_parses() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
@@ -17,13 +17,7 @@ from custom_components.local_energy.devices.shelly_socket import FrameDigest, Sh
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ShellySimulator
-from tests.conftest import pushes_into
-
-
-async def until(condition: Callable[[], object], timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
+from tests.conftest import pushes_into, until
 
 
 class Recorder:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 
@@ -17,7 +16,7 @@ from custom_components.local_energy.devices.keys import Key
 from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL
 from simulators.enistic import CONTROLLER, EnisticSimulator
 from simulators.igen import IgenDevice, IgenSimulator
-from tests.conftest import free_udp_port
+from tests.conftest import free_udp_port, until
 
 STRANGER = "127.0.0.2"  # another address on loopback: the stranger on the LAN
 
@@ -26,12 +25,6 @@ def send_from(source: str, target: tuple[str, int], payload: bytes) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.bind((source, 0))
         sender.sendto(payload, target)
-
-
-async def until(condition: object, timeout: float = 2.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.005)
 
 
 async def test_enistic_reading_from_another_address_is_ignored(
