@@ -78,6 +78,11 @@ def shelly_pro_3em() -> FakeDevice:
     return shelly_device(dump["shelly"], dump["status"])
 
 
+def shelly_like_pro_3em(model: str, generation: int) -> FakeDevice:
+    """A model with the Pro 3EM's RPC status (em:0, emdata:0): core's Pro 3EM dump under its own id."""
+    return shelly_device(gen2_info(model, generation), core_dump("shelly_pro_3em")["status"])
+
+
 def documented(family_id: str, identity: DeviceIdentity, answer: Snapshot) -> Callable[[], FakeDevice]:
     return lambda: fake_device(family_id, identity, answer)
 
@@ -123,7 +128,11 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
         "homewizard", P1, homewizard.parse_measurement(core_dump("homewizard_p1_v2"))
     ),
     "shelly_pro_3em": shelly_pro_3em,
+    "shelly_pro_3em_400": lambda: shelly_like_pro_3em("SPEM-003CEBEU400", 2),
+    "shelly_pro_3em_63": lambda: shelly_like_pro_3em("SPEM-003CEBEU63", 2),
+    "shelly_3em_63_gen3": lambda: shelly_like_pro_3em("S3EM-003CXCEU63", 3),
     "shelly_pro_em": lambda: shelly_device(gen2_info("SPEM-002CEBEU50", 2), SHELLY_PRO_EM_STATUS),
+    "shelly_em_gen3": lambda: shelly_device(gen2_info("S3EM-002CXCEU", 3), SHELLY_PRO_EM_STATUS),
     "shelly_em_gen1": lambda: shelly_device(gen1_info("SHEM"), SHELLY_EM_GEN1_STATUS),
     "shelly_3em_gen1": lambda: shelly_device(gen1_info("SHEM-3"), SHELLY_3EM_GEN1_STATUS),
     "shelly_plus_plug_s": lambda: shelly_device(
