@@ -37,6 +37,8 @@ class P1State:
     export_t2: float = 2876.51
     tariff: int = 2
     gas_m3: float = 2569.646
+    gas_id: str = "4E474C5944"
+    """The gas meter's id (hex of its equipment id), different for every meter in the field."""
     step: int = 0
 
 
@@ -116,7 +118,7 @@ class HomeWizardSimulator(SimulatedDevice):
             "montly_power_peak_timestamp": 230101080010,
             "external": [
                 {
-                    "unique_id": "4E474C5944",
+                    "unique_id": state.gas_id,
                     "type": "gas_meter",
                     "timestamp": 210606140010,
                     "value": round(state.gas_m3, 3),
@@ -313,7 +315,7 @@ class HomeWizardV2Simulator(SimulatedDevice):
             "monthly_power_peak_w": 1111.0,
             "monthly_power_peak_timestamp": "2024-06-04T10:11:22",
             "external": [
-                {"unique_id": "4E474C5944", "type": "gas_meter", "timestamp": "2024-06-28T14:00:00",
+                {"unique_id": self.state.gas_id, "type": "gas_meter", "timestamp": "2024-06-28T14:00:00",
                  "value": round(self.state.gas_m3, 3), "unit": "m3"},
             ],
         }  # fmt: skip
