@@ -283,9 +283,8 @@ def fake_powerpack(*, command_source: int = 2, rated_kw: int = 50) -> FakeDevice
     return fake_device("powerpack", POWERPACK_IDENTITY, answer)
 
 
-ACUVIM_IDENTITY = DeviceIdentity(
-    vendor="Accuenergy", model="Acuvim II", serial="AV2-0001"
-)  # the user gives it
+ACUVIM_IDENTITY = DeviceIdentity(vendor="Accuenergy", model="Acuvim II", serial="AV2-0001")
+"""An Acuvim II has no readable serial: the user gives it."""
 _F, _W, _D = DataType.FLOAT32, DataType.UINT16, DataType.UINT32
 ACUVIM_MANUAL = {  # PDU address: (type, raw value), as the Acuvim II manual's register tables lay them out
     0x1003: (_W, 0), 0x1005: (_D, 400), 0x1007: (_W, 400), 0x1008: (_W, 5), 0x1009: (_W, 5),  # 3LN, PT, CT
