@@ -69,6 +69,11 @@ SHELLY_PLUS_PLUG_S_SWITCH: dict[str, Any] = {
 }  # fmt: skip
 """aioshelly's Plus Plug S fixture, status["switch:0"]."""
 
+SHELLY_PLUS_PLUG_S_WIFI: dict[str, Any] = {
+    "rssi": -53, "ssid": "Wifi-Network-Name", "sta_ip": "192.168.1.85", "status": "got ip",
+}  # fmt: skip
+"""The same fixture, status["wifi"]."""
+
 SHELLY_PLUG_S_GEN1_STATUS: dict[str, Any] = {
     "meters": [
         {"counters": [0.0, 0.0, 0.0], "is_valid": True, "overpower": 0.0, "power": 0.0,

@@ -37,6 +37,7 @@ from tests.documented import (
     SHELLY_PLUG_S_GEN3_SWITCH,
     SHELLY_PLUS_PLUG_S_INFO,
     SHELLY_PLUS_PLUG_S_SWITCH,
+    SHELLY_PLUS_PLUG_S_WIFI,
     SHELLY_PRO_EM_STATUS,
     STROMLESER_OFFICIAL,
     core_dump,
@@ -136,7 +137,7 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
     "shelly_em_gen1": lambda: shelly_device(gen1_info("SHEM"), SHELLY_EM_GEN1_STATUS),
     "shelly_3em_gen1": lambda: shelly_device(gen1_info("SHEM-3"), SHELLY_3EM_GEN1_STATUS),
     "shelly_plus_plug_s": lambda: shelly_device(
-        SHELLY_PLUS_PLUG_S_INFO, {"switch:0": SHELLY_PLUS_PLUG_S_SWITCH}
+        SHELLY_PLUS_PLUG_S_INFO, {"switch:0": SHELLY_PLUS_PLUG_S_SWITCH, "wifi": SHELLY_PLUS_PLUG_S_WIFI}
     ),
     "shelly_plug_s_gen1": lambda: shelly_device(gen1_info("SHPLG-S"), SHELLY_PLUG_S_GEN1_STATUS),
     "shelly_plug_s_gen3": lambda: shelly_device(
