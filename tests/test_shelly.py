@@ -327,7 +327,8 @@ RECORDED_MODELS = (
     *("SHEM", "SHEM-3", "SHPLG-S"),
 )
 """Models whose whole status others recorded (or that of a model with the same RPC status): their tables
-come from those (test_entities.py). The plugs' recorded statuses lack their frequency and Wi-Fi parts."""
+come from those (test_entities.py). The plugs' recorded statuses lack their frequency (the Plug S Gen3's also
+its Wi-Fi part; none of the Outdoor Plug S Gen3 is on record): their tables come from the simulator."""
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
