@@ -15,15 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from contextlib import AsyncExitStack
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from benchmarks.harness import home_assistant
-from benchmarks.push_cpu import cpu_ms_per_minute, phase
+from benchmarks.harness import Devices, contenders_cpu
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_UPDATE_INTERVAL, DOMAIN
 
 CORE_EVERY = 5.0
@@ -44,7 +41,7 @@ async def serve(devices: int) -> None:
     await asyncio.Event().wait()
 
 
-def ours(devices: list[dict[str, Any]], every: float) -> list[MockConfigEntry]:
+def ours(devices: Devices, every: float) -> list[MockConfigEntry]:
     return [
         MockConfigEntry(
             domain=DOMAIN,
@@ -57,7 +54,7 @@ def ours(devices: list[dict[str, Any]], every: float) -> list[MockConfigEntry]:
     ]
 
 
-def core(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
+def core(devices: Devices) -> list[MockConfigEntry]:
     # python-homewizard-energy puts the host into its URLs as given: a port can ride along.
     return [
         MockConfigEntry(
@@ -106,32 +103,17 @@ def summary(figures: dict[str, list[float]]) -> list[str]:
     return lines
 
 
+def entries_of(label: str, devices: Devices) -> list[MockConfigEntry]:
+    return core(devices) if label == CORE else ours(devices, EVERY[label])
+
+
+async def why_not(hass: HomeAssistant, label: str) -> str:
+    return await core_ready(hass) if label == CORE else ""
+
+
 async def run(count: int, seconds: float) -> list[str]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.poll_cpu", "--serve", str(count), stdout=asyncio.subprocess.PIPE
-    )
-    assert child.stdout is not None
-    devices = json.loads(await child.stdout.readline())
-    lines = []
-    try:
-        async with AsyncExitStack() as stack:
-            hass = await home_assistant(stack)
-            idle = await cpu_ms_per_minute(seconds)
-            lines.append(f"  idle Home Assistant: {idle:.0f} ms of CPU a minute")
-            figures: dict[str, list[float]] = {}
-            for label in ORDER:
-                if label == CORE and (why := await core_ready(hass)):
-                    lines.append(f"  {label}: {why}")
-                    continue
-                entries = core(devices) if label == CORE else ours(devices, EVERY[label])
-                used = await phase(hass, entries, seconds)
-                figures.setdefault(label, []).append((used - idle) / count)
-            lines.extend(summary(figures))
-            await hass.async_stop(force=True)
-    finally:
-        child.terminate()
-        await child.wait()
-    return lines
+    lines, figures = await contenders_cpu("benchmarks.poll_cpu", count, seconds, ORDER, entries_of, why_not)
+    return lines + summary(figures)
 
 
 def main() -> None:

@@ -13,13 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from contextlib import AsyncExitStack
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from benchmarks.harness import home_assistant, share_while_waiting
+from benchmarks.harness import Devices, contenders_cpu
 from benchmarks.push_latency import core_shelly_ready
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 
@@ -40,25 +38,7 @@ async def serve(devices: int) -> None:
     await asyncio.Event().wait()
 
 
-async def cpu_ms_per_minute(seconds: float) -> float:
-    return await share_while_waiting(seconds) * 60_000
-
-
-async def phase(hass: HomeAssistant, entries: list[MockConfigEntry], seconds: float) -> float:
-    """CPU (ms a minute) with these entries loaded; they are removed after."""
-    for entry in entries:
-        entry.add_to_hass(hass)
-    await asyncio.gather(*(hass.config_entries.async_setup(entry.entry_id) for entry in entries))
-    await hass.async_block_till_done()
-    await asyncio.sleep(5)  # connected and settled
-    used = await cpu_ms_per_minute(seconds)
-    for entry in entries:
-        await hass.config_entries.async_remove(entry.entry_id)
-    await hass.async_block_till_done()
-    return used
-
-
-def ours(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
+def ours(devices: Devices) -> list[MockConfigEntry]:
     return [
         MockConfigEntry(
             domain=DOMAIN,
@@ -74,7 +54,7 @@ def ours(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
     ]
 
 
-def core(devices: list[dict[str, Any]]) -> list[MockConfigEntry]:
+def core(devices: Devices) -> list[MockConfigEntry]:
     return [
         MockConfigEntry(
             domain="shelly",
@@ -109,31 +89,17 @@ def summary(figures: dict[str, list[float]]) -> list[str]:
     return lines
 
 
+def entries_of(label: str, devices: Devices) -> list[MockConfigEntry]:
+    return ours(devices) if label == OURS else core(devices)
+
+
+async def why_not(hass: HomeAssistant, label: str) -> str:
+    return await core_shelly_ready(hass) if label == CORE else ""
+
+
 async def run(count: int, seconds: float) -> list[str]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.push_cpu", "--serve", str(count), stdout=asyncio.subprocess.PIPE
-    )
-    assert child.stdout is not None
-    devices = json.loads(await child.stdout.readline())
-    lines = []
-    try:
-        async with AsyncExitStack() as stack:
-            hass = await home_assistant(stack)
-            idle = await cpu_ms_per_minute(seconds)
-            lines.append(f"  idle Home Assistant: {idle:.0f} ms of CPU a minute")
-            figures: dict[str, list[float]] = {}
-            for label in ORDER:
-                if label == CORE and (why := await core_shelly_ready(hass)):
-                    lines.append(f"  {label}: {why}")
-                    break
-                used = await phase(hass, ours(devices) if label == OURS else core(devices), seconds)
-                figures.setdefault(label, []).append((used - idle) / count)
-            lines.extend(summary(figures))
-            await hass.async_stop(force=True)
-    finally:
-        child.terminate()
-        await child.wait()
-    return lines
+    lines, figures = await contenders_cpu("benchmarks.push_cpu", count, seconds, ORDER, entries_of, why_not)
+    return lines + summary(figures)
 
 
 def main() -> None:
