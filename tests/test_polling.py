@@ -11,10 +11,12 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.local_energy.const import CONF_UPDATE_INTERVAL
-from custom_components.local_energy.devices.snapshot import Snapshot
+from custom_components.local_energy.devices import igen
+from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
 from custom_components.local_energy.polling import FIRST_POLL_EARLY, MINIMUM_SLOTS, PollGrid, next_poll
 from tests.conftest import refresh, setup_entry
-from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, entry_of, serving, set_up
+from tests.documented import IGEN_P1_CAPTURE
+from tests.fake_client import P1_IDENTITY, FakeDevice, documented_p1, entry_of, fake_device, serving, set_up
 
 
 @pytest.mark.parametrize("interval", [1.0, 2.0, 2.5, 10.0])
@@ -113,3 +115,20 @@ async def test_the_first_poll_waits_an_interval_after_the_setup_read(
     assert device.client.read.call_count == 1  # only the setup's read
     await refresh(hass, freezer, 1)
     assert device.client.read.call_count == 2
+
+
+async def test_a_push_device_that_falls_silent_is_read_at_once_then_an_interval_later(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The read when the silence is noticed is the interval's read: no poll of the grid right after it."""
+    identity = DeviceIdentity(vendor=igen.VENDOR, model="MR3-D5-WR", serial="D850BD20A300129S")
+    values = igen.parse_values(IGEN_P1_CAPTURE["data"])
+    device = fake_device("igen", identity, igen.snapshot_of(values), pushes=True)
+    entry = await set_up(hass, device, **{CONF_UPDATE_INTERVAL: 10})
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.polls.due is None  # it pushes: not polled
+    await refresh(hass, freezer, igen.PUSH_FRESH + 1)  # no push: silent
+    assert coordinator.silent
+    assert device.client.read.call_count == 2  # setup's read, and one when the silence was noticed
+    assert coordinator.polls.due is not None
+    assert coordinator.polls.due - hass.loop.time() >= 10 - FIRST_POLL_EARLY

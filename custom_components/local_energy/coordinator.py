@@ -215,7 +215,7 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
     def async_read_while_silent(self) -> None:
         """A push device fell silent: read it at the interval (and now) until it pushes again."""
         LOGGER.info("%s gives no pushes: reading it every %s until it does", self.name, self.polls.interval)
-        self.polls.start()
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{self.name} read while silent"
         )
+        self.polls.start(just_read=True)  # read now: the grid's first poll an interval later, not at once
