@@ -57,7 +57,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalEnergyConfigEntry) 
     await coordinator.async_start_push()
     await coordinator.async_config_entry_first_refresh()
     if coordinator.push is None:  # a pushing device is read only while it is silent
-        coordinator.polls.start(just_read=True)
+        coordinator.polls.start()
     async_clear_errors(hass, entry)
     entry.runtime_data = LocalEnergyData(coordinator=coordinator)
     # Registered up front: a controller or gateway may have no entity of its own, only children.

@@ -218,4 +218,4 @@ class LocalEnergyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{self.name} read while silent"
         )
-        self.polls.start(just_read=True)  # read now: the grid's first poll an interval later, not at once
+        self.polls.start()  # after this read: the grid's first poll an interval later

@@ -84,17 +84,17 @@ class PollTimer:
         return self.interval if self.running else None
 
     @callback
-    def start(self, *, just_read: bool = False) -> None:
-        """Poll from the next instant on the grid (a no-op while running).
+    def start(self) -> None:
+        """Poll on the grid from about an interval on (a no-op while running).
 
-        just_read: the device was read a moment ago, so the first poll waits about an interval (at least an
-        interval less one second, as Home Assistant's own first poll): a device that allows one request per
-        interval would refuse a sooner one.
+        Polling starts right after a read (setup's, or the one a silence begins with), so the first poll
+        waits at least an interval less one second, as Home Assistant's own first poll: a device that allows
+        one request per interval would refuse a sooner one.
         """
         if not self.running:
             self.running = True
             self._grid.entries.add(self._entry_id)
-            self._schedule(self.interval.total_seconds() - FIRST_POLL_EARLY if just_read else 0.0)
+            self._schedule(self.interval.total_seconds() - FIRST_POLL_EARLY)
 
     @callback
     def stop(self) -> None:
