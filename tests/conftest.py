@@ -317,10 +317,10 @@ async def refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def until_first_poll(
+async def until_next_poll(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: LocalEnergyConfigEntry
 ) -> None:
-    """Jump time from setup to the entry's first poll (about an interval after the setup's read)."""
+    """Jump time to the entry's next poll (the first comes about an interval after setup's read)."""
     due = entry.runtime_data.coordinator.polls.due
     assert due is not None
     await refresh(hass, freezer, due - hass.loop.time())

@@ -35,7 +35,7 @@ from simulators.iskra import (
     discovery_answer,
 )
 from simulators.iskra_modbus import IskraModbusSimulator
-from tests.conftest import HOST, refresh, setup_entry, until_first_poll
+from tests.conftest import HOST, refresh, setup_entry, until_next_poll
 from tests.registry import device_by_identifier, snapshot_entities
 
 THREE_PHASE_POWER = "sensor.ie38md_79000001_power"
@@ -115,7 +115,7 @@ async def test_meter_appears_and_leaves_without_reload(
 ) -> None:
     entry = gateway_entry(gateway)
     await setup_entry(hass, entry)
-    await until_first_poll(hass, freezer, entry)
+    await until_next_poll(hass, freezer, entry)
     gateway.meters.append(Meter("WM3", "58000077", "RS485 36", powers=[100.0, 200.0, 300.0]))
     for _ in range(iskra.DEVICE_LIST_EVERY):
         await refresh(hass, freezer, 5)
@@ -149,7 +149,7 @@ async def test_changed_password_leads_to_reauth(hass: HomeAssistant, freezer: Fr
     entry = gateway_entry(gateway, **{CONF_USERNAME: "admin", CONF_PASSWORD: "iskra"})
     await setup_entry(hass, entry)
     gateway.credentials = ("admin", "new")
-    await until_first_poll(hass, freezer, entry)
+    await until_next_poll(hass, freezer, entry)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     result = await hass.config_entries.flow.async_configure(

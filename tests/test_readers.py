@@ -31,7 +31,7 @@ from custom_components.local_energy.devices import ecotracker, stromleser
 from custom_components.local_energy.devices.errors import ApiDisabled
 from custom_components.local_energy.devices.families import ANNOUNCEMENTS
 from simulators.stromleser import DEVICE_ID, StromleserSimulator
-from tests.conftest import HOST, refresh, setup_entry, until_first_poll
+from tests.conftest import HOST, refresh, setup_entry, until_next_poll
 from tests.documented import ECOTRACKER_OFFICIAL, STROMLESER_OFFICIAL
 from tests.fake_client import (
     ECOTRACKER_IDENTITY,
@@ -143,7 +143,7 @@ async def test_stromleser_is_read_every_ten_seconds(
     await setup_entry(hass, entry)
     assert hass.states.get(STROM_POWER).state == "-745.0"
     assert entry.runtime_data.coordinator.polls.every.total_seconds() == 10
-    await until_first_poll(hass, freezer, entry)
+    await until_next_poll(hass, freezer, entry)
     for _ in range(3):
         stromleser_sim.power_w[0] += 100
         await refresh(hass, freezer, 10)

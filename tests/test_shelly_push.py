@@ -22,7 +22,7 @@ from custom_components.local_energy.const import CONF_PUSH_PORT, DOMAIN
 from custom_components.local_energy.devices.websocket import Link
 from custom_components.local_energy.push import PUSH_SPACING
 from simulators.shelly import ShellySimulator
-from tests.conftest import HOST, free_udp_port, refresh, setup_entry, wait_for
+from tests.conftest import HOST, free_udp_port, refresh, setup_entry, until_next_poll, wait_for
 from tests.test_shelly import POWER, shelly_entry
 
 pytestmark = pytest.mark.field  # end to end: the pushes cross a network
@@ -80,7 +80,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(
     assert coordinator.polls.every is not None  # polled while the socket is down
     await hass.async_block_till_done(wait_background_tasks=True)  # the read made when it fell silent
     pro3em.state.powers[0] = 777.0
-    await refresh(hass, freezer, 2)
+    await until_next_poll(hass, freezer, entry)
     assert float(state_of(hass, POWER)) == pytest.approx(sum(pro3em.state.powers), abs=0.01)
     assert "/rpc/Shelly.GetStatus" in pro3em.requests
     pro3em.websocket_enabled = True
@@ -217,7 +217,7 @@ async def test_gen1_without_coiot_is_polled(
     assert coordinator.silent
     assert coordinator.polls.every is not None
     gen1_3em.state.powers[0] = 640.0
-    await refresh(hass, freezer, 2)
+    await until_next_poll(hass, freezer, entry)
     assert float(state_of(hass, "sensor.shelly_3em_power_phase_1")) == 640.0
     assert gen1_3em.requests.count("/status") >= 2
     await hass.config_entries.async_unload(entry.entry_id)

@@ -20,7 +20,7 @@ from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Value
 from custom_components.local_energy.devices.websocket import Link
 from custom_components.local_energy.push import PUSH_SPACING
 from custom_components.local_energy.value_listeners import LAYOUT, ValueContext
-from tests.conftest import refresh, until_first_poll
+from tests.conftest import refresh, until_next_poll
 from tests.fake_client import FakeDevice, documented_p1, set_up, with_value
 
 POWER = "sensor.homewizard_p1_meter_power"
@@ -87,7 +87,7 @@ async def test_a_held_change_is_shown_without_another_update(
 ) -> None:
     entry = await set_up(hass, p1, **{CONF_UPDATE_INTERVAL: 60})
     answers(p1, Key.VOLTAGE_L1, 231.0)
-    await until_first_poll(hass, freezer, entry)  # the poll shows it at once: nothing shown in the last 10 s
+    await until_next_poll(hass, freezer, entry)  # the poll shows it at once: nothing shown in the last 10 s
     assert state(hass, VOLTAGE) == 231.0
     answers(p1, Key.VOLTAGE_L1, 232.0)
     await entry.runtime_data.coordinator.async_refresh()  # an early read (after a command): held
