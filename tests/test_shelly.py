@@ -40,17 +40,15 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.local_energy.const import CONF_EVERY_VALUE_FAST, CONF_FAMILY, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import clock
 from custom_components.local_energy.devices.errors import (
-    AuthenticationFailed,
-    AuthenticationRequired,
     CannotConnect,
 )
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Value
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, Value
 from custom_components.local_energy.devices.websocket import Link
 from simulators.shelly import ISSUE_MODELS, ShellySimulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for
 from tests.documented import SHELLY_PLUG_S_GEN1_STATUS, SHELLY_PLUG_S_GEN3_SWITCH
-from tests.fake_client import FakeDevice, entry_of, serving, set_up, with_value
+from tests.fake_client import FakeDevice, entry_of, requiring_password, serving, set_up, with_value
 from tests.registry import snapshot_entities
 from tests.test_entities import gen1_info, gen2_info, shelly_device, shelly_pro_3em
 
@@ -77,19 +75,9 @@ async def secured() -> AsyncGenerator[ShellySimulator]:
 
 
 def secured_plug() -> FakeDevice:
-    """A Plug S Gen3 with authentication on, its password s3cret: what its client reports at identify."""
-    device = shelly_device(gen2_info("S3PL-00112EU", 3), {"switch:0": SHELLY_PLUG_S_GEN3_SWITCH})
-
-    def identify() -> DeviceIdentity:
-        password = device.made_with.get(CONF_PASSWORD)
-        if not password:
-            raise AuthenticationRequired("the plug has authentication on", device.identity)
-        if password != "s3cret":
-            raise AuthenticationFailed("the plug refused the password (HTTP 401)")
-        return device.identity
-
-    device.client.identify.side_effect = identify
-    return device
+    """A Plug S Gen3 with authentication on, its password s3cret (it tells who it is without it)."""
+    plug = shelly_device(gen2_info("S3PL-00112EU", 3), {"switch:0": SHELLY_PLUG_S_GEN3_SWITCH})
+    return requiring_password(plug, "s3cret")
 
 
 def announced(device: FakeDevice, service: str = "_shelly._tcp.local.") -> ZeroconfServiceInfo:

@@ -282,6 +282,47 @@ def parse_counters(body: object) -> dict[Key, Value]:
     return values
 
 
+@total("Iskra /api")
+def identity_of(info: object) -> DeviceIdentity:
+    """``/api`` -> the gateway (a model SG...) and its serial; any other model is not one we read."""
+    device = info.get("device") if isinstance(info, dict) else None
+    if not isinstance(device, dict):
+        raise InvalidResponse("/api has no device")
+    model, serial = (
+        str(device.get("model_type", "")).strip(),
+        str(device.get("serial_number", "")).strip(),
+    )
+    if not model.startswith("SG"):
+        raise UnsupportedModel(f"{model or 'this device'} is not an Iskra smart gateway")
+    if not serial:
+        raise InvalidResponse("/api has no serial number")
+    return DeviceIdentity(
+        vendor=VENDOR,
+        model=model,
+        serial=serial,
+        firmware=_text(device.get("sw_ver")),
+        name=_text(device.get("description")),
+    )
+
+
+def gateway_snapshot(
+    status: Mapping[Key, Value],
+    meters: list[tuple[Member, dict[Key, Value]]],
+    bicoms: Mapping[str, Channel],
+) -> Snapshot:
+    """The gateway's own inputs, a channel per meter (by serial) and one per Bicom relay."""
+    channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, dict(status))}
+    for member, values in meters:
+        channels[member.serial] = Channel(
+            ChannelKind.METER,
+            values,
+            model=member.model,
+            serial=member.serial,
+            name=f"{member.model} {member.serial}",
+        )
+    return Snapshot(channels | dict(bicoms), complete=True)
+
+
 class IskraClient(DeviceClient):
     """A gateway; its meters and Bicoms are channels named by serial (meters) or address (Bicoms)."""
 
@@ -301,25 +342,7 @@ class IskraClient(DeviceClient):
 
     async def identify(self) -> DeviceIdentity:
         """``/api``: a gateway (model SG...) and its serial."""
-        info = await self._get("/api")
-        device = info.get("device") if isinstance(info, dict) else None
-        if not isinstance(device, dict):
-            raise InvalidResponse("/api has no device")
-        model, serial = (
-            str(device.get("model_type", "")).strip(),
-            str(device.get("serial_number", "")).strip(),
-        )
-        if not model.startswith("SG"):
-            raise UnsupportedModel(f"{model or 'this device'} is not an Iskra smart gateway")
-        if not serial:
-            raise InvalidResponse("/api has no serial number")
-        return DeviceIdentity(
-            vendor=VENDOR,
-            model=model,
-            serial=serial,
-            firmware=_text(device.get("sw_ver")),
-            name=_text(device.get("description")),
-        )
+        return identity_of(await self._get("/api"))
 
     async def fetch(self) -> Snapshot:
         """Measurements of every meter each poll; counters and the device list less often; Bicom states.
@@ -334,20 +357,13 @@ class IskraClient(DeviceClient):
             self._status = parse_status(status) if isinstance(status, dict) else {}
         read_counters = self._polls % COUNTERS_EVERY == 0
         self._polls += 1
-        channels: dict[str, Channel] = {MAIN_CHANNEL: Channel(ChannelKind.DEVICE, self._status)}
+        meters: list[tuple[Member, dict[Key, Value]]] = []
         for member in self._members:
             values = parse_measurements(await self._get(f"/api/measurement/{member.index}"))
             if read_counters or member.serial not in self._counters:
                 self._counters[member.serial] = await self._read_counters(member)
-            channels[member.serial] = Channel(
-                ChannelKind.METER,
-                values | self._counters[member.serial],
-                model=member.model,
-                serial=member.serial,
-                name=f"{member.model} {member.serial}",
-            )
-        channels.update(await self._read_bicoms(listed_again))
-        return Snapshot(channels, complete=True)
+            meters.append((member, values | self._counters[member.serial]))
+        return gateway_snapshot(self._status, meters, await self._read_bicoms(listed_again))
 
     async def _read_counters(self, member: Member) -> dict[Key, Value]:
         """A meter's counters; a meter the gateway has none for (HTTP 404) has none."""
