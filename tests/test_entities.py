@@ -24,13 +24,16 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.local_energy.devices import ecotracker, homewizard, igen, indevolt, shelly, stromleser
 from custom_components.local_energy.devices.errors import CannotConnect
 from custom_components.local_energy.devices.keys import Key
-from custom_components.local_energy.devices.snapshot import DeviceIdentity, Snapshot
+from custom_components.local_energy.devices.snapshot import Control, ControlKind, DeviceIdentity, Snapshot
 from custom_components.local_energy.devices.websocket import Link
 from tests.conftest import refresh, setup_entry
 from tests.documented import (
     ECOTRACKER_CORE,
     ECOTRACKER_OFFICIAL,
+    IGEN_IR_READER,
+    IGEN_METER_SINGLE_PHASE,
     IGEN_P1_CAPTURE,
+    IGEN_PLUG_DATA,
     SHELLY_3EM_GEN1_STATUS,
     SHELLY_EM_GEN1_STATUS,
     SHELLY_PLUG_S_GEN1_STATUS,
@@ -110,6 +113,20 @@ def indevolt_dump(generation: str, points: indevolt.Points, model: str) -> FakeD
     )
 
 
+IGEN_RELAY = Control(Key.RELAY, ControlKind.SWITCH)
+
+
+def igen_identity(device_type: str) -> DeviceIdentity:
+    """An IGEN device as Sys.GetConfig names it: by its type ("gl meter", "SP-2W-EU", "P1-2W")."""
+    return DeviceIdentity(vendor=igen.VENDOR, model=device_type, serial="D850BD20A300129S")
+
+
+def igen_plug(*, on: bool) -> FakeDevice:
+    """An IGEN smart plug answering the OpenData document's Plug.GetData, its relay as Plug.GetStatus says."""
+    values = igen.parse_values(IGEN_PLUG_DATA) | {Key.RELAY: on}
+    return fake_device("igen", igen_identity("SP-2W-EU"), igen.snapshot_of(values, (IGEN_RELAY,)))
+
+
 ENISTIC_BROADCAST = "".join(
     enistic_reading(meter, power, channel, state)
     for meter, power, channel, state in (
@@ -159,6 +176,13 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
         DeviceIdentity(vendor=igen.VENDOR, model=igen.SHAPE_MODELS["p1"], serial="D850BD20A300129S"),
         igen.snapshot_of(igen.parse_values(IGEN_P1_CAPTURE["data"])),
     ),
+    "igen_meter_single_phase": documented(
+        "igen", igen_identity("gl meter"), igen.snapshot_of(igen.parse_values(IGEN_METER_SINGLE_PHASE))
+    ),
+    "igen_ir_reader": documented(
+        "igen", igen_identity("gl meter"), igen.snapshot_of(igen.parse_values(IGEN_IR_READER))
+    ),
+    "igen_plug": lambda: igen_plug(on=True),
 }
 
 

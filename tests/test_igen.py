@@ -1,4 +1,7 @@
-"""IGEN through Home Assistant: discovered by listening, pushed values at the entry's rate, fallback, plug."""
+"""IGEN through Home Assistant: discovered by listening, pushed values at the entry's rate, fallback, plug.
+
+Broadcasts go end to end over sockets; the plug and the entity tables are on the fake client.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +26,14 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.local_energy import discovery
 from custom_components.local_energy.const import CONF_FAMILY, CONF_PUSH_PORT, CONF_SERIAL, DOMAIN
 from custom_components.local_energy.devices import igen
-from custom_components.local_energy.devices.snapshot import DeviceIdentity
-from simulators.igen import IgenDevice, IgenSimulator
+from custom_components.local_energy.devices.keys import Key
+from custom_components.local_energy.devices.snapshot import MAIN_CHANNEL, DeviceIdentity, Value
+from simulators.igen import TYPES, IgenDevice, IgenSimulator
 from tests.conftest import HOST, free_tcp_port, free_udp_port, refresh, setup_entry, wait_for
 from tests.documented import IGEN_P1_CAPTURE
-from tests.fake_client import FakeDevice, fake_device, serving
+from tests.fake_client import FakeDevice, entry_of, fake_device, serving, set_up
 from tests.registry import device_by_identifier, snapshot_entities
+from tests.test_entities import igen_identity, igen_plug
 
 SERIAL = "D850BD20A300129S"
 POWER = "sensor.igen_gl_meter_power"
@@ -136,27 +141,18 @@ async def test_pushed_values_reach_states(
 
 
 async def test_plug_switch(hass: HomeAssistant) -> None:
-    simulator = IgenSimulator(free_udp_port(), [IgenDevice("plug", "D850BD20A3009999", power=60.0)])
-    await simulator.start()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="D850BD20A3009999",
-        data={
-            CONF_FAMILY: "igen",
-            CONF_HOST: HOST,
-            CONF_PORT: simulator.http_port,
-            CONF_SERIAL: "D850BD20A3009999",
-            CONF_PUSH_PORT: simulator.target[1],
-        },
-    )
-    await setup_entry(hass, entry)
+    plug = igen_plug(on=True)
+
+    async def switches(channel_id: str, key: Key, value: Value) -> None:
+        plug.answer = igen_plug(on=bool(value)).answer
+
+    plug.client.write.side_effect = switches
+    await set_up(hass, plug)
     switch = "switch.igen_sp_2w_eu_relay"
     assert hass.states.get(switch).state == "on"
     await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True)
-    assert simulator.devices[0].relay is False
+    plug.client.write.assert_awaited_with(MAIN_CHANNEL, Key.RELAY, False)
     assert hass.states.get(switch).state == "off"
-    await hass.config_entries.async_unload(entry.entry_id)
-    await simulator.stop()
 
 
 async def test_discovery_port_taken(
@@ -193,15 +189,16 @@ async def test_discovered_device_that_cannot_be_identified(hass: HomeAssistant) 
 async def test_entities(
     hass: HomeAssistant, kind: str, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
-    simulator = IgenSimulator(free_udp_port(), [IgenDevice(kind, SERIAL)])
-    await simulator.start()
-    entry = meter_entry(simulator)
-    entry = MockConfigEntry(domain=DOMAIN, unique_id=SERIAL, data=entry.data, entry_id=f"igen_{kind}")
-    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
-        await setup_entry(hass, entry)
-    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
-    await hass.config_entries.async_unload(entry.entry_id)
-    await simulator.stop()
+    """A three-phase meter, and a P1 reader with a gas meter, on the fake client.
+
+    No document has either whole: the values are the simulator's, under the OpenData document's keys (the
+    documented payloads' tables are in tests/test_entities.py).
+    """
+    answered = IgenDevice(kind, SERIAL).opendata()
+    device = fake_device("igen", igen_identity(TYPES[kind]), igen.snapshot_of(igen.parse_values(answered)))
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]), serving(device):
+        await setup_entry(hass, entry_of(device, f"igen_{kind}"))
+    await snapshot_entities(hass, entity_registry, snapshot, f"igen_{kind}")
 
 
 async def test_an_entry_whose_http_api_is_elsewhere_loads_from_broadcasts(
