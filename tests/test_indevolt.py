@@ -1,4 +1,7 @@
-"""INDEVOLT through Home Assistant: flow, entities, mode and setpoints, the meter as a child."""
+"""INDEVOLT through Home Assistant: flow, entities, mode and setpoints, the meter as a child.
+
+The flow and one setpoint go end to end, to the simulator's points; the entity tables are on the fake client.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,11 @@ from homeassistant.helpers import entity_registry as er
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.local_energy.const import DOMAIN
+from custom_components.local_energy.devices import indevolt
+from custom_components.local_energy.devices.snapshot import DeviceIdentity
 from simulators.indevolt import SERIAL, IndevoltSimulator
-from tests.conftest import HOST
+from tests.conftest import HOST, setup_entry
+from tests.fake_client import entry_of, fake_device, serving
 from tests.registry import snapshot_entities
 
 SETPOINT = "number.indevolt_solidflex_2000_battery_setpoint_charge_discharge"
@@ -73,13 +79,18 @@ async def test_mode_and_setpoint(hass: HomeAssistant, battery: IndevoltSimulator
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.NUMBER, Platform.SELECT, Platform.SWITCH])
 async def test_entities(
-    hass: HomeAssistant,
-    battery: IndevoltSimulator,
-    platform: Platform,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    hass: HomeAssistant, platform: Platform, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
-    with patch("custom_components.local_energy.PLATFORMS", [platform]):
-        await add(hass, battery)
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    await snapshot_entities(hass, entity_registry, snapshot, entry.entry_id)
+    """On the fake client answering the simulator's points (with its meter; core's dumps have none)."""
+    points = {str(point): value for point, value in IndevoltSimulator().points.items()}
+    identity = DeviceIdentity(
+        vendor=indevolt.VENDOR,
+        model="SolidFlex 2000",
+        serial=SERIAL,
+        firmware="T1.4.06_ROOD.072_M4801_0000002C",
+        mac="7c3e82ef997f",
+    )
+    device = fake_device("indevolt", identity, indevolt.parse_data(indevolt.GEN2, points, 0.0))
+    with patch("custom_components.local_energy.PLATFORMS", [platform]), serving(device):
+        await setup_entry(hass, entry_of(device, "indevolt"))
+    await snapshot_entities(hass, entity_registry, snapshot, "indevolt")

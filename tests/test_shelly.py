@@ -322,18 +322,11 @@ its Wi-Fi part; none of the Outdoor Plug S Gen3 is on record): their tables come
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("model", [model for model in ISSUE_MODELS if model not in RECORDED_MODELS])
 async def test_entities_per_model(
-    hass: HomeAssistant,
-    model: str,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, model: str, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
-    # The WebSocket's first status may follow the first read by a few ms: frozen, the integrated
-    # energy stays at what one moment gives (0), whichever of the two arrives last.
-    monkeypatch.setattr(clock, "now", lambda: 100.0)
-    simulator = ShellySimulator(model)
-    await simulator.start()
-    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]):
-        await setup_entry(hass, shelly_entry(simulator, entry_id=f"shelly_{model}"))
+    """On the fake client answering the simulator's device info and status (no socket is opened)."""
+    simulated = ShellySimulator(model)
+    device = shelly_device(simulated.device_info(), simulated.rpc_status())
+    with patch("custom_components.local_energy.PLATFORMS", [Platform.SENSOR]), serving(device):
+        await setup_entry(hass, entry_of(device, f"shelly_{model}"))
     await snapshot_entities(hass, entity_registry, snapshot, f"shelly_{model}")
-    await simulator.stop()
