@@ -47,7 +47,7 @@ from custom_components.local_energy.family_steps import FamilySteps
 from custom_components.local_energy.transports import shared_transports
 from simulators.acuvim import AcuvimSimulator
 from simulators.enistic import CONTROLLER, EnisticSimulator
-from tests.conftest import HOST, acuvim_entry, setup_entry
+from tests.conftest import HOST
 from tests.fake_client import (
     P1_IDENTITY,
     documented_p1,
@@ -317,28 +317,29 @@ async def test_reauth_finds_another_device(hass: HomeAssistant) -> None:
     assert result["reason"] == "wrong_device"
 
 
-async def test_reconfigure(hass: HomeAssistant, acuvim_sim: AcuvimSimulator) -> None:
-    entry = acuvim_entry(acuvim_sim)
-    await setup_entry(hass, entry)
-    moved = AcuvimSimulator(unit_id=3)
-    await moved.start()
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "reconfigure"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: moved.port, CONF_UNIT_ID: 1}
-    )
-    assert result["errors"] == {"base": "invalid_response"}  # nothing at unit 1 there
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: HOST, CONF_PORT: moved.port, CONF_UNIT_ID: 3}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_PORT] == moved.port
-    assert entry.data[CONF_UNIT_ID] == 3
-    await hass.async_block_till_done()
+async def test_reconfigure(hass: HomeAssistant) -> None:
+    meter = fake_acuvim()
+    entry = await set_up(hass, meter, stored={CONF_UNIT_ID: 1})
+
+    def identify() -> DeviceIdentity:  # the meter moved to another address, where it is unit 3
+        if meter.made_with[CONF_UNIT_ID] != 3:
+            raise InvalidResponse("Modbus exception 11: no unit 1 behind the gateway")
+        return meter.identity
+
+    meter.client.identify.side_effect = identify
+    with serving(meter):
+        result = await entry.start_reconfigure_flow(hass)
+        assert result["step_id"] == "reconfigure"
+        moved = {CONF_HOST: "192.0.2.8", CONF_PORT: 5020}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {**moved, CONF_UNIT_ID: 1})
+        assert result["errors"] == {"base": "invalid_response"}  # nothing at unit 1 there
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {**moved, CONF_UNIT_ID: 3})
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+    assert (entry.data[CONF_HOST], entry.data[CONF_PORT], entry.data[CONF_UNIT_ID]) == ("192.0.2.8", 5020, 3)
     assert entry.state is ConfigEntryState.LOADED
-    await hass.config_entries.async_unload(entry.entry_id)
-    await moved.stop()
+    assert meter.made_with[CONF_PORT] == 5020  # the entry reloaded with the new address
 
 
 async def test_options(hass: HomeAssistant) -> None:
