@@ -176,13 +176,6 @@ IGEN_P1_CAPTURE: dict[str, Any] = {
 }
 """The JSON of IGEN's captured P1 broadcast (packet 3398, igen-docs OpenData.md screenshot), verbatim."""
 
-IGEN_METER_SINGLE_PHASE: dict[str, Any] = {
-    "SN": "3310500113", "voltage": 229.87, "current": 0.66, "active power": 133.50, "apparent power": 209.60,
-    "reactive power": -29.80, "power factor": 0.63, "frequency": 50.03, "total_act_energy": 3.53,
-    "total_act_ret_energy": 0.18,
-}  # fmt: skip
-"""The OpenData document's Meter.JsonData of a single-phase meter (W, kWh)."""
-
 IGEN_IR_READER: dict[str, Any] = {
     "SN": "3320730586", "SN2": "56197869", "Total Active Power": -30, "L3 Phase Voltage": 230.50,
     "L3 Phase Current": 0.17, "Reactive Power": -20, "L3 Phase Power": -30,
@@ -190,9 +183,3 @@ IGEN_IR_READER: dict[str, Any] = {
     "Accumulated Purchase Of Electric Energy In Full Time.": 56.21, "Installation Direction": "Vertical",
 }  # fmt: skip
 """The OpenData document's Meter.JsonData of an IR reader exporting 30 W on L3."""
-
-IGEN_PLUG_DATA: dict[str, Any] = {
-    "voltage": 230, "electric_current": 0, "positive_active_energy": 1.730654,
-    "reverse_active_energy": 0.000000, "power": 1.217517,
-}  # fmt: skip
-"""The OpenData document's Plug.GetData (V, A, kWh, kWh, W); its Plug.GetStatus: {"switch_status": "on"}."""

@@ -30,10 +30,7 @@ from tests.conftest import refresh, setup_entry
 from tests.documented import (
     ECOTRACKER_CORE,
     ECOTRACKER_OFFICIAL,
-    IGEN_IR_READER,
-    IGEN_METER_SINGLE_PHASE,
     IGEN_P1_CAPTURE,
-    IGEN_PLUG_DATA,
     SHELLY_3EM_GEN1_STATUS,
     SHELLY_EM_GEN1_STATUS,
     SHELLY_PLUG_S_GEN1_STATUS,
@@ -121,9 +118,14 @@ def igen_identity(device_type: str) -> DeviceIdentity:
     return DeviceIdentity(vendor=igen.VENDOR, model=device_type, serial="D850BD20A300129S")
 
 
+def igen_dump(device_type: str, data: dict[str, Any]) -> FakeDevice:
+    """An IGEN device answering this OpenData body (Meter.JsonData, P1.JsonData)."""
+    return fake_device("igen", igen_identity(device_type), igen.snapshot_of(igen.parse_values(data)))
+
+
 def igen_plug(*, on: bool) -> FakeDevice:
-    """An IGEN smart plug answering the OpenData document's Plug.GetData, its relay as Plug.GetStatus says."""
-    values = igen.parse_values(IGEN_PLUG_DATA) | {Key.RELAY: on}
+    """An IGEN smart plug answering core's dump of Plug.GetData, its relay as Plug.GetStatus says."""
+    values = igen.parse_values(core_dump("solarman_plug_data")) | {Key.RELAY: on}
     return fake_device("igen", igen_identity("SP-2W-EU"), igen.snapshot_of(values, (IGEN_RELAY,)))
 
 
@@ -177,10 +179,12 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
         igen.snapshot_of(igen.parse_values(IGEN_P1_CAPTURE["data"])),
     ),
     "igen_meter_single_phase": documented(
-        "igen", igen_identity("gl meter"), igen.snapshot_of(igen.parse_values(IGEN_METER_SINGLE_PHASE))
+        "igen",
+        igen_identity("gl meter"),
+        igen.snapshot_of(igen.parse_values(core_dump("solarman_meter_data"))),
     ),
-    "igen_ir_reader": documented(
-        "igen", igen_identity("gl meter"), igen.snapshot_of(igen.parse_values(IGEN_IR_READER))
+    "igen_p1_core": documented(
+        "igen", igen_identity("P1-2W"), igen.snapshot_of(igen.parse_values(core_dump("solarman_p1_data")))
     ),
     "igen_plug": lambda: igen_plug(on=True),
 }
