@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from unittest.mock import MagicMock, create_autospec, patch
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -436,3 +436,48 @@ def requiring_password(device: FakeDevice, password: str, *, tells_identity: boo
 
     device.client.identify.side_effect = identify
     return device
+
+
+@dataclass
+class MeterButton:
+    """The button of a HomeWizard meter on API v2: a token is granted to whoever asks after it was pressed."""
+
+    pressed: bool = False
+    tokens: list[str] = field(default_factory=list)
+    """Tokens granted and not withdrawn (a reset withdraws them all)."""
+    asked: int = 0
+
+
+V2_IDENTITY = DeviceIdentity(vendor="HomeWizard", model="P1 Meter", serial="5c2fafaabbcc", firmware="6.00")
+
+
+def fake_v2_meter(
+    measurement: Mapping[str, Any] | None = None, wifi_rssi: float | None = None
+) -> tuple[FakeDevice, MeterButton]:
+    """A P1 meter on API v2 (core's dump by default), pushing over its WebSocket, paired by its button.
+
+    Without a token it asks to be paired, as the client reports a meter that speaks v2; a token it did not
+    grant (or withdrew) is refused.
+    """
+    answer = homewizard.parse_measurement(dict(measurement or core_dump("homewizard_p1_v2")), wifi_rssi)
+    device = fake_device("homewizard", V2_IDENTITY, answer, link=Link.UP)
+    button = MeterButton()
+
+    async def pair() -> Mapping[str, str] | None:
+        button.asked += 1
+        if not button.pressed:
+            return None
+        button.tokens.append(f"{len(button.tokens) + 1:032X}")
+        return {CONF_TOKEN: button.tokens[-1]}
+
+    def identify() -> DeviceIdentity:
+        token = device.made_with.get(CONF_TOKEN)
+        if token is None:
+            raise AuthenticationRequired("the P1 meter speaks API v2: pair it")
+        if token not in button.tokens:
+            raise AuthenticationFailed("the meter refused the token (HTTP 401)")
+        return device.identity
+
+    device.client.pair.side_effect = pair
+    device.client.identify.side_effect = identify
+    return device, button
