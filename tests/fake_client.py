@@ -60,6 +60,10 @@ class FakeDevice:
     _pushed: Snapshot | None = None
     _guard: ValueGuard = field(default_factory=lambda: ValueGuard("fake device"))
 
+    def latest(self) -> Snapshot | None:
+        """What the device pushed last (None before its first push)."""
+        return self._pushed
+
     def push(self, snapshot: Snapshot) -> None:
         """The device pushes: the client holds it and tells the coordinator, which reads latest()."""
         self._pushed = snapshot
@@ -99,7 +103,7 @@ def fake_device(
     client.identify.return_value = identity
     client.read.side_effect = device._read
     client.check.side_effect = device._checked
-    client.latest.side_effect = lambda: device._pushed
+    client.latest.side_effect = device.latest
     client.start.side_effect = device._start
     client.write.side_effect = device._write
     client.link = link
@@ -220,10 +224,13 @@ def enistic_controller(broadcast: str, at: float = 0.0) -> FakeDevice:
     first = enistic_heard(broadcast, at)
     identity = DeviceIdentity(vendor="Enistic", model="Smart Energy Controller", serial=ENISTIC_CONTROLLER)
     device = fake_device("enistic", identity, first, pushes=True)
-    # Sockets supply a consumer: they may not export (the client's rule, from the channel's kind).
-    device.client.may_export.side_effect = lambda channel_id: (
-        first.channels[channel_id].kind is not ChannelKind.SOCKET
-    )
+
+    def may_export(channel_id: str) -> bool:
+        """Sockets supply a consumer: they may not export (the client's rule, from the channel's kind)."""
+        heard = device.latest() or device.answer
+        return heard.channels[channel_id].kind is not ChannelKind.SOCKET
+
+    device.client.may_export.side_effect = may_export
     return device
 
 

@@ -27,15 +27,23 @@ from tests.conftest import (
     acuvim_entry,
     enistic_entry,
     free_udp_port,
-    hear_enistic,
     refresh,
     setup_entry,
     wait_for,
 )
-from tests.fake_client import documented_p1, set_up, with_value
+from tests.fake_client import (
+    documented_p1,
+    enistic_controller,
+    enistic_heard,
+    enistic_reading,
+    set_up,
+    with_value,
+)
+from tests.test_entities import ENISTIC_BROADCAST
 
 POWER = "sensor.homewizard_p1_meter_power"
 SOCKET_POWER = "sensor.socket_041319_power"
+METER = "0021EE0000007001"
 
 
 async def test_not_ready_while_the_device_is_away(hass: HomeAssistant) -> None:
@@ -70,19 +78,21 @@ async def test_invert_option(hass: HomeAssistant) -> None:
 
 
 async def test_enistic_channels_appear_as_they_are_heard(
-    hass: HomeAssistant, enistic_sim: EnisticSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    entry = enistic_entry(enistic_sim)
-    await setup_entry(hass, entry)
-    assert entry.state is ConfigEntryState.LOADED
+    """A controller is set up before all its meters were heard: each appears with its first reading."""
+    controller = enistic_controller(enistic_reading(METER, 2300.0))
+    await set_up(hass, controller)
+    assert hass.states.get("sensor.meter_007001_power").state == "2300.0"
     assert hass.states.get(SOCKET_POWER) is None
-    await hear_enistic(hass, entry, enistic_sim, freezer)
+    controller.push(enistic_heard(ENISTIC_BROADCAST, 1.0))
+    await hass.async_block_till_done()
     assert hass.states.get(SOCKET_POWER).state == "60.5"
     assert hass.states.get("sensor.meter_007001_channel_3_power").state == "-1200.0"
     assert hass.states.get("switch.socket_041319").state == "on"
     assert hass.states.get("switch.socket_041320").state == "off"
-    enistic_sim.meters.append(enistic_sim.meters[0].__class__("0021ED0000049999", 5.0, socket=True))
-    await hear_enistic(hass, entry, enistic_sim, freezer)
+    controller.push(enistic_heard(ENISTIC_BROADCAST + enistic_reading("0021ED0000049999", 5.0, state=1), 2.0))
+    await refresh(hass, freezer)  # a push right after another is shown after the spacing
     assert hass.states.get("switch.socket_049999").state == "on"
 
 
