@@ -30,6 +30,7 @@ from tests.conftest import refresh, setup_entry
 from tests.documented import (
     ECOTRACKER_CORE,
     ECOTRACKER_OFFICIAL,
+    IGEN_IR_READER,
     IGEN_P1_CAPTURE,
     SHELLY_3EM_GEN1_STATUS,
     SHELLY_EM_GEN1_STATUS,
@@ -178,14 +179,9 @@ DOCUMENTED: dict[str, Callable[[], FakeDevice]] = {
         DeviceIdentity(vendor=igen.VENDOR, model=igen.SHAPE_MODELS["p1"], serial="D850BD20A300129S"),
         igen.snapshot_of(igen.parse_values(IGEN_P1_CAPTURE["data"])),
     ),
-    "igen_meter_single_phase": documented(
-        "igen",
-        igen_identity("gl meter"),
-        igen.snapshot_of(igen.parse_values(core_dump("solarman_meter_data"))),
-    ),
-    "igen_p1_core": documented(
-        "igen", igen_identity("P1-2W"), igen.snapshot_of(igen.parse_values(core_dump("solarman_p1_data")))
-    ),
+    "igen_meter_single_phase": lambda: igen_dump("gl meter", core_dump("solarman_meter_data")),
+    "igen_p1_core": lambda: igen_dump("P1-2W", core_dump("solarman_p1_data")),
+    "igen_ir_reader": lambda: igen_dump("gl meter", IGEN_IR_READER),
     "igen_plug": lambda: igen_plug(on=True),
 }
 
