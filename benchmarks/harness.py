@@ -129,3 +129,19 @@ async def contenders_cpu(
         child.terminate()
         await child.wait()
     return lines, figures
+
+
+def contenders_main(
+    serve: Callable[[int], Awaitable[None]],
+    run: Callable[[int, float], Awaitable[list[str]]],
+    heading: Callable[[int, float], str],
+) -> None:
+    """A contender benchmark's command line: `--serve N` runs its simulators, else `[devices] [seconds]`."""
+    if sys.argv[1:2] == ["--serve"]:
+        asyncio.run(serve(int(sys.argv[2])))
+        return
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    print(heading(count, seconds))
+    for line in asyncio.run(run(count, seconds)):
+        print(line)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from benchmarks.harness import Devices, contenders_cpu
+from benchmarks.harness import Devices, contenders_cpu, contenders_main
 from benchmarks.push_latency import core_shelly_ready
 from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, DOMAIN
 
@@ -102,15 +101,12 @@ async def run(count: int, seconds: float) -> list[str]:
     return lines + summary(figures)
 
 
+def heading(count: int, seconds: float) -> str:
+    return f"{count} Shelly Pro 3EM pushing a change every {PUSH_EVERY:g} s, {seconds:.0f} s a phase:"
+
+
 def main() -> None:
-    if sys.argv[1:2] == ["--serve"]:
-        asyncio.run(serve(int(sys.argv[2])))
-        return
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
-    print(f"{count} Shelly Pro 3EM pushing a change every {PUSH_EVERY:g} s, {seconds:.0f} s a phase:")
-    for line in asyncio.run(run(count, seconds)):
-        print(line)
+    contenders_main(serve, run, heading)
 
 
 if __name__ == "__main__":

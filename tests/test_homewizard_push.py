@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.local_energy.const import CONF_FAMILY, CONF_SERIAL, CONF_TLS_PORT, DOMAIN
+from custom_components.local_energy.const import DOMAIN
 from custom_components.local_energy.devices.connection import ConnectionConfig
 from custom_components.local_energy.devices.homewizard import HomeWizardClient
 from custom_components.local_energy.devices.homewizard_socket import HomeWizardSocket, error_code
@@ -21,7 +19,7 @@ from custom_components.local_energy.devices.websocket import Link
 from custom_components.local_energy.transports import shared_transports
 from simulators.homewizard import HomeWizardV2Simulator
 from tests.conftest import HOST, refresh, setup_entry, wait_for, wait_ticking
-from tests.test_homewizard_v2 import POWER
+from tests.test_homewizard_v2 import POWER, v2_entry
 
 pytestmark = pytest.mark.field  # end to end: the pushes cross a network
 
@@ -51,25 +49,9 @@ async def granted_token(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> st
     return granted["token"]
 
 
-def paired_entry(meter: HomeWizardV2Simulator, token: str) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=meter.serial,
-        title="P1 Meter",
-        data={
-            CONF_FAMILY: "homewizard",
-            CONF_HOST: HOST,
-            CONF_PORT: 80,
-            CONF_TLS_PORT: meter.port,
-            CONF_SERIAL: meter.serial,
-            CONF_TOKEN: token,
-        },
-    )
-
-
 async def loaded(hass: HomeAssistant, meter: HomeWizardV2Simulator) -> object:
     meter.press_button()
-    entry = paired_entry(meter, await granted_token(hass, meter))
+    entry = v2_entry(await granted_token(hass, meter), serial=meter.serial, tls_port=meter.port)
     await setup_entry(hass, entry)
     await wait_for(hass, lambda: entry.runtime_data.coordinator.client.link is Link.UP)
     return entry
@@ -161,7 +143,7 @@ async def test_a_meter_that_closes_after_the_handshake_is_still_read(
     meter.close_after_handshake = True
     meter.press_button()
     token = await granted_token(hass, meter)
-    entry = paired_entry(meter, token)
+    entry = v2_entry(token, serial=meter.serial, tls_port=meter.port)
     await setup_entry(hass, entry)
     meter.state.powers = [555.0, 0.0, 0.0]
     for _ in range(10):

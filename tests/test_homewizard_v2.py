@@ -95,19 +95,25 @@ def announced(port: int = 443, serial: str | None = None) -> ZeroconfServiceInfo
     )
 
 
-def v2_entry(token: str, entry_id: str | None = None) -> MockConfigEntry:
-    """A meter paired before, with the token it granted (its address is never used: the client is fake)."""
+def v2_entry(
+    token: str,
+    entry_id: str | None = None,
+    *,
+    serial: str = V2_IDENTITY.serial,
+    tls_port: int = 443,
+) -> MockConfigEntry:
+    """A meter paired before, with the token it granted (on the fake client its port is never used)."""
     return MockConfigEntry(
         domain=DOMAIN,
         entry_id=entry_id,
-        unique_id=V2_IDENTITY.serial,
+        unique_id=serial,
         title="P1 Meter",
         data={
             CONF_FAMILY: "homewizard",
             CONF_HOST: HOST,
             CONF_PORT: 80,
-            CONF_TLS_PORT: 443,
-            CONF_SERIAL: V2_IDENTITY.serial,
+            CONF_TLS_PORT: tls_port,
+            CONF_SERIAL: serial,
             CONF_TOKEN: token,
         },
     )
